@@ -1,0 +1,203 @@
+// pkgs doctor: a checklist of the whole set-up, each check with a hint, registry checks in parallel.
+import type { Command } from 'commander'
+import { createRequire } from 'node:module'
+import type { Runner } from '../cli.js'
+import { defaultScope, type Config } from '../core/config.js'
+import type { Context } from '../core/context.js'
+import type { PkgsError } from '../core/errors.js'
+import { checkNpm, loginCommand, type Check } from '../core/preflight.js'
+import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { readManifest, type Manifest } from '../package/manifest.js'
+import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { examples } from './help.js'
+
+const require = createRequire(import.meta.url)
+
+export interface DoctorOptions {
+  scope?: string
+}
+
+export interface DoctorReport {
+  ok: boolean
+  registry: string
+  kind: string
+  checks: Check[]
+}
+
+function checkNode(): Check {
+  const { engines } = require('../../package.json') as { engines: { node: string } }
+  const satisfies = require('semver/functions/satisfies') as (v: string, range: string) => boolean
+  return satisfies(process.versions.node, engines.node)
+    ? { id: 'node', status: 'ok', message: `Node.js ${process.versions.node}` }
+    : { id: 'node', status: 'error', message: `Node.js ${process.versions.node} is not supported (needs ${engines.node}).`, hint: 'Install a supported Node.js from https://nodejs.org/' }
+}
+
+function checkRegistry(target: Target, scope?: string): Check {
+  return {
+    id: 'registry',
+    status: 'ok',
+    message: `Registry${scope ? ` for ${scope}` : ''}: ${target.registry.url} (from ${target.registry.source})`,
+  }
+}
+
+function checkCredentials(target: Target, scope?: string): Check {
+  const { credentials } = target
+  if (credentials.type === 'none') {
+    return { id: 'credentials', status: 'error', message: `No credentials for ${target.registry.url}.`, hint: `Log in with: ${loginCommand(target.registry, scope)}` }
+  }
+  const kind = credentials.type === 'token' ? 'A token' : credentials.type === 'basic' ? 'A user name and password' : 'A client certificate'
+  return { id: 'credentials', status: 'ok', message: `${kind} for ${target.registry.url} is set in ${credentials.source?.label ?? 'npm config'}.` }
+}
+
+function checkScope(config: Config, scope?: string): Check {
+  const configured = defaultScope(config)
+  if (configured) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
+  return {
+    id: 'scope',
+    status: 'warn',
+    message: 'No default scope is configured.',
+    hint: `Set one with: pkgs scope set ${scope ?? '@your-scope'}`,
+  }
+}
+
+function checkManifest(found: { path: string; manifest: Manifest } | undefined, target: Target): Check {
+  if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
+  const { name, publishConfig } = found.manifest
+  if (typeof name !== 'string' || !name) {
+    return { id: 'package-json', status: 'error', message: `${found.path} has no name.`, hint: 'Run: pkgs init --scope @your-scope' }
+  }
+  const scope = scopeOf(name)
+  if (!scope) {
+    if (publishConfig?.access === 'restricted') {
+      return { id: 'package-json', status: 'error', message: `${name} is unscoped but publishConfig.access is "restricted": only scoped packages can be private.`, hint: 'Give it a scope: pkgs init --scope @your-scope' }
+    }
+    return { id: 'package-json', status: 'warn', message: `${name} is not scoped: it can only be published as public.`, hint: 'Give it a scope: pkgs init --scope @your-scope' }
+  }
+  if (publishConfig?.access !== undefined && publishConfig.access !== 'restricted' && publishConfig.access !== 'public') {
+    return { id: 'package-json', status: 'error', message: `publishConfig.access is "${String(publishConfig.access)}": it must be "restricted" or "public".`, hint: 'Fix it in package.json.' }
+  }
+  if (publishConfig?.registry && publishConfig.registry.replace(/\/*$/, '/') !== target.registry.url) {
+    return { id: 'package-json', status: 'warn', message: `${name} publishes to ${publishConfig.registry} (publishConfig.registry), but ${scope} is mapped to ${target.registry.url}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${publishConfig.registry}` }
+  }
+  const access = publishConfig?.access ?? 'restricted (default for scoped packages)'
+  return { id: 'package-json', status: 'ok', message: `${name} is scoped; it publishes as ${access}.` }
+}
+
+function failed(id: string, err: unknown, fallback: string): Check {
+  const e = err as PkgsError
+  return { id, status: 'error', message: e?.message ?? fallback, hint: e?.hint }
+}
+
+async function pingRegistry(config: Config, target: Target): Promise<{ check: Check; identity?: RegistryIdentity; reachable: boolean }> {
+  try {
+    const res = await requestJson(config, target, '/-/ping', { preferOnline: true })
+    return { check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` }, identity: detectKind(target.registry.url, res.headers), reachable: true }
+  } catch (err) {
+    const e = err as PkgsError
+    // Some registries have no ping endpoint, yet answer: that is still reachable.
+    if (/^E\d{3}$/.test(e.code)) {
+      return { check: { id: 'ping', status: 'warn', message: `${target.registry.url} answered the ping with ${e.code.slice(1)}.`, hint: 'It may not implement /-/ping; the other checks show whether it works.' }, reachable: true }
+    }
+    return { check: failed('ping', err, 'The registry is unreachable.'), reachable: false }
+  }
+}
+
+async function checkLogin(config: Config, target: Target): Promise<Check> {
+  try {
+    return { id: 'login', status: 'ok', message: `Logged in as ${await whoami(config, target)}.` }
+  } catch (err) {
+    return failed('login', err, 'Not logged in.')
+  }
+}
+
+async function checkReadable(config: Config, target: Target, name: string): Promise<Check> {
+  try {
+    const res = await requestJson<{ 'dist-tags'?: Record<string, string> }>(config, target, `/${escapedName(name)}`, {
+      preferOnline: true,
+      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
+    })
+    const latest = res.body['dist-tags']?.latest
+    return { id: 'package', status: 'ok', message: `${name} is readable with your credentials${latest ? ` (latest ${latest})` : ''}.` }
+  } catch (err) {
+    return failed('package', err, `${name} is not readable.`)
+  }
+}
+
+function checkKind(identity: RegistryIdentity): Check {
+  const support = workflowsFor(identity)
+  const name = kindNames[identity.kind] + (identity.version ? ` ${identity.version}` : '')
+  const missing = Object.keys(support.unsupported)
+  return {
+    id: 'registry-kind',
+    status: 'ok',
+    message: `${name}: supports ${support.supported.join(', ')}${missing.length ? `; not ${missing.join(', ')}` : ''}.`,
+    hint: missing.length ? Object.values(support.unsupported).join(' ') : undefined,
+  }
+}
+
+export async function runDoctor(ctx: Context, packageArg: string | undefined, opts: DoctorOptions): Promise<DoctorReport> {
+  const packageName = packageArg ? validatePackageName(packageArg) : undefined
+  const [config, local] = await Promise.all([ctx.config(), readManifest(ctx.cwd).catch((err: PkgsError) => err)])
+  const localManifest = local instanceof Error ? undefined : local
+  const localName = localManifest?.manifest.name
+  const scope = opts.scope
+    ? normalizeScope(opts.scope)
+    : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? defaultScope(config)
+  const target = await ctx.target({ scope, packageName })
+
+  const [ping, login, readable] = await Promise.all([
+    pingRegistry(config, target),
+    target.credentials.type === 'none' ? undefined : checkLogin(config, target),
+    packageName ? checkReadable(config, target, packageName) : undefined,
+  ])
+  const identity = ping.identity ?? detectKind(target.registry.url)
+  const checks: Check[] = [
+    checkNode(),
+    checkNpm(ctx.npm()),
+    checkRegistry(target, scope),
+    ping.check,
+    checkCredentials(target, scope),
+    ...(login && ping.reachable ? [login] : []),
+    checkScope(config, scope),
+    local instanceof Error ? failed('package-json', local, 'package.json cannot be read.') : checkManifest(localManifest, target),
+    ...(readable && ping.reachable ? [readable] : []),
+    checkKind(identity),
+  ]
+  return { ok: checks.every((c) => c.status !== 'error'), registry: target.registry.url, kind: identity.kind, checks }
+}
+
+function render(ctx: Context, report: DoctorReport): void {
+  const c = ctx.io.out
+  const mark = { ok: c.green('✔'), warn: c.yellow('⚠'), error: c.red('✖') }
+  for (const check of report.checks) {
+    ctx.io.print(`${mark[check.status]} ${check.message}`)
+    if (check.hint && check.status !== 'ok') ctx.io.print(`    ${c.dim('→')} ${check.hint}`)
+  }
+  const errors = report.checks.filter((x) => x.status === 'error').length
+  const warnings = report.checks.filter((x) => x.status === 'warn').length
+  ctx.io.print(errors ? c.red(`${errors} problem${errors > 1 ? 's' : ''} to fix.`) : c.green(`All set${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`))
+}
+
+export function register(program: Command, run: Runner): void {
+  program
+    .command('doctor')
+    .argument('[package]', 'also check that this package is readable with your credentials')
+    .description('check Node.js, npm, the registry, your login and ./package.json, each with a fix')
+    .option('--scope <scope>', 'check the set-up of this scope (default: the package\'s, else the configured scope)')
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
+        ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
+        ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
+      ]) + '\n\nExit code 0 when no check is an error, 1 otherwise.',
+    )
+    .action(
+      run(async (ctx, args, opts) => {
+        const report = await runDoctor(ctx, args[0], opts as DoctorOptions)
+        if (ctx.io.json) ctx.io.printJson(report)
+        else render(ctx, report)
+        if (!report.ok) process.exitCode = 1
+      }),
+    )
+}

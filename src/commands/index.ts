@@ -1,0 +1,9 @@
+// Every command, in the order `pkgs --help` lists them.
+import type { Command } from 'commander'
+import type { Runner } from '../cli.js'
+import { register as doctor } from './doctor.js'
+import { register as whoami } from './whoami.js'
+
+export type Register = (program: Command, run: Runner) => void
+
+export const commands: Register[] = [doctor, whoami]

@@ -1,0 +1,173 @@
+// npm's configuration, loaded by npm's own loader (@npmcli/config and its definitions), so that
+// pkgs and npm always agree on the registry and the credentials for a package.
+import { createRequire } from 'node:module'
+import { homedir } from 'node:os'
+import { usageError } from './errors.js'
+
+const require = createRequire(import.meta.url)
+
+/** The parts of @npmcli/config we use (it ships no types). */
+export interface NpmcliConfig {
+  get(key: string, where?: string): unknown
+  find(key: string): string | null
+  flat: Record<string, unknown>
+  data: Map<string, { source: string | null; raw: Record<string, unknown>; data: Record<string, unknown> }>
+  localPrefix: string
+  home: string
+}
+
+export interface Config {
+  npm: NpmcliConfig
+  /** the options npm passes to its libraries (npm-registry-fetch, libnpmpublish, …) */
+  flat: Record<string, unknown>
+  home: string
+}
+
+export interface LoadOptions {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  /** npm's install folder: its builtin npmrc is read as npm reads it */
+  npmPath?: string
+}
+
+export async function loadConfig(opts: LoadOptions): Promise<Config> {
+  const { default: NpmConfig } = await import('@npmcli/config')
+  const { definitions, shorthands, flatten } = require('@npmcli/config/lib/definitions')
+  const npm = new NpmConfig({
+    definitions,
+    shorthands,
+    flatten,
+    npmPath: opts.npmPath ?? process.cwd(),
+    // our own flags are not npm's: commander parses them
+    argv: [process.execPath, 'pkgs'],
+    // setEnvs() writes npm_config_* into this object; keep process.env as it is
+    env: { ...opts.env },
+    cwd: opts.cwd,
+    warn: false,
+  }) as unknown as NpmcliConfig & { load(): Promise<void> }
+  await npm.load()
+  return { npm, flat: npm.flat, home: npm.home || homedir() }
+}
+
+/** Where a configuration key's value comes from, in words a person can act on. */
+export interface Source {
+  /** npm's layer: cli, env, project, user, global, builtin, default */
+  layer: string
+  /** the file, when it comes from one */
+  file?: string
+  /** `${VAR}` named in the file, when the value is a variable reference */
+  variable?: string
+  /** e.g. "~/.npmrc", "environment variable npm_config_registry", "npm's default" */
+  label: string
+}
+
+export function tildify(file: string, home: string): string {
+  return home && file.startsWith(home + '/') ? '~' + file.slice(home.length) : file
+}
+
+export function sourceOf(config: Config, key: string): Source | undefined {
+  const layer = config.npm.find(key)
+  if (!layer) return undefined
+  if (layer === 'default') return { layer, label: "npm's default" }
+  const data = config.npm.data.get(layer)
+  const raw = data?.raw?.[key]
+  const variable = typeof raw === 'string' ? /\$\{([^}]+)\}/.exec(raw)?.[1] : undefined
+  if (layer === 'env') {
+    return { layer, variable, label: `environment variable npm_config_${key}` }
+  }
+  const file = data?.source ?? undefined
+  const label = file ? tildify(file, config.home) : layer
+  return { layer, file, variable, label: variable ? `${label} (via \${${variable}})` : label }
+}
+
+export const defaultRegistry = 'https://registry.npmjs.org/'
+
+/** A registry URL with exactly one trailing slash; an invalid one is a usage error. */
+export function normalizeRegistryUrl(value: string, origin = '--registry'): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw usageError(`Invalid registry URL "${value}" (${origin}).`, 'Use a full URL such as https://registry.npmjs.org/')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usageError(`Invalid registry URL "${value}" (${origin}): only http and https are supported.`)
+  }
+  return url.href.replace(/\/*$/, '/')
+}
+
+export interface ResolvedRegistry {
+  url: string
+  /** the rule that chose it: flag, publishConfig, scope, registry, default */
+  rule: 'flag' | 'publishConfig' | 'scope' | 'registry' | 'default'
+  /** e.g. "--registry", "~/.npmrc (@acme:registry)" */
+  source: string
+}
+
+export interface RegistryQuery {
+  /** --registry */
+  override?: string
+  /** publishConfig.registry, for publish only */
+  publishConfigRegistry?: string
+  /** the package's (or the asked) scope, with its @ */
+  scope?: string
+}
+
+/**
+ * The registry of a package or scope: --registry › publishConfig.registry › @scope:registry ›
+ * registry › npmjs.com. Unlike npm, the flag wins over the scope mapping.
+ */
+export function resolveRegistry(config: Config, q: RegistryQuery): ResolvedRegistry {
+  if (q.override) return { url: normalizeRegistryUrl(q.override), rule: 'flag', source: '--registry' }
+  if (q.publishConfigRegistry) {
+    return {
+      url: normalizeRegistryUrl(q.publishConfigRegistry, 'publishConfig.registry in package.json'),
+      rule: 'publishConfig',
+      source: 'package.json (publishConfig.registry)',
+    }
+  }
+  if (q.scope) {
+    const key = `${q.scope}:registry`
+    const mapped = config.npm.get(key)
+    if (typeof mapped === 'string' && mapped) {
+      const src = sourceOf(config, key)
+      const source = `${src?.label ?? 'npm config'} (${key})`
+      return { url: normalizeRegistryUrl(mapped, source), rule: 'scope', source }
+    }
+  }
+  const registry = config.npm.get('registry')
+  const src = sourceOf(config, 'registry')
+  if (typeof registry === 'string' && registry && src && src.layer !== 'default') {
+    const source = `${src.label} (registry)`
+    return { url: normalizeRegistryUrl(registry, source), rule: 'registry', source }
+  }
+  return { url: defaultRegistry, rule: 'default', source: "npm's default" }
+}
+
+export interface Credentials {
+  type: 'token' | 'basic' | 'certificate' | 'none'
+  /** the config key that holds them, e.g. //registry.npmjs.org/:_authToken */
+  key?: string
+  source?: Source
+}
+
+/** Which credentials npm would send to this registry, and where they come from; never the value. */
+export function credentialsFor(config: Config, registryUrl: string): Credentials {
+  // npm-registry-fetch's own look-up, so that we find exactly what npm would send
+  const getAuth = require('npm-registry-fetch/lib/auth.js') as (
+    uri: string,
+    opts: Record<string, unknown>,
+  ) => { regKey: string | false; authKey: string | null; token?: string; auth?: string; username?: string; certfile?: string }
+  const auth = getAuth(registryUrl, { ...config.flat, registry: registryUrl })
+  if (!auth.regKey || !auth.authKey) return { type: 'none' }
+  const key = `${auth.regKey}:${auth.authKey}`
+  const type = auth.token ? 'token' : auth.auth || auth.username ? 'basic' : auth.certfile ? 'certificate' : 'none'
+  return { type, key, source: sourceOf(config, key) }
+}
+
+/** The default scope (`npm config set scope`), with its @, if any. */
+export function defaultScope(config: Config): string | undefined {
+  const scope = config.npm.get('scope')
+  if (typeof scope !== 'string' || !scope) return undefined
+  return scope.startsWith('@') ? scope : `@${scope}`
+}

@@ -1,0 +1,190 @@
+// One error type for everything a user can see, and the translation of npm's registry and
+// network errors into a sentence and a fix.
+
+export const Exit = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  auth: 3,
+  unsupported: 4,
+  cancelled: 130,
+} as const
+
+export type ExitCode = (typeof Exit)[keyof typeof Exit]
+
+export class PkgsError extends Error {
+  readonly code: string
+  readonly hint?: string
+  readonly exitCode: ExitCode
+  /** extra fields for --json error documents */
+  readonly details?: Record<string, unknown>
+
+  constructor(
+    code: string,
+    message: string,
+    opts: { hint?: string; exitCode?: ExitCode; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: opts.cause })
+    this.name = 'PkgsError'
+    this.code = code
+    this.hint = opts.hint
+    this.exitCode = opts.exitCode ?? Exit.failure
+    this.details = opts.details
+  }
+}
+
+export function usageError(message: string, hint?: string): PkgsError {
+  return new PkgsError('EUSAGE', message, { hint, exitCode: Exit.usage })
+}
+
+export function unsupportedError(message: string, hint?: string): PkgsError {
+  return new PkgsError('EUNSUPPORTED', message, { hint, exitCode: Exit.unsupported })
+}
+
+export function cancelledError(): PkgsError {
+  return new PkgsError('ECANCELLED', 'Cancelled.', { exitCode: Exit.cancelled })
+}
+
+/** What we know about the request that failed, so the message can name it. */
+export interface ErrorContext {
+  registry?: string
+  /** where the registry was configured, e.g. "~/.npmrc (@acme:registry)" */
+  registrySource?: string
+  packageName?: string
+  /** the user we are logged in as, when known */
+  username?: string
+  /** the `pkgs login …` command that fixes an authentication problem */
+  loginCommand?: string
+}
+
+interface NpmLikeError {
+  code?: string
+  statusCode?: number
+  message?: string
+  body?: unknown
+  type?: string
+  errno?: string
+  headers?: Record<string, unknown>
+}
+
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ESOCKETTIMEDOUT',
+  'ERR_SOCKET_TIMEOUT',
+  'EPROTO',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+])
+
+function registryMessage(body: unknown): string | undefined {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>
+    const text = b.error ?? b.message ?? b.reason
+    if (typeof text === 'string' && text.trim()) return text.trim()
+  }
+  if (typeof body === 'string' && body.trim() && body.length < 300 && !body.trimStart().startsWith('<')) {
+    return body.trim()
+  }
+  return undefined
+}
+
+function where(ctx: ErrorContext): string {
+  return ctx.registry ? ` ${ctx.registry}` : ' the registry'
+}
+
+function loginHint(ctx: ErrorContext): string {
+  return `Log in with: ${ctx.loginCommand ?? (ctx.registry ? `pkgs login --registry ${ctx.registry}` : 'pkgs login')}`
+}
+
+/** Turn anything thrown by npm's libraries (or by us) into a PkgsError with a fix. */
+export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
+  if (err instanceof PkgsError) return err
+  const e = (err ?? {}) as NpmLikeError
+  const code = e.code ?? e.errno
+  const said = registryMessage(e.body)
+  const pkg = ctx.packageName
+  const withCause = { cause: err }
+
+  if (code === 'ENEEDAUTH') {
+    return new PkgsError('ENEEDAUTH', `You are not logged in to${where(ctx)}.`, {
+      hint: loginHint(ctx),
+      exitCode: Exit.auth,
+      ...withCause,
+    })
+  }
+  if (code === 'EOTP') {
+    return new PkgsError('EOTP', `${ctx.registry ?? 'The registry'} asks for a one-time password for this operation.`, {
+      hint: 'Run it again with --otp <code> from your authenticator app (or on a terminal to be asked).',
+      ...withCause,
+    })
+  }
+  switch (e.statusCode) {
+    case 401:
+      return new PkgsError('E401', `${ctx.registry ?? 'The registry'} rejected your credentials${said ? `: ${said}` : ''}.`, {
+        hint: `Your token may be expired or revoked. ${loginHint(ctx)}`,
+        exitCode: Exit.auth,
+        ...withCause,
+      })
+    case 402:
+      return new PkgsError('E402', `Private packages need a paid plan on${where(ctx)}${pkg ? ` (${pkg} is private)` : ''}.`, {
+        hint: 'Publish it as public with --access public, or upgrade the scope\'s account or organisation to a paid plan.',
+        ...withCause,
+      })
+    case 403:
+      return new PkgsError(
+        'E403',
+        `${ctx.registry ?? 'The registry'} refused this${pkg ? ` for ${pkg}` : ''}${ctx.username ? ` (logged in as ${ctx.username})` : ''}${said ? `: ${said}` : ''}.`,
+        {
+          hint: pkg
+            ? `Check that you may write to ${pkg}: an owner can run \`pkgs share <your-user> ${pkg}\`.`
+            : 'Check that your account has permission for this operation.',
+          ...withCause,
+        },
+      )
+    case 404:
+      return new PkgsError(
+        'E404',
+        pkg
+          ? `${pkg} was not found on${where(ctx)} — or it is private and ${ctx.username ? `${ctx.username} has` : 'you have'} no access to it.`
+          : `Not found on${where(ctx)}${said ? `: ${said}` : ''}.`,
+        {
+          hint: pkg
+            ? `Check the name and the registry (\`pkgs doctor ${pkg}\`), or ask an owner to run \`pkgs share <your-user> ${pkg}\`.`
+            : undefined,
+          ...withCause,
+        },
+      )
+  }
+  if (typeof e.statusCode === 'number') {
+    return new PkgsError(`E${e.statusCode}`, `${ctx.registry ?? 'The registry'} answered ${e.statusCode}${said ? `: ${said}` : ''}.`, withCause)
+  }
+  if (code && networkCodes.has(code)) {
+    return new PkgsError(code, `Cannot reach the registry${where(ctx)} (${code}).`, {
+      hint: `Check the URL and your network${ctx.registrySource ? `; it is set in ${ctx.registrySource}` : ''}, or choose another with --registry <url>.`,
+      ...withCause,
+    })
+  }
+  if (e.type === 'invalid-json' || code === 'EJSONPARSE' || code === 'FETCH_ERROR_INVALID_JSON') {
+    return new PkgsError('EBADRESPONSE', `${ctx.registry ?? 'The registry'} answered with something that is not JSON.`, {
+      hint: `Is this the URL of an npm registry?${ctx.registrySource ? ` It is set in ${ctx.registrySource}.` : ''}`,
+      ...withCause,
+    })
+  }
+  if (e.type === 'request-timeout' || e.type === 'body-timeout') {
+    return new PkgsError('ETIMEDOUT', `The registry${where(ctx)} did not answer in time.`, {
+      hint: 'Try again; check your network or the registry status.',
+      ...withCause,
+    })
+  }
+  const message = err instanceof Error ? err.message : String(err)
+  return new PkgsError(code ?? 'EUNKNOWN', message, withCause)
+}

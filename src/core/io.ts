@@ -1,0 +1,157 @@
+// Terminal I/O: results on stdout, everything else on stderr; colour and spinners only on a TTY;
+// prompts only through canPrompt(), so nothing ever waits for input without a terminal.
+import { Chalk, type ChalkInstance } from 'chalk'
+import { cancelledError, usageError } from './errors.js'
+
+export interface Streams {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean }
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  env: NodeJS.ProcessEnv
+}
+
+export interface IOOptions {
+  json?: boolean
+  verbose?: boolean
+  /** false with --no-color */
+  color?: boolean
+}
+
+export interface Choice<T> {
+  name: string
+  value: T
+  description?: string
+}
+
+export interface Spinner {
+  update(text: string): void
+  succeed(text?: string): void
+  fail(text?: string): void
+  stop(): void
+}
+
+function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, wanted: boolean | undefined): 0 | 1 | 2 | 3 {
+  if (wanted === false || 'NO_COLOR' in env) return 0
+  const force = env.FORCE_COLOR
+  if (force !== undefined) {
+    if (force === '0' || force === 'false') return 0
+    const n = Number(force)
+    return n >= 1 && n <= 3 ? (n as 1 | 2 | 3) : 1
+  }
+  if (!stream.isTTY || env.TERM === 'dumb') return 0
+  return env.COLORTERM === 'truecolor' ? 3 : 2
+}
+
+function isPromptExit(err: unknown): boolean {
+  const name = (err as { name?: string })?.name
+  return name === 'ExitPromptError' || name === 'AbortPromptError'
+}
+
+export class IO {
+  readonly json: boolean
+  readonly verbose: boolean
+  /** colours for stdout */
+  readonly out: ChalkInstance
+  /** colours for stderr */
+  readonly err: ChalkInstance
+  readonly streams: Streams
+
+  constructor(streams: Streams, opts: IOOptions = {}) {
+    this.streams = streams
+    this.json = opts.json ?? false
+    this.verbose = opts.verbose ?? false
+    this.out = new Chalk({ level: colorLevel(streams.stdout, streams.env, opts.color) })
+    this.err = new Chalk({ level: colorLevel(streams.stderr, streams.env, opts.color) })
+  }
+
+  /** Prompting is allowed only when a person is at a terminal: stdin and stdout TTYs, CI unset. */
+  canPrompt(): boolean {
+    return Boolean(this.streams.stdin.isTTY && this.streams.stdout.isTTY && !this.streams.env.CI)
+  }
+
+  get isStderrTTY(): boolean {
+    return Boolean(this.streams.stderr.isTTY)
+  }
+
+  /** A result line on stdout (suppressed with --json: the document is the result). */
+  print(line = ''): void {
+    if (!this.json) this.streams.stdout.write(line + '\n')
+  }
+
+  printJson(doc: unknown): void {
+    this.streams.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+  }
+
+  info(line: string): void {
+    this.streams.stderr.write(line + '\n')
+  }
+
+  success(line: string): void {
+    this.info(`${this.err.green('✔')} ${line}`)
+  }
+
+  warn(line: string): void {
+    this.info(`${this.err.yellow('warning')} ${line}`)
+  }
+
+  hint(line: string): void {
+    this.info(`${this.err.dim('hint:')} ${line}`)
+  }
+
+  debug(line: string): void {
+    if (this.verbose) this.info(this.err.dim(line))
+  }
+
+  /** A spinner on stderr when it is a TTY; otherwise nothing (no escape codes in logs). */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.isStderrTTY || this.json) {
+      return { update() {}, succeed: (t) => t && this.success(t), fail() {}, stop() {} }
+    }
+    const { default: ora } = await import('ora')
+    const s = ora({ text, stream: this.streams.stderr, color: 'cyan' }).start()
+    return {
+      update: (t) => void (s.text = t),
+      succeed: (t) => void s.succeed(t),
+      fail: (t) => void s.fail(t),
+      stop: () => void s.stop(),
+    }
+  }
+
+  /** Fail with the flag to pass when no one can answer a prompt. */
+  requirePrompt(flagHint: string, what: string): void {
+    if (!this.canPrompt()) throw usageError(`${what}: no terminal to ask on.`, flagHint)
+  }
+
+  private context() {
+    return { input: this.streams.stdin, output: this.streams.stdout, clearPromptOnDone: false } as const
+  }
+
+  private async ask<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      if (isPromptExit(err)) throw cancelledError()
+      throw err
+    }
+  }
+
+  async confirm(message: string, defaultValue = false): Promise<boolean> {
+    const { confirm } = await import('@inquirer/prompts')
+    return this.ask(() => confirm({ message, default: defaultValue }, this.context()))
+  }
+
+  async input(message: string, opts: { default?: string; validate?: (v: string) => true | string } = {}): Promise<string> {
+    const { input } = await import('@inquirer/prompts')
+    return this.ask(() => input({ message, default: opts.default, validate: opts.validate }, this.context()))
+  }
+
+  async password(message: string): Promise<string> {
+    const { password } = await import('@inquirer/prompts')
+    return this.ask(() => password({ message, mask: '*' }, this.context()))
+  }
+
+  async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
+    const { select } = await import('@inquirer/prompts')
+    return this.ask(() => select<T>({ message, choices, default: defaultValue }, this.context()))
+  }
+}

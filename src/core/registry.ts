@@ -1,0 +1,196 @@
+// Registry access through npm-registry-fetch: options pinned to the package's registry, errors
+// explained, --verbose request log, and what kind of registry it is.
+import { credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
+import { explainError, type ErrorContext } from './errors.js'
+import { loginCommand } from './preflight.js'
+
+/** Everything a request needs to know about where it goes. */
+export interface Target {
+  registry: ResolvedRegistry
+  credentials: Credentials
+  /** the scope whose registry this is, with its @ */
+  scope?: string
+  packageName?: string
+}
+
+export function targetFor(config: Config, registry: ResolvedRegistry, scope?: string, packageName?: string): Target {
+  return { registry, credentials: credentialsFor(config, registry.url), scope, packageName }
+}
+
+export function errorContext(target: Target, extra: Partial<ErrorContext> = {}): ErrorContext {
+  return {
+    registry: target.registry.url,
+    registrySource: target.registry.source,
+    packageName: target.packageName,
+    loginCommand: loginCommand(target.registry, target.scope),
+    ...extra,
+  }
+}
+
+/**
+ * Options for npm's libraries. npm lets `@scope:registry` win over `registry`; we pin both to
+ * the registry we resolved, so `--registry` really wins and every library agrees.
+ */
+export function registryOptions(config: Config, target: Target, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const opts: Record<string, unknown> = { ...config.flat, registry: target.registry.url, retry: retryPolicy(config), ...extra }
+  if (target.scope) opts[`${target.scope}:registry`] = target.registry.url
+  return opts
+}
+
+/**
+ * npm's default retries wait up to 70 s before reporting a registry that is down. Where the user
+ * has not chosen their own, retry once, quickly, so a failure is explained in seconds.
+ */
+function retryPolicy(config: Config): Record<string, unknown> {
+  const retry = { ...(config.flat.retry as Record<string, unknown> | undefined) }
+  const isDefault = (key: string) => config.npm.find(key) === 'default'
+  if (isDefault('fetch-retries')) retry.retries = 1
+  if (isDefault('fetch-retry-factor')) retry.factor = 2
+  if (isDefault('fetch-retry-mintimeout')) retry.minTimeout = 500
+  if (isDefault('fetch-retry-maxtimeout')) retry.maxTimeout = 2000
+  return retry
+}
+
+/** An absolute URL under the registry (which may have a path, as Artifactory's do). */
+export function registryUrl(target: Target, path: string): string {
+  return target.registry.url + path.replace(/^\//, '')
+}
+
+export interface RegistryResponse<T> {
+  body: T
+  status: number
+  headers: { get(name: string): string | null }
+}
+
+/** GET (or another method) a JSON document; failures become explained PkgsErrors. */
+export async function requestJson<T>(
+  config: Config,
+  target: Target,
+  path: string,
+  opts: Record<string, unknown> = {},
+  errorExtra: Partial<ErrorContext> = {},
+): Promise<RegistryResponse<T>> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  try {
+    const res = await fetch(registryUrl(target, path), registryOptions(config, target, opts))
+    const text = await res.text()
+    let body: T
+    try {
+      body = (text ? JSON.parse(text) : {}) as T
+    } catch (err) {
+      throw Object.assign(new Error('invalid json'), { type: 'invalid-json', cause: err })
+    }
+    return { body, status: res.status, headers: res.headers }
+  } catch (err) {
+    throw explainError(err, errorContext(target, errorExtra))
+  }
+}
+
+/** The user name the registry knows these credentials as (`/-/whoami`, as `npm whoami`). */
+export async function whoami(config: Config, target: Target): Promise<string> {
+  const res = await requestJson<{ username?: unknown }>(config, target, '/-/whoami', { preferOnline: true })
+  if (typeof res.body.username !== 'string' || !res.body.username) {
+    throw explainError({ code: 'ENEEDAUTH' }, errorContext(target))
+  }
+  return res.body.username
+}
+
+/** Print each HTTP request of npm's libraries (method, status, URL, ms) with secrets redacted. */
+export function logRequests(write: (line: string) => void): void {
+  import('@npmcli/redact').then(({ redactLog }) => {
+    process.on('log', (level: string, ...args: unknown[]) => {
+      if (level !== 'http') return
+      write(redactLog(`http ${args.map(String).join(' ')}`) as string)
+    })
+  })
+}
+
+export type RegistryKind = 'npmjs' | 'verdaccio' | 'github' | 'gitlab' | 'artifactory' | 'nexus' | 'unknown'
+
+export interface RegistryIdentity {
+  kind: RegistryKind
+  /** the server's version, when it says */
+  version?: string
+  /** how we know: "host" or the header that told us */
+  evidence: string
+}
+
+/** What kind of registry answers at this URL: from its host, then from its response headers. */
+export function detectKind(url: string, headers?: { get(name: string): string | null }): RegistryIdentity {
+  const { host, pathname } = new URL(url)
+  if (host === 'registry.npmjs.org' || host === 'registry.npmjs.com') return { kind: 'npmjs', evidence: 'host' }
+  if (host === 'npm.pkg.github.com') return { kind: 'github', evidence: 'host' }
+  if (host === 'gitlab.com' || /\/api\/v4\/(projects|groups|packages)\b/.test(pathname)) return { kind: 'gitlab', evidence: 'host' }
+  const header = (name: string) => headers?.get(name) ?? undefined
+  const poweredBy = header('x-powered-by')
+  const verdaccio = poweredBy && /verdaccio\/?(\S*)/i.exec(poweredBy)
+  if (verdaccio) return { kind: 'verdaccio', version: verdaccio[1] || undefined, evidence: 'x-powered-by' }
+  if (header('x-artifactory-id') || header('x-jfrog-version')) {
+    return { kind: 'artifactory', version: header('x-jfrog-version')?.replace(/^Artifactory\//i, ''), evidence: 'x-artifactory-id' }
+  }
+  const server = header('server')
+  const nexus = server && /Nexus\/(\S+)/i.exec(server)
+  if (nexus) return { kind: 'nexus', version: nexus[1], evidence: 'server' }
+  if (/\/artifactory\//.test(pathname)) return { kind: 'artifactory', evidence: 'path' }
+  if (/\/repository\//.test(pathname)) return { kind: 'nexus', evidence: 'path' }
+  return { kind: 'unknown', evidence: 'none' }
+}
+
+export const kindNames: Record<RegistryKind, string> = {
+  npmjs: 'npmjs.com',
+  verdaccio: 'Verdaccio',
+  github: 'GitHub Packages',
+  gitlab: 'GitLab',
+  artifactory: 'Artifactory',
+  nexus: 'Nexus',
+  unknown: 'an unrecognised registry',
+}
+
+export type Workflow = 'login' | 'web-login' | 'publish' | 'share' | 'teams' | 'visibility' | 'orgs'
+
+export interface Support {
+  supported: Workflow[]
+  /** why each other workflow is unavailable, and where that is managed instead */
+  unsupported: Partial<Record<Workflow, string>>
+}
+
+const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs']
+
+function support(unsupported: Partial<Record<Workflow, string>>): Support {
+  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported }
+}
+
+/** Which pkgs workflows a kind of registry supports. */
+export function workflowsFor(identity: RegistryIdentity): Support {
+  switch (identity.kind) {
+    case 'npmjs':
+      return support({})
+    case 'verdaccio': {
+      const major = Number(identity.version?.split('.')[0])
+      const config = 'Verdaccio decides who can read and publish in its config.yaml `packages:` rules'
+      return support({
+        'web-login': 'Verdaccio has no web login; pkgs logs in with user name and password.',
+        ...(major >= 7 ? {} : { share: 'Verdaccio 6 has no `npm owner` support; ' + config + '.' }),
+        teams: config + '.',
+        visibility: config + ' (access: $authenticated for private, $all for public).',
+        orgs: 'Verdaccio has no organisations; groups come from its auth plugin.',
+      })
+    }
+    case 'github': {
+      const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
+      return support({ 'web-login': 'Log in with a personal access token (classic) with write:packages as the password.', share: ui, teams: ui, visibility: ui, orgs: 'Organisations are GitHub organisations.' })
+    }
+    case 'gitlab': {
+      const ui = 'GitLab manages this through project and group membership and the package registry settings.'
+      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui })
+    }
+    case 'artifactory':
+    case 'nexus': {
+      const name = kindNames[identity.kind]
+      const ui = `${name} manages this with its repository permissions, in its administration UI.`
+      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui })
+    }
+    default:
+      return support({})
+  }
+}

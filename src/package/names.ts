@@ -1,0 +1,40 @@
+// Names, scopes and teams, validated by npm's own rules before any request is made.
+import { createRequire } from 'node:module'
+import { usageError } from '../core/errors.js'
+
+const require = createRequire(import.meta.url)
+
+function validateName(name: string): { validForNewPackages: boolean; validForOldPackages: boolean; errors?: string[]; warnings?: string[] } {
+  return require('validate-npm-package-name')(name)
+}
+
+/** `acme` or `@acme` -> `@acme`; anything npm would not accept as a scope is a usage error. */
+export function normalizeScope(value: string): string {
+  const scope = value.trim().startsWith('@') ? value.trim() : `@${value.trim()}`
+  const bare = scope.slice(1)
+  const check = validateName(`${scope}/x`)
+  if (!bare || bare.includes('/') || !check.validForNewPackages) {
+    throw usageError(`Invalid scope "${value}".`, 'A scope is @ followed by lower-case letters, digits, "-", "." or "_", e.g. @acme.')
+  }
+  return scope
+}
+
+/** The scope of a package name (`@acme/x` -> `@acme`), if it has one. */
+export function scopeOf(name: string): string | undefined {
+  return name.startsWith('@') && name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined
+}
+
+/** A package name npm accepts for publishing; otherwise a usage error with npm's reason. */
+export function validatePackageName(name: string): string {
+  const check = validateName(name)
+  if (!check.validForNewPackages) {
+    const reason = [...(check.errors ?? []), ...(check.warnings ?? [])][0] ?? 'not a valid package name'
+    throw usageError(`Invalid package name "${name}": ${reason}.`, 'Scoped names look like @scope/name, in lower case.')
+  }
+  return name
+}
+
+/** The path segment of a package in registry URLs: @scope%2fname, as npm sends it. */
+export function escapedName(name: string): string {
+  return name.replace('/', '%2f')
+}

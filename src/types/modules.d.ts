@@ -1,0 +1,48 @@
+// Minimal typings for npm's libraries, which ship none: only what pkgs calls.
+declare module '@npmcli/config' {
+  const Config: new (opts: Record<string, unknown>) => unknown
+  export default Config
+}
+
+declare module 'npm-registry-fetch' {
+  interface FetchResponse {
+    status: number
+    headers: { get(name: string): string | null }
+    json(): Promise<unknown>
+    text(): Promise<string>
+  }
+  interface RegFetch {
+    (uri: string, opts?: Record<string, unknown>): Promise<FetchResponse>
+    json(uri: string, opts?: Record<string, unknown>): Promise<unknown>
+  }
+  const fetch: RegFetch
+  export default fetch
+}
+
+declare module '@npmcli/redact' {
+  export function redact(value: string): string
+  export function redactLog(value: string | string[]): string | string[]
+}
+
+declare module 'npm-package-arg' {
+  interface Result {
+    name: string | null
+    scope: string | null
+    escapedName: string | null
+    type: string
+    registry: boolean
+    rawSpec: string
+  }
+  function npa(spec: string, where?: string): Result
+  export default npa
+}
+
+declare module 'validate-npm-package-name' {
+  function validate(name: string): {
+    validForNewPackages: boolean
+    validForOldPackages: boolean
+    errors?: string[]
+    warnings?: string[]
+  }
+  export default validate
+}

@@ -1,0 +1,128 @@
+// A throw-away HOME, user .npmrc and working folder for one test, and helpers that run the
+// built `pkgs` and the real `npm` inside it, so no test reads or writes the developer's config.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..')
+export const pkgsBin = join(repoRoot, 'bin', 'pkgs.js')
+// One npm cache for the whole run: tests should not pay for downloads twice.
+const sharedCache = join(tmpdir(), 'pkgs-test-npm-cache')
+
+export interface Sandbox {
+  root: string
+  home: string
+  /** the user .npmrc (NPM_CONFIG_USERCONFIG) */
+  userconfig: string
+  /** a working folder (cwd of commands unless told otherwise) */
+  cwd: string
+  env: NodeJS.ProcessEnv
+  writeNpmrc(text: string): void
+  readNpmrc(): string
+  writePackageJson(pkg: object, dir?: string): void
+}
+
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  input?: string
+  timeoutMs?: number
+}
+
+/** The process environment without anything npm or a terminal would pick up from outside. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || /^(CI|NO_COLOR|FORCE_COLOR|NODE_OPTIONS|VITEST.*|TEST)$/i.test(k)) continue
+    env[k] = v
+  }
+  return env
+}
+
+export function makeSandbox(npmrc = ''): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), 'pkgs-test-'))
+  const home = join(root, 'home')
+  const cwd = join(root, 'work')
+  mkdirSync(home, { recursive: true })
+  mkdirSync(cwd, { recursive: true })
+  const userconfig = join(home, '.npmrc')
+  const globalconfig = join(root, 'global-npmrc')
+  writeFileSync(globalconfig, '')
+  if (npmrc) writeFileSync(userconfig, npmrc)
+  const env: NodeJS.ProcessEnv = {
+    ...cleanEnv(),
+    HOME: home,
+    USERPROFILE: home,
+    NPM_CONFIG_USERCONFIG: userconfig,
+    NPM_CONFIG_GLOBALCONFIG: globalconfig,
+    NPM_CONFIG_CACHE: sharedCache,
+    NPM_CONFIG_UPDATE_NOTIFIER: 'false',
+    NPM_CONFIG_FUND: 'false',
+    NPM_CONFIG_AUDIT: 'false',
+    NO_COLOR: '1',
+  }
+  return {
+    root,
+    home,
+    userconfig,
+    cwd,
+    env,
+    writeNpmrc: (text) => writeFileSync(userconfig, text),
+    readNpmrc: () => (existsSync(userconfig) ? readFileSync(userconfig, 'utf8') : ''),
+    writePackageJson: (pkg, dir = cwd) => {
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
+    },
+  }
+}
+
+export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? sandbox.cwd,
+      env: { ...sandbox.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 20_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, opts.timeoutMs ?? 20_000)
+    child.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr })
+    })
+    if (opts.input !== undefined) child.stdin.end(opts.input)
+    else child.stdin.end()
+  })
+}
+
+/** Run the built CLI (bin/pkgs.js) in the sandbox, stdin and stdout not a terminal. */
+export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
+}
+
+/** Run the real npm CLI in the sandbox. */
+export function runNpm(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
+  return run('npm', args, sandbox, { timeoutMs: 60_000, ...opts })
+}
+
+/** `//host:port/path/` — the key prefix npm uses for a registry's credentials in .npmrc. */
+export function nerfDart(url: string): string {
+  const u = new URL(url)
+  return `//${u.host}${u.pathname.endsWith('/') ? u.pathname : u.pathname + '/'}`
+}
