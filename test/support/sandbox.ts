@@ -5,7 +5,17 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export const repoRoot = resolve(import.meta.dirname, '..', '..')
+/** The repository root: found by walking up, so this file also works when compiled for bench/. */
+export const repoRoot = findRepoRoot(import.meta.dirname)
+function findRepoRoot(from: string): string {
+  let dir = from
+  while (!existsSync(join(dir, 'bin', 'pkgs.js'))) {
+    const up = resolve(dir, '..')
+    if (up === dir) throw new Error(`no bin/pkgs.js above ${from}`)
+    dir = up
+  }
+  return dir
+}
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.js')
 // One npm cache for the whole run: tests should not pay for downloads twice.
 const sharedCache = join(tmpdir(), 'pkgs-test-npm-cache')

@@ -1,0 +1,123 @@
+// The built CLI as a process: help, version, exit codes, --json documents, no stack traces,
+// no prompts and no hangs without a terminal.
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
+
+const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
+const commandNames = ['doctor', 'whoami']
+
+function expectNoStack(text: string) {
+  expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/)
+}
+
+describe('the pkgs program', () => {
+  it('prints its version', async () => {
+    const res = await runPkgs(['--version'], makeSandbox())
+    expect(res).toMatchObject({ code: 0, stdout: `${version}\n` })
+  })
+
+  it('prints help with examples, and help for every command with examples', async () => {
+    const sandbox = makeSandbox()
+    const top = await runPkgs(['--help'], sandbox)
+    expect(top.code).toBe(0)
+    for (const name of commandNames) expect(top.stdout).toContain(name)
+    const each = await Promise.all(commandNames.map((name) => runPkgs([name, '--help'], sandbox)))
+    for (const res of each) {
+      expect(res.code).toBe(0)
+      expect(res.stdout).toContain('Examples:')
+    }
+  })
+
+  it('shows the help and exits 0 when run with no command and no terminal', async () => {
+    const res = await runPkgs([], makeSandbox())
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain('Usage: pkgs')
+  })
+
+  it('exits 2 on an unknown command, with a suggestion and no stack trace', async () => {
+    const res = await runPkgs(['doctr'], makeSandbox())
+    expect(res.code).toBe(2)
+    expect(res.stderr).toContain("Unknown command 'doctr' (did you mean doctor?)")
+    expect(res.stderr).toContain('hint:')
+    expectNoStack(res.stderr)
+  })
+
+  it('exits 2 on an unknown option, as one JSON document with --json', async () => {
+    const res = await runPkgs(['whoami', '--frobnicate', '--json'], makeSandbox())
+    expect(res.code).toBe(2)
+    expect(JSON.parse(res.stdout)).toEqual({
+      error: { code: 'EUSAGE', message: "Unknown option '--frobnicate'", hint: 'Run `pkgs --help` for commands and options.' },
+    })
+  })
+
+  it('exits 2 on an invalid scope or registry URL, before any request', async () => {
+    const sandbox = makeSandbox()
+    const [scope, url] = await Promise.all([
+      runPkgs(['whoami', '--scope', 'Not A Scope!', '--json'], sandbox),
+      runPkgs(['whoami', '--registry', 'not-a-url'], sandbox),
+    ])
+    expect(scope.code).toBe(2)
+    expect(JSON.parse(scope.stdout).error).toMatchObject({ code: 'EUSAGE', message: 'Invalid scope "Not A Scope!".' })
+    expect(url.code).toBe(2)
+    expect(url.stderr).toContain('Invalid registry URL "not-a-url"')
+    expectNoStack(url.stderr)
+  })
+
+  it('exits 3 with the login command when there are no credentials', async () => {
+    const sandbox = makeSandbox('@acme:registry=http://127.0.0.1:9/\n')
+    const [plain, json] = await Promise.all([
+      runPkgs(['whoami', '--scope', 'acme'], sandbox),
+      runPkgs(['whoami', '--json'], sandbox),
+    ])
+    expect(plain.code).toBe(3)
+    expect(plain.stderr).toContain('You are not logged in to http://127.0.0.1:9/.')
+    expect(plain.stderr).toContain('pkgs login --scope @acme')
+    expect(json.code).toBe(3)
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'ENEEDAUTH', hint: 'Log in with: pkgs login' })
+  })
+
+  it('exits 1 naming the registry and where it is configured when it is unreachable', async () => {
+    const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
+    const res = await runPkgs(['whoami'], sandbox)
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain('Cannot reach the registry http://127.0.0.1:9/ (ECONNREFUSED)')
+    expect(res.stderr).toContain('~/.npmrc (registry)')
+    expectNoStack(res.stderr)
+  })
+
+  it('shows the stack trace only with --verbose', async () => {
+    const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
+    const res = await runPkgs(['whoami', '--verbose'], sandbox)
+    expect(res.code).toBe(1)
+    expect(res.stderr).toMatch(/\n\s+at .+/)
+    expect(res.stderr).not.toContain('tok-abc-123')
+  })
+})
+
+describe('a registry that does not speak JSON', () => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' })
+      res.end('<html><body>Welcome to nginx</body></html>')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('is explained, exit 1, as JSON with --json', async () => {
+    const host = new URL(url).host
+    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-html\n`)
+    const res = await runPkgs(['whoami', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    const doc = JSON.parse(res.stdout)
+    expect(doc.error.code).toBe('EBADRESPONSE')
+    expect(doc.error.message).toBe(`${url} answered with something that is not JSON.`)
+    expect(res.stdout).not.toContain('tok-html')
+  })
+})
