@@ -150,6 +150,32 @@ export class IO {
     return this.ask(() => password({ message, mask: '*' }, this.context()))
   }
 
+  /** A one-time password: submits by itself at six digits; Enter submits a recovery code. */
+  async otp(message: string): Promise<string> {
+    const { createPrompt, useState, useKeypress, usePrefix, isEnterKey } = await import('@inquirer/core')
+    const prompt = createPrompt<string, { message: string }>((config, done) => {
+      const [value, setValue] = useState('')
+      const [status, setStatus] = useState<'idle' | 'done'>('idle')
+      const prefix = usePrefix({ status })
+      useKeypress((key, rl) => {
+        const line = rl.line.trim()
+        if (isEnterKey(key)) {
+          if (!line) return
+          setStatus('done')
+          done(line)
+          return
+        }
+        setValue(rl.line)
+        if (/^\d{6}$/.test(line)) {
+          setStatus('done')
+          done(line)
+        }
+      })
+      return `${prefix} ${config.message} ${status === 'done' ? '******' : value}`
+    })
+    return this.ask(() => prompt({ message }, this.context()))
+  }
+
   async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
     const { select } = await import('@inquirer/prompts')
     return this.ask(() => select<T>({ message, choices, default: defaultValue }, this.context()))

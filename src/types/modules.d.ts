@@ -46,3 +46,22 @@ declare module 'validate-npm-package-name' {
   }
   export default validate
 }
+
+declare module '@npmcli/promise-spawn' {
+  interface PromiseSpawn {
+    open(url: string, opts?: Record<string, unknown>): Promise<unknown>
+  }
+  const promiseSpawn: PromiseSpawn
+  export default promiseSpawn
+}
+
+declare module 'npm-profile' {
+  export function webAuthOpener(
+    opener: (url: string, opts: { signal: AbortSignal }) => Promise<void>,
+    loginUrl: string,
+    doneUrl: string,
+    opts: Record<string, unknown>,
+  ): Promise<{ token: string; username?: string }>
+  export function loginCouch(username: string, password: string, opts?: Record<string, unknown>): Promise<{ token: string; username?: string }>
+  export function loginWeb(opener: (url: string, opts: { signal: AbortSignal }) => Promise<void>, opts?: Record<string, unknown>): Promise<{ token: string; username?: string }>
+}
