@@ -1,7 +1,7 @@
 // A throw-away HOME, user .npmrc and working folder for one test, and helpers that run the
 // built `pkgs` and the real `npm` inside it, so no test reads or writes the developer's config.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -56,8 +56,14 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   return env
 }
 
+const made: string[] = []
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
+
 export function makeSandbox(npmrc = ''): Sandbox {
   const root = mkdtempSync(join(tmpdir(), 'pkgs-test-'))
+  made.push(root)
   const home = join(root, 'home')
   const cwd = join(root, 'work')
   mkdirSync(home, { recursive: true })
