@@ -1,137 +1,30 @@
-// The pkgs program: global options, one file per command, and one error handler that turns
-// every failure into a message, a hint and the documented exit code.
-import { Command, CommanderError, Option } from 'commander'
+// The entry point. `pkgs --version` answers before anything else is loaded; everything else
+// loads the program (commander, the commands) on demand.
 import { readFileSync } from 'node:fs'
-import { Context, type GlobalOptions } from './core/context.js'
-import { Exit, explainError, PkgsError, usageError } from './core/errors.js'
-import { IO } from './core/io.js'
-import { logRequests } from './core/registry.js'
-import { commands } from './commands/index.js'
-
-const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+import type { Context } from './core/context.js'
 
 export type Action = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<void>
 
 /** Wraps a command's run function: builds its Context from the parsed global options. */
 export type Runner = (action: Action) => (...commanderArgs: unknown[]) => Promise<void>
 
-let current: { io: IO; verbose: boolean } | undefined
+const cancelled = 130
 
-function makeContext(cmd: Command): Context {
-  const all = cmd.optsWithGlobals() as Record<string, unknown>
-  const options: GlobalOptions = {
-    registry: all.registry as string | undefined,
-    json: Boolean(all.json),
-    yes: Boolean(all.yes),
-    otp: all.otp as string | undefined,
-    verbose: Boolean(all.verbose),
-    color: all.color !== false,
+async function run(argv: string[]): Promise<number> {
+  const version: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(version + '\n')
+    return 0
   }
-  const io = new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, options)
-  current = { io, verbose: options.verbose }
-  if (options.verbose) logRequests((line) => io.debug(line))
-  return new Context(io, options, process.cwd(), process.env)
+  const { main } = await import('./program.js')
+  return main(argv, version)
 }
 
-const runner: Runner = (action) => async (...commanderArgs) => {
-  const cmd = commanderArgs[commanderArgs.length - 1] as Command
-  const opts = commanderArgs[commanderArgs.length - 2] as Record<string, unknown>
-  const args = commanderArgs.slice(0, -2).flat().filter((a): a is string => typeof a === 'string')
-  await action(makeContext(cmd), args, opts)
-}
-
-export function buildProgram(): Command {
-  const program = new Command('pkgs')
-    .description('Scoped and private npm packages, end to end: scope, log in, publish privately, share, switch visibility.')
-    .version(version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help with examples')
-    .option('--registry <url>', 'use this registry (wins over every configured mapping)')
-    .option('--json', 'print exactly one JSON document on stdout')
-    .option('-y, --yes', 'answer yes to confirmations')
-    .addOption(new Option('--otp <code>', 'one-time password for registries that ask for one'))
-    .option('--verbose', 'log each HTTP request to stderr (secrets redacted) and show stack traces')
-    .option('--no-color', 'plain output (NO_COLOR and FORCE_COLOR are honoured too)')
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
-  for (const register of commands) register(program, runner)
-  program.addHelpText(
-    'after',
-    `
-Examples:
-  $ pkgs doctor                      check npm, the registry, the login and ./package.json
-  $ pkgs whoami --scope @acme        who you are on @acme's registry
-  $ pkgs --json doctor | jq .ok      machine-readable output for scripts
-
-Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 unsupported by the registry, 130 cancelled.`,
-  )
-  return program
-}
-
-const globalsWithValue = new Set(['--registry', '--otp'])
-
-/** True when argv names no command (only global options): show the help. */
-function hasNoCommand(argv: string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '-h' || arg === '--help' || arg === '-V' || arg === '--version') return false
-    if (globalsWithValue.has(arg)) i++
-    else if (!arg.startsWith('-')) return false
-  }
-  return true
-}
-
-function wantsJson(argv: string[]): boolean {
-  return argv.includes('--json')
-}
-
-function report(err: unknown, argv: string[]): number {
-  if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return Exit.ok
-    const message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
-    err = usageError(message.charAt(0).toUpperCase() + message.slice(1), 'Run `pkgs --help` for commands and options.')
-  }
-  const error = explainError(err)
-  const json = current?.io.json ?? wantsJson(argv)
-  if (error.code === 'ECANCELLED') {
-    if (json) process.stdout.write(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2) + '\n')
-    return error.exitCode
-  }
-  if (json) {
-    process.stdout.write(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2) + '\n')
-  } else {
-    const io = current?.io ?? new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
-    io.info(`${io.err.red('error')} ${error.message}`)
-    if (error.hint) io.hint(error.hint)
-  }
-  const verbose = current?.verbose ?? argv.includes('--verbose')
-  if (verbose) {
-    const cause = error.cause instanceof Error ? error.cause : error
-    process.stderr.write(`${cause.stack ?? cause.message}\n`)
-  }
-  return error.exitCode
-}
-
-export async function main(argv = process.argv.slice(2)): Promise<number> {
-  try {
-    const program = buildProgram()
-    if (hasNoCommand(argv)) {
-      program.outputHelp()
-      return Exit.ok
-    }
-    await program.parseAsync(argv, { from: 'user' })
-    // a command that reports a failure it already printed (doctor) sets process.exitCode
-    return typeof process.exitCode === 'number' ? process.exitCode : Exit.ok
-  } catch (err) {
-    return report(err, argv)
-  }
-}
-
-process.on('SIGINT', () => process.exit(Exit.cancelled))
-main().then(
+process.on('SIGINT', () => process.exit(cancelled))
+run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`${err instanceof PkgsError ? err.message : String(err)}\n`)
-    process.exit(Exit.failure)
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
   },
 )
