@@ -2,8 +2,9 @@
 import type { Command } from 'commander'
 import type { Runner } from '../cli.js'
 import { register as doctor } from './doctor.js'
+import { register as publish } from './publish.js'
 import { register as whoami } from './whoami.js'
 
 export type Register = (program: Command, run: Runner) => void
 
-export const commands: Register[] = [doctor, whoami]
+export const commands: Register[] = [publish, doctor, whoami]

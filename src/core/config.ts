@@ -14,6 +14,8 @@ export interface NpmcliConfig {
   data: Map<string, { source: string | null; raw: Record<string, unknown>; data: Record<string, unknown> }>
   localPrefix: string
   home: string
+  /** the environment with npm's exports for scripts (npm_config_*, npm_execpath, …) */
+  env: NodeJS.ProcessEnv
 }
 
 export interface Config {

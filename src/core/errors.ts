@@ -51,6 +51,8 @@ export interface ErrorContext {
   /** where the registry was configured, e.g. "~/.npmrc (@acme:registry)" */
   registrySource?: string
   packageName?: string
+  /** the version being published: a conflict then means it is already published */
+  version?: string
   /** the user we are logged in as, when known */
   username?: string
   /** the `pkgs login …` command that fixes an authentication problem */
@@ -65,6 +67,12 @@ interface NpmLikeError {
   type?: string
   errno?: string
   headers?: Record<string, unknown>
+  /** set by @npmcli/run-script when a lifecycle script fails */
+  event?: string
+  script?: string
+  pkgid?: string
+  signal?: string | null
+  stderr?: unknown
 }
 
 const networkCodes = new Set([
@@ -105,6 +113,44 @@ function loginHint(ctx: ErrorContext): string {
   return `Log in with: ${ctx.loginCommand ?? (ctx.registry ? `pkgs login --registry ${ctx.registry}` : 'pkgs login')}`
 }
 
+// npmjs: "You cannot publish over the previously published versions"; Verdaccio: 409 "this
+// package is already present"; others say "already exists".
+const republishMessage = /previously published|cannot publish over|already present|already exists|version.*exists/i
+
+function lastLines(text: unknown, n: number): string | undefined {
+  if (typeof text !== 'string' || !text.trim()) return undefined
+  return text.trimEnd().split('\n').slice(-n).join('\n')
+}
+
+// A publish refused with 403, or 404 (npmjs's answer for a scope that is neither the user's nor
+// an organisation they belong to): name the scope, the user and the way to get access.
+function publishRefused(e: NpmLikeError, ctx: ErrorContext, pkg: string, said: string | undefined, cause: { cause: unknown }): PkgsError {
+  const user = ctx.username
+  const who = user ?? 'You'
+  const why = said ? ` (${e.statusCode}: ${said})` : ` (${e.statusCode})`
+  if (said && /two-factor|2fa/i.test(said)) {
+    return new PkgsError(`E${e.statusCode}`, `${ctx.registry ?? 'The registry'} requires two-factor authentication to publish ${pkg}${why}.`, {
+      hint: 'Publish on a terminal or with --otp <code>; for CI use a granular access token allowed to bypass two-factor authentication.',
+      ...cause,
+    })
+  }
+  const slash = pkg.indexOf('/')
+  if (pkg.startsWith('@') && slash > 0) {
+    const scope = pkg.slice(0, slash)
+    return new PkgsError(`E${e.statusCode}`, `${who} may not publish ${pkg} to the scope ${scope} on${where(ctx)}${why}.`, {
+      hint:
+        `${scope} must be ${user ? `${user}'s own scope` : 'your own user scope'} or an organisation ${user ?? 'you'} may publish to: ` +
+        `ask an owner of ${scope} for publish rights (on npmjs.com: \`npm org set ${scope.slice(1)} ${user ?? '<user>'} developer\`, ` +
+        `and for an existing package \`pkgs share ${user ?? '<user>'} ${pkg}\`)${user ? `, or publish under your own scope: @${user}${pkg.slice(slash)}` : ''}.`,
+      ...cause,
+    })
+  }
+  return new PkgsError(`E${e.statusCode}`, `${who} may not publish ${pkg} on${where(ctx)}: the name belongs to someone else or is too close to an existing one${why}.`, {
+    hint: `Choose another name, or publish it under your scope${user ? ` (@${user}/${pkg})` : ''}: pkgs init --scope @${user ?? 'your-scope'}.`,
+    ...cause,
+  })
+}
+
 /** Turn anything thrown by npm's libraries (or by us) into a PkgsError with a fix. */
 export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
   if (err instanceof PkgsError) return err
@@ -121,12 +167,28 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
       ...withCause,
     })
   }
+  if (e.event && typeof e.script === 'string') {
+    const how = e.signal ? `was killed by ${e.signal}` : `failed (exit code ${String(e.code)})`
+    const output = lastLines(e.stderr, 10)
+    return new PkgsError('ELIFECYCLE', `The ${e.event} script${e.pkgid ? ` of ${e.pkgid}` : ''} ${how}: ${e.script}${output ? `\n${output}` : ''}`, {
+      hint: `Fix the "${e.event}" script in package.json (or run it alone: npm run ${e.event}).`,
+      ...withCause,
+    })
+  }
   if (code === 'EOTP') {
     return new PkgsError('EOTP', `${ctx.registry ?? 'The registry'} asks for a one-time password for this operation.`, {
       hint: 'Run it again with --otp <code> from your authenticator app (or on a terminal to be asked).',
       ...withCause,
     })
   }
+  if (ctx.version && (e.statusCode === 409 || ((e.statusCode === 403 || e.statusCode === 400) && said && republishMessage.test(said)))) {
+    const what = pkg ? `${pkg}@${ctx.version}` : `Version ${ctx.version}`
+    return new PkgsError('EPUBLISHCONFLICT', `${what} is already published on${where(ctx)}${said ? ` (${said})` : ''}.`, {
+      hint: 'A published version can never be replaced: bump the version (npm version patch) and publish again.',
+      ...withCause,
+    })
+  }
+  if (ctx.version && pkg && (e.statusCode === 403 || e.statusCode === 404)) return publishRefused(e, ctx, pkg, said, withCause)
   switch (e.statusCode) {
     case 401:
       return new PkgsError('E401', `${ctx.registry ?? 'The registry'} rejected your credentials${said ? `: ${said}` : ''}.`, {
@@ -163,6 +225,18 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
           ...withCause,
         },
       )
+  }
+  if (e.statusCode === 413) {
+    return new PkgsError('E413', `${ctx.registry ?? 'The registry'} refused the upload: it is too large${said ? ` (${said})` : ''}.`, {
+      hint: 'See the largest files with `pkgs publish --dry-run --verbose`, and leave out what users do not need with "files" in package.json or an .npmignore.',
+      ...withCause,
+    })
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 500) {
+    return new PkgsError(`E${e.statusCode}`, `${ctx.registry ?? 'The registry'} is having problems: it answered ${e.statusCode}${said ? ` (${said})` : ''}.`, {
+      hint: 'Try again in a few minutes, and check the registry\'s status page.',
+      ...withCause,
+    })
   }
   if (typeof e.statusCode === 'number') {
     return new PkgsError(`E${e.statusCode}`, `${ctx.registry ?? 'The registry'} answered ${e.statusCode}${said ? `: ${said}` : ''}.`, withCause)

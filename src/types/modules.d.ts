@@ -65,3 +65,40 @@ declare module 'npm-profile' {
   export function loginCouch(username: string, password: string, opts?: Record<string, unknown>): Promise<{ token: string; username?: string }>
   export function loginWeb(opener: (url: string, opts: { signal: AbortSignal }) => Promise<void>, opts?: Record<string, unknown>): Promise<{ token: string; username?: string }>
 }
+
+declare module '@npmcli/package-json' {
+  class PackageJson {
+    static fix(path: string, opts?: { changes?: string[] }): Promise<PackageJson>
+    prepare(opts?: Record<string, unknown>): Promise<PackageJson>
+    readonly content: Record<string, unknown>
+  }
+  export default PackageJson
+}
+
+declare module 'pacote' {
+  const pacote: {
+    manifest(spec: string, opts?: Record<string, unknown>): Promise<Record<string, unknown>>
+  }
+  export default pacote
+}
+
+declare module 'libnpmpack' {
+  function pack(spec: string, opts?: Record<string, unknown>): Promise<Buffer>
+  export default pack
+}
+
+declare module 'libnpmpublish' {
+  export function publish(manifest: Record<string, unknown>, tarball: Buffer, opts?: Record<string, unknown>): Promise<unknown>
+}
+
+declare module '@npmcli/run-script' {
+  function runScript(opts: {
+    event: string
+    path: string
+    stdio?: 'inherit' | 'pipe'
+    pkg?: Record<string, unknown>
+    scriptShell?: string
+    env?: Record<string, string>
+  }): Promise<{ code: number | null; signal: string | null; stdout?: string; stderr?: string }>
+  export default runScript
+}

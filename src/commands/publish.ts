@@ -1,0 +1,322 @@
+// pkgs publish: pack exactly as `npm publish` does, private by default for scoped packages, show
+// what will be sent and confirm on a terminal, then publish with npm's own library.
+import { Option, type Command } from 'commander'
+import type { Runner } from '../cli.js'
+import type { Config } from '../core/config.js'
+import type { Context } from '../core/context.js'
+import { Exit, explainError, PkgsError } from '../core/errors.js'
+import { otpSession, withOtp } from '../core/otp.js'
+import { requireCredentials } from '../core/preflight.js'
+import {
+  alreadyPublishedError,
+  decideAccess,
+  decideTag,
+  fetchPublished,
+  refuseImplicitLatest,
+  publishConfigOptions,
+  publishTarball,
+  republishState,
+  type Access,
+  type Published,
+} from '../core/publish.js'
+import { errorContext, whoami, type Target } from '../core/registry.js'
+import type { Manifest } from '../package/manifest.js'
+import { scopeOf, validatePackageName } from '../package/names.js'
+import {
+  exportNpmEnv,
+  packSource,
+  packTarball,
+  readPublishManifest,
+  runLifecycle,
+  tarballContents,
+  type Packed,
+  type PackSource,
+  type ScriptOptions,
+} from '../package/pack.js'
+import { examples } from './help.js'
+
+export interface PublishOptions {
+  access?: string
+  tag?: string
+  dryRun?: boolean
+  tolerateRepublish?: boolean
+  provenance?: boolean
+}
+
+export interface PublishResult {
+  name: string
+  version: string
+  access: Access
+  tag: string
+  registry: string
+  /** how many files the tarball holds */
+  files: number
+  /** bytes of the tarball */
+  size: number
+  unpackedSize: number
+  shasum: string
+  integrity: string
+  dryRun: boolean
+  /** false for a dry run and for an identical version already there (--tolerate-republish) */
+  published: boolean
+}
+
+type Settled<T> = { value: T; error?: undefined } | { value?: undefined; error: PkgsError }
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error: explainError(error) }),
+  )
+}
+
+/** Name and version npm would publish; `"private": true` stops here, before any request. */
+function identify(manifest: Manifest, source: PackSource): { name: string; version: string } {
+  const where = source.type === 'directory' ? `${source.path}/package.json` : `the package.json in ${source.path}`
+  if (typeof manifest.name !== 'string' || !manifest.name) {
+    throw new PkgsError('EBADPACKAGE', `${where} has no name.`, { hint: 'Set one with: pkgs init --scope @your-scope' })
+  }
+  const name = validatePackageName(manifest.name)
+  if (typeof manifest.version !== 'string' || !manifest.version) {
+    throw new PkgsError('EBADPACKAGE', `${where} has no valid version.`, { hint: 'Set one with: npm version 1.0.0 --no-git-tag-version' })
+  }
+  if (manifest.private === true) {
+    throw new PkgsError('EPRIVATE', `${name} is marked "private": true in package.json, so npm's tools refuse to publish it.`, {
+      hint: 'Remove "private": true to publish it. (To keep it private on the registry, publish it scoped with --access restricted.)',
+    })
+  }
+  return { name, version: manifest.version }
+}
+
+/** Scripts run in the foreground as npm's do, except under --json, where stdout is for the document. */
+function scriptOptions(ctx: Context, flat: Record<string, unknown>, foregroundIsDefault: boolean): ScriptOptions {
+  return {
+    foreground: !ctx.io.json && (foregroundIsDefault || Boolean(flat.foregroundScripts)),
+    ignoreScripts: Boolean(flat.ignoreScripts),
+    scriptShell: typeof flat.scriptShell === 'string' ? flat.scriptShell : undefined,
+  }
+}
+
+/** run-script announces each script ("> @acme/x@1.0.0 prepack") through proc-log: on stderr here. */
+async function withScriptBanners<T>(ctx: Context, scripts: () => Promise<T>): Promise<T> {
+  const listener = (level: string, ...args: unknown[]) => {
+    if (level === 'standard') ctx.io.info(ctx.io.err.dim(args.map(String).join(' ').trim()))
+  }
+  process.on('output', listener)
+  try {
+    return await scripts()
+  } finally {
+    process.off('output', listener)
+  }
+}
+
+/** Registries without /-/whoami (or a failing one) do not stop a publish; bad credentials and no network do. */
+function loginProblem(result: Settled<string> | undefined): PkgsError | undefined {
+  const error = result?.error
+  if (!error) return undefined
+  return error.exitCode === Exit.auth || !/^E\d{3}$/.test(error.code) ? error : undefined
+}
+
+async function askAccess(ctx: Context, name: string, target: Target, preselected: Access): Promise<Access> {
+  return ctx.io.select<Access>(
+    `${name} is new on ${target.registry.url}. Who may install it?`,
+    [
+      { name: 'restricted: only you and the people and teams you share it with', value: 'restricted' },
+      { name: 'public: everyone', value: 'public' },
+    ],
+    preselected,
+  )
+}
+
+export async function runPublish(ctx: Context, arg: string | undefined, opts: PublishOptions): Promise<PublishResult> {
+  const source = await packSource(ctx.cwd, arg)
+  const config = await ctx.config()
+  const first = await readPublishManifest(source, config.flat)
+  const { name, version } = identify(first.manifest, source)
+  const scope = scopeOf(name)
+  const publishConfig = first.manifest.publishConfig
+  const decided = decideAccess(name, Boolean(scope), { flag: opts.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
+  const tagInput = { flag: opts.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
+  const { tag, explicit: tagExplicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
+  const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
+  ctx.warnAboutNpm()
+  const loggedIn = target.credentials.type !== 'none'
+  if (!loggedIn && opts.dryRun) ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
+  else requireCredentials(target.registry, target.credentials, scope)
+
+  // the login check and the registry's copy are fetched while the scripts run and the package packs
+  const login = loggedIn ? settle(whoami(config, target)) : undefined
+  const published = settle(fetchPublished(config, target, name))
+  const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
+  const fromPackage = publishConfigOptions(publishConfig, flags.filter((f): f is string => Boolean(f)))
+  const scripts = scriptOptions(ctx, { ...config.flat, ...fromPackage }, config.npm.find('foreground-scripts') === 'default')
+  const { manifest, tarball, packed } = await pack(ctx, source, config, first.manifest, fromPackage, scripts)
+  if (manifest.version !== version) decideTag(name, String(manifest.version), { ...tagInput, publishConfig: manifest.publishConfig?.tag })
+
+  const [loginResult, publishedResult] = await Promise.all([login, published])
+  const state = offlineDryRun(ctx, Boolean(opts.dryRun), loginProblem(loginResult) ?? publishedResult.error) ?? publishedResult.value
+  if (!state) throw publishedResult.error
+  const result: PublishResult = {
+    name,
+    version: String(manifest.version),
+    access: decided.access,
+    tag,
+    registry: target.registry.url,
+    files: packed.files.length,
+    size: packed.size,
+    unpackedSize: packed.unpackedSize,
+    shasum: packed.shasum,
+    integrity: packed.integrity,
+    dryRun: Boolean(opts.dryRun),
+    published: false,
+  }
+  const republish = republishState(state, result.version, packed)
+  if (republish === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
+  if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))
+  refuseImplicitLatest(state, result.version, tag, tagExplicit)
+
+  const interactive = !opts.dryRun && !ctx.options.yes && ctx.io.canPrompt()
+  if (interactive && scope && state.exists === false && (decided.from === 'default' || decided.from === 'config')) {
+    result.access = await askAccess(ctx, name, target, decided.access)
+  }
+  if (!ctx.io.json) renderSummary(ctx, result, packed, target)
+  if (interactive && !(await ctx.io.confirm(`Publish ${name}@${result.version} to ${target.registry.url} as ${result.access}?`, true))) {
+    throw new PkgsError('ENOTCONFIRMED', 'Nothing was published: you did not confirm.', { hint: 'Run it again and answer yes, or pass --yes.', exitCode: Exit.usage })
+  }
+  if (opts.dryRun) return result
+
+  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(opts.provenance ? { provenance: true } : {}) }
+  try {
+    await withOtp(ctx, config, target, otpSession(ctx), async (otp) => {
+      const spinner = await ctx.io.spinner(`Publishing ${name}@${result.version} to ${target.registry.url}`)
+      try {
+        await publishTarball(config, target, manifest, tarball, { ...publishOpts, otp })
+      } finally {
+        spinner.stop()
+      }
+    })
+  } catch (err) {
+    const error = explainError(err, errorContext(target, { version: result.version, username: loginResult?.value }))
+    if (error.code !== 'EPUBLISHCONFLICT') throw error
+    // published between our look at the registry and the upload (a parallel CI job): look again
+    const now = await settle(fetchPublished(config, target, name))
+    const there = now.value ? republishState(now.value, result.version, packed) : 'different'
+    if (there === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
+    throw alreadyPublishedError(target, name, result.version, there === 'new' ? 'different' : there, Boolean(opts.tolerateRepublish))
+  }
+  result.published = true
+  await withScriptBanners(ctx, async () => {
+    await runLifecycle('publish', source, manifest, scripts)
+    await runLifecycle('postpublish', source, manifest, scripts)
+  })
+  return result
+}
+
+/** prepublishOnly and libnpmpack, then package.json read again as npm does (a script may change it). */
+async function pack(
+  ctx: Context,
+  source: PackSource,
+  config: Config,
+  manifest: Manifest,
+  fromPackage: Record<string, unknown>,
+  scripts: ScriptOptions,
+): Promise<{ manifest: Manifest; tarball: Buffer; packed: Packed }> {
+  exportNpmEnv(config, 'publish')
+  const tarball = await withScriptBanners(ctx, async () => {
+    await runLifecycle('prepublishOnly', source, manifest, scripts)
+    return packTarball(source, config, { ...config.flat, ...fromPackage }, scripts)
+  })
+  const again = await readPublishManifest(source, config.flat)
+  if (again.corrections.length) {
+    ctx.io.warn(`npm corrected package.json for publishing (run \`npm pkg fix\` to fix the file):\n  ${again.corrections.join('\n  ')}`)
+  }
+  const before = identify(manifest, source)
+  const after = identify(again.manifest, source)
+  if (after.name !== before.name) {
+    throw new PkgsError('EBADPACKAGE', `A script renamed the package from ${before.name} to ${after.name} while packing.`, {
+      hint: 'Publish again: the new name is read from the start.',
+    })
+  }
+  return { manifest: again.manifest, tarball, packed: await tarballContents(tarball, after) }
+}
+
+/**
+ * A dry run still shows what would be sent when the registry cannot be reached (a warning);
+ * any other problem with the login or the registry ends the publish, dry or not.
+ */
+function offlineDryRun(ctx: Context, dryRun: boolean, problem: PkgsError | undefined): Published | undefined {
+  if (!problem) return undefined
+  if (!dryRun || problem.exitCode === Exit.auth || /^E\d{3}$/.test(problem.code)) throw problem
+  ctx.io.warn(`${problem.message} The registry was not checked (dry run).`)
+  return { exists: undefined, versions: {} }
+}
+
+function tolerated(ctx: Context, result: PublishResult): PublishResult {
+  ctx.io.warn(`${result.name}@${result.version} is already published on ${result.registry} with the same contents: nothing to do (--tolerate-republish).`)
+  return result
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`
+  if (bytes < 999950) return `${(bytes / 1000).toFixed(1)} kB`
+  return `${(bytes / 1000000).toFixed(1)} MB`
+}
+
+const accessMeaning: Record<Access, string> = {
+  restricted: 'private: only you and those you share it with can install it',
+  public: 'everyone can install it',
+}
+
+/** What will be sent; for a dry run it is the result (stdout) and lists every file. */
+function renderSummary(ctx: Context, result: PublishResult, packed: Packed, target: Target): void {
+  const c = result.dryRun ? ctx.io.out : ctx.io.err
+  const write = (line: string) => (result.dryRun ? ctx.io.print(line) : ctx.io.info(line))
+  const row = (label: string, value: string) => write(`  ${c.dim(label.padEnd(10))} ${value}`)
+  write(result.dryRun ? c.bold('Would publish (dry run):') : c.bold('Publishing:'))
+  row('package', `${result.name}@${result.version}`)
+  row('access', `${result.access} (${accessMeaning[result.access]})`)
+  row('tag', result.tag)
+  row('registry', `${result.registry} ${c.dim(`from ${target.registry.source}`)}`)
+  row('files', String(result.files))
+  row('size', `${formatBytes(result.size)} packed, ${formatBytes(result.unpackedSize)} unpacked`)
+  row('integrity', result.integrity)
+  const listed = result.dryRun ? packed.files : ctx.io.verbose ? [...packed.files].sort((a, b) => b.size - a.size).slice(0, 10) : []
+  if (!listed.length) return
+  write(result.dryRun ? '  files:' : '  largest files:')
+  const width = Math.max(...listed.map((f) => formatBytes(f.size).length))
+  for (const file of listed) write(`    ${formatBytes(file.size).padStart(width)}  ${file.path}`)
+}
+
+export function register(program: Command, run: Runner): void {
+  program
+    .command('publish')
+    .argument('[path]', 'a folder with a package.json (default: .) or a tarball made by npm pack')
+    .description('pack exactly as npm does and publish: private by default for scoped packages')
+    .addOption(new Option('--access <access>', 'who may install it (default: publishConfig.access, else restricted for scoped packages)').choices(['restricted', 'public']))
+    .option('--tag <tag>', 'the dist-tag to publish under (default: latest; required for pre-releases)')
+    .option('--dry-run', 'do everything but the upload, and show what would be sent')
+    .option('--tolerate-republish', 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)')
+    .option('--provenance', 'publish with a signed provenance statement (from a supported CI provider)')
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs publish', 'publish ./ (restricted if scoped and not decided otherwise)'],
+        ['pkgs publish --dry-run', 'show the files, size, access, tag and registry; upload nothing'],
+        ['pkgs publish --access public', 'publish a scoped package for everyone'],
+        ['pkgs publish --tag next', 'publish a pre-release without moving "latest"'],
+        ['pkgs publish ./dist --otp 123456', 'publish a folder with a one-time password'],
+        ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
+        ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun"}'],
+      ]) + '\n\nOn a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access.',
+    )
+    .action(
+      run(async (ctx, args, opts) => {
+        const result = await runPublish(ctx, args[0], opts as PublishOptions)
+        if (ctx.io.json) ctx.io.printJson(result)
+        else if (result.published) {
+          ctx.io.print(`+ ${result.name}@${result.version}`)
+          ctx.io.success(`Published ${result.name}@${result.version} to ${result.registry} as ${result.access} (tag ${result.tag}).`)
+        } else if (!result.dryRun) ctx.io.print(`= ${result.name}@${result.version} (already published)`)
+      }),
+    )
+}

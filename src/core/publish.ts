@@ -1,0 +1,178 @@
+// Publishing with npm's libnpmpublish: the options npm would pass (npm config, publishConfig,
+// then the flags), access and tag decided before any request, and what the registry already has.
+import { createRequire } from 'node:module'
+import type { Config } from './config.js'
+import { Exit, PkgsError, usageError } from './errors.js'
+import { registryOptions, requestJson, type Target } from './registry.js'
+
+const require = createRequire(import.meta.url)
+
+export type Access = 'restricted' | 'public'
+
+export interface AccessDecision {
+  access: Access
+  /** who decided: a flag, package.json, npm config, or nobody (the default for the package) */
+  from: 'flag' | 'publishConfig' | 'config' | 'default'
+}
+
+/** `--access` › `publishConfig.access` › npm's `access` config › restricted when scoped, else public. */
+export function decideAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown }): AccessDecision {
+  const sources: [AccessDecision['from'], unknown, string][] = [
+    ['flag', input.flag, '--access'],
+    ['publishConfig', input.publishConfig, 'publishConfig.access in package.json'],
+    ['config', input.config, 'the access setting in npm config'],
+  ]
+  for (const [from, value, label] of sources) {
+    if (value === undefined || value === null || value === '') continue
+    if (value !== 'restricted' && value !== 'public') {
+      throw usageError(`Invalid access "${String(value)}" (${label}).`, 'Access is "restricted" (private) or "public".')
+    }
+    if (value === 'restricted' && !scoped) {
+      throw usageError(
+        `${name} is not scoped, so it cannot be restricted (${label}): unscoped packages are always public.`,
+        'Give it a scope to make it private (pkgs init --scope @your-scope), or publish with --access public.',
+      )
+    }
+    return { access: value, from }
+  }
+  return { access: scoped ? 'restricted' : 'public', from: 'default' }
+}
+
+export interface TagInput {
+  flag?: string
+  publishConfig?: unknown
+  /** npm's `tag` config and whether it is npm's default ("latest") */
+  config: unknown
+  configIsDefault: boolean
+}
+
+/** The dist-tag to publish under; invalid tags and an implicit `latest` on a pre-release are usage errors. */
+export function decideTag(name: string, version: string, input: TagInput): { tag: string; explicit: boolean } {
+  const fromPackage = typeof input.publishConfig === 'string' ? input.publishConfig : undefined
+  const tag = input.flag ?? fromPackage ?? (typeof input.config === 'string' ? input.config : 'latest')
+  const origin = input.flag !== undefined ? '--tag' : fromPackage !== undefined ? 'publishConfig.tag in package.json' : 'the tag setting in npm config'
+  const validRange = require('semver/ranges/valid') as (range: string) => string | null
+  if (!tag.trim()) throw usageError(`The tag is empty (${origin}).`, 'Name a dist-tag such as latest, next or beta.')
+  if (validRange(tag)) {
+    throw usageError(`The tag "${tag}" (${origin}) is a semver range; installs would confuse it with a version.`, 'Use a name such as next or beta.')
+  }
+  if (encodeURIComponent(tag) !== tag) {
+    throw usageError(`The tag "${tag}" (${origin}) has characters a dist-tag cannot have.`, 'Use letters, digits, "-", "." and "_", e.g. next.')
+  }
+  const explicit = input.flag !== undefined || fromPackage !== undefined || !input.configIsDefault
+  const prerelease = require('semver/functions/prerelease') as (v: string) => readonly (string | number)[] | null
+  if (!explicit && prerelease(version)?.length) {
+    throw usageError(
+      `${name}@${version} is a pre-release: published as "latest" it would be what everyone installs.`,
+      'Choose a dist-tag for it, e.g. --tag next (or --tag latest if that is what you want).',
+    )
+  }
+  return { tag, explicit }
+}
+
+/**
+ * publishConfig can hold any npm config key, and npm applies it over its options except where
+ * the same key was given as a flag. The registry keys are left out: resolveRegistry has already
+ * applied publishConfig.registry, and registryOptions pins the result.
+ */
+export function publishConfigOptions(publishConfig: unknown, flags: string[]): Record<string, unknown> {
+  if (!publishConfig || typeof publishConfig !== 'object') return {}
+  const { flatten } = require('@npmcli/config/lib/definitions') as { flatten: (obj: object, flat: object) => Record<string, unknown> }
+  const given = Object.entries(publishConfig).filter(([key]) => !flags.includes(key))
+  const flat = flatten(Object.fromEntries(given), {})
+  for (const key of Object.keys(flat)) if (key === 'registry' || /^@.*:registry$/.test(key)) delete flat[key]
+  return flat
+}
+
+export interface PublishedVersion {
+  integrity?: string
+  shasum?: string
+  deprecated?: unknown
+}
+
+export interface Published {
+  /** false: the registry has no such package (404); undefined: it would not say */
+  exists: boolean | undefined
+  versions: Record<string, PublishedVersion>
+}
+
+/** The package as the registry has it now (npm's abbreviated document, fresh). */
+export async function fetchPublished(config: Config, target: Target, name: string): Promise<Published> {
+  try {
+    const res = await requestJson<{ versions?: Record<string, { dist?: { integrity?: string; shasum?: string }; deprecated?: unknown }> }>(
+      config,
+      target,
+      `/${name.replace('/', '%2f')}`,
+      { preferOnline: true, headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } },
+    )
+    const versions: Record<string, PublishedVersion> = {}
+    for (const [v, doc] of Object.entries(res.body.versions ?? {})) {
+      versions[v] = { integrity: doc?.dist?.integrity, shasum: doc?.dist?.shasum, deprecated: doc?.deprecated }
+    }
+    return { exists: true, versions }
+  } catch (err) {
+    const e = err as PkgsError
+    if (e.code === 'E404') return { exists: false, versions: {} }
+    // rejected credentials and an unreachable registry end the publish; anything else is
+    // left for the upload itself to report
+    if (e.exitCode === Exit.auth || !/^E\d{3}$/.test(e.code)) throw err
+    return { exists: undefined, versions: {} }
+  }
+}
+
+/** Whether this version is already there, and if so whether it is this very tarball. */
+export function republishState(published: Published, version: string, packed: { integrity: string; shasum: string }): 'new' | 'identical' | 'different' {
+  const there = published.versions[version]
+  if (!there) return 'new'
+  if (there.integrity) return there.integrity === packed.integrity ? 'identical' : 'different'
+  return there.shasum === packed.shasum ? 'identical' : 'different'
+}
+
+/** This version is on the registry already: identical (what --tolerate-republish accepts) or not. */
+export function alreadyPublishedError(target: Target, name: string, version: string, state: 'identical' | 'different', tolerate: boolean): PkgsError {
+  const id = `${name}@${version}`
+  if (state === 'different' && tolerate) {
+    return new PkgsError('EPUBLISHCONFLICT', `${id} is already published on ${target.registry.url} with different contents.`, {
+      hint: '--tolerate-republish only accepts the very same tarball: bump the version (npm version patch) and publish again.',
+    })
+  }
+  return new PkgsError('EPUBLISHCONFLICT', `${id} is already published on ${target.registry.url}${state === 'identical' ? ' (with the same contents)' : ''}.`, {
+    hint:
+      'A published version can never be replaced: bump the version (npm version patch) and publish again.' +
+      (state === 'identical' ? ' To let an identical re-run succeed (CI), pass --tolerate-republish.' : ''),
+  })
+}
+
+/** npm's rule: `latest` never moves below the highest release unless a tag was chosen. */
+export function refuseImplicitLatest(published: Published, version: string, tag: string, explicit: boolean): void {
+  const highest = highestRelease(published)
+  const gt = require('semver/functions/gt') as (a: string, b: string) => boolean
+  if (explicit || tag !== 'latest' || !highest || !gt(highest, version)) return
+  throw new PkgsError('ELATEST', `${version} is lower than the published ${highest}: publishing it would move "latest" back.`, {
+    hint: 'Choose a dist-tag for it, e.g. --tag v1-maintenance (or --tag latest if that is what you want).',
+    exitCode: Exit.usage,
+  })
+}
+
+/** The highest published release: no pre-release, not deprecated. */
+export function highestRelease(published: Published): string | undefined {
+  const prerelease = require('semver/functions/prerelease') as (v: string) => readonly unknown[] | null
+  const valid = require('semver/functions/valid') as (v: string) => string | null
+  const rcompare = require('semver/functions/rcompare') as (a: string, b: string) => number
+  return Object.entries(published.versions)
+    .filter(([v, doc]) => valid(v) && !prerelease(v)?.length && !doc.deprecated)
+    .map(([v]) => v)
+    .sort(rcompare)[0]
+}
+
+/** libnpmpublish.publish with the package's registry and credentials; errors are left raw for withOtp. */
+export async function publishTarball(
+  config: Config,
+  target: Target,
+  manifest: Record<string, unknown>,
+  tarball: Buffer,
+  opts: Record<string, unknown>,
+): Promise<void> {
+  const { publish } = await import('libnpmpublish')
+  await publish(manifest, tarball, registryOptions(config, target, opts))
+}

@@ -1,0 +1,177 @@
+// Packing for publish exactly as npm 11's `npm publish` does (lib/commands/publish.js): the
+// manifest normalised by @npmcli/package-json (or read from a tarball by pacote), prepublishOnly,
+// libnpmpack (prepack, prepare, npm-packlist's file list, pacote's reproducible tarball,
+// postpack), the manifest read again, publish and postpublish. Nothing here prints.
+import { createHash } from 'node:crypto'
+import { stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { Config } from '../core/config.js'
+import { PkgsError, usageError } from '../core/errors.js'
+import type { Manifest } from './manifest.js'
+
+export interface PackSource {
+  type: 'directory' | 'file'
+  /** absolute path of the folder or the tarball */
+  path: string
+}
+
+const tarballName = /\.(tgz|tar\.gz|tar)$/i
+
+/** `[<folder>|<tarball>]`: a folder is packed, a tarball is published as it is. */
+export async function packSource(cwd: string, arg = '.'): Promise<PackSource> {
+  const path = resolve(cwd, arg)
+  let directory: boolean
+  try {
+    directory = (await stat(path)).isDirectory()
+  } catch {
+    throw usageError(`There is no folder or tarball at ${arg}.`, 'Pass a folder with a package.json, or a .tgz made by `npm pack`.')
+  }
+  if (directory) return { type: 'directory', path }
+  if (!tarballName.test(path)) {
+    throw usageError(`${arg} is neither a folder nor a tarball (.tgz, .tar.gz, .tar).`, 'Pass a folder with a package.json, or a .tgz made by `npm pack`.')
+  }
+  return { type: 'file', path }
+}
+
+export interface ReadManifest {
+  manifest: Manifest
+  /** what @npmcli/package-json corrected (npm warns: "npm pkg fix") */
+  corrections: string[]
+}
+
+/** The manifest npm would publish: package.json with npm's publish normalisation. */
+export async function readPublishManifest(source: PackSource, flat: Record<string, unknown>): Promise<ReadManifest> {
+  if (source.type === 'directory') {
+    const file = join(source.path, 'package.json')
+    const { default: PackageJson } = await import('@npmcli/package-json')
+    const corrections: string[] = []
+    try {
+      const pkg = await PackageJson.fix(source.path, { changes: corrections })
+      const { content } = await pkg.prepare()
+      return { manifest: content as Manifest, corrections }
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code === 'ENOENT') {
+        throw new PkgsError('ENOPACKAGEJSON', `There is no package.json in ${source.path}.`, {
+          hint: 'Create one with: pkgs init --scope @your-scope',
+          cause: err,
+        })
+      }
+      throw new PkgsError(code === 'EJSONPARSE' ? 'EJSONPARSE' : 'EREADPACKAGE', `Cannot read ${file}: ${(err as Error).message}`, {
+        hint: 'Fix the file (`npm pkg fix` corrects what it can).',
+        cause: err,
+      })
+    }
+  }
+  const { default: pacote } = await import('pacote')
+  try {
+    return { manifest: (await pacote.manifest(source.path, { ...flat, fullMetadata: true, fullReadJson: true })) as Manifest, corrections: [] }
+  } catch (err) {
+    throw new PkgsError('EBADTARBALL', `Cannot read the package.json inside ${source.path}: ${(err as Error).message}`, {
+      hint: 'Pass a tarball made by `npm pack`.',
+      cause: err,
+    })
+  }
+}
+
+/**
+ * npm runs lifecycle scripts with its configuration exported as npm_config_* variables (plus
+ * npm_execpath, NODE, INIT_CWD, npm_command). libnpmpack and pacote read process.env for
+ * prepack, prepare and postpack, so the variables have to be there, as they are under npm.
+ */
+export function exportNpmEnv(config: Config, command: string): void {
+  for (const [key, value] of Object.entries(config.npm.env)) {
+    if (value !== undefined && process.env[key] !== value) process.env[key] = value
+  }
+  process.env.npm_command = command
+}
+
+export interface ScriptOptions {
+  /** scripts write to the terminal (npm's foreground-scripts); otherwise output is captured */
+  foreground: boolean
+  /** npm's ignore-scripts */
+  ignoreScripts: boolean
+  /** npm's script-shell */
+  scriptShell?: string
+}
+
+/** prepublishOnly, publish and postpublish: only for a folder, as npm does. */
+export async function runLifecycle(
+  event: 'prepublishOnly' | 'publish' | 'postpublish',
+  source: PackSource,
+  manifest: Manifest,
+  opts: ScriptOptions,
+): Promise<void> {
+  if (source.type !== 'directory' || opts.ignoreScripts) return
+  const scripts = manifest.scripts as Record<string, string> | undefined
+  if (!scripts?.[event]) return
+  const { default: runScript } = await import('@npmcli/run-script')
+  await runScript({ event, path: source.path, stdio: opts.foreground ? 'inherit' : 'pipe', pkg: manifest, scriptShell: opts.scriptShell })
+}
+
+/** libnpmpack as npm publish calls it (dryRun: the tarball stays in memory). */
+export async function packTarball(source: PackSource, config: Config, flat: Record<string, unknown>, opts: ScriptOptions): Promise<Buffer> {
+  const { default: pack } = await import('libnpmpack')
+  return pack(source.path, {
+    ...flat,
+    ignoreScripts: opts.ignoreScripts,
+    scriptShell: opts.scriptShell,
+    foregroundScripts: opts.foreground,
+    dryRun: true,
+    prefix: config.npm.localPrefix,
+  })
+}
+
+export interface PackedFile {
+  path: string
+  size: number
+  mode: number
+}
+
+export interface Packed {
+  tarball: Buffer
+  /** in npm's order (upper-case names first) */
+  files: PackedFile[]
+  entryCount: number
+  bundled: string[]
+  /** bytes of the tarball */
+  size: number
+  unpackedSize: number
+  shasum: string
+  integrity: string
+  filename: string
+}
+
+/** What is in the tarball, with the hashes the registry will record (npm's getContents). */
+export async function tarballContents(tarball: Buffer, manifest: { name: string; version: string }): Promise<Packed> {
+  const { list } = await import('tar')
+  const files: PackedFile[] = []
+  const bundled = new Set<string>()
+  let entryCount = 0
+  let unpackedSize = 0
+  const parser = list({
+    onReadEntry(entry) {
+      entryCount++
+      unpackedSize += entry.size ?? 0
+      const bundle = /^package\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(entry.path)
+      if (bundle) bundled.add(bundle[1])
+      files.push({ path: entry.path.replace(/^package\//, ''), size: entry.size ?? 0, mode: entry.mode ?? 0 })
+    },
+  })
+  // the parser handles a whole buffer synchronously
+  parser.end(tarball)
+  const compare = new Intl.Collator('en', { sensitivity: 'case', numeric: true }).compare
+  const upper = (p: string) => p.charAt(0) === p.charAt(0).toUpperCase()
+  const byPath = (a: PackedFile, b: PackedFile) => compare(a.path, b.path)
+  return {
+    tarball,
+    files: [...files.filter((f) => upper(f.path)).sort(byPath), ...files.filter((f) => !upper(f.path)).sort(byPath)],
+    entryCount,
+    bundled: [...bundled],
+    size: tarball.length,
+    unpackedSize,
+    shasum: createHash('sha1').update(tarball).digest('hex'),
+    integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+    filename: `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`,
+  }
+}
