@@ -104,7 +104,8 @@ export class IO {
 
   /** A spinner on stderr when it is a TTY; otherwise nothing (no escape codes in logs). */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.isStderrTTY || this.json) {
+    // ora redraws forever on a terminal that reports no width (a pty nobody sized)
+    if (!this.isStderrTTY || this.json || !(this.streams.stderr as { columns?: number }).columns) {
       return { update() {}, succeed: (t) => t && this.success(t), fail() {}, stop() {} }
     }
     const { default: ora } = await import('ora')

@@ -1,0 +1,252 @@
+// pkgs publish on a real Verdaccio, with npm as the second client: packed as npm packs,
+// restricted by default, readable by another user only, republishing explained.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, inject, it } from 'vitest'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+const verdaccio = inject('verdaccio')
+const { alice, bob } = verdaccio.users
+const nerf = nerfDart(verdaccio.url)
+// one Verdaccio serves every test file of the run: names of our own
+const run = Math.random().toString(36).slice(2, 8)
+const unreachable = 'http://127.0.0.1:9/'
+
+function as(user: { token: string } | undefined, registry = verdaccio.url, extra = ''): Sandbox {
+  const auth = user ? `${nerfDart(registry)}:_authToken=${user.token}\n` : ''
+  return makeSandbox(`@acme:registry=${registry}\n${auth}${extra}`)
+}
+
+/**
+ * A package with what makes packing interesting: `files`, an .npmignore inside a listed folder,
+ * a file only prepack makes, and scripts that record that they ran and with which environment.
+ */
+function writeFixture(dir: string, pkg: Record<string, unknown>): void {
+  mkdirSync(join(dir, 'lib'), { recursive: true })
+  mkdirSync(join(dir, 'test'), { recursive: true })
+  const record = (event: string) => `node -e "require('fs').writeFileSync('${event}.ran', process.env.npm_command + ' ' + process.env.npm_lifecycle_event)"`
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        version: '1.0.0',
+        description: 'a fixture',
+        main: 'lib/index.js',
+        files: ['lib', 'generated.txt'],
+        scripts: {
+          prepublishOnly: record('prepublishOnly'),
+          prepack: `node -e "require('fs').writeFileSync('generated.txt', 'made by prepack\\n')"`,
+          postpack: record('postpack'),
+          postpublish: record('postpublish'),
+        },
+        ...pkg,
+      },
+      null,
+      2,
+    ) + '\n',
+  )
+  writeFileSync(join(dir, 'lib', 'index.js'), 'module.exports = 42\n')
+  writeFileSync(join(dir, 'lib', 'util.js'), 'exports.util = true\n')
+  writeFileSync(join(dir, 'lib', 'key.secret'), 'not for publishing\n')
+  writeFileSync(join(dir, 'lib', '.npmignore'), '*.secret\n')
+  writeFileSync(join(dir, 'test', 'index.test.js'), 'test\n')
+  writeFileSync(join(dir, 'README.md'), '# fixture\n')
+  writeFileSync(join(dir, '.npmignore'), 'test/\n')
+}
+
+function json(res: { stdout: string }) {
+  return JSON.parse(res.stdout)
+}
+
+/** The file list of a dry run's plain output ("files:" then one "<size>  <path>" a line). */
+function listedFiles(stdout: string): string[] {
+  const lines = stdout.split('\n')
+  return lines
+    .slice(lines.findIndex((l) => l.trim() === 'files:') + 1)
+    .filter((l) => l.trim())
+    .map((l) => l.trim().split(/\s{2,}/)[1])
+}
+
+describe.concurrent('pkgs publish on Verdaccio', () => {
+  it('publishes a scoped package restricted: bob can view and install it with npm, anonymous users cannot', async () => {
+    const name = `@acme/widget-${run}`
+    const sandbox = as(alice)
+    writeFixture(sandbox.cwd, { name })
+    const res = await runPkgs(['publish', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ name, version: '1.0.0', access: 'restricted', tag: 'latest', registry: verdaccio.url, files: 5, dryRun: false, published: true })
+    // npm's lifecycle, with npm's environment
+    for (const event of ['prepublishOnly', 'postpack', 'postpublish']) {
+      expect(readFileSync(join(sandbox.cwd, `${event}.ran`), 'utf8')).toBe(`publish ${event}`)
+    }
+
+    const reader = as(bob)
+    writeFileSync(join(reader.cwd, 'package.json'), '{"name":"consumer","version":"1.0.0"}\n')
+    const anonymous = as(undefined)
+    const [view, install, anon] = await Promise.all([
+      runNpm(['view', name, 'dist.integrity', '--json'], reader),
+      runNpm(['install', name, '--no-package-lock'], reader),
+      runNpm(['view', name, 'version'], anonymous),
+    ])
+    expect(view.code, view.stderr).toBe(0)
+    expect(JSON.parse(view.stdout)).toBe(json(res).integrity)
+    expect(install.code, install.stderr).toBe(0)
+    const installed = join(reader.cwd, 'node_modules', name)
+    expect(readFileSync(join(installed, 'generated.txt'), 'utf8')).toBe('made by prepack\n')
+    expect(existsSync(join(installed, 'lib', 'key.secret'))).toBe(false)
+    expect(anon.code).not.toBe(0)
+    expect(anon.stderr).toMatch(/E401|E403|E404/)
+  })
+
+  it('explains a version already published (exit 1), and tolerates an identical one with --tolerate-republish', async () => {
+    const name = `@acme/again-${run}`
+    const sandbox = as(alice)
+    writeFixture(sandbox.cwd, { name })
+    const first = await runPkgs(['publish'], sandbox)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe(`+ ${name}@1.0.0\n`)
+
+    const [again, tolerated] = await Promise.all([
+      runPkgs(['publish'], sandbox),
+      runPkgs(['publish', '--tolerate-republish', '--json'], sandbox),
+    ])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain(`${name}@1.0.0 is already published on ${verdaccio.url} (with the same contents).`)
+    expect(again.stderr).toContain('bump the version')
+    expect(again.stderr).toContain('--tolerate-republish')
+    expect(tolerated.code, tolerated.stderr).toBe(0)
+    expect(json(tolerated)).toMatchObject({ name, version: '1.0.0', published: false })
+    expect(tolerated.stderr).toContain('already published')
+
+    // different contents under the same version are never tolerated
+    writeFileSync(join(sandbox.cwd, 'lib', 'index.js'), 'module.exports = 43\n')
+    const changed = await runPkgs(['publish', '--tolerate-republish', '--json'], sandbox)
+    expect(changed.code).toBe(1)
+    expect(json(changed).error).toMatchObject({ code: 'EPUBLISHCONFLICT' })
+    expect(json(changed).error.message).toContain('different contents')
+  })
+
+  it('packs exactly as npm pack: the same files and the same integrity', async () => {
+    const name = `@acme/parity-${run}`
+    // two copies: each packer runs its prepack in its own folder
+    const sandbox = as(alice)
+    const [ours, listed, npms] = ['ours', 'listed', 'npms'].map((dir) => join(sandbox.root, dir))
+    for (const dir of [ours, listed, npms]) writeFixture(dir, { name })
+    const [dry, plain, npm] = await Promise.all([
+      runPkgs(['publish', '--dry-run', '--json'], sandbox, { cwd: ours }),
+      runPkgs(['publish', '--dry-run', listed], sandbox),
+      runNpm(['pack', '--dry-run', '--json'], sandbox, { cwd: npms }),
+    ])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(npm.code, npm.stderr).toBe(0)
+    const [packed] = JSON.parse(npm.stdout)
+    const doc = json(dry)
+    expect(doc).toMatchObject({ name, dryRun: true, published: false })
+    expect(doc.integrity).toBe(packed.integrity)
+    expect(doc.shasum).toBe(packed.shasum)
+    expect(doc.size).toBe(packed.size)
+    expect(doc.unpackedSize).toBe(packed.unpackedSize)
+    expect(doc.files).toBe(packed.files.length)
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(listedFiles(plain.stdout)).toEqual(packed.files.map((f: { path: string }) => f.path))
+    expect(listedFiles(plain.stdout)).toEqual(['README.md', 'generated.txt', 'lib/index.js', 'lib/util.js', 'package.json'])
+  })
+
+  it('publishes a tarball as it is', async () => {
+    const name = `@acme/tarball-${run}`
+    const sandbox = as(alice)
+    writeFixture(sandbox.cwd, { name, scripts: {} })
+    const packed = await runNpm(['pack', '--json'], sandbox)
+    expect(packed.code, packed.stderr).toBe(0)
+    const [{ filename, integrity }] = JSON.parse(packed.stdout)
+    const outside = join(sandbox.root, 'elsewhere')
+    mkdirSync(outside)
+    const res = await runPkgs(['publish', join(sandbox.cwd, filename), '--json'], sandbox, { cwd: outside })
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ name, integrity, access: 'restricted', published: true })
+    const view = await runNpm(['view', name, 'dist.integrity'], sandbox)
+    expect(view.stdout.trim()).toBe(integrity)
+  })
+
+  it('publishes to publishConfig.registry, and --dry-run uploads nothing', async () => {
+    const name = `@acme/dry-${run}`
+    // no @acme mapping: only publishConfig.registry leads to Verdaccio
+    const sandbox = makeSandbox(`${nerf}:_authToken=${alice.token}\n`)
+    writeFixture(sandbox.cwd, { name, publishConfig: { registry: verdaccio.url } })
+    const dry = await runPkgs(['publish', '--dry-run'], sandbox)
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toContain('Would publish (dry run):')
+    expect(dry.stdout).toContain(`${name}@1.0.0`)
+    expect(dry.stdout).toContain(`${verdaccio.url} from package.json (publishConfig.registry)`)
+    expect(existsSync(join(sandbox.cwd, 'postpublish.ran'))).toBe(false)
+    const view = await runNpm(['view', name, 'version', '--registry', verdaccio.url], sandbox)
+    expect(view.stderr).toContain('E404')
+
+    const real = await runPkgs(['publish', '--json'], sandbox)
+    expect(real.code, real.stderr).toBe(0)
+    expect(json(real)).toMatchObject({ registry: verdaccio.url, published: true })
+  })
+
+  it('exits 3 when the token is rejected (the login check runs alongside packing)', async () => {
+    const sandbox = as({ token: 'not-a-valid-token' })
+    writeFixture(sandbox.cwd, { name: `@acme/rejected-${run}` })
+    const res = await runPkgs(['publish', '--json'], sandbox)
+    expect(res.code).toBe(3)
+    // Verdaccio answers an unknown token with 401, or as anonymous (no user name)
+    expect(['E401', 'ENEEDAUTH']).toContain(json(res).error.code)
+    expect(json(res).error.hint).toContain('pkgs login --scope @acme')
+  })
+})
+
+describe.concurrent('pkgs publish refuses before any request', () => {
+  // the registry is unreachable: any request would fail with ECONNREFUSED, not with these
+  const cases: [string, Record<string, unknown>, string[], string][] = [
+    ['restricted for an unscoped package', { name: 'plain-name' }, ['--access', 'restricted'], 'plain-name is not scoped, so it cannot be restricted (--access)'],
+    ['restricted in publishConfig of an unscoped package', { name: 'plain-name', publishConfig: { access: 'restricted' } }, [], 'cannot be restricted (publishConfig.access in package.json)'],
+    ['a pre-release without --tag', { name: '@acme/pre', version: '2.0.0-beta.1' }, [], '@acme/pre@2.0.0-beta.1 is a pre-release'],
+    ['a tag that is a semver range', { name: '@acme/x' }, ['--tag', '^1.2.0'], 'The tag "^1.2.0" (--tag) is a semver range'],
+    ['an empty tag', { name: '@acme/x' }, ['--tag', ''], 'The tag is empty (--tag).'],
+    ['an invalid access', { name: '@acme/x' }, ['--access', 'secret'], "argument 'secret' is invalid"],
+  ]
+  it.each(cases)('%s: exit 2', async (_what, pkg, args, message) => {
+    const sandbox = as({ token: 'tok' }, unreachable, `registry=${unreachable}\n`)
+    writeFixture(sandbox.cwd, pkg)
+    const res = await runPkgs(['publish', ...args, '--json'], sandbox)
+    expect(res.code, res.stdout + res.stderr).toBe(2)
+    expect(json(res).error.code).toBe('EUSAGE')
+    expect(json(res).error.message).toContain(message)
+    expect(existsSync(join(sandbox.cwd, 'prepublishOnly.ran'))).toBe(false)
+  })
+
+  it('exits 3 without credentials, before running any script', async () => {
+    const sandbox = as(undefined, unreachable)
+    writeFixture(sandbox.cwd, { name: '@acme/x' })
+    const res = await runPkgs(['publish'], sandbox)
+    expect(res.code).toBe(3)
+    expect(res.stderr).toContain(`You are not logged in to ${unreachable}.`)
+    expect(res.stderr).toContain('pkgs login --scope @acme')
+    expect(existsSync(join(sandbox.cwd, 'prepublishOnly.ran'))).toBe(false)
+  })
+
+  it('exits 1 for "private": true, a missing package.json or an unreachable registry', async () => {
+    const sandbox = as({ token: 'tok' }, unreachable)
+    writeFixture(sandbox.cwd, { name: '@acme/x', private: true })
+    const empty = join(sandbox.root, 'empty')
+    mkdirSync(empty)
+    writeFixture(join(sandbox.root, 'ok'), { name: '@acme/x' })
+    const [priv, missing, down, nowhere] = await Promise.all([
+      runPkgs(['publish', '--json'], sandbox),
+      runPkgs(['publish', empty, '--json'], sandbox),
+      runPkgs(['publish', join(sandbox.root, 'ok'), '--json'], sandbox),
+      runPkgs(['publish', 'no-such-folder', '--json'], sandbox),
+    ])
+    expect(priv.code).toBe(1)
+    expect(json(priv).error).toMatchObject({ code: 'EPRIVATE' })
+    expect(missing.code).toBe(1)
+    expect(json(missing).error).toMatchObject({ code: 'ENOPACKAGEJSON', hint: 'Create one with: pkgs init --scope @your-scope' })
+    expect(down.code).toBe(1)
+    expect(json(down).error).toMatchObject({ code: 'ECONNREFUSED' })
+    expect(json(down).error.message).toContain(unreachable)
+    expect(nowhere.code).toBe(2)
+  })
+})
