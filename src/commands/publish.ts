@@ -135,7 +135,7 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   const { name, version } = identify(first.manifest, source)
   const scope = scopeOf(name)
   const publishConfig = first.manifest.publishConfig
-  const decided = decideAccess(name, Boolean(scope), { flag: opts.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
+  const decided = decideAccess(name, Boolean(scope), { flag: opts.access, publishConfig: publishConfig?.access, config: config.npm.get('access'), provenance: opts.provenance })
   const tagInput = { flag: opts.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
   const { tag, explicit: tagExplicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
   const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })

@@ -16,7 +16,16 @@ export interface AccessDecision {
 }
 
 /** `--access` › `publishConfig.access` › npm's `access` config › restricted when scoped, else public. */
-export function decideAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown }): AccessDecision {
+export function decideAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown; provenance?: boolean }): AccessDecision {
+  const decided = chooseAccess(name, scoped, input)
+  // libnpmpublish refuses provenance for a package that is not public, after packing
+  if (input.provenance && decided.access === 'restricted') {
+    throw usageError(`Provenance is only for public packages, and ${name} would be restricted.`, 'Publish it with --access public --provenance, or without --provenance.')
+  }
+  return decided
+}
+
+function chooseAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown }): AccessDecision {
   const sources: [AccessDecision['from'], unknown, string][] = [
     ['flag', input.flag, '--access'],
     ['publishConfig', input.publishConfig, 'publishConfig.access in package.json'],
