@@ -90,7 +90,7 @@ function failed(id: string, err: unknown, fallback: string): Check {
 
 async function pingRegistry(config: Config, target: Target): Promise<{ check: Check; identity?: RegistryIdentity; reachable: boolean }> {
   try {
-    const res = await requestJson(config, target, '/-/ping', { preferOnline: true })
+    const res = await requestJson(config, target, '/-/ping', { cache: 'no-store' })
     return { check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` }, identity: detectKind(target.registry.url, res.headers), reachable: true }
   } catch (err) {
     const e = err as PkgsError

@@ -90,7 +90,9 @@ export async function requestJson<T>(
 export async function whoami(config: Config, target: Target): Promise<string> {
   const res = await requestJson<{ username?: unknown }>(config, target, '/-/whoami', { preferOnline: true })
   if (typeof res.body.username !== 'string' || !res.body.username) {
-    throw explainError({ code: 'ENEEDAUTH' }, errorContext(target))
+    // Verdaccio answers an unknown token with 200 and no user name, not with 401
+    const rejected = target.credentials.type !== 'none'
+    throw explainError(rejected ? { statusCode: 401 } : { code: 'ENEEDAUTH' }, errorContext(target))
   }
   return res.body.username
 }
@@ -125,6 +127,8 @@ export function detectKind(url: string, headers?: { get(name: string): string | 
   const poweredBy = header('x-powered-by')
   const verdaccio = poweredBy && /verdaccio\/?(\S*)/i.exec(poweredBy)
   if (verdaccio) return { kind: 'verdaccio', version: verdaccio[1] || undefined, evidence: 'x-powered-by' }
+  // Verdaccio's default (user_agent unset) sends this literal value instead of its name
+  if (poweredBy === 'hidden') return { kind: 'verdaccio', evidence: 'x-powered-by' }
   if (header('x-artifactory-id') || header('x-jfrog-version')) {
     return { kind: 'artifactory', version: header('x-jfrog-version')?.replace(/^Artifactory\//i, ''), evidence: 'x-artifactory-id' }
   }
@@ -170,7 +174,8 @@ export function workflowsFor(identity: RegistryIdentity): Support {
       const config = 'Verdaccio decides who can read and publish in its config.yaml `packages:` rules'
       return support({
         'web-login': 'Verdaccio has no web login; pkgs logs in with user name and password.',
-        ...(major >= 7 ? {} : { share: 'Verdaccio 6 has no `npm owner` support; ' + config + '.' }),
+        // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
+        ...(major < 7 ? { share: 'Verdaccio 6 has no `npm owner` support; ' + config + '.' } : {}),
         teams: config + '.',
         visibility: config + ' (access: $authenticated for private, $all for public).',
         orgs: 'Verdaccio has no organisations; groups come from its auth plugin.',

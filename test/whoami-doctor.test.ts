@@ -1,0 +1,163 @@
+// whoami and doctor on a real Verdaccio, with npm as the second client.
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, inject, it } from 'vitest'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+const verdaccio = inject('verdaccio')
+const alice = verdaccio.users.alice
+const nerf = nerfDart(verdaccio.url)
+
+function loggedIn(token = alice.token, extra = ''): Sandbox {
+  return makeSandbox(`@acme:registry=${verdaccio.url}\nscope=@acme\n${nerf}:_authToken=${token}\n${extra}`)
+}
+
+interface DoctorDoc {
+  ok: boolean
+  registry: string
+  kind: string
+  checks: { id: string; status: string; message: string; hint?: string }[]
+}
+
+function check(doc: DoctorDoc, id: string) {
+  const found = doc.checks.find((c) => c.id === id)
+  expect(found, `check ${id} in ${JSON.stringify(doc.checks)}`).toBeDefined()
+  return found!
+}
+
+/** A folder with a fake npm of the given version, found on the PATH as `npm`. */
+function fakeNpmOnPath(sandbox: Sandbox, version: string): string {
+  const root = join(sandbox.root, 'fake-npm', 'lib', 'node_modules', 'npm')
+  mkdirSync(join(root, 'bin'), { recursive: true })
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'npm', version }))
+  writeFileSync(join(root, 'bin', 'npm-cli.js'), '#!/bin/sh\necho should-not-be-run >&2\nexit 1\n')
+  chmodSync(join(root, 'bin', 'npm-cli.js'), 0o755)
+  const binDir = join(sandbox.root, 'fake-npm', 'bin')
+  mkdirSync(binDir, { recursive: true })
+  symlinkSync(join(root, 'bin', 'npm-cli.js'), join(binDir, 'npm'))
+  return binDir
+}
+
+describe('pkgs whoami on Verdaccio', () => {
+  it('answers the same user as npm whoami', async () => {
+    const sandbox = loggedIn()
+    const [pkgs, npm, json] = await Promise.all([
+      runPkgs(['whoami'], sandbox),
+      runNpm(['whoami', '--registry', verdaccio.url], sandbox),
+      runPkgs(['whoami', '--scope', 'acme', '--json'], sandbox),
+    ])
+    expect(pkgs).toMatchObject({ code: 0, stdout: 'alice\n' })
+    expect(npm.stdout.trim()).toBe('alice')
+    expect(JSON.parse(json.stdout)).toEqual({ username: 'alice', registry: verdaccio.url })
+  })
+
+  it('exits 3 with the login command when the token is rejected', async () => {
+    const sandbox = loggedIn('not-a-valid-token')
+    const res = await runPkgs(['whoami', '--json'], sandbox)
+    expect(res.code).toBe(3)
+    const { error } = JSON.parse(res.stdout)
+    expect(error.code).toBe('E401')
+    expect(error.hint).toContain('pkgs login --scope @acme')
+  })
+
+  it('logs requests with --verbose without printing the token', async () => {
+    const sandbox = loggedIn()
+    const res = await runPkgs(['whoami', '--verbose'], sandbox)
+    expect(res.code).toBe(0)
+    expect(res.stderr).toMatch(new RegExp(`http fetch GET 200 ${verdaccio.url}-/whoami \\d+ms`))
+    expect(res.stdout + res.stderr).not.toContain(alice.token)
+  })
+})
+
+describe('pkgs doctor on Verdaccio', () => {
+  it('passes on a good set-up, naming where the credentials come from', async () => {
+    const sandbox = loggedIn()
+    sandbox.writePackageJson({ name: '@acme/widgets', version: '1.0.0', publishConfig: { access: 'restricted' } })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code, res.stdout).toBe(0)
+    const doc = JSON.parse(res.stdout) as DoctorDoc
+    expect(doc).toMatchObject({ ok: true, registry: verdaccio.url, kind: 'verdaccio' })
+    expect(doc.checks.map((c) => c.status)).not.toContain('error')
+    expect(check(doc, 'registry').message).toContain('~/.npmrc (@acme:registry)')
+    expect(check(doc, 'credentials').message).toContain('~/.npmrc')
+    expect(check(doc, 'login').message).toBe('Logged in as alice.')
+    // Verdaccio hides its version unless configured to show it
+    expect(check(doc, 'registry-kind').message).toMatch(/^Verdaccio( 6\.8\.0)?: supports login, publish(, share)?; not web-login, (share, )?teams, visibility, orgs\.$/)
+    expect(res.stdout).not.toContain(alice.token)
+  })
+
+  it('prints a readable checklist without --json', async () => {
+    const res = await runPkgs(['doctor'], loggedIn())
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain('✔ Logged in as alice.')
+    expect(res.stdout).toMatch(/All set/)
+  })
+
+  it('fails with a hint when there is no token', async () => {
+    const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\nscope=@acme\n`)
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    const doc = JSON.parse(res.stdout) as DoctorDoc
+    expect(doc.ok).toBe(false)
+    expect(check(doc, 'credentials')).toMatchObject({ status: 'error', hint: 'Log in with: pkgs login --scope @acme' })
+  })
+
+  it('fails with a hint when the token is bad', async () => {
+    const res = await runPkgs(['doctor', '--json'], loggedIn('bad-token'))
+    expect(res.code).toBe(1)
+    const login = check(JSON.parse(res.stdout), 'login')
+    expect(login.status).toBe('error')
+    expect(login.hint).toContain('pkgs login --scope @acme')
+  })
+
+  it('fails with a hint when the registry is down', async () => {
+    const sandbox = makeSandbox(`@acme:registry=http://127.0.0.1:9/\nscope=@acme\n//127.0.0.1:9/:_authToken=x\n`)
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    const ping = check(JSON.parse(res.stdout), 'ping')
+    expect(ping.status).toBe('error')
+    expect(ping.message).toContain('Cannot reach the registry http://127.0.0.1:9/')
+    expect(ping.hint).toContain('~/.npmrc (@acme:registry)')
+  })
+
+  it('fails when npm is not on the PATH, and when it is 2.7.0, without running it', async () => {
+    const sandbox = loggedIn()
+    const old = fakeNpmOnPath(sandbox, '2.7.0')
+    const [missing, tooOld] = await Promise.all([
+      runPkgs(['doctor', '--json'], sandbox, { env: { PATH: '/nonexistent' } }),
+      runPkgs(['doctor', '--json'], sandbox, { env: { PATH: old } }),
+    ])
+    expect(missing.code).toBe(1)
+    expect(check(JSON.parse(missing.stdout), 'npm')).toMatchObject({ status: 'error', message: 'npm was not found on the PATH.' })
+    expect(tooOld.code).toBe(1)
+    const npm = check(JSON.parse(tooOld.stdout), 'npm')
+    expect(npm).toMatchObject({ status: 'error', hint: 'Upgrade npm: npm install -g npm@latest' })
+    expect(npm.message).toContain('npm 2.7.0 is too old')
+    expect(tooOld.stderr).not.toContain('should-not-be-run')
+  })
+
+  it('warns about an old npm on other registry commands too', async () => {
+    const sandbox = loggedIn()
+    const res = await runPkgs(['whoami'], sandbox, { env: { PATH: fakeNpmOnPath(sandbox, '2.6.0') } })
+    expect(res.code).toBe(0)
+    expect(res.stderr).toContain('npm 2.6.0 is too old for private packages')
+  })
+
+  it('checks that a package is readable, and explains when it is not', async () => {
+    const sandbox = loggedIn()
+    const res = await runPkgs(['doctor', '@acme/does-not-exist', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    const pkg = check(JSON.parse(res.stdout), 'package')
+    expect(pkg.status).toBe('error')
+    expect(pkg.message).toContain('@acme/does-not-exist was not found on')
+    expect(pkg.message).toContain('or it is private')
+  })
+
+  it('flags an unscoped package.json that asks to be restricted', async () => {
+    const sandbox = loggedIn()
+    sandbox.writePackageJson({ name: 'widgets', version: '1.0.0', publishConfig: { access: 'restricted' } })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    expect(check(JSON.parse(res.stdout), 'package-json')).toMatchObject({ status: 'error', hint: 'Give it a scope: pkgs init --scope @your-scope' })
+  })
+})
