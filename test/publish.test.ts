@@ -207,7 +207,7 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     ['a tag that is a semver range', { name: '@acme/x' }, ['--tag', '^1.2.0'], 'The tag "^1.2.0" (--tag) is a semver range'],
     ['an empty tag', { name: '@acme/x' }, ['--tag', ''], 'The tag is empty (--tag).'],
     ['an invalid access', { name: '@acme/x' }, ['--access', 'secret'], "argument 'secret' is invalid"],
-    ['--provenance for a restricted package', { name: '@acme/x' }, ['--provenance'], 'Provenance is only for public packages'],
+    ['--provenance for a restricted package', { name: '@acme/x' }, ['--access', 'restricted', '--provenance'], 'Provenance is only for public packages'],
   ]
   it.each(cases)('%s: exit 2', async (_what, pkg, args, message) => {
     const sandbox = as({ token: 'tok' }, unreachable, `registry=${unreachable}\n`)

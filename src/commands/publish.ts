@@ -9,8 +9,10 @@ import { otpSession, withOtp } from '../core/otp.js'
 import { requireCredentials } from '../core/preflight.js'
 import {
   alreadyPublishedError,
+  checkProvenance,
   decideAccess,
   decideTag,
+  effectiveAccess,
   fetchPublished,
   refuseImplicitLatest,
   publishConfigOptions,
@@ -135,7 +137,8 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   const { name, version } = identify(first.manifest, source)
   const scope = scopeOf(name)
   const publishConfig = first.manifest.publishConfig
-  const decided = decideAccess(name, Boolean(scope), { flag: opts.access, publishConfig: publishConfig?.access, config: config.npm.get('access'), provenance: opts.provenance })
+  const decided = decideAccess(name, Boolean(scope), { flag: opts.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
+  if (decided.from !== 'default') checkProvenance(name, decided.access, opts.provenance)
   const tagInput = { flag: opts.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
   const { tag, explicit: tagExplicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
   const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
@@ -175,10 +178,14 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))
   refuseImplicitLatest(state, result.version, tag, tagExplicit)
 
+  const effective = effectiveAccess(decided, state, name)
+  if (effective.warning) ctx.io.warn(effective.warning)
+  result.access = effective.access
   const interactive = !opts.dryRun && !ctx.options.yes && ctx.io.canPrompt()
   if (interactive && scope && state.exists === false && (decided.from === 'default' || decided.from === 'config')) {
     result.access = await askAccess(ctx, name, target, decided.access)
   }
+  checkProvenance(name, result.access, opts.provenance)
   if (!ctx.io.json) renderSummary(ctx, result, packed, target)
   if (interactive && !(await ctx.io.confirm(`Publish ${name}@${result.version} to ${target.registry.url} as ${result.access}?`, true))) {
     throw new PkgsError('ENOTCONFIRMED', 'Nothing was published: you did not confirm.', { hint: 'Run it again and answer yes, or pass --yes.', exitCode: Exit.usage })

@@ -16,16 +16,7 @@ export interface AccessDecision {
 }
 
 /** `--access` › `publishConfig.access` › npm's `access` config › restricted when scoped, else public. */
-export function decideAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown; provenance?: boolean }): AccessDecision {
-  const decided = chooseAccess(name, scoped, input)
-  // libnpmpublish refuses provenance for a package that is not public, after packing
-  if (input.provenance && decided.access === 'restricted') {
-    throw usageError(`Provenance is only for public packages, and ${name} would be restricted.`, 'Publish it with --access public --provenance, or without --provenance.')
-  }
-  return decided
-}
-
-function chooseAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown }): AccessDecision {
+export function decideAccess(name: string, scoped: boolean, input: { flag?: unknown; publishConfig?: unknown; config?: unknown }): AccessDecision {
   const sources: [AccessDecision['from'], unknown, string][] = [
     ['flag', input.flag, '--access'],
     ['publishConfig', input.publishConfig, 'publishConfig.access in package.json'],
@@ -103,29 +94,55 @@ export interface Published {
   /** false: the registry has no such package (404); undefined: it would not say */
   exists: boolean | undefined
   versions: Record<string, PublishedVersion>
+  /** the access an existing package has, where the registry tells (npmjs's visibility endpoint) */
+  visibility?: Access
 }
 
-/** The package as the registry has it now (npm's abbreviated document, fresh). */
+/** The package as the registry has it now (npm's abbreviated document, fresh), and its visibility. */
 export async function fetchPublished(config: Config, target: Target, name: string): Promise<Published> {
-  try {
-    const res = await requestJson<{ versions?: Record<string, { dist?: { integrity?: string; shasum?: string }; deprecated?: unknown }> }>(
-      config,
-      target,
-      `/${name.replace('/', '%2f')}`,
-      { preferOnline: true, headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' } },
-    )
-    const versions: Record<string, PublishedVersion> = {}
-    for (const [v, doc] of Object.entries(res.body.versions ?? {})) {
-      versions[v] = { integrity: doc?.dist?.integrity, shasum: doc?.dist?.shasum, deprecated: doc?.deprecated }
-    }
-    return { exists: true, versions }
-  } catch (err) {
-    const e = err as PkgsError
-    if (e.code === 'E404') return { exists: false, versions: {} }
+  const path = `/${name.replace('/', '%2f')}`
+  const [packument, visibility] = await Promise.all([
+    requestJson<{ versions?: Record<string, { dist?: { integrity?: string; shasum?: string }; deprecated?: unknown }> }>(config, target, path, {
+      preferOnline: true,
+      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
+    }).catch((err: PkgsError) => err),
+    // libnpmpublish asks the same for provenance; registries without it answer 404
+    requestJson<{ public?: unknown }>(config, target, `/-/package${path}/visibility`, { cache: 'no-store' }).then(
+      (res) => (typeof res.body.public === 'boolean' ? (res.body.public ? 'public' : 'restricted') : undefined),
+      () => undefined,
+    ),
+  ])
+  if (packument instanceof Error) {
+    if (packument.code === 'E404') return { exists: false, versions: {} }
     // rejected credentials and an unreachable registry end the publish; anything else is
     // left for the upload itself to report
-    if (e.exitCode === Exit.auth || !/^E\d{3}$/.test(e.code)) throw err
+    if (packument.exitCode === Exit.auth || !/^E\d{3}$/.test(packument.code)) throw packument
     return { exists: undefined, versions: {} }
+  }
+  const versions: Record<string, PublishedVersion> = {}
+  for (const [v, doc] of Object.entries(packument.body.versions ?? {})) {
+    versions[v] = { integrity: doc?.dist?.integrity, shasum: doc?.dist?.shasum, deprecated: doc?.deprecated }
+  }
+  return { exists: true, versions, visibility }
+}
+
+/**
+ * Access only counts at a package's first publish (npmjs ignores it afterwards: `npm access`
+ * changes it). For an existing package whose visibility the registry tells, that is the access;
+ * a different explicit choice is worth a warning, returned here.
+ */
+export function effectiveAccess(decided: AccessDecision, published: Published, name: string): { access: Access; warning?: string } {
+  const existing = published.exists ? published.visibility : undefined
+  if (!existing || existing === decided.access) return { access: decided.access }
+  if (decided.from === 'default') return { access: existing }
+  const command = existing === 'public' ? `pkgs make-private ${name}` : `pkgs make-public ${name}`
+  return { access: existing, warning: `${name} is already ${existing}: access is only set at the first publish, so it stays ${existing}. To change it: ${command}` }
+}
+
+/** libnpmpublish refuses provenance for a package that is not public (after packing): say so first. */
+export function checkProvenance(name: string, access: Access, provenance: boolean | undefined): void {
+  if (provenance && access === 'restricted') {
+    throw usageError(`Provenance is only for public packages, and ${name} would be restricted.`, 'Publish it with --access public --provenance, or without --provenance.')
   }
 }
 
