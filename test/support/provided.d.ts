@@ -1,0 +1,8 @@
+import type { VerdaccioInfo } from './verdaccio.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    verdaccio: VerdaccioInfo
+    verdaccioNext: VerdaccioInfo
+  }
+}
