@@ -86,6 +86,14 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(res.stdout).not.toContain(alice.token)
   })
 
+  it('never waits for input without a terminal, and never prints the token with --verbose', async () => {
+    const sandbox = loggedIn()
+    const res = await runPkgs(['doctor', '@acme/nothing', '--verbose'], sandbox, { keepStdinOpen: true, timeoutMs: 15_000 })
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain('http fetch GET 200')
+    expect(res.stdout + res.stderr).not.toContain(alice.token)
+  })
+
   it('prints a readable checklist without --json', async () => {
     const res = await runPkgs(['doctor'], loggedIn())
     expect(res.code).toBe(0)

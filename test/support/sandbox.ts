@@ -43,6 +43,8 @@ export interface RunOptions {
   cwd?: string
   env?: NodeJS.ProcessEnv
   input?: string
+  /** leave stdin open (a pipe no one writes to): proves a command never waits for input */
+  keepStdinOpen?: boolean
   timeoutMs?: number
 }
 
@@ -120,10 +122,11 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
     })
     child.on('close', (code) => {
       clearTimeout(timer)
+      child.stdin.destroy()
       resolvePromise({ code, stdout, stderr })
     })
     if (opts.input !== undefined) child.stdin.end(opts.input)
-    else child.stdin.end()
+    else if (!opts.keepStdinOpen) child.stdin.end()
   })
 }
 
