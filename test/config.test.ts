@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { credentialsFor, loadConfig, resolveRegistry, type RegistryQuery } from '../src/core/config.js'
+import { createRequire } from 'node:module'
+import { authKeyFor, authorizationFor, credentialsFor, loadConfig, resolveRegistry, type RegistryQuery } from '../src/core/config.js'
 import { makeSandbox, runNpm, type Sandbox } from './support/sandbox.js'
 
 async function resolveIn(sandbox: Sandbox, q: RegistryQuery, env: NodeJS.ProcessEnv = {}, cwd = sandbox.cwd) {
@@ -115,5 +116,39 @@ describe('credentials for a registry', () => {
     const { config } = await resolveIn(sandbox, {})
     expect(credentialsFor(config, 'http://reg.example/')).toMatchObject({ type: 'basic', key: '//reg.example/:username' })
     expect(credentialsFor(config, 'http://other.example/')).toEqual({ type: 'none' })
+  })
+})
+
+describe("the copy of npm-registry-fetch's credential look-up", () => {
+  const getAuth = createRequire(import.meta.url)('npm-registry-fetch/lib/auth.js') as (uri: string, opts: Record<string, unknown>) => {
+    regKey: string | false
+    authKey: string | null
+    token: string | null
+    auth: string | null
+  }
+  const password = Buffer.from('pw').toString('base64')
+  const flats: Record<string, unknown>[] = [
+    { '//reg.example/:_authToken': 't1' },
+    { '//reg.example/npm/:_authToken': 't2', '//reg.example/:_authToken': 't1' },
+    { '//reg.example/:_auth': Buffer.from('u:p').toString('base64') },
+    { '//reg.example/:username': 'alice', '//reg.example/:_password': password },
+    { '//reg.example/:username': 'alice' },
+    { '//reg.example:_authToken': 't3' },
+    { '//other.example/:_authToken': 't4' },
+    { '//reg.example/:certfile': '/c', '//reg.example/:keyfile': '/k' },
+  ]
+  const uris = ['http://reg.example/', 'http://reg.example/npm/', 'http://reg.example/npm/-/whoami', 'http://reg.example/@acme%2fx']
+
+  it('finds the same key as npm-registry-fetch, and builds the same Authorization', () => {
+    for (const flat of flats) {
+      for (const uri of uris) {
+        const npm = getAuth(uri, { ...flat, registry: uri })
+        const ours = authKeyFor(flat, uri)
+        expect(ours ? `${ours.regKey}:${ours.authKey}` : false, `${uri} ${JSON.stringify(flat)}`).toBe(npm.regKey ? `${npm.regKey}:${npm.authKey}` : false)
+        if (npm.authKey === 'certfile') continue
+        const expected = npm.token ? `Bearer ${npm.token}` : npm.auth ? `Basic ${npm.auth}` : undefined
+        expect(authorizationFor({ flat } as never, uri)).toBe(expected)
+      }
+    }
   })
 })

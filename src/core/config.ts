@@ -153,18 +153,52 @@ export interface Credentials {
   source?: Source
 }
 
+/**
+ * The config key npm-registry-fetch takes credentials from for a URL: the longest
+ * `//host/path/:<key>` prefix with some auth, walking up the path. A copy of its regFromURI and
+ * hasAuth (lib/auth.js), which cannot be loaded without npm-package-arg and semver (~40 ms);
+ * test/config.test.ts checks the two agree.
+ */
+export function authKeyFor(flat: Record<string, unknown>, uri: string): { regKey: string; authKey: string } | undefined {
+  const parsed = new URL(uri)
+  let regKey = `//${parsed.host}${parsed.pathname}`
+  while (regKey.length > '//'.length) {
+    const authKey = flat[`${regKey}:_authToken`]
+      ? '_authToken'
+      : flat[`${regKey}:_auth`]
+        ? '_auth'
+        : flat[`${regKey}:username`] && flat[`${regKey}:_password`]
+          ? 'username'
+          : flat[`${regKey}:certfile`] && flat[`${regKey}:keyfile`]
+            ? 'certfile'
+            : undefined
+    if (authKey) return { regKey, authKey }
+    regKey = regKey.replace(/([^/]+|\/)$/, '')
+  }
+  return undefined
+}
+
 /** Which credentials npm would send to this registry, and where they come from; never the value. */
 export function credentialsFor(config: Config, registryUrl: string): Credentials {
-  // npm-registry-fetch's own look-up, so that we find exactly what npm would send
-  const getAuth = require('npm-registry-fetch/lib/auth.js') as (
-    uri: string,
-    opts: Record<string, unknown>,
-  ) => { regKey: string | false; authKey: string | null; token?: string; auth?: string; username?: string; certfile?: string }
-  const auth = getAuth(registryUrl, { ...config.flat, registry: registryUrl })
-  if (!auth.regKey || !auth.authKey) return { type: 'none' }
-  const key = `${auth.regKey}:${auth.authKey}`
-  const type = auth.token ? 'token' : auth.auth || auth.username ? 'basic' : auth.certfile ? 'certificate' : 'none'
+  const found = authKeyFor(config.flat, registryUrl)
+  if (!found) return { type: 'none' }
+  const key = `${found.regKey}:${found.authKey}`
+  const type = found.authKey === '_authToken' ? 'token' : found.authKey === 'certfile' ? 'certificate' : 'basic'
   return { type, key, source: sourceOf(config, key) }
+}
+
+/** The Authorization header npm would send to this URL, if any (never printed). */
+export function authorizationFor(config: Config, uri: string): string | undefined {
+  const found = authKeyFor(config.flat, uri)
+  if (!found) return undefined
+  const value = (name: string) => config.flat[`${found.regKey}:${name}`] as string | undefined
+  if (found.authKey === '_authToken') return `Bearer ${value('_authToken')}`
+  if (found.authKey === '_auth') return `Basic ${value('_auth')}`
+  if (found.authKey === 'username') {
+    const password = Buffer.from(value('_password') ?? '', 'base64').toString('utf8')
+    return `Basic ${Buffer.from(`${value('username')}:${password}`, 'utf8').toString('base64')}`
+  }
+  return undefined
 }
 
 /** The default scope (`npm config set scope`), with its @, if any. */

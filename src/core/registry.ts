@@ -1,8 +1,12 @@
 // Registry access through npm-registry-fetch: options pinned to the package's registry, errors
 // explained, --verbose request log, and what kind of registry it is.
-import { credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
+import { createRequire } from 'node:module'
+import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
 import { explainError, type ErrorContext } from './errors.js'
+import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
 import { loginCommand } from './preflight.js'
+
+const require = createRequire(import.meta.url)
 
 /** Everything a request needs to know about where it goes. */
 export interface Target {
@@ -62,6 +66,24 @@ export interface RegistryResponse<T> {
   headers: { get(name: string): string | null }
 }
 
+async function send(config: Config, target: Target, url: string, opts: Record<string, unknown>) {
+  if (canGetLightly(url, config.flat, process.env, opts)) {
+    const retry = retryPolicy(config)
+    return lightGet(url, {
+      headers: npmHeaders(config.flat, authorizationFor(config, url), opts.headers as Record<string, string> | undefined),
+      timeout: Number(config.flat.timeout ?? 300_000),
+      strictSSL: config.flat.strictSSL !== false,
+      ca: (config.flat.ca as string | string[] | null) ?? undefined,
+      retries: Number(retry.retries ?? 1),
+      retryWaitMs: Number(retry.minTimeout ?? 500),
+      // the same log event npm-registry-fetch emits, so --verbose shows both alike
+      onResponse: (line) => (require('proc-log') as { log: { http(...a: string[]): void } }).log.http('fetch', line),
+    })
+  }
+  const { default: fetch } = await import('npm-registry-fetch')
+  return fetch(url, registryOptions(config, target, opts))
+}
+
 /** GET (or another method) a JSON document; failures become explained PkgsErrors. */
 export async function requestJson<T>(
   config: Config,
@@ -70,9 +92,8 @@ export async function requestJson<T>(
   opts: Record<string, unknown> = {},
   errorExtra: Partial<ErrorContext> = {},
 ): Promise<RegistryResponse<T>> {
-  const { default: fetch } = await import('npm-registry-fetch')
   try {
-    const res = await fetch(registryUrl(target, path), registryOptions(config, target, opts))
+    const res = await send(config, target, registryUrl(target, path), opts)
     const text = await res.text()
     let body: T
     try {
@@ -97,13 +118,12 @@ export async function whoami(config: Config, target: Target): Promise<string> {
   return res.body.username
 }
 
-/** Print each HTTP request of npm's libraries (method, status, URL, ms) with secrets redacted. */
+/** Print each HTTP request (method, status, URL, ms) with secrets redacted. */
 export function logRequests(write: (line: string) => void): void {
-  import('@npmcli/redact').then(({ redactLog }) => {
-    process.on('log', (level: string, ...args: unknown[]) => {
-      if (level !== 'http') return
-      write(redactLog(`http ${args.map(String).join(' ')}`) as string)
-    })
+  const { redactLog } = require('@npmcli/redact') as typeof import('@npmcli/redact')
+  process.on('log', (level: string, ...args: unknown[]) => {
+    if (level !== 'http') return
+    write(redactLog(`http ${args.map(String).join(' ')}`) as string)
   })
 }
 

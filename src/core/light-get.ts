@@ -1,0 +1,106 @@
+// Loading npm-registry-fetch (make-fetch-happen, cacache, proxy agents) costs about 100 ms, more
+// than a read-only request to the registry itself. A plain GET that needs none of that — no
+// proxy, no TLS client settings, no cache — goes through node:http(s) here, with the headers
+// npm-registry-fetch sends and errors shaped like its own, so every caller treats both alike.
+// Anything else (mutations, proxies, custom CAs, client certificates) uses npm-registry-fetch.
+
+export interface LightResponse {
+  status: number
+  headers: { get(name: string): string | null }
+  text(): Promise<string>
+}
+
+const proxyVariables = ['https_proxy', 'http_proxy', 'proxy']
+
+/** True when npm-registry-fetch would add nothing to a GET to this URL but its cache. */
+export function canGetLightly(url: string, flat: Record<string, unknown>, env: NodeJS.ProcessEnv, extra: Record<string, unknown>): boolean {
+  if (extra.method || extra.body || extra.otp) return false
+  if (flat.proxy || flat.httpsProxy || flat.cert || flat.key || flat.localAddress || flat.offline) return false
+  if (Object.keys(env).some((k) => proxyVariables.includes(k.toLowerCase()) && env[k])) return false
+  const { protocol } = new URL(url)
+  return protocol === 'http:' || protocol === 'https:'
+}
+
+/** The headers npm-registry-fetch's getHeaders() sends for these options. */
+export function npmHeaders(flat: Record<string, unknown>, authorization?: string, extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': String(flat.userAgent ?? 'npm'), ...extra }
+  if (flat.authType) headers['npm-auth-type'] = String(flat.authType)
+  if (flat.scope) headers['npm-scope'] = String(flat.scope)
+  if (flat.npmSession) headers['npm-session'] = String(flat.npmSession)
+  if (flat.npmCommand) headers['npm-command'] = String(flat.npmCommand)
+  if (authorization) headers.authorization = authorization
+  return headers
+}
+
+function httpError(status: number, statusText: string, url: string, text: string): Error {
+  let body: unknown = text
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // not JSON: keep the text, as npm-registry-fetch does
+  }
+  const said = body && typeof body === 'object' && 'error' in body ? ` - ${String((body as { error: unknown }).error)}` : ''
+  return Object.assign(new Error(`${status} ${statusText} - GET ${url}${said}`), { statusCode: status, code: `E${status}`, method: 'GET', uri: url, body })
+}
+
+async function once(url: string, opts: LightGetOptions): Promise<{ status: number; statusText: string; headers: Record<string, string | string[] | undefined>; text: string }> {
+  // node:https brings TLS and crypto: load it only for https registries
+  const { request } = url.startsWith('https:') ? await import('node:https') : await import('node:http')
+  return new Promise((resolve, reject) => {
+    const { headers, timeout, strictSSL: rejectUnauthorized, ca } = opts
+    const req = request(url, { method: 'GET', headers, timeout, rejectUnauthorized, ...(ca ? { ca } : {}) }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, text }))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`timed out after ${timeout} ms: GET ${url}`), { type: 'request-timeout' })))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+const retryable = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'])
+
+export interface LightGetOptions {
+  headers: Record<string, string>
+  /** ms; npm's fetch-timeout */
+  timeout: number
+  strictSSL: boolean
+  /** npm's ca / cafile certificates, when set */
+  ca?: string | string[]
+  /** tries after the first, with the wait between them (npm-registry-fetch's retry policy) */
+  retries: number
+  retryWaitMs: number
+  /** called once per answered request, for the --verbose log */
+  onResponse?(line: string): void
+}
+
+/** GET url; a non-2xx answer or a network failure throws an error shaped like npm-registry-fetch's. */
+export async function lightGet(url: string, opts: LightGetOptions): Promise<LightResponse> {
+  for (let attempt = 0; ; attempt++) {
+    const start = Date.now()
+    try {
+      const res = await once(url, opts)
+      opts.onResponse?.(`GET ${res.status} ${url} ${Date.now() - start}ms${attempt ? ` attempt #${attempt + 1}` : ''}`)
+      if (res.status >= 500 && attempt < opts.retries) {
+        await new Promise((r) => setTimeout(r, opts.retryWaitMs))
+        continue
+      }
+      if (res.status < 200 || res.status >= 400) throw httpError(res.status, res.statusText, url, res.text)
+      return {
+        status: res.status,
+        headers: { get: (name) => [res.headers[name.toLowerCase()] ?? null].flat()[0] ?? null },
+        text: async () => res.text,
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code && retryable.has(code) && attempt < opts.retries) {
+        await new Promise((r) => setTimeout(r, opts.retryWaitMs))
+        continue
+      }
+      throw err
+    }
+  }
+}
