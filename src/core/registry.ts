@@ -2,7 +2,7 @@
 // explained, --verbose request log, and what kind of registry it is.
 import { createRequire } from 'node:module'
 import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
-import { explainError, type ErrorContext } from './errors.js'
+import { explainError, PkgsError, unsupportedError, type ErrorContext } from './errors.js'
 import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
 import { loginCommand } from './preflight.js'
 
@@ -218,4 +218,31 @@ export function workflowsFor(identity: RegistryIdentity): Support {
     default:
       return support({})
   }
+}
+
+/** Response headers from an error of npm-registry-fetch (raw arrays) or of ours. */
+function errorHeaders(err: unknown): { get(name: string): string | null } {
+  const raw = ((err instanceof PkgsError ? err.cause : err) as { headers?: Record<string, unknown> } | undefined)?.headers
+  return {
+    get: (name) => {
+      const value = raw?.[name.toLowerCase()]
+      return value === undefined || value === null ? null : String([value].flat()[0])
+    },
+  }
+}
+
+const missingEndpointStatus = new Set([400, 404, 405, 422, 501])
+
+/**
+ * A registry that lacks an operation answers 404, 405, 422 or 501 (or 400). When the registry's
+ * kind says it does not offer the workflow, that becomes exit 4 naming the kind and where the
+ * setting is managed instead; otherwise undefined (the caller explains the error as usual).
+ */
+export function unsupportedBy(err: unknown, target: Target, workflow: Workflow, what: string): PkgsError | undefined {
+  const raw = (err instanceof PkgsError ? err.cause : err) as { statusCode?: number } | undefined
+  if (!raw?.statusCode || !missingEndpointStatus.has(raw.statusCode)) return undefined
+  const identity = detectKind(target.registry.url, errorHeaders(err))
+  const reason = workflowsFor(identity).unsupported[workflow]
+  if (!reason) return undefined
+  return unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
 }
