@@ -125,6 +125,9 @@ export async function startVerdaccio(line: keyof typeof lines): Promise<RunningV
     env: { ...process.env, NODE_ENV: 'production' },
   })
   closeSync(out)
+  // if the test run ends without calling close (a crash, process.exit), take the server with it
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
   try {
     await waitForPing(url, child, log)
     // one at a time: Verdaccio's htpasswd plugin loses users added concurrently
@@ -136,6 +139,7 @@ export async function startVerdaccio(line: keyof typeof lines): Promise<RunningV
       users,
       storage: join(dir, 'storage'),
       close: async () => {
+        process.off('exit', killOnExit)
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once('exit', r))
           child.kill('SIGTERM')
@@ -146,6 +150,7 @@ export async function startVerdaccio(line: keyof typeof lines): Promise<RunningV
       },
     }
   } catch (err) {
+    process.off('exit', killOnExit)
     child.kill('SIGKILL')
     throw err
   }
