@@ -219,6 +219,14 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     expect(existsSync(join(sandbox.cwd, 'prepublishOnly.ran'))).toBe(false)
   })
 
+  it('has help with examples', async () => {
+    const res = await runPkgs(['publish', '--help'], makeSandbox())
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain('Usage: pkgs publish [options] [path]')
+    expect(res.stdout).toContain('Examples:')
+    expect(res.stdout).toContain('--tolerate-republish')
+  })
+
   it('exits 3 without credentials, before running any script', async () => {
     const sandbox = as(undefined, unreachable)
     writeFixture(sandbox.cwd, { name: '@acme/x' })
