@@ -13,6 +13,7 @@ import {
   decideAccess,
   decideTag,
   effectiveAccess,
+  endsPublish,
   fetchPublished,
   refuseImplicitLatest,
   publishConfigOptions,
@@ -114,9 +115,7 @@ async function withScriptBanners<T>(ctx: Context, scripts: () => Promise<T>): Pr
 
 /** Registries without /-/whoami (or a failing one) do not stop a publish; bad credentials and no network do. */
 function loginProblem(result: Settled<string> | undefined): PkgsError | undefined {
-  const error = result?.error
-  if (!error) return undefined
-  return error.exitCode === Exit.auth || !/^E\d{3}$/.test(error.code) ? error : undefined
+  return result?.error && endsPublish(result.error) ? result.error : undefined
 }
 
 async function askAccess(ctx: Context, name: string, target: Target, preselected: Access): Promise<Access> {
@@ -153,7 +152,7 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
   const fromPackage = publishConfigOptions(publishConfig, flags.filter((f): f is string => Boolean(f)))
   const scripts = scriptOptions(ctx, { ...config.flat, ...fromPackage }, config.npm.find('foreground-scripts') === 'default')
-  const { manifest, tarball, packed } = await pack(ctx, source, config, first.manifest, fromPackage, scripts)
+  const { manifest, tarball, packed } = await pack(ctx, source, config, { name, manifest: first.manifest }, fromPackage, scripts)
   if (manifest.version !== version) decideTag(name, String(manifest.version), { ...tagInput, publishConfig: manifest.publishConfig?.tag })
 
   const [loginResult, publishedResult] = await Promise.all([login, published])
@@ -224,7 +223,7 @@ async function pack(
   ctx: Context,
   source: PackSource,
   config: Config,
-  manifest: Manifest,
+  { name, manifest }: { name: string; manifest: Manifest },
   fromPackage: Record<string, unknown>,
   scripts: ScriptOptions,
 ): Promise<{ manifest: Manifest; tarball: Buffer; packed: Packed }> {
@@ -237,23 +236,19 @@ async function pack(
   if (again.corrections.length) {
     ctx.io.warn(`npm corrected package.json for publishing (run \`npm pkg fix\` to fix the file):\n  ${again.corrections.join('\n  ')}`)
   }
-  const before = identify(manifest, source)
   const after = identify(again.manifest, source)
-  if (after.name !== before.name) {
-    throw new PkgsError('EBADPACKAGE', `A script renamed the package from ${before.name} to ${after.name} while packing.`, {
+  if (after.name !== name) {
+    throw new PkgsError('EBADPACKAGE', `A script renamed the package from ${name} to ${after.name} while packing.`, {
       hint: 'Publish again: the new name is read from the start.',
     })
   }
   return { manifest: again.manifest, tarball, packed: await tarballContents(tarball, after) }
 }
 
-/**
- * A dry run still shows what would be sent when the registry cannot be reached (a warning);
- * any other problem with the login or the registry ends the publish, dry or not.
- */
+/** A dry run still shows what would be sent when the registry cannot be reached (a warning). */
 function offlineDryRun(ctx: Context, dryRun: boolean, problem: PkgsError | undefined): Published | undefined {
   if (!problem) return undefined
-  if (!dryRun || problem.exitCode === Exit.auth || /^E\d{3}$/.test(problem.code)) throw problem
+  if (!dryRun || problem.exitCode === Exit.auth) throw problem
   ctx.io.warn(`${problem.message} The registry was not checked (dry run).`)
   return { exists: undefined, versions: {} }
 }
@@ -263,7 +258,7 @@ function tolerated(ctx: Context, result: PublishResult): PublishResult {
   return result
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`
   if (bytes < 999950) return `${(bytes / 1000).toFixed(1)} kB`
   return `${(bytes / 1000000).toFixed(1)} MB`

@@ -98,6 +98,11 @@ export interface Published {
   visibility?: Access
 }
 
+/** Rejected credentials, or no answer at all: what ends a publish before the upload. */
+export function endsPublish(err: PkgsError): boolean {
+  return err.exitCode === Exit.auth || !/^E\d{3}$/.test(err.code)
+}
+
 /** The package as the registry has it now (npm's abbreviated document, fresh), and its visibility. */
 export async function fetchPublished(config: Config, target: Target, name: string): Promise<Published> {
   const path = `/${name.replace('/', '%2f')}`
@@ -114,9 +119,8 @@ export async function fetchPublished(config: Config, target: Target, name: strin
   ])
   if (packument instanceof Error) {
     if (packument.code === 'E404') return { exists: false, versions: {} }
-    // rejected credentials and an unreachable registry end the publish; anything else is
-    // left for the upload itself to report
-    if (packument.exitCode === Exit.auth || !/^E\d{3}$/.test(packument.code)) throw packument
+    // anything else is left for the upload itself to report
+    if (endsPublish(packument)) throw packument
     return { exists: undefined, versions: {} }
   }
   const versions: Record<string, PublishedVersion> = {}
