@@ -17,6 +17,7 @@ import {
   fetchPublished,
   refuseImplicitLatest,
   publishConfigOptions,
+  preloadPublisher,
   publishTarball,
   republishState,
   type Access,
@@ -149,6 +150,8 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   // the login check and the registry's copy are fetched while the scripts run and the package packs
   const login = loggedIn ? settle(whoami(config, target)) : undefined
   const published = settle(fetchPublished(config, target, name))
+  // loading npm's publishing library takes a while: let it load while scripts and requests run
+  if (!opts.dryRun) preloadPublisher()
   const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
   const fromPackage = publishConfigOptions(publishConfig, flags.filter((f): f is string => Boolean(f)))
   const scripts = scriptOptions(ctx, { ...config.flat, ...fromPackage }, config.npm.find('foreground-scripts') === 'default')

@@ -195,6 +195,10 @@ export function highestRelease(published: Published): string | undefined {
     .sort(rcompare)[0]
 }
 
+export function preloadPublisher(): void {
+  import('libnpmpublish').catch(() => undefined)
+}
+
 /** libnpmpublish.publish with the package's registry and credentials; errors are left raw for withOtp. */
 export async function publishTarball(
   config: Config,
