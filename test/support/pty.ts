@@ -4,8 +4,9 @@ import { spawn } from 'node:child_process'
 import { pkgsBin, type Sandbox } from './sandbox.js'
 
 // The child gets a sized terminal: a terminal that reports no width breaks spinners and prompts.
+// When the test side goes away (stdin ends), the terminal hangs up, so no CLI waits forever.
 const relay = `
-import os, pty, sys, select, fcntl, termios, struct
+import os, pty, sys, select, fcntl, termios, struct, signal
 pid, fd = pty.fork()
 if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 200, 0, 0))
@@ -27,6 +28,7 @@ while True:
             os.write(fd, data)
         else:
             stdin_open = False
+            os.kill(pid, signal.SIGHUP)
 _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status))
 `
@@ -47,12 +49,18 @@ export function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\r/g, '')
 }
 
+const running = new Set<ReturnType<typeof spawn>>()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export function runPkgsInPty(args: string[], sandbox: Sandbox, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): PtyRun {
   const child = spawn('python3', ['-c', relay, process.execPath, pkgsBin, ...args], {
     cwd: opts.cwd ?? sandbox.cwd,
     env: { ...sandbox.env, TERM: 'xterm-256color', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
+  running.add(child)
   let raw = ''
   const waiters = new Set<() => void>()
   const onData = (d: string) => {
@@ -65,6 +73,7 @@ export function runPkgsInPty(args: string[], sandbox: Sandbox, opts: { cwd?: str
   const exit = new Promise<number | null>((resolve) =>
     child.on('close', (code) => {
       clearTimeout(timer)
+      running.delete(child)
       for (const check of waiters) check()
       resolve(code)
     }),
