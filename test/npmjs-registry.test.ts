@@ -1,16 +1,19 @@
 // The npmjs-like registry is only worth its tests if npm itself agrees with it: each behaviour is
-// checked by driving the real npm CLI against it.
+// checked by driving the real npm CLI (and npm's own npm-profile) against it.
+import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { makeSandbox, nerfDart, runNpm, type Sandbox } from './support/sandbox.js'
+import { makeSandbox, nerfDart, run, runNpm, type RunResult, type Sandbox } from './support/sandbox.js'
 
 const require = createRequire(import.meta.url)
 const profile = require('npm-profile') as {
   loginCouch(u: string, p: string, o: Record<string, unknown>): Promise<{ token: string }>
   loginWeb(opener: (url: string) => Promise<void>, o: Record<string, unknown>): Promise<{ token: string }>
 }
+const pack = require('libnpmpack') as (spec: string, o: Record<string, unknown>) => Promise<Buffer>
+const { publish } = require('libnpmpublish') as { publish(m: object, t: Buffer, o: Record<string, unknown>): Promise<unknown> }
 
 let registry: NpmjsRegistry
 
@@ -21,171 +24,380 @@ beforeAll(async () => {
       { name: 'bob', password: 'pw-bob' },
       { name: 'carol', password: 'pw-carol', tfa: true },
       { name: 'dave', password: 'pw-dave' },
+      { name: 'erin', password: 'pw-erin' },
+      { name: 'olga', password: 'pw-olga', tfa: 'auth-only' },
+      { name: 'wendy', password: 'pw-wendy', tfa: 'web' },
     ],
-    paidScopes: ['@alice', '@acme', '@carol'],
-    orgs: { acme: { members: { alice: 'owner', dave: 'developer' }, teams: { devs: ['dave'] } } },
+    paidScopes: ['@alice', '@acme', '@carol', '@wendy'],
+    orgs: {
+      // dave is a member outside the developers team: he reads only what a team grant gives him
+      acme: { members: { alice: 'owner', dave: 'developer', erin: 'developer' }, teams: { developers: ['alice', 'erin'], devs: ['dave'] } },
+      zeta: { members: { bob: 'owner' } },
+      guild: { members: { alice: 'owner', dave: 'developer' } },
+    },
   })
 })
-afterAll(() => registry.close())
+afterAll(() => registry?.close())
 
-function as(user?: string): Sandbox {
-  const auth = user ? `${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n` : ''
-  return makeSandbox(`registry=${registry.url}\n${auth}`)
+function as(user?: string, token = user && registry.tokens[user]): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n${token ? `${nerfDart(registry.url)}:_authToken=${token}\n` : ''}`)
 }
 
-function npm(sandbox: Sandbox, args: string[], cwd?: string) {
+function npm(sandbox: Sandbox, args: string[], cwd?: string): Promise<RunResult> {
   return runNpm([...args, '--registry', registry.url, '--loglevel=warn'], sandbox, { cwd })
 }
 
 function packageIn(sandbox: Sandbox, name: string, version = '1.0.0'): string {
-  const dir = join(sandbox.cwd, name.replace('/', '__'))
+  const dir = join(sandbox.cwd, `${name.replace('/', '__')}-${version}`)
   sandbox.writePackageJson({ name, version, main: 'index.js' }, dir)
   return dir
 }
 
-describe('the npmjs-like registry, as npm sees it', () => {
-  it('answers npm whoami for a token, and E401 for a bad one', async () => {
-    const bad = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=npm_nope\n`)
-    const [alice, nope] = await Promise.all([npm(as('alice'), ['whoami']), npm(bad, ['whoami'])])
+/** A package published in-process with npm's own libraries, where the publish is not what a test is about. */
+async function seed(user: string, name: string, version = '1.0.0', { access = null as string | null, tag = 'latest' } = {}): Promise<void> {
+  const dir = packageIn(as(user), name, version)
+  const tarball = await pack(`file:${dir}`, { ignoreScripts: true })
+  const auth = { registry: registry.url, [`${nerfDart(registry.url)}:_authToken`]: registry.tokens[user] }
+  await publish({ name, version, main: 'index.js' }, tarball, { ...auth, access, defaultTag: tag })
+}
+
+/** A plain GET as this user (or anonymous): for checking state after npm has done its part. */
+function get(path: string, user?: string): Promise<Response> {
+  return fetch(`${registry.url}${path}`, { headers: user ? { authorization: `Bearer ${registry.tokens[user]}` } : {} })
+}
+
+function escaped(name: string): string {
+  return name.replace('/', '%2f')
+}
+
+function putsOf(name: string) {
+  return registry.requests.filter((r) => r.method === 'PUT' && r.path === `/${escaped(name)}`)
+}
+
+/** npm under a pseudo-terminal (util-linux script): npm offers web 2FA only on a terminal. */
+function npmOnTerminal(sandbox: Sandbox, args: string[], cwd: string): Promise<RunResult> {
+  const line = ['npm', ...args, '--registry', registry.url].map((a) => `'${a}'`).join(' ')
+  return run('script', ['-qfec', line, '/dev/null'], sandbox, { cwd, keepStdinOpen: true, timeoutMs: 30_000 })
+}
+
+/** npm with its prompts answered as they appear (npm's reader drops lines typed ahead). */
+function npmAnswering(sandbox: Sandbox, args: string[], answers: [RegExp, string][]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', [...args, '--registry', registry.url], { cwd: sandbox.cwd, env: sandbox.env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+      const next = answers[0]
+      if (next && next[0].test(stdout)) child.stdin.write(answers.shift()![1] + '\n')
+    })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+  if (!check()) throw new Error('gave up waiting')
+}
+
+// the tests run side by side on their own packages; npm runs are CPU-bound, hence the time limit
+describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000 }, () => {
+  it('answers npm whoami for a token, and E401 for a bad one', async ({ expect }) => {
+    const [alice, nope] = await Promise.all([npm(as('alice'), ['whoami']), npm(as('x', 'npm_nope'), ['whoami'])])
     expect(alice.stdout.trim()).toBe('alice')
     expect(nope.code).not.toBe(0)
     expect(nope.stderr).toContain('E401')
   })
 
-  it('keeps a scoped package private by default: owners read it, anyone else gets E404', async () => {
+  it('keeps a scoped package private by default: owners read it, anyone else gets E404', async ({ expect }) => {
     const alice = as('alice')
     const published = await npm(alice, ['publish'], packageIn(alice, '@alice/secret'))
     expect(published.code, published.stderr).toBe(0)
+    // npm sends no access for a default publish: the registry decides, and makes it restricted
+    expect((putsOf('@alice/secret')[0].body as { access: unknown }).access).toBeNull()
     expect(registry.state.packages.get('@alice/secret')?.access).toBe('restricted')
-    const [owner, other, anonymous] = await Promise.all([
+    const [owner, other, anonymous, tarball] = await Promise.all([
       npm(alice, ['view', '@alice/secret', 'version']),
       npm(as('bob'), ['view', '@alice/secret', 'version']),
       npm(as(), ['view', '@alice/secret', 'version']),
+      get('@alice/secret/-/secret-1.0.0.tgz', 'bob'),
     ])
     expect(owner.stdout.trim()).toBe('1.0.0')
     expect(other.stderr).toContain('E404')
     expect(anonymous.stderr).toContain('E404')
+    expect(tarball.status).toBe(404)
   })
 
-  it('answers 402 for a private package in an unpaid scope, and takes it as public', async () => {
+  it('answers 402 for a private package in an unpaid scope, and takes it as public', async ({ expect }) => {
     const bob = as('bob')
     const dir = packageIn(bob, '@bob/thing')
     const restricted = await npm(bob, ['publish'], dir)
     expect(restricted.code).not.toBe(0)
     expect(restricted.stderr).toContain('E402')
+    expect(restricted.stderr).toContain('402 Payment Required - PUT')
     expect(restricted.stderr).toContain('You must sign up for private packages')
     const open = await npm(bob, ['publish', '--access', 'public'], dir)
     expect(open.code, open.stderr).toBe(0)
-    expect((await npm(as(), ['view', '@bob/thing', 'version'])).stdout.trim()).toBe('1.0.0')
+    const [view, makePrivate] = await Promise.all([npm(as(), ['view', '@bob/thing', 'version']), npm(bob, ['access', 'set', 'status=private', '@bob/thing'])])
+    expect(view.stdout.trim()).toBe('1.0.0')
+    expect(makePrivate.stderr).toContain('E402')
   })
 
-  it('refuses to publish over an existing version', async () => {
+  it('refuses scopes that are not the user’s: 403 for a user or org scope, 404 for no such scope', async ({ expect }) => {
     const alice = as('alice')
-    const dir = packageIn(alice, '@alice/once')
-    expect((await npm(alice, ['publish'], dir)).code).toBe(0)
-    const again = await npm(alice, ['publish'], dir)
-    expect(again.code).not.toBe(0)
-    expect(again.stderr).toContain('You cannot publish over the previously published versions: 1.0.0')
+    const bob = as('bob')
+    const [userScope, orgScope, noScope] = await Promise.all([
+      npm(bob, ['publish', '--access', 'public'], packageIn(bob, '@alice/intruder')),
+      npm(alice, ['publish', '--access', 'public'], packageIn(alice, '@zeta/intruder')),
+      npm(alice, ['publish', '--access', 'public'], packageIn(alice, '@nobody/thing')),
+    ])
+    expect(userScope.stderr).toContain('E403')
+    expect(userScope.stderr).toContain('You do not have permission to publish "@alice/intruder"')
+    expect(orgScope.stderr).toContain('E403')
+    expect(noScope.stderr).toContain('E404')
+    expect(noScope.stderr).toContain('Scope not found')
   })
 
-  it('demands a one-time password from a user with 2FA, and takes it in the npm-otp header', async () => {
+  it('refuses to publish over an existing version (npm checks first; with --force the registry says so)', async ({ expect }) => {
+    const alice = as('alice')
+    await seed('alice', '@alice/once')
+    const dir = packageIn(alice, '@alice/once')
+    const [again, forced] = await Promise.all([npm(alice, ['publish'], dir), npm(alice, ['publish', '--force'], dir)])
+    expect(again.stderr).toContain('You cannot publish over the previously published versions: 1.0.0')
+    expect(forced.stderr).toContain('E403')
+    expect(forced.stderr).toContain('403 Forbidden - PUT')
+    expect(forced.stderr).toContain('You cannot publish over the previously published versions: 1.0.0.')
+    expect(putsOf('@alice/once').map((r) => r.status)).toEqual([200, 403])
+  })
+
+  it('demands a one-time password from a user with 2FA, and takes it in the npm-otp header', async ({ expect }) => {
     const carol = as('carol')
     const dir = packageIn(carol, '@carol/guarded')
-    const without = await npm(carol, ['publish'], dir)
-    expect(without.code).not.toBe(0)
-    expect(without.stderr).toContain('EOTP')
-    registry.clearRequests()
+    const [without, wrong] = await Promise.all([npm(carol, ['publish'], dir), npm(carol, ['publish', '--otp', '000000'], dir)])
+    for (const res of [without, wrong]) {
+      expect(res.code).not.toBe(0)
+      expect(res.stderr).toContain('EOTP')
+      expect(res.stderr).toContain('This operation requires a one-time password from your authenticator.')
+    }
     const withOtp = await npm(carol, ['publish', '--otp', '123456'], dir)
     expect(withOtp.code, withOtp.stderr).toBe(0)
-    const put = registry.mutations().find((r) => r.method === 'PUT')
-    expect(put?.headers['npm-otp']).toBe('123456')
+    const puts = putsOf('@carol/guarded')
+    expect(puts.map((r) => r.headers['npm-otp']).sort()).toEqual(['000000', '123456', undefined])
+    expect(puts.map((r) => r.headers.authorization)).toEqual(Array(3).fill(`Bearer ${registry.tokens.carol}`))
+    const otpAnswer = puts.find((r) => !r.headers['npm-otp'])
+    expect(otpAnswer?.status).toBe(401)
   })
 
-  it('adds and removes owners as npm owner does', async () => {
+  it('offers web 2FA: without a terminal npm prints both URLs, on a terminal it waits for the approval and retries', async ({ expect }) => {
+    const wendy = as('wendy')
+    const dir = packageIn(wendy, '@wendy/web')
+    const plain = await npm(wendy, ['publish'], dir)
+    expect(plain.stderr).toContain('EOTP')
+    expect(plain.stderr).toMatch(/Open this URL in your browser to authenticate:\s+npm error\s+http:\/\/127\.0\.0\.1:\d+\/-\/v1\/auth\//)
+    expect(plain.stderr).toContain('/-/v1/auth/done/')
+
+    const checksBefore = putsOf('@wendy/web').length
+    const terminal = npmOnTerminal(wendy, ['publish'], dir)
+    await until(() => putsOf('@wendy/web').length > checksBefore && registry.pendingWebOtps() > 0)
+    registry.completeWebOtp('wendy')
+    const res = await terminal
+    expect(res.code, res.stdout).toBe(0)
+    expect(res.stdout).toContain('Authenticate your account at:')
+    expect(registry.state.packages.get('@wendy/web')?.doc['dist-tags'].latest).toBe('1.0.0')
+    const otps = putsOf('@wendy/web').map((r) => r.headers['npm-otp'])
+    expect(otps.at(-1)).toMatch(/^web-otp-/)
+  })
+
+  it('adds and removes owners as npm owner does; an owner installs the private package', async ({ expect }) => {
     const alice = as('alice')
-    expect((await npm(alice, ['publish'], packageIn(alice, '@alice/shared'))).code).toBe(0)
+    const bob = as('bob')
+    await seed('alice', '@alice/shared')
     const add = await npm(alice, ['owner', 'add', 'bob', '@alice/shared'])
     expect(add.code, add.stderr).toBe(0)
-    const ls = await npm(alice, ['owner', 'ls', '@alice/shared'])
+    const [ls, unknown] = await Promise.all([npm(alice, ['owner', 'ls', '@alice/shared']), npm(alice, ['owner', 'add', 'nobody-here', '@alice/shared'])])
     expect(ls.stdout).toContain('alice <alice@example.com>')
     expect(ls.stdout).toContain('bob <bob@example.com>')
-    // bob can now read the private package and publish to it
-    const bob = as('bob')
-    expect((await npm(bob, ['view', '@alice/shared', 'version'])).stdout.trim()).toBe('1.0.0')
-    expect((await npm(bob, ['publish'], packageIn(bob, '@alice/shared', '1.0.1'))).code).toBe(0)
-    expect((await npm(alice, ['owner', 'rm', 'bob', '@alice/shared'])).code).toBe(0)
-    expect((await npm(bob, ['view', '@alice/shared', 'version'])).stderr).toContain('E404')
-    const unknown = await npm(alice, ['owner', 'add', 'nobody-here', '@alice/shared'])
     expect(unknown.code).not.toBe(0)
+    expect(unknown.stderr).toContain('E404')
+
+    bob.writePackageJson({ name: 'consumer', version: '1.0.0' })
+    const [install, publish] = await Promise.all([
+      npm(bob, ['install', '@alice/shared', '--no-package-lock']),
+      npm(bob, ['publish'], packageIn(bob, '@alice/shared', '1.0.1')),
+    ])
+    expect(install.code, install.stderr).toBe(0)
+    expect(publish.code, publish.stderr).toBe(0)
+    expect(registry.state.packages.get('@alice/shared')?.doc.versions['1.0.1']._npmUser).toEqual({ name: 'bob', email: 'bob@example.com' })
+
+    expect((await npm(alice, ['owner', 'rm', 'bob', '@alice/shared'])).code).toBe(0)
+    expect((await get('@alice%2fshared', 'bob')).status).toBe(404)
   })
 
-  it('switches visibility as npm access set status does, and reports it to npm access get status', async () => {
+  it('switches visibility and the 2FA policy as npm access set does', async ({ expect }) => {
     const alice = as('alice')
-    expect((await npm(alice, ['publish'], packageIn(alice, '@alice/flip'))).code).toBe(0)
-    expect((await npm(as(), ['view', '@alice/flip', 'version'])).stderr).toContain('E404')
+    await seed('alice', '@alice/flip')
     const pub = await npm(alice, ['access', 'set', 'status=public', '@alice/flip'])
     expect(pub.code, pub.stderr).toBe(0)
+    expect(pub.stdout).toContain('@alice/flip: public')
     expect((await npm(as(), ['view', '@alice/flip', 'version'])).stdout.trim()).toBe('1.0.0')
-    expect((await npm(alice, ['access', 'get', 'status', '@alice/flip'])).stdout).toContain('public')
-    expect((await npm(alice, ['access', 'set', 'status=private', '@alice/flip'])).code).toBe(0)
+    const priv = await npm(alice, ['access', 'set', 'status=private', '@alice/flip'])
+    expect(priv.stdout).toContain('@alice/flip: private')
     expect((await npm(as(), ['view', '@alice/flip', 'version'])).stderr).toContain('E404')
-    expect((await npm(alice, ['access', 'get', 'status', '@alice/flip'])).stdout).toContain('private')
+
+    expect((await npm(alice, ['access', 'set', 'mfa=publish', '@alice/flip'])).code).toBe(0)
+    expect(registry.state.packages.get('@alice/flip')?.mfa).toEqual({ publish_requires_tfa: true, automation_token_overrides_tfa: false })
+    const dir = packageIn(alice, '@alice/flip', '1.1.0')
+    const refused = await npm(alice, ['publish'], dir)
+    expect(refused.stderr).toContain('This package requires that publishers enable TFA')
+    expect((await npm(alice, ['publish', '--otp', '123456'], dir)).code).toBe(0)
   })
 
-  it('grants teams real access, listed by npm access list', async () => {
-    const alice = as('alice')
-    const dave = as('dave')
-    expect((await npm(alice, ['publish'], packageIn(alice, '@acme/lib'))).code).toBe(0)
-    expect((await npm(dave, ['view', '@acme/lib', 'version'])).stderr).toContain('E404')
+  it('grants teams real access, listed by npm access list; the developers team has every new package', async ({ expect }) => {
+    const [alice, dave, erin] = [as('alice'), as('dave'), as('erin')]
+    await seed('alice', '@acme/lib')
+    const [daveBefore, erinReads] = await Promise.all([npm(dave, ['view', '@acme/lib', 'version']), npm(erin, ['view', '@acme/lib', 'version'])])
+    expect(daveBefore.stderr).toContain('E404')
+    expect(erinReads.stdout.trim()).toBe('1.0.0')
+
     const grant = await npm(alice, ['access', 'grant', 'read-only', 'acme:devs', '@acme/lib'])
     expect(grant.code, grant.stderr).toBe(0)
-    expect((await npm(dave, ['view', '@acme/lib', 'version'])).stdout.trim()).toBe('1.0.0')
-    // read-only: dave cannot publish
-    expect((await npm(dave, ['publish'], packageIn(dave, '@acme/lib', '1.0.1'))).stderr).toContain('E403')
-    const collaborators = await npm(alice, ['access', 'list', 'collaborators', '@acme/lib', '--json'])
-    expect(JSON.parse(collaborators.stdout)).toEqual({ alice: 'read-write', dave: 'read-only' })
-    const packages = await npm(alice, ['access', 'list', 'packages', 'acme:devs', '--json'])
-    expect(JSON.parse(packages.stdout)).toEqual({ '@acme/lib': 'read-only' })
-    expect((await npm(alice, ['access', 'revoke', 'acme:devs', '@acme/lib'])).code).toBe(0)
-    expect((await npm(dave, ['view', '@acme/lib', 'version'])).stderr).toContain('E404')
-  })
-
-  it('manages teams and org members as npm team and npm org do', async () => {
-    const alice = as('alice')
-    expect((await npm(alice, ['team', 'create', 'acme:docs'])).code).toBe(0)
-    expect((await npm(alice, ['org', 'set', 'acme', 'bob', 'developer'])).code).toBe(0)
-    expect((await npm(alice, ['team', 'add', 'acme:docs', 'bob'])).code).toBe(0)
-    const [teams, members, org] = await Promise.all([
-      npm(alice, ['team', 'ls', 'acme', '--parseable']),
-      npm(alice, ['team', 'ls', 'acme:docs', '--parseable']),
-      npm(alice, ['org', 'ls', 'acme', '--json']),
+    const [daveReads, daveWrites, collaborators, teamPackages, davePackages, raw] = await Promise.all([
+      npm(dave, ['view', '@acme/lib', 'version']),
+      npm(dave, ['publish'], packageIn(dave, '@acme/lib', '1.0.1')),
+      npm(alice, ['access', 'list', 'collaborators', '@acme/lib', '--json']),
+      npm(alice, ['access', 'list', 'packages', 'acme:devs', '--json']),
+      get('-/user/dave/package', 'dave'),
+      get('-/package/@acme%2flib/collaborators', 'alice'),
     ])
-    expect(teams.stdout.split('\n')).toContain('acme:docs')
-    expect(members.stdout.trim()).toBe('bob')
-    expect(JSON.parse(org.stdout)).toMatchObject({ alice: 'owner', bob: 'developer', dave: 'developer' })
-    const notAdmin = await npm(as('dave'), ['team', 'create', 'acme:rogue'])
-    expect(notAdmin.stderr).toContain('E403')
+    expect(daveReads.stdout.trim()).toBe('1.0.0')
+    expect(daveWrites.stderr).toContain('E403')
+    // npmjs answers read/write; npm shows them as read-only/read-write
+    expect(await raw.json()).toEqual({ alice: 'write', erin: 'write', dave: 'read' })
+    expect(JSON.parse(collaborators.stdout)).toEqual({ alice: 'read-write', erin: 'read-write', dave: 'read-only' })
+    expect(JSON.parse(teamPackages.stdout)).toEqual({ '@acme/lib': 'read-only' })
+    expect(await davePackages.json()).toEqual({ '@acme/lib': 'read' })
+
+    expect((await npm(alice, ['access', 'grant', 'read-write', 'acme:devs', '@acme/lib'])).code).toBe(0)
+    expect((await npm(dave, ['publish'], packageIn(dave, '@acme/lib', '1.0.2'))).code).toBe(0)
+    expect((await npm(alice, ['access', 'revoke', 'acme:devs', '@acme/lib'])).code).toBe(0)
+    expect((await get('@acme%2flib', 'dave')).status).toBe(404)
   })
 
-  it('logs in with user name and password (and OTP), on the web, and revokes tokens on npm logout', async () => {
-    const opts = { registry: registry.url }
-    const alice = await profile.loginCouch('alice', 'pw-alice', opts)
-    expect(alice.token).toMatch(/^npm_/)
-    await expect(profile.loginCouch('carol', 'pw-carol', opts)).rejects.toMatchObject({ code: 'EOTP' })
-    const carol = await profile.loginCouch('carol', 'pw-carol', { ...opts, otp: '123456' })
-    expect(registry.state.tokens.get(carol.token)).toBe('carol')
+  it('manages teams and org members as npm team and npm org do', async ({ expect }) => {
+    const alice = as('alice')
+    const [create, set] = await Promise.all([npm(alice, ['team', 'create', 'guild:docs']), npm(alice, ['org', 'set', 'guild', 'bob', 'developer'])])
+    expect(create.code, create.stderr).toBe(0)
+    expect(set.stdout).toContain('Added bob as developer to guild. You now have 3 members in this org.')
+    expect((await npm(alice, ['team', 'add', 'guild:docs', 'bob'])).code).toBe(0)
+    const [teams, members, org, notAdmin] = await Promise.all([
+      npm(alice, ['team', 'ls', 'guild', '--parseable']),
+      npm(alice, ['team', 'ls', 'guild:docs', '--parseable']),
+      npm(alice, ['org', 'ls', 'guild', '--json']),
+      npm(as('dave'), ['team', 'create', 'guild:rogue']),
+    ])
+    expect(teams.stdout.trim().split('\n')).toEqual(['guild:developers', 'guild:docs'])
+    expect(members.stdout.trim()).toBe('bob')
+    expect(JSON.parse(org.stdout)).toEqual({ alice: 'owner', bob: 'developer', dave: 'developer' })
+    expect([...registry.state.orgs.get('guild')!.teams.get('developers')!.members]).toEqual(['alice', 'dave', 'bob'])
+    expect(notAdmin.stderr).toContain('E403')
 
-    const web = profile.loginWeb(async () => {}, opts)
-    await expect.poll(() => registry.pendingWebLogins()).toBe(1)
+    const [destroy, rm] = await Promise.all([npm(alice, ['team', 'destroy', 'guild:docs']), npm(alice, ['org', 'rm', 'guild', 'bob'])])
+    expect(destroy.code, destroy.stderr).toBe(0)
+    expect(rm.stdout).toContain('Successfully removed bob from guild. You now have 2 members in this org.')
+    expect(registry.state.orgs.get('guild')?.teams.has('docs')).toBe(false)
+    expect(registry.state.orgs.get('guild')?.teams.get('developers')?.members.has('bob')).toBe(false)
+  })
+
+  it('moves dist-tags and deprecates as npm dist-tag and npm deprecate do', async ({ expect }) => {
+    const alice = as('alice')
+    await seed('alice', '@alice/tagged')
+    await seed('alice', '@alice/tagged', '2.0.0-rc.1', { tag: 'next' })
+    const [add, deprecate] = await Promise.all([
+      npm(alice, ['dist-tag', 'add', '@alice/tagged@1.0.0', 'stable']),
+      npm(alice, ['deprecate', '@alice/tagged@1.0.0', 'use 2.x']),
+    ])
+    expect(add.code, add.stderr).toBe(0)
+    expect(deprecate.code, deprecate.stderr).toBe(0)
+    const [ls, view] = await Promise.all([npm(alice, ['dist-tag', 'ls', '@alice/tagged']), npm(alice, ['view', '@alice/tagged@1.0.0', 'deprecated'])])
+    expect(ls.stdout.split('\n')).toEqual(expect.arrayContaining(['latest: 1.0.0', 'next: 2.0.0-rc.1', 'stable: 1.0.0']))
+    expect(view.stdout.trim()).toBe('use 2.x')
+  })
+
+  it('logs in with a password (and OTP) through npm and npm-profile', async ({ expect }) => {
+    const opts = { registry: registry.url }
+    const [alice, carolWithout, carol, olgaWithout] = await Promise.allSettled([
+      profile.loginCouch('alice', 'pw-alice', opts),
+      profile.loginCouch('carol', 'pw-carol', opts),
+      profile.loginCouch('carol', 'pw-carol', { ...opts, otp: '123456' }),
+      profile.loginCouch('olga', 'pw-olga', opts),
+    ])
+    expect(alice.status === 'fulfilled' && registry.state.tokens.get(alice.value.token)).toBe('alice')
+    expect(carolWithout).toMatchObject({ status: 'rejected', reason: { code: 'EOTP' } })
+    expect(carol.status === 'fulfilled' && registry.state.tokens.get(carol.value.token)).toBe('carol')
+    expect(olgaWithout).toMatchObject({ status: 'rejected', reason: { code: 'EOTP' } })
+
+    const sandbox = as()
+    const wrongPassword = as()
+    const [login, wrong, olga] = await Promise.all([
+      npmAnswering(sandbox, ['login', '--auth-type=legacy'], [[/Username: $/, 'alice'], [/Password: $/, 'pw-alice']]),
+      npmAnswering(wrongPassword, ['login', '--auth-type=legacy'], [[/Username: $/, 'alice'], [/Password: $/, 'nope']]),
+      // auth-only 2FA: the login needs the code, a publish does not
+      npmAnswering(as(), ['login', '--auth-type=legacy', '--otp', '123456'], [[/Username: $/, 'olga'], [/Password: $/, 'pw-olga']]),
+    ])
+    expect(login.code, login.stderr).toBe(0)
+    expect(wrong.stderr).toContain('E401')
+    expect(olga.code, olga.stderr).toBe(0)
+    const olgaPublish = await npm(as('olga'), ['publish', '--access', 'public'], packageIn(as('olga'), 'olga-thing'))
+    expect(olgaPublish.code, olgaPublish.stderr).toBe(0)
+    const token = /:_authToken=(\S+)/.exec(sandbox.readNpmrc())?.[1] ?? ''
+    expect(registry.state.tokens.get(token)).toBe('alice')
+  })
+
+  it('logs in on the web through npm and npm-profile, and npm logout revokes the token', async ({ expect }) => {
+    const sandbox = as()
+    const login = npm(sandbox, ['login'])
+    await until(() => registry.pendingWebLogins() > 0)
     registry.completeWebLogin('bob')
-    const { token } = await web
+    const res = await login
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toContain('Login at:')
+    const token = /:_authToken=(\S+)/.exec(sandbox.readNpmrc())?.[1] ?? ''
     expect(registry.state.tokens.get(token)).toBe('bob')
 
-    const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${alice.token}\n`)
-    expect((await npm(sandbox, ['whoami'])).stdout.trim()).toBe('alice')
+    const web = profile.loginWeb(async (loginUrl) => void (await fetch(`${loginUrl}?user=erin`)), { registry: registry.url })
+    expect(registry.state.tokens.get((await web).token)).toBe('erin')
+
+    expect((await npm(sandbox, ['whoami'])).stdout.trim()).toBe('bob')
     const logout = await npm(sandbox, ['logout'])
     expect(logout.code, logout.stderr).toBe(0)
-    expect(registry.state.tokens.has(alice.token)).toBe(false)
-    expect(registry.requests.some((r) => r.method === 'DELETE' && r.path === `/-/user/token/${alice.token}`)).toBe(true)
+    expect(registry.state.tokens.has(token)).toBe(false)
+    expect(registry.requests.some((r) => r.method === 'DELETE' && r.path === `/-/user/token/${token}`)).toBe(true)
+    const after = await fetch(`${registry.url}-/whoami`, { headers: { authorization: `Bearer ${token}` } })
+    expect(after.status).toBe(401)
+  })
+})
+
+describe('the registry as a test fixture', () => {
+  it('delays answers and answers an injected failure once', async ({ expect }) => {
+    const slow = await startNpmjsRegistry({ users: [{ name: 'u', password: 'p', token: 'npm_fixed' }], latencyMs: 150 })
+    try {
+      slow.failNext('/-/whoami', 503, { error: 'down for a moment' })
+      const started = Date.now()
+      const first = await fetch(`${slow.url}-/whoami`, { headers: { authorization: 'Bearer npm_fixed' } })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+      expect([first.status, await first.json()]).toEqual([503, { error: 'down for a moment' }])
+      const second = await fetch(`${slow.url}-/whoami`, { headers: { authorization: 'Bearer npm_fixed' } })
+      expect(await second.json()).toEqual({ username: 'u' })
+      expect(slow.requests.map((r) => [r.path, r.status, r.headers.authorization])).toEqual([
+        ['/-/whoami', 503, 'Bearer npm_fixed'],
+        ['/-/whoami', 200, 'Bearer npm_fixed'],
+      ])
+      slow.clearRequests()
+      expect(slow.requests).toEqual([])
+    } finally {
+      await slow.close()
+    }
   })
 })
