@@ -1,0 +1,88 @@
+// What the benchmarks share: timing a command (wall time, and peak memory where GNU time is
+// installed), interleaved rounds, medians, and saving the results as JSON.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { repoRoot } from '../test/support/sandbox.js'
+
+export interface Case {
+  name: string
+  cmd: string
+  args: string[]
+  cwd?: string
+  /** runs before each timed run, untimed (e.g. bump a version) */
+  before?(): void
+}
+
+export interface Sample {
+  ms: number
+  /** peak resident memory of the command, in KiB (GNU time), when measurable */
+  maxRssKb?: number
+}
+
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+const rssFile = join(tmpdir(), `pkgs-bench-rss-${process.pid}`)
+
+export function timeOnce(c: Case, env: NodeJS.ProcessEnv): Sample {
+  c.before?.()
+  const [cmd, args] = gnuTime ? [gnuTime, ['-f', '%M', '-o', rssFile, c.cmd, ...c.args]] : [c.cmd, c.args]
+  const start = process.hrtime.bigint()
+  const res = spawnSync(cmd, args, { env, cwd: c.cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 })
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  if (res.status !== 0) throw new Error(`${c.name} exited ${res.status}: ${res.stderr}`)
+  if (!gnuTime) return { ms }
+  const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
+  rmSync(rssFile, { force: true })
+  return { ms, maxRssKb }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+/** Each case once to warm caches, then `rounds` rounds in a rotating order. */
+export function interleave(cases: Case[], rounds: number, env: NodeJS.ProcessEnv): Map<string, Sample[]> {
+  const samples = new Map(cases.map((c) => [c.name, [] as Sample[]]))
+  for (const c of cases) timeOnce(c, env)
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < cases.length; i++) {
+      const c = cases[(i + round) % cases.length]
+      samples.get(c.name)!.push(timeOnce(c, env))
+    }
+  }
+  return samples
+}
+
+export interface Summary {
+  ms: number
+  maxRssMb?: number
+}
+
+export function summarize(samples: Map<string, Sample[]>): Record<string, Summary> {
+  return Object.fromEntries(
+    [...samples].map(([name, list]) => {
+      const rss = list.map((s) => s.maxRssKb).filter((v): v is number => v !== undefined)
+      return [name, { ms: median(list.map((s) => s.ms)), maxRssMb: rss.length ? Math.max(...rss) / 1024 : undefined }]
+    }),
+  )
+}
+
+export function printTable(title: string, summary: Record<string, Summary>): void {
+  console.log(`\n${title}\n`)
+  console.log('| command | median ms | peak MiB |')
+  console.log('|---|---:|---:|')
+  for (const [name, s] of Object.entries(summary)) console.log(`| ${name} | ${s.ms.toFixed(1)} | ${s.maxRssMb?.toFixed(1) ?? '–'} |`)
+}
+
+export function save(prefix: string, doc: object): string {
+  const dir = join(repoRoot, 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  const text = JSON.stringify({ date: new Date().toISOString(), node: process.version, ...doc }, null, 2) + '\n'
+  writeFileSync(file, text)
+  writeFileSync(join(dir, `${prefix}-latest.json`), text)
+  return file
+}
