@@ -33,10 +33,11 @@ const runner: Runner = (action) => async (...commanderArgs) => {
   await action(makeContext(cmd), args, opts)
 }
 
-export function buildProgram(version: string): Command {
-  const program = new Command('pkgs')
-    .description('Scoped and private npm packages, end to end: scope, log in, publish privately, share, switch visibility.')
-    .version(version, '-V, --version', 'print the version')
+export function buildProgram(version: string, opts: { versionFlag?: boolean } = {}): Command {
+  const program = new Command('pkgs').description('Scoped and private npm packages, end to end: scope, log in, publish privately, share, switch visibility.')
+  // commander matches the program's options anywhere in argv: after a command, --version is the command's (pkgs init --version 2.0.0)
+  if (opts.versionFlag !== false) program.version(version, '-V, --version', 'print the version')
+  program
     .helpOption('-h, --help', 'show help with examples')
     .option('--registry <url>', 'use this registry (wins over every configured mapping)')
     .option('--json', 'print exactly one JSON document on stdout')
@@ -74,6 +75,17 @@ function hasNoCommand(argv: string[]): boolean {
   return true
 }
 
+/** True when --version / -V comes after a command's name, where it is that command's option. */
+function versionAfterCommand(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--' || arg === '-V' || arg === '--version') return false
+    if (globalsWithValue.has(arg)) i++
+    else if (!arg.startsWith('-')) return argv.slice(i + 1).some((a) => a === '--version' || a === '-V' || a.startsWith('--version='))
+  }
+  return false
+}
+
 function wantsJson(argv: string[]): boolean {
   return argv.includes('--json')
 }
@@ -107,7 +119,7 @@ function report(err: unknown, argv: string[]): number {
 
 export async function main(argv: string[], version: string): Promise<number> {
   try {
-    const program = buildProgram(version)
+    const program = buildProgram(version, { versionFlag: !versionAfterCommand(argv) })
     if (hasNoCommand(argv)) {
       program.outputHelp()
       return Exit.ok

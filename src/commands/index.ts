@@ -2,9 +2,13 @@
 import type { Command } from 'commander'
 import type { Runner } from '../cli.js'
 import { register as doctor } from './doctor.js'
+import { register as init } from './init.js'
+import { register as login } from './login.js'
+import { register as logout } from './logout.js'
 import { register as publish } from './publish.js'
+import { register as scope } from './scope.js'
 import { register as whoami } from './whoami.js'
 
 export type Register = (program: Command, run: Runner) => void
 
-export const commands: Register[] = [publish, doctor, whoami]
+export const commands: Register[] = [init, scope, login, logout, publish, doctor, whoami]

@@ -118,12 +118,23 @@ export async function whoami(config: Config, target: Target): Promise<string> {
   return res.body.username
 }
 
+const secrets = new Set<string>()
+
+/** Keep a secret out of the --verbose log, where @npmcli/redact does not know its shape (a token in a URL path). */
+export function redactInLog(secret: string): void {
+  if (!secret) return
+  secrets.add(secret)
+  secrets.add(encodeURIComponent(secret))
+}
+
 /** Print each HTTP request (method, status, URL, ms) with secrets redacted. */
 export function logRequests(write: (line: string) => void): void {
   const { redactLog } = require('@npmcli/redact') as typeof import('@npmcli/redact')
   process.on('log', (level: string, ...args: unknown[]) => {
     if (level !== 'http') return
-    write(redactLog(`http ${args.map(String).join(' ')}`) as string)
+    let line = redactLog(`http ${args.map(String).join(' ')}`) as string
+    for (const secret of secrets) line = line.split(secret).join('[REDACTED]')
+    write(line)
   })
 }
 

@@ -47,6 +47,11 @@ declare module 'validate-npm-package-name' {
   export default validate
 }
 
+declare module 'write-file-atomic' {
+  function writeFileAtomic(file: string, data: string | Buffer, opts?: { mode?: number; encoding?: string; fsync?: boolean }): Promise<void>
+  export default writeFileAtomic
+}
+
 declare module '@npmcli/promise-spawn' {
   interface PromiseSpawn {
     open(url: string, opts?: Record<string, unknown>): Promise<unknown>
@@ -69,8 +74,13 @@ declare module 'npm-profile' {
 declare module '@npmcli/package-json' {
   class PackageJson {
     static fix(path: string, opts?: { changes?: string[] }): Promise<PackageJson>
+    static load(path: string, opts?: { create?: boolean }): Promise<PackageJson>
+    static create(path: string, opts?: { data?: Record<string, unknown> }): Promise<PackageJson>
     prepare(opts?: Record<string, unknown>): Promise<PackageJson>
+    update(content: Record<string, unknown>): PackageJson
+    save(opts?: { sort?: boolean }): Promise<void>
     readonly content: Record<string, unknown>
+    readonly filename: string
   }
   export default PackageJson
 }

@@ -1,0 +1,127 @@
+// pkgs login: web login where the registry offers it, else user name and password (and a
+// one-time password if asked), as npm 11's `npm login`; --token-stdin for scripts and CI. The
+// token goes where npm keeps it: `//host/path/:_authToken` in the user .npmrc.
+import { Option, type Command } from 'commander'
+import type { Runner } from '../cli.js'
+import { authTypeFor, passwordLogin, saveToken, verifyToken, webLogin, type AuthType } from '../core/auth.js'
+import { sendToUrl } from '../core/browser.js'
+import { defaultScope, tildify, type Config } from '../core/config.js'
+import type { Context } from '../core/context.js'
+import { usageError } from '../core/errors.js'
+import type { Spinner } from '../core/io.js'
+import { otpSession, withOtp } from '../core/otp.js'
+import type { Target } from '../core/registry.js'
+import { normalizeScope } from '../package/names.js'
+import { examples } from './help.js'
+
+export interface LoginOptions {
+  scope?: string
+  authType?: AuthType
+  tokenStdin?: boolean
+}
+
+export interface LoginResult {
+  username: string
+  registry: string
+  scope?: string
+}
+
+async function readStdin(ctx: Context): Promise<string> {
+  const stdin = ctx.io.streams.stdin
+  if (stdin.isTTY) {
+    ctx.io.requirePrompt('Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin', 'A token is needed')
+    return ctx.io.password('Token:')
+  }
+  let text = ''
+  stdin.setEncoding('utf8')
+  for await (const chunk of stdin) text += chunk
+  return text
+}
+
+async function tokenFromStdin(ctx: Context): Promise<string> {
+  const token = (await readStdin(ctx)).trim()
+  if (!token) throw usageError('No token on stdin (--token-stdin).', 'Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
+  if (/\s/.test(token)) throw usageError('stdin holds more than a token (--token-stdin).', 'Pass the token alone, on one line.')
+  return token
+}
+
+async function browserLogin(ctx: Context, config: Config, target: Target, forced: boolean): Promise<{ token: string; username: string } | undefined> {
+  let spinner: Spinner | undefined
+  const opener = async (url: string) => {
+    await sendToUrl(ctx.io, `Log in on ${target.registry.url} in your browser:`, url)
+    spinner = await ctx.io.spinner('Waiting for the login in the browser…')
+  }
+  try {
+    const web = await webLogin(config, target, opener, forced)
+    if (!web) return undefined
+    return { token: web.token, username: await verifyToken(config, target, web.token) }
+  } finally {
+    spinner?.stop()
+  }
+}
+
+async function passwordPrompts(ctx: Context, config: Config, target: Target): Promise<{ token: string; username: string }> {
+  ctx.io.info(`Log in on ${target.registry.url}`)
+  const username = (await ctx.io.input('Username:', { validate: (v) => (v.trim() ? true : 'Enter your user name.') })).trim()
+  const password = await ctx.io.password('Password:')
+  const { token } = await withOtp(ctx, config, target, otpSession(ctx), (otp) => passwordLogin(config, target, username, password, otp))
+  return { token, username }
+}
+
+export async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> {
+  const explicitScope = opts.scope ? normalizeScope(opts.scope) : undefined
+  if (!opts.tokenStdin && !ctx.io.canPrompt()) {
+    throw usageError('Logging in needs a terminal to ask on, or a token.', 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
+  }
+  const config = await ctx.config()
+  const scope = explicitScope ?? defaultScope(config)
+  const target = await ctx.target({ scope })
+  ctx.warnAboutNpm()
+
+  let login: { token: string; username: string }
+  if (opts.tokenStdin) {
+    const token = await tokenFromStdin(ctx)
+    login = { token, username: await verifyToken(config, target, token) }
+  } else {
+    const authType = authTypeFor(config, opts.authType)
+    const web = authType === 'web' ? await browserLogin(ctx, config, target, opts.authType === 'web') : undefined
+    if (authType === 'web' && !web) ctx.io.debug(`${target.registry.url} offers no web login: logging in with a user name and password.`)
+    login = web ?? (await passwordPrompts(ctx, config, target))
+  }
+
+  const saved = await saveToken(config, target, login.token, explicitScope)
+  if (saved.shadowedBy) {
+    ctx.io.warn(`${saved.shadowedBy.label} also sets credentials for ${target.registry.url}, and npm uses those instead of ${tildify(saved.file, config.home)}.`)
+  }
+  if (!ctx.io.json) {
+    ctx.io.success(`Logged in as ${login.username} on ${target.registry.url}${explicitScope ? ` (${explicitScope} packages use it)` : ''}.`)
+  }
+  return { username: login.username, registry: target.registry.url, ...(explicitScope ? { scope: explicitScope } : {}) }
+}
+
+export function register(program: Command, run: Runner): void {
+  program
+    .command('login')
+    .description('log in to the scope\'s registry and save the token where npm keeps it')
+    .option('--scope <scope>', 'log in to this scope\'s registry and map the scope to it')
+    .addOption(new Option('--auth-type <type>', 'web (browser, where the registry offers it) or legacy (user name and password); default: npm\'s auth-type, web').choices(['web', 'legacy']))
+    .option('--token-stdin', 'read a token from stdin, check it with whoami, then save it (scripts and CI)')
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs login', 'on a terminal: web login, or user name and password where there is none'],
+        ['pkgs login --scope @acme --registry https://npm.acme.dev/', 'log in there and map @acme to it'],
+        ['pkgs login --auth-type legacy', 'user name, password and one-time password'],
+        ['echo "$NPM_TOKEN" | pkgs login --token-stdin', 'without a terminal: check the token, then save it'],
+        ['pkgs login --token-stdin --json < token.txt', '{"username", "registry", "scope"}'],
+      ]) +
+        '\n\nThe token is written to your user .npmrc as //host/path/:_authToken, as npm login does; nothing else in the file changes.' +
+        '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.',
+    )
+    .action(
+      run(async (ctx, _args, opts) => {
+        const result = await runLogin(ctx, opts as LoginOptions)
+        if (ctx.io.json) ctx.io.printJson(result)
+      }),
+    )
+}

@@ -1,0 +1,92 @@
+// pkgs logout: revoke the token on the registry where it can (`DELETE /-/user/token/<token>`, as
+// npm logout), then remove the credentials from the file they are in. Unlike npm, a registry that
+// is down or refuses does not keep the credentials on disk, and not being logged in is no error.
+import type { Command } from 'commander'
+import type { Runner } from '../cli.js'
+import { removeCredentials, revokeToken, tokenFor, verifyToken } from '../core/auth.js'
+import { defaultScope, tildify } from '../core/config.js'
+import type { Context } from '../core/context.js'
+import { explainError } from '../core/errors.js'
+import { otpSession, withOtp } from '../core/otp.js'
+import { errorContext, redactInLog } from '../core/registry.js'
+import { normalizeScope } from '../package/names.js'
+import { examples } from './help.js'
+
+export interface LogoutOptions {
+  scope?: string
+}
+
+export interface LogoutResult {
+  registry: string
+  /** the registry no longer accepts the token */
+  revoked: boolean
+  /** the file the credentials were removed from */
+  file: string | null
+  changed: boolean
+}
+
+export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<LogoutResult> {
+  const config = await ctx.config()
+  const scope = opts.scope ? normalizeScope(opts.scope) : defaultScope(config)
+  const target = await ctx.target({ scope })
+  const registry = target.registry.url
+  const { credentials } = target
+  if (credentials.type === 'none' || credentials.type === 'certificate') {
+    if (!ctx.io.json) ctx.io.info(`Not logged in to ${registry}: nothing to change.`)
+    return { registry, revoked: false, file: null, changed: false }
+  }
+
+  let revoked = false
+  const token = tokenFor(config, target)
+  if (token) {
+    redactInLog(token)
+    try {
+      await withOtp(ctx, config, target, otpSession(ctx), (otp) => revokeToken(config, target, token, otp))
+      // Verdaccio answers "Logged out" but keeps accepting its tokens until they expire: ask it
+      revoked = !(await verifyToken(config, target, token).then(() => true, () => false))
+      if (!revoked) ctx.io.warn(`${registry} still accepts the token after logging out (it cannot revoke tokens); it is removed here all the same.`)
+    } catch (err) {
+      const why = explainError(err, errorContext(target))
+      ctx.io.warn(`The token could not be revoked on ${registry} (${why.message.replace(/\.$/, '')}); it is removed here all the same.`)
+    }
+  }
+
+  const { removed, leftIn, alsoIn } = await removeCredentials(config, target)
+  const where = (file: string) => tildify(file, config.home)
+  if (leftIn) {
+    ctx.io.warn(`The credentials come from ${leftIn.label}, which pkgs cannot change: unset it to stop sending them.`)
+  }
+  if (removed?.changed.length && credentials.source?.variable) {
+    ctx.io.hint(`The line named \${${credentials.source.variable}}: that variable still holds the token.`)
+  }
+  for (const file of alsoIn) ctx.io.warn(`${where(file)} also holds credentials for ${registry}: run pkgs logout again to remove them.`)
+  const changed = revoked || Boolean(removed?.changed.length)
+  if (!ctx.io.json) {
+    const parts = [revoked ? 'token revoked' : undefined, removed?.changed.length ? `removed from ${where(removed.path)}` : undefined].filter(Boolean)
+    ctx.io.success(`Logged out of ${registry}${parts.length ? ` (${parts.join(', ')})` : ''}.`)
+  }
+  return { registry, revoked, file: removed?.changed.length ? removed.path : null, changed }
+}
+
+export function register(program: Command, run: Runner): void {
+  program
+    .command('logout')
+    .description("revoke the token on the scope's registry and remove it from your .npmrc")
+    .option('--scope <scope>', "log out of this scope's registry (the scope stays mapped to it)")
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs logout', 'the default scope\'s registry (or the default registry)'],
+        ['pkgs logout --scope @acme', "@acme's registry"],
+        ['pkgs logout --registry https://npm.acme.dev/ --json', '{"registry", "revoked", "file", "changed"}'],
+      ]) +
+        '\n\nA registry that is unreachable or refuses to revoke the token gets a warning; the token is removed from the file all the same.' +
+        '\nNot logged in: nothing to change (exit 0).',
+    )
+    .action(
+      run(async (ctx, _args, opts) => {
+        const result = await runLogout(ctx, opts as LogoutOptions)
+        if (ctx.io.json) ctx.io.printJson(result)
+      }),
+    )
+}

@@ -1,0 +1,182 @@
+// pkgs scope: show the default scope and every scope's registry (and where each is set); set and
+// unset them in the user or project .npmrc, keeping everything else in the file.
+import { Option, type Command } from 'commander'
+import type { Runner } from '../cli.js'
+import { normalizeRegistryUrl, resolveRegistry, sourceOf, tildify, type Source } from '../core/config.js'
+import type { Context } from '../core/context.js'
+import type { Location } from '../core/npmrc.js'
+import { readScopes, setScope, unsetScope, type ScopeChange } from '../core/scopes.js'
+import { normalizeScope } from '../package/names.js'
+import { examples } from './help.js'
+
+export interface ScopeSetOptions {
+  location?: Location
+}
+
+export interface ScopeShowResult {
+  scope: string | null
+  scopeSource: string | null
+  /** the registry of scopes that are not mapped */
+  registry: string
+  registrySource: string
+  mappings: { scope: string; registry: string; source: string | null; file?: string }[]
+}
+
+export interface ScopeSetResult {
+  scope: string
+  registry: string
+  location: Location
+  file: string
+  changed: boolean
+}
+
+export interface ScopeUnsetResult {
+  scope: string | null
+  location: Location
+  file: string
+  removed: string[]
+  changed: boolean
+}
+
+export async function runScopeShow(ctx: Context): Promise<ScopeShowResult> {
+  const settings = readScopes(await ctx.config())
+  return {
+    scope: settings.scope ?? null,
+    scopeSource: settings.scopeSource?.label ?? null,
+    registry: settings.registry.url,
+    registrySource: settings.registry.source,
+    mappings: settings.mappings.map((m) => ({
+      scope: m.scope,
+      registry: m.registry,
+      source: m.source?.label ?? null,
+      ...(m.source?.file ? { file: m.source.file } : {}),
+    })),
+  }
+}
+
+function label(ctx: Context, file: string, home: string): string {
+  return file.startsWith(ctx.cwd + '/') ? '.' + file.slice(ctx.cwd.length) : tildify(file, home)
+}
+
+function warnOverridden(ctx: Context, change: ScopeChange, written: string, what: string): void {
+  if (change.overriddenBy) ctx.io.warn(`${change.overriddenBy.label} also sets ${what}, and wins over ${written} here.`)
+}
+
+export async function runScopeSet(ctx: Context, scopeArg: string, opts: ScopeSetOptions): Promise<ScopeSetResult> {
+  const scope = normalizeScope(scopeArg)
+  const mapped = ctx.options.registry ? normalizeRegistryUrl(ctx.options.registry) : undefined
+  const config = await ctx.config()
+  const location = opts.location ?? 'user'
+  const change = await setScope(config, scope, location, mapped)
+  const registry = mapped ?? resolveRegistry(config, { scope }).url
+  if (!ctx.io.json) {
+    const where = label(ctx, change.file, config.home)
+    if (change.changed.length) ctx.io.success(`Default scope: ${scope}${mapped ? `, on ${mapped}` : ''} (written to ${where}).`)
+    else ctx.io.info(`${scope}${mapped ? ` on ${mapped}` : ''} is already set in ${where}: nothing to change.`)
+    warnOverridden(ctx, change, where, mapped ? `the scope or ${scope}:registry` : 'the scope')
+    if (!mapped) ctx.io.info(`${scope} packages use ${registry} (${resolveRegistry(config, { scope }).source}).`)
+  }
+  return { scope, registry, location, file: change.file, changed: change.changed.length > 0 }
+}
+
+export async function runScopeUnset(ctx: Context, scopeArg: string | undefined, opts: ScopeSetOptions): Promise<ScopeUnsetResult> {
+  const scope = scopeArg ? normalizeScope(scopeArg) : undefined
+  const config = await ctx.config()
+  const location = opts.location ?? 'user'
+  const change = await unsetScope(config, location, scope)
+  if (!ctx.io.json) {
+    const where = label(ctx, change.file, config.home)
+    if (change.changed.length) ctx.io.success(`Removed ${change.changed.join(' and ')} from ${where}.`)
+    else {
+      ctx.io.info(`${where} sets ${scope ? `no ${scope}:registry` : 'no default scope'}: nothing to change.`)
+      const elsewhere: Source | undefined = sourceOf(config, scope ? `${scope}:registry` : 'scope')
+      if (elsewhere && elsewhere.layer !== 'default' && elsewhere.file !== change.file) {
+        const other = elsewhere.layer === 'project' ? 'project' : elsewhere.layer === 'user' ? 'user' : undefined
+        ctx.io.hint(`It is set in ${elsewhere.label}${other ? `: pkgs scope unset${scope ? ` ${scope}` : ''} --location ${other}` : ''}`)
+      }
+    }
+  }
+  return { scope: scope ?? null, location, file: change.file, removed: change.changed, changed: change.changed.length > 0 }
+}
+
+function render(ctx: Context, result: ScopeShowResult): void {
+  const c = ctx.io.out
+  ctx.io.print(result.scope ? `Default scope: ${c.bold(result.scope)} ${c.dim(`(${result.scopeSource})`)}` : 'No default scope.')
+  ctx.io.print(`Default registry: ${result.registry} ${c.dim(`(${result.registrySource})`)}`)
+  if (!result.mappings.length) {
+    ctx.io.print('No scope is mapped to a registry: every scope uses the default registry.')
+  } else {
+    ctx.io.print('Scope registries:')
+    const width = Math.max(...result.mappings.map((m) => m.scope.length))
+    const urlWidth = Math.max(...result.mappings.map((m) => m.registry.length))
+    for (const m of result.mappings) ctx.io.print(`  ${m.scope.padEnd(width)}  ${m.registry.padEnd(urlWidth)}  ${c.dim(m.source ?? '')}`)
+  }
+  if (!result.scope) ctx.io.hint('Set one with: pkgs scope set @your-scope')
+}
+
+const locationOption = () =>
+  new Option('--location <where>', 'the .npmrc to write: user (~/.npmrc, npm\'s userconfig) or project (./.npmrc)').choices(['user', 'project']).default('user')
+
+export function register(program: Command, run: Runner): void {
+  const scope = program
+    .command('scope')
+    .description('show the default scope and each scope\'s registry; set or unset them')
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs scope', 'the default scope and every @scope:registry, with the file each comes from'],
+        ['pkgs scope set @acme', 'make @acme the default scope (npm config set scope)'],
+        ['pkgs scope set @acme --registry https://npm.acme.dev/', 'and install/publish @acme packages from there'],
+        ['pkgs scope unset @acme --location project', 'remove @acme from ./.npmrc'],
+        ['pkgs scope --json', '{"scope", "scopeSource", "registry", "registrySource", "mappings": [{"scope", "registry", "source"}]}'],
+      ]),
+    )
+    .action(
+      run(async (ctx) => {
+        const result = await runScopeShow(ctx)
+        if (ctx.io.json) ctx.io.printJson(result)
+        else render(ctx, result)
+      }),
+    )
+
+  scope
+    .command('set')
+    .argument('<scope>', 'the scope, e.g. @acme (acme means @acme)')
+    .description('set the default scope and, with --registry, the registry of its packages')
+    .addOption(locationOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs scope set acme', 'scope=@acme in ~/.npmrc'],
+        ['pkgs scope set @acme --registry https://npm.acme.dev/', 'also @acme:registry=https://npm.acme.dev/'],
+        ['pkgs scope set @acme --location project', 'in ./.npmrc, for this project only'],
+        ['pkgs scope set @acme --json', '{"scope", "registry", "location", "file", "changed"}'],
+      ]) + '\n\nOnly these keys change: every other line of the file (comments, tokens, other scopes) is kept as it is.',
+    )
+    .action(
+      run(async (ctx, args, opts) => {
+        const result = await runScopeSet(ctx, args[0], opts as ScopeSetOptions)
+        if (ctx.io.json) ctx.io.printJson(result)
+      }),
+    )
+
+  scope
+    .command('unset')
+    .argument('[scope]', "remove this scope's registry mapping (and the default scope if it is this one)")
+    .description("remove the default scope, or a scope's registry mapping")
+    .addOption(locationOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['pkgs scope unset', 'remove the default scope from ~/.npmrc'],
+        ['pkgs scope unset @acme', 'remove @acme:registry (and scope=@acme) from ~/.npmrc'],
+        ['pkgs scope unset @acme --location project --json', '{"scope", "location", "file", "removed", "changed"}'],
+      ]) + '\n\nNothing to remove is not an error (exit 0, "changed": false).',
+    )
+    .action(
+      run(async (ctx, args, opts) => {
+        const result = await runScopeUnset(ctx, args[0], opts as ScopeSetOptions)
+        if (ctx.io.json) ctx.io.printJson(result)
+      }),
+    )
+}

@@ -1,0 +1,166 @@
+// Logging in and out as npm 11 does (lib/utils/auth.js, lib/commands/login.js, logout.js): web
+// login where the registry offers it, else user name and password (npm-profile); the token kept
+// under the registry's nerf-dart in the user .npmrc; logout revokes it, then removes it.
+import type { Config, Source } from './config.js'
+import { credentialsFor } from './config.js'
+import { Exit, explainError, PkgsError } from './errors.js'
+import { editNpmrcFile, nerfDart, npmrcPath, type FileEditResult } from './npmrc.js'
+import { errorContext, registryOptions, requestJson, unsupportedBy, whoami, type Target } from './registry.js'
+
+export type AuthType = 'web' | 'legacy'
+
+/** `--auth-type` › npm's `auth-type` config (npm 11: web). */
+export function authTypeFor(config: Config, flag?: string): AuthType {
+  if (flag === 'web' || flag === 'legacy') return flag
+  return config.npm.get('auth-type') === 'legacy' ? 'legacy' : 'web'
+}
+
+export type Opener = (url: string) => Promise<void>
+
+/**
+ * Web login (`POST /-/v1/login`, then polling `doneUrl`). A registry without it answers with an
+ * error, which npm-profile reports as WebLoginNotSupported (ENYI): undefined then, so the caller
+ * falls back to a password as npm does; with `forced` (--auth-type web) that is exit 4.
+ */
+export async function webLogin(config: Config, target: Target, opener: Opener, forced: boolean): Promise<{ token: string } | undefined> {
+  const { loginWeb } = await import('npm-profile')
+  try {
+    const { token } = await loginWeb((url) => opener(url), registryOptions(config, target))
+    return { token }
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENYI') throw explainError(err, errorContext(target))
+    if (!forced) return undefined
+    throw (
+      unsupportedBy(err, target, 'web-login', 'web login') ??
+      new PkgsError('EUNSUPPORTED', `${target.registry.url} does not offer web login.`, {
+        hint: 'Log in with a user name and password: pkgs login --auth-type legacy',
+        exitCode: Exit.unsupported,
+        cause: err,
+      })
+    )
+  }
+}
+
+/** User name and password (`PUT /-/user/org.couchdb.user:<name>`, which Verdaccio speaks too). */
+export async function passwordLogin(config: Config, target: Target, username: string, password: string, otp?: string): Promise<{ token: string }> {
+  const { loginCouch } = await import('npm-profile')
+  try {
+    const { token } = await loginCouch(username, password, registryOptions(config, target, otp ? { otp } : {}))
+    if (typeof token !== 'string' || !token) {
+      throw new PkgsError('EBADRESPONSE', `${target.registry.url} accepted the login but sent no token.`, {
+        hint: 'This registry may not support npm logins: create a token in its web interface and run: pkgs login --token-stdin',
+      })
+    }
+    return { token }
+  } catch (err) {
+    if (err instanceof PkgsError) throw err
+    const e = err as { statusCode?: number; code?: string; message?: string }
+    if (e.code === 'EOTP') throw err
+    if (e.statusCode === 401 && !/one-time pass/i.test(JSON.stringify((err as { body?: unknown }).body ?? ''))) {
+      throw new PkgsError('E401', `${target.registry.url} rejected the user name or password.`, {
+        hint: 'Check them and try again (a user name, not an e-mail address).',
+        exitCode: Exit.auth,
+        cause: err,
+      })
+    }
+    if (e.statusCode === 400 && e.message) {
+      throw new PkgsError('E400', `${target.registry.url} refused the login: ${e.message}`, { exitCode: Exit.auth, cause: err })
+    }
+    // withOtp recognises a 401 that asks for a one-time password by the raw error
+    if (e.statusCode === 401) throw err
+    throw explainError(err, errorContext(target))
+  }
+}
+
+/** Config and target that send this token (and nothing else) to the registry. */
+export function withToken(config: Config, target: Target, token: string): { config: Config; target: Target } {
+  const key = `${nerfDart(target.registry.url)}:_authToken`
+  const flat = { ...config.flat, [key]: token }
+  return { config: { ...config, flat }, target: { ...target, credentials: { type: 'token', key } } }
+}
+
+/** The user name a token belongs to; a token the registry does not accept is exit 3. */
+export async function verifyToken(config: Config, target: Target, token: string): Promise<string> {
+  const sending = withToken(config, target, token)
+  try {
+    return await whoami(sending.config, sending.target)
+  } catch (err) {
+    const e = explainError(err)
+    if (e.exitCode !== Exit.auth) throw e
+    throw new PkgsError(e.code, `${target.registry.url} did not accept the token: nothing was saved.`, {
+      hint: 'Check that you copied the whole token and that it is not expired or revoked.',
+      exitCode: Exit.auth,
+      cause: err,
+    })
+  }
+}
+
+const authSuffixes = ['_authToken', '_auth', '_password', 'username'] as const
+
+export interface SavedLogin {
+  file: string
+  /** credentials for this registry that a higher layer sets, and that npm will use instead */
+  shadowedBy?: Source
+}
+
+/**
+ * Save a token as `npm login` does: `//host/path/:_authToken` in the user .npmrc, replacing the
+ * user name and password kept there for the same registry; with a scope, `@scope:registry` too.
+ */
+export async function saveToken(config: Config, target: Target, token: string, scope?: string): Promise<SavedLogin> {
+  const nerfed = nerfDart(target.registry.url)
+  const file = npmrcPath(config, 'user')
+  const set: Record<string, string> = { [`${nerfed}:_authToken`]: token }
+  if (scope) set[`${scope}:registry`] = target.registry.url
+  await editNpmrcFile(file, { set, remove: [`${nerfed}:_auth`, `${nerfed}:_password`, `${nerfed}:username`] })
+  const before = credentialsFor(config, target.registry.url).source
+  const higher = before && ['cli', 'env', 'project'].includes(before.layer) ? before : undefined
+  return { file, shadowedBy: higher }
+}
+
+export interface LoggedOut {
+  /** the registry answered the revocation with success */
+  revoked: boolean
+  /** why the token was not revoked */
+  revokeError?: PkgsError
+  /** the file the credentials were removed from */
+  removed?: FileEditResult
+  /** where the credentials were, when they are not in a file we can edit (an environment variable) */
+  leftIn?: Source
+  /** other files that still hold credentials for the registry */
+  alsoIn: string[]
+}
+
+/** The token npm sends to this registry (never printed). */
+export function tokenFor(config: Config, target: Target): string | undefined {
+  const key = target.credentials.key
+  if (target.credentials.type !== 'token' || !key) return undefined
+  const value = config.flat[key]
+  return typeof value === 'string' && value ? value : undefined
+}
+
+/** `DELETE /-/user/token/<token>`, as `npm logout` does. */
+export async function revokeToken(config: Config, target: Target, token: string, otp?: string): Promise<void> {
+  await requestJson(config, target, `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(otp ? { otp } : {}) })
+}
+
+/** Remove the credentials for the registry from the file they are in, as `npm logout` does. */
+export async function removeCredentials(config: Config, target: Target): Promise<Pick<LoggedOut, 'removed' | 'leftIn' | 'alsoIn'>> {
+  const { key, source } = target.credentials
+  if (!key) return { alsoIn: [] }
+  const regKey = key.slice(0, key.lastIndexOf(':'))
+  const keys = authSuffixes.map((s) => `${regKey}:${s}`)
+  const fileLayers = ['project', 'user', 'global', 'builtin']
+  let removed: FileEditResult | undefined
+  let leftIn: Source | undefined
+  if (source?.file && fileLayers.includes(source.layer)) removed = await editNpmrcFile(source.file, { remove: keys })
+  else leftIn = source
+  const alsoIn: string[] = []
+  for (const layer of fileLayers) {
+    if (layer === source?.layer) continue
+    // a layer's data inherits from the layers below it: only its own keys count
+    const data = config.npm.data.get(layer)
+    if (data?.source && keys.some((k) => Object.hasOwn(data.raw ?? {}, k))) alsoIn.push(data.source)
+  }
+  return { removed, leftIn, alsoIn }
+}

@@ -1,0 +1,175 @@
+// pkgs init: flags only, --yes with the configured scope, the wizard in a real pseudo-terminal;
+// an existing package.json keeps its other fields and formatting; nothing is written on a usage error.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, it } from 'vitest'
+import { keys, runPkgsInPty } from './support/pty.js'
+import { makeSandbox, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+function readPackage(sandbox: Sandbox, dir = sandbox.cwd): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+}
+
+/** A working folder with this name inside the sandbox. */
+function folder(sandbox: Sandbox, name: string): string {
+  const dir = join(sandbox.cwd, name)
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+describe.concurrent('pkgs init', () => {
+  it('creates a scoped package from flags only, without a terminal', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const dir = folder(sandbox, 'Widgets Lib')
+    const res = await runPkgs(
+      ['init', '--scope', 'acme', '--version', '0.1.0', '--description', 'Widgets.', '--access', 'public', '--license', 'MIT', '--json'],
+      sandbox,
+      { cwd: dir },
+    )
+    expect(res.code, res.stderr).toBe(0)
+    expect(JSON.parse(res.stdout)).toEqual({ path: join(dir, 'package.json'), name: '@acme/widgets-lib', version: '0.1.0', access: 'public', created: true })
+    expect(readPackage(sandbox, dir)).toEqual({
+      name: '@acme/widgets-lib',
+      version: '0.1.0',
+      description: 'Widgets.',
+      license: 'MIT',
+      publishConfig: { access: 'public' },
+    })
+    // npm reads the same package
+    const npm = await runNpm(['pkg', 'get', 'name', 'publishConfig.access', '--json'], sandbox, { cwd: dir })
+    expect(JSON.parse(npm.stdout)).toEqual({ name: '@acme/widgets-lib', 'publishConfig.access': 'public' })
+  })
+
+  it('takes the configured scope and the defaults with --yes', async ({ expect }) => {
+    const sandbox = makeSandbox('scope=@team\n')
+    const dir = folder(sandbox, 'gadget')
+    const res = await runPkgs(['init', '--yes'], sandbox, { cwd: dir })
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toBe('')
+    expect(res.stderr).toContain('Created')
+    expect(res.stderr).toContain('@team/gadget@1.0.0, restricted')
+    expect(readPackage(sandbox, dir)).toEqual({ name: '@team/gadget', version: '1.0.0', license: 'ISC', publishConfig: { access: 'restricted' } })
+  })
+
+  it('keeps every other field and the indentation (4 spaces, tabs, CRLF) of an existing package.json', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const spaces = folder(sandbox, 'spaces')
+    const tabs = folder(sandbox, 'tabs')
+    const fourSpaces = {
+      name: '@acme/spaces',
+      version: '3.2.1',
+      description: 'kept',
+      main: 'lib/index.js',
+      scripts: { test: 'vitest' },
+      dependencies: { semver: '^7.0.0' },
+      publishConfig: { tag: 'next', registry: 'https://npm.acme.dev/' },
+      custom: { nested: [1, 2, 3] },
+    }
+    writeFileSync(join(spaces, 'package.json'), JSON.stringify(fourSpaces, null, 4) + '\n')
+    const tabbed = { name: 'tabs', version: '0.0.1', keywords: ['a', 'b'], private: false }
+    writeFileSync(join(tabs, 'package.json'), JSON.stringify(tabbed, null, '\t').replace(/\n/g, '\r\n') + '\r\n')
+
+    const [same, renamed] = await Promise.all([
+      runPkgs(['init', '--access', 'public', '--json'], sandbox, { cwd: spaces }),
+      runPkgs(['init', '--scope', '@acme', '--yes', '--json'], sandbox, { cwd: tabs }),
+    ])
+    expect(same.code, same.stderr).toBe(0)
+    expect(JSON.parse(same.stdout)).toMatchObject({ name: '@acme/spaces', version: '3.2.1', access: 'public', created: false })
+    const expected = { ...fourSpaces, publishConfig: { ...fourSpaces.publishConfig, access: 'public' } }
+    expect(readFileSync(join(spaces, 'package.json'), 'utf8')).toBe(JSON.stringify(expected, null, 4) + '\n')
+
+    expect(renamed.code, renamed.stderr).toBe(0)
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ name: '@acme/tabs', version: '0.0.1', access: 'restricted', created: false })
+    const tabsAfter = { ...tabbed, name: '@acme/tabs', publishConfig: { access: 'restricted' } }
+    expect(readFileSync(join(tabs, 'package.json'), 'utf8')).toBe(JSON.stringify(tabsAfter, null, '\t').replace(/\n/g, '\r\n') + '\r\n')
+  })
+
+  it('asks before renaming: without a terminal and without --yes it is exit 2 and nothing changes', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    sandbox.writePackageJson({ name: 'old-name', version: '1.0.0' })
+    const before = readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')
+    const res = await runPkgs(['init', '--scope', '@acme', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    const { error } = JSON.parse(res.stdout)
+    expect(error.message).toContain('package.json is named old-name: renaming it to @acme/old-name needs your confirmation')
+    expect(error.hint).toContain('--yes')
+    expect(readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')).toBe(before)
+  })
+
+  it('exits 2 and writes nothing for an invalid scope, name or version, or without any scope', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const [scope, name, version, noScope, disagree] = await Promise.all([
+      runPkgs(['init', '--scope', 'Not A Scope', '--json'], sandbox),
+      runPkgs(['init', '--scope', '@acme', '--name', 'Bad Name', '--json'], sandbox),
+      runPkgs(['init', '--scope', '@acme', '--version', 'one', '--json'], sandbox),
+      runPkgs(['init', '--json'], sandbox, { keepStdinOpen: true }),
+      runPkgs(['init', '--scope', '@acme', '--name', '@other/x'], sandbox),
+    ])
+    for (const res of [scope, name, version, noScope, disagree]) expect(res.code, res.stdout + res.stderr).toBe(2)
+    expect(JSON.parse(scope.stdout).error.message).toBe('Invalid scope "Not A Scope".')
+    expect(JSON.parse(name.stdout).error.message).toContain('Invalid package name "@acme/Bad Name"')
+    expect(JSON.parse(version.stdout).error.message).toBe('Invalid version "one" (--version).')
+    expect(JSON.parse(noScope.stdout).error).toMatchObject({ code: 'EUSAGE', hint: expect.stringContaining('--scope') })
+    expect(disagree.stderr).toContain('--name @other/x and --scope @acme disagree')
+    expect(existsSync(join(sandbox.cwd, 'package.json'))).toBe(false)
+  })
+
+  it('accepts --name @scope/name and exits 1 on a broken package.json', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const ok = folder(sandbox, 'ok')
+    const broken = folder(sandbox, 'broken')
+    writeFileSync(join(broken, 'package.json'), '{ "name": ')
+    const [named, bad] = await Promise.all([
+      runPkgs(['init', '--name', '@acme/thing', '--json'], sandbox, { cwd: ok }),
+      runPkgs(['init', '--scope', '@acme', '--yes'], sandbox, { cwd: broken }),
+    ])
+    expect(named.code, named.stderr).toBe(0)
+    expect(JSON.parse(named.stdout).name).toBe('@acme/thing')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('is not valid JSON')
+    expect(readFileSync(join(broken, 'package.json'), 'utf8')).toBe('{ "name": ')
+  })
+
+  it('runs the wizard on a terminal: answers typed, access selected', async ({ expect }) => {
+    const sandbox = makeSandbox('scope=@configured\n')
+    const dir = folder(sandbox, 'wizard-pkg')
+    const pty = runPkgsInPty(['init'], sandbox, { cwd: dir })
+    await pty.waitFor('Scope')
+    expect(pty.output()).toContain('@configured')
+    pty.write('@acme' + keys.enter)
+    await pty.waitFor('Package name')
+    expect(pty.output()).toContain('wizard-pkg')
+    pty.write('rockets' + keys.enter)
+    await pty.waitFor('Version:')
+    pty.write(keys.enter)
+    await pty.waitFor('Description:')
+    pty.write('Rockets for everyone' + keys.enter)
+    await pty.waitFor('Who may install @acme/rockets?')
+    await pty.waitFor('❯ restricted')
+    pty.write(keys.down)
+    await pty.waitFor('❯ public')
+    pty.write(keys.enter)
+    await pty.waitFor('License:')
+    pty.write('MIT' + keys.enter)
+    expect(await pty.exit).toBe(0)
+    expect(pty.output()).toContain('Created')
+    expect(readPackage(sandbox, dir)).toEqual({
+      name: '@acme/rockets',
+      version: '1.0.0',
+      description: 'Rockets for everyone',
+      license: 'MIT',
+      publishConfig: { access: 'public' },
+    })
+  })
+
+  it('asks on a terminal before renaming an existing package, and leaves it alone on no', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    sandbox.writePackageJson({ name: '@old/thing', version: '2.0.0' })
+    const before = readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')
+    const pty = runPkgsInPty(['init', '--scope', '@new', '--access', 'restricted', '--description', '', '--license', 'ISC', '--name', 'thing', '--version', '2.0.0'], sandbox)
+    await pty.waitFor('Rename @old/thing to @new/thing?')
+    pty.write('n' + keys.enter)
+    expect(await pty.exit).toBe(2)
+    expect(readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')).toBe(before)
+  })
+})
