@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
-const commandNames = ['doctor', 'whoami']
+const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout']
 
 function expectNoStack(text: string) {
   expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/)
