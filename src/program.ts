@@ -53,6 +53,8 @@ export function buildProgram(version: string, opts: { versionFlag?: boolean } = 
     'after',
     `
 Examples:
+  $ pkgs init --scope @acme          create ./package.json as @acme/<folder>, private
+  $ pkgs login --scope @acme         log in to @acme's registry
   $ pkgs doctor                      check npm, the registry, the login and ./package.json
   $ pkgs whoami --scope @acme        who you are on @acme's registry
   $ pkgs --json doctor | jq .ok      machine-readable output for scripts

@@ -68,15 +68,15 @@ export async function runScopeSet(ctx: Context, scopeArg: string, opts: ScopeSet
   const config = await ctx.config()
   const location = opts.location ?? 'user'
   const change = await setScope(config, scope, location, mapped)
-  const registry = mapped ?? resolveRegistry(config, { scope }).url
+  const resolved = mapped ? undefined : resolveRegistry(config, { scope })
   if (!ctx.io.json) {
     const where = label(ctx, change.file, config.home)
     if (change.changed.length) ctx.io.success(`Default scope: ${scope}${mapped ? `, on ${mapped}` : ''} (written to ${where}).`)
     else ctx.io.info(`${scope}${mapped ? ` on ${mapped}` : ''} is already set in ${where}: nothing to change.`)
     warnOverridden(ctx, change, where, mapped ? `the scope or ${scope}:registry` : 'the scope')
-    if (!mapped) ctx.io.info(`${scope} packages use ${registry} (${resolveRegistry(config, { scope }).source}).`)
+    if (resolved) ctx.io.info(`${scope} packages use ${resolved.url} (${resolved.source}).`)
   }
-  return { scope, registry, location, file: change.file, changed: change.changed.length > 0 }
+  return { scope, registry: mapped ?? resolved!.url, location, file: change.file, changed: change.changed.length > 0 }
 }
 
 export async function runScopeUnset(ctx: Context, scopeArg: string | undefined, opts: ScopeSetOptions): Promise<ScopeUnsetResult> {
