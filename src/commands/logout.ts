@@ -42,12 +42,12 @@ export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<Logo
     redactInLog(token)
     try {
       await withOtp(ctx, config, target, otpSession(ctx), (otp) => revokeToken(config, target, token, otp))
-      // Verdaccio answers "Logged out" but keeps accepting its tokens until they expire: ask it
+      // Verdaccio answers "Logged out" and keeps accepting the token: ask instead of trusting the answer
       revoked = !(await verifyToken(config, target, token).then(() => true, () => false))
-      if (!revoked) ctx.io.warn(`${registry} still accepts the token after logging out (it cannot revoke tokens); it is removed here all the same.`)
+      if (!revoked) ctx.io.warn(`${registry} still accepts the token after logging out: it does not revoke tokens.`)
     } catch (err) {
       const why = explainError(err, errorContext(target))
-      ctx.io.warn(`The token could not be revoked on ${registry} (${why.message.replace(/\.$/, '')}); it is removed here all the same.`)
+      ctx.io.warn(`The token could not be revoked on ${registry} (${why.message.replace(/\.$/, '')}).`)
     }
   }
 
@@ -57,13 +57,14 @@ export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<Logo
     ctx.io.warn(`The credentials come from ${leftIn.label}, which pkgs cannot change: unset it to stop sending them.`)
   }
   if (removed?.changed.length && credentials.source?.variable) {
-    ctx.io.hint(`The line named \${${credentials.source.variable}}: that variable still holds the token.`)
+    ctx.io.hint(`The removed line took the token from \${${credentials.source.variable}}: that variable still holds it, unset it too.`)
   }
   for (const file of alsoIn) ctx.io.warn(`${where(file)} also holds credentials for ${registry}: run pkgs logout again to remove them.`)
   const changed = revoked || Boolean(removed?.changed.length)
   if (!ctx.io.json) {
     const parts = [revoked ? 'token revoked' : undefined, removed?.changed.length ? `removed from ${where(removed.path)}` : undefined].filter(Boolean)
-    ctx.io.success(`Logged out of ${registry}${parts.length ? ` (${parts.join(', ')})` : ''}.`)
+    if (changed) ctx.io.success(`Logged out of ${registry} (${parts.join(', ')}).`)
+    else ctx.io.info(`Nothing was changed for ${registry}.`)
   }
   return { registry, revoked, file: removed?.changed.length ? removed.path : null, changed }
 }

@@ -2,7 +2,8 @@
 // save) parses the whole file with `ini` and writes it back from the parsed object: comments,
 // blank lines, key order and spacing are gone. Here a file is a list of lines, and an edit
 // replaces or removes only the lines of the keys it names; every other line stays byte for byte.
-// Lines are read the way `ini` reads them (its decode), so we find exactly the keys npm finds.
+// Lines are read the way `ini` reads them (its decode, safe and unsafe, copied below because ini is
+// only a dependency of @npmcli/config, not ours), so we find exactly the keys npm finds.
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
