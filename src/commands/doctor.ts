@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { createRequire } from 'node:module'
 import type { Runner } from '../cli.js'
+import { ownPackage } from '../core/about.js'
 import { defaultScope, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import type { PkgsError } from '../core/errors.js'
@@ -25,7 +26,7 @@ export interface DoctorReport {
 }
 
 function checkNode(): Check {
-  const { engines } = require('../../package.json') as { engines: { node: string } }
+  const { engines } = ownPackage()
   const satisfies = require('semver/functions/satisfies') as (v: string, range: string) => boolean
   return satisfies(process.versions.node, engines.node)
     ? { id: 'node', status: 'ok', message: `Node.js ${process.versions.node}` }

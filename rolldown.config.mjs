@@ -1,0 +1,15 @@
+// The CLI is bundled: one file for the entry and one chunk per lazy part, so that start-up does
+// not resolve and read dozens of modules. npm's libraries stay external (they read files of their
+// own at run time and are loaded only by the commands that need them).
+import { readFileSync } from 'node:fs'
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
+const bundled = new Set(['commander', 'chalk'])
+const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name))
+
+export default {
+  input: { cli: 'src/cli.ts' },
+  platform: 'node',
+  external: (id) => id.startsWith('node:') || external.some((name) => id === name || id.startsWith(`${name}/`)),
+  output: { dir: 'dist', format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', cleanDir: true },
+}
