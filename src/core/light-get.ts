@@ -32,7 +32,7 @@ export function npmHeaders(flat: Record<string, unknown>, authorization?: string
   return headers
 }
 
-function httpError(status: number, statusText: string, url: string, text: string): Error {
+function httpError(status: number, statusText: string, url: string, text: string, headers: Record<string, unknown> = {}): Error {
   let body: unknown = text
   try {
     body = JSON.parse(text)
@@ -40,7 +40,7 @@ function httpError(status: number, statusText: string, url: string, text: string
     // not JSON: keep the text, as npm-registry-fetch does
   }
   const said = body && typeof body === 'object' && 'error' in body ? ` - ${String((body as { error: unknown }).error)}` : ''
-  return Object.assign(new Error(`${status} ${statusText} - GET ${url}${said}`), { statusCode: status, code: `E${status}`, method: 'GET', uri: url, body })
+  return Object.assign(new Error(`${status} ${statusText} - GET ${url}${said}`), { statusCode: status, code: `E${status}`, method: 'GET', uri: url, body, headers })
 }
 
 async function once(url: string, opts: LightGetOptions): Promise<{ status: number; statusText: string; headers: Record<string, string | string[] | undefined>; text: string }> {
@@ -88,7 +88,7 @@ export async function lightGet(url: string, opts: LightGetOptions): Promise<Ligh
         await new Promise((r) => setTimeout(r, opts.retryWaitMs))
         continue
       }
-      if (res.status < 200 || res.status >= 400) throw httpError(res.status, res.statusText, url, res.text)
+      if (res.status < 200 || res.status >= 400) throw httpError(res.status, res.statusText, url, res.text, res.headers)
       return {
         status: res.status,
         headers: { get: (name) => [res.headers[name.toLowerCase()] ?? null].flat()[0] ?? null },

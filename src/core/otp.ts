@@ -10,6 +10,8 @@ import { errorContext, registryOptions, type Target } from './registry.js'
 export interface OtpSession {
   /** the code to send: from --otp, typed, or from web authentication */
   otp?: string
+  /** a prompt or web check under way: concurrent operations wait for its code instead of asking too */
+  asking?: Promise<void>
 }
 
 export function otpSession(ctx: Context): OtpSession {
@@ -43,6 +45,15 @@ function webAuthUrls(err: unknown): { authUrl: string; doneUrl: string } | undef
 
 const maxTypedCodes = 3
 
+async function ask(session: OtpSession, asking: () => Promise<void>): Promise<void> {
+  session.asking = asking()
+  try {
+    await session.asking
+  } finally {
+    session.asking = undefined
+  }
+}
+
 export async function withOtp<T>(
   ctx: Context,
   config: Config,
@@ -58,6 +69,12 @@ export async function withOtp<T>(
       return await operation(sent)
     } catch (err) {
       if (!isOtpError(err)) throw err
+      if (session.asking) {
+        await session.asking
+        continue
+      }
+      // another operation of this run got a new code while this one was in flight
+      if (session.otp !== sent) continue
       if (!ctx.io.canPrompt()) {
         if (sent) {
           throw new PkgsError('EOTP', `${target.registry.url} rejected the one-time password.`, {
@@ -70,10 +87,12 @@ export async function withOtp<T>(
       const web = webAuthUrls(err)
       if (web && !webTried) {
         webTried = true
-        const { webAuthOpener } = await import('npm-profile')
-        const opener = (url: string) => sendToUrl(ctx.io, 'Authenticate your account in the browser to go on:', url)
-        const result = await webAuthOpener(opener, web.authUrl, web.doneUrl, registryOptions(config, target))
-        session.otp = result.token
+        await ask(session, async () => {
+          const { webAuthOpener } = await import('npm-profile')
+          const opener = (url: string) => sendToUrl(ctx.io, 'Authenticate your account in the browser to go on:', url)
+          const result = await webAuthOpener(opener, web.authUrl, web.doneUrl, registryOptions(config, target))
+          session.otp = result.token
+        })
         continue
       }
       if (typed >= maxTypedCodes) {
@@ -84,7 +103,9 @@ export async function withOtp<T>(
       }
       if (sent) ctx.io.warn('That one-time password was not accepted.')
       typed++
-      session.otp = await ctx.io.otp('One-time password from your authenticator app:')
+      await ask(session, async () => {
+        session.otp = await ctx.io.otp('One-time password from your authenticator app:')
+      })
     }
   }
 }

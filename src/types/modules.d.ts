@@ -112,3 +112,8 @@ declare module '@npmcli/run-script' {
   }): Promise<{ code: number | null; signal: string | null; stdout?: string; stderr?: string }>
   export default runScript
 }
+
+declare module 'libnpmaccess' {
+  export function setAccess(pkg: string, access: 'public' | 'restricted', opts?: Record<string, unknown>): Promise<boolean>
+  export function setMfa(pkg: string, level: 'none' | 'publish' | 'automation', opts?: Record<string, unknown>): Promise<boolean>
+}

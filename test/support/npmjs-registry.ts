@@ -125,6 +125,8 @@ export interface NpmjsRegistry {
   completeWebLogin(user: string): void
   /** approve every web 2FA check waiting for this user (the person confirms in the browser) */
   completeWebOtp(user: string): void
+  /** a package with one version, straight into the state (no publish request): for tests of many packages */
+  seedPackage(name: string, owner: string, access?: StoredPackage['access']): void
   /** web logins / web 2FA checks waiting for the person, to wait for in tests */
   pendingWebLogins(): number
   pendingWebOtps(): number
@@ -935,6 +937,10 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
       const waiting = [...webOtps.values()].filter((c) => !c.approved && c.user === user)
       if (!waiting.length) throw new Error(`no web 2FA check is waiting for ${user}`)
       for (const check of waiting) check.approved = true
+    },
+    seedPackage(name, owner, access = 'restricted') {
+      const manifest = { name, version: '1.0.0', main: 'index.js', dist: { shasum: '', tarball: '' } }
+      addVersions(createPackage(name, owner, access), { versions: { '1.0.0': manifest }, 'dist-tags': { latest: '1.0.0' } }, owner)
     },
     pendingWebLogins: () => [...webLogins.values()].filter((p) => !p.user).length,
     pendingWebOtps: () => [...webOtps.values()].filter((c) => !c.approved).length,

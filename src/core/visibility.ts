@@ -1,0 +1,77 @@
+// Public or private, and the two-factor policy, with npm's libnpmaccess: one small function per
+// endpoint, plus the packages of a scope (org, else user) as libnpmaccess.getPackages asks.
+import type { Config } from './config.js'
+import { explainError, PkgsError } from './errors.js'
+import { errorContext, registryOptions, requestJson, unsupportedBy, type Target } from './registry.js'
+import { escapedName } from '../package/names.js'
+
+export type Visibility = 'public' | 'private'
+export type MfaLevel = 'none' | 'publish' | 'automation'
+
+/** The rule Verdaccio needs in config.yaml for this visibility. */
+export function verdaccioRule(pattern: string, visibility: Visibility): string {
+  return `'${pattern}': { access: ${visibility === 'public' ? '$all' : '$authenticated'}, publish: $authenticated }`
+}
+
+function unsupported(err: unknown, target: Target, what: string, fix?: string): PkgsError {
+  const error = unsupportedBy(err, target, 'visibility', what)
+  if (!error) return explainError(err, errorContext(target))
+  return fix ? new PkgsError(error.code, error.message, { hint: `${error.hint} ${fix}`, exitCode: error.exitCode, cause: err }) : error
+}
+
+/** GET /-/package/<pkg>/visibility (libnpmaccess.getVisibility). */
+export async function getVisibility(config: Config, target: Target, name: string, want?: Visibility): Promise<Visibility> {
+  try {
+    const res = await requestJson<{ public?: unknown }>(config, target, `/-/package/${escapedName(name)}/visibility`, { preferOnline: true })
+    return res.body.public === true ? 'public' : 'private'
+  } catch (err) {
+    const fix = want ? `To make ${name} ${want}, write in config.yaml, above '@*/*': ${verdaccioRule(name, want)}` : undefined
+    throw unsupported(err, target, 'package visibility (public or private)', fix)
+  }
+}
+
+/** POST /-/package/<pkg>/access {access} (libnpmaccess.setAccess, `npm access set status=…`). */
+export async function setVisibility(config: Config, target: Target, name: string, visibility: Visibility, otp?: string): Promise<void> {
+  const { setAccess } = await import('libnpmaccess')
+  try {
+    await setAccess(name, visibility === 'private' ? 'restricted' : 'public', registryOptions(config, target, otp ? { otp } : {}))
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 402) {
+      throw new PkgsError('E402', `Private packages need a paid plan on ${target.registry.url}: ${name} stays public.`, {
+        hint: "Upgrade the scope's account or organisation to a paid plan.",
+        cause: err,
+      })
+    }
+    throw unsupported(err, target, 'package visibility (public or private)')
+  }
+}
+
+/** POST /-/package/<pkg>/access with the 2FA policy (libnpmaccess.setMfa, `npm access set mfa=…`). */
+export async function setMfa(config: Config, target: Target, name: string, level: MfaLevel, otp?: string): Promise<void> {
+  const { setMfa: set } = await import('libnpmaccess')
+  try {
+    await set(name, level, registryOptions(config, target, otp ? { otp } : {}))
+  } catch (err) {
+    throw unsupported(err, target, 'two-factor policies of packages')
+  }
+}
+
+/** Every package of a scope: the org's, else the user's (libnpmaccess.getPackages), only that scope's names. */
+export async function packagesOfScope(config: Config, target: Target, scope: string, want?: Visibility): Promise<string[]> {
+  const bare = encodeURIComponent(scope.slice(1))
+  let body: Record<string, unknown>
+  try {
+    try {
+      body = (await requestJson<Record<string, unknown>>(config, target, `/-/org/${bare}/package`, { preferOnline: true })).body
+    } catch (err) {
+      if ((err as PkgsError).code !== 'E404') throw err
+      body = (await requestJson<Record<string, unknown>>(config, target, `/-/user/${bare}/package`, { preferOnline: true })).body
+    }
+  } catch (err) {
+    const fix = want ? `For every package of ${scope}, write in config.yaml, above '@*/*': ${verdaccioRule(`${scope}/*`, want)}` : undefined
+    throw unsupported(err, target, `listing the packages of ${scope}`, fix)
+  }
+  return Object.keys(body)
+    .filter((name) => name.startsWith(`${scope}/`))
+    .sort()
+}

@@ -1,0 +1,171 @@
+// pkgs make-public / make-private / access / mfa on the npmjs-like registry (the real npm as the
+// second client and as the reference for the requests), on Verdaccio (exit 4), and on a terminal.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
+import { keys, runPkgsInPty } from './support/pty.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+let registry: NpmjsRegistry
+let second: NpmjsRegistry
+const verdaccio = inject('verdaccio')
+
+beforeAll(async () => {
+  const users = [
+    { name: 'alice', password: 'alice-pw' },
+    { name: 'otto', password: 'otto-pw', tfa: true as const },
+  ]
+  ;[registry, second] = await Promise.all([
+    startNpmjsRegistry({ users, paidScopes: ['@acme', '@big', '@otto', '@alice'], orgs: { acme: { members: { alice: 'owner' } }, big: { members: { alice: 'owner' } } } }),
+    startNpmjsRegistry({ users, paidScopes: ['@far'], orgs: { far: { members: { alice: 'owner' } } } }),
+  ])
+  for (let i = 0; i < 200; i++) registry.seedPackage(`@big/p${String(i).padStart(3, '0')}`, 'alice', 'public')
+})
+afterAll(() => Promise.all([registry?.close(), second?.close()]))
+
+function as(user: string, extra = ''): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n${extra}`)
+}
+
+function json(res: { stdout: string }) {
+  return JSON.parse(res.stdout)
+}
+
+function accessPosts(reg: NpmjsRegistry, name: string): Pick<RecordedRequest, 'method' | 'path' | 'body'>[] {
+  const path = `/-/package/${name.replace('/', '%2f')}/access`
+  return reg.requests.filter((r) => r.method === 'POST' && r.path === path).map(({ method, path, body }) => ({ method, path, body }))
+}
+
+describe.concurrent('make-public, make-private, access on an npmjs-like registry', () => {
+  it('make-public lets an anonymous npm read the package, make-private stops it; same requests as npm access set', async () => {
+    const name = '@acme/flip'
+    registry.seedPackage(name, 'alice')
+    registry.seedPackage('@acme/flip-npm', 'alice')
+    const alice = as('alice')
+    const anonymous = makeSandbox(`registry=${registry.url}\n`)
+    expect((await runNpm(['view', name, 'version'], anonymous)).code).not.toBe(0)
+
+    const pub = await runPkgs(['make-public', name, '--yes', '--json'], alice)
+    expect(pub.code, pub.stderr).toBe(0)
+    expect(json(pub)).toMatchObject({ access: 'public', results: [{ package: name, access: 'public', changed: true }], changed: 1, failed: 0 })
+    expect((await runNpm(['view', name, 'version'], anonymous)).stdout.trim()).toBe('1.0.0')
+    const status = await runPkgs(['access', name], alice)
+    expect(status.stdout).toBe(`${name}: public\n`)
+
+    const priv = await runPkgs(['make-private', name], alice)
+    expect(priv.code, priv.stderr).toBe(0)
+    expect(priv.stdout).toBe(`${name}: private\n`)
+    expect((await runNpm(['view', name, 'version'], anonymous)).code).not.toBe(0)
+
+    await runNpm(['access', 'set', 'status=public', '@acme/flip-npm'], alice)
+    await runNpm(['access', 'set', 'status=private', '@acme/flip-npm'], alice)
+    const ours = accessPosts(registry, name).map((r) => ({ ...r, path: r.path.replace('flip', 'X') }))
+    const npms = accessPosts(registry, '@acme/flip-npm').map((r) => ({ ...r, path: r.path.replace('flip-npm', 'X') }))
+    expect(ours).toEqual(npms)
+    expect(ours.map((r) => r.body)).toEqual([{ access: 'public' }, { access: 'restricted' }])
+  })
+
+  it('already as asked: exit 0, changed false, nothing sent', async () => {
+    const name = '@acme/already'
+    registry.seedPackage(name, 'alice')
+    const res = await runPkgs(['make-private', name, '--json'], as('alice'))
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res).results).toEqual([{ package: name, registry: registry.url, access: 'private', changed: false }])
+    expect(accessPosts(registry, name)).toEqual([])
+  })
+
+  it('changes a package on its own scope registry, not the default one', async () => {
+    second.seedPackage('@far/thing', 'alice')
+    const sandbox = as('alice', `@far:registry=${second.url}\n${nerfDart(second.url)}:_authToken=${second.tokens.alice}\n`)
+    const res = await runPkgs(['make-public', '@far/thing', '--yes'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(second.state.packages.get('@far/thing')?.access).toBe('public')
+    expect(accessPosts(registry, '@far/thing')).toEqual([])
+  })
+
+  it('without a terminal make-public needs --yes; unscoped packages are exit 2; no request either way', async () => {
+    registry.seedPackage('@acme/asked', 'alice')
+    const [noYes, unscoped] = await Promise.all([
+      runPkgs(['make-public', '@acme/asked', '--json'], as('alice')),
+      runPkgs(['make-private', 'lodash-like', '--json'], as('alice')),
+    ])
+    expect(noYes.code).toBe(2)
+    expect(json(noYes).error.hint).toContain('--yes')
+    expect(unscoped.code).toBe(2)
+    expect(json(unscoped).error.message).toContain('not scoped')
+    expect(registry.state.packages.get('@acme/asked')?.access).toBe('restricted')
+  })
+
+  it('uses one --otp for every package; without one and without a terminal it stops with the --otp hint', async () => {
+    const names = ['@otto/a', '@otto/b', '@otto/c']
+    for (const n of names) registry.seedPackage(n, 'otto', 'public')
+    const stopped = await runPkgs(['make-private', ...names, '--json', '--concurrency', '1'], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    expect(stopped.code).toBe(1)
+    const doc = json(stopped)
+    expect(doc.error.code).toBe('EOTP')
+    expect(doc.error.hint).toContain('--otp')
+    expect(doc.results.map((r: { error?: { code: string } }) => r.error?.code)).toEqual(['EOTP', 'ESKIPPED', 'ESKIPPED'])
+
+    const res = await runPkgs(['make-private', ...names, '--otp', registry.otp], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    expect(res.code, res.stderr).toBe(0)
+    for (const n of names) expect(registry.state.packages.get(n)?.access).toBe('restricted')
+    const mfa = await runPkgs(['mfa', 'automation', ...names, '--otp', registry.otp, '--json'], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    expect(mfa.code, mfa.stderr).toBe(0)
+    expect(json(mfa)).toMatchObject({ mfa: 'automation', changed: 3, failed: 0 })
+    for (const n of names) expect(registry.state.packages.get(n)?.mfa).toEqual({ publish_requires_tfa: true, automation_token_overrides_tfa: true })
+  })
+})
+
+describe('a scope of 200 packages', () => {
+  it('all change; injected failures leave the rest changed, exit 1, and a second run completes them', async () => {
+    const failing = ['@big/p010', '@big/p100', '@big/p199']
+    // a POST is not retried (it is not idempotent): one injected failure each
+    for (const n of failing) registry.failNext((m, p) => m === 'POST' && p === `/-/package/${n.replace('/', '%2f')}/access`, 500, { error: 'boom' })
+    const first = await runPkgs(['make-private', '--scope', '@big', '--json'], as('alice'), { timeoutMs: 60_000 })
+    expect(first.code).toBe(1)
+    const doc = json(first)
+    expect(doc.results).toHaveLength(200)
+    expect(doc).toMatchObject({ changed: 197, failed: 3 })
+    expect(doc.results.filter((r: { error?: unknown }) => r.error).map((r: { package: string }) => r.package)).toEqual(failing)
+    const second = await runPkgs(['make-private', '--scope', '@big', '--json'], as('alice'), { timeoutMs: 60_000 })
+    expect(second.code, second.stderr).toBe(0)
+    expect(json(second)).toMatchObject({ changed: 3, unchanged: 197, failed: 0 })
+    expect([...registry.state.packages.values()].filter((p) => p.doc.name.startsWith('@big/') && p.access !== 'restricted')).toEqual([])
+    const mfa = await runPkgs(['mfa', 'publish', '--scope', '@big'], as('alice'), { timeoutMs: 60_000 })
+    expect(mfa.code, mfa.stderr).toBe(0)
+    expect(mfa.stdout.trim().split('\n')).toHaveLength(200)
+  })
+})
+
+describe.concurrent('registries without visibility, and the terminal', () => {
+  it('Verdaccio: exit 4 with the config.yaml rule', async () => {
+    const sandbox = makeSandbox(`registry=${verdaccio.url}\n${nerfDart(verdaccio.url)}:_authToken=${verdaccio.users.alice.token}\n`)
+    const [pub, status] = await Promise.all([
+      runPkgs(['make-public', '@acme/v', '--yes', '--json'], sandbox),
+      runPkgs(['access', '@acme/v', '--json'], sandbox),
+    ])
+    expect(pub.code).toBe(4)
+    expect(json(pub).error.message).toContain('Verdaccio')
+    expect(json(pub).error.hint).toContain('config.yaml')
+    expect(json(pub).error.hint).toContain("'@acme/v': { access: $all, publish: $authenticated }")
+    expect(status.code).toBe(4)
+  })
+
+  it('asks for the name on a terminal before making a package public', async () => {
+    const name = '@acme/typed'
+    registry.seedPackage(name, 'alice')
+    const pty = runPkgsInPty(['make-public', name], as('alice'))
+    await pty.waitFor(`Type ${name} to make it public`)
+    expect(registry.state.packages.get(name)?.access).toBe('restricted')
+    pty.write(name + keys.enter)
+    expect(await pty.exit).toBe(0)
+    expect(registry.state.packages.get(name)?.access).toBe('public')
+
+    const other = '@acme/refused'
+    registry.seedPackage(other, 'alice')
+    const refused = runPkgsInPty(['make-public', other], as('alice'))
+    await refused.waitFor('to make it public')
+    refused.write('@acme/wrong' + keys.enter)
+    expect(await refused.exit).toBe(2)
+    expect(registry.state.packages.get(other)?.access).toBe('restricted')
+  })
+})
