@@ -36,6 +36,14 @@ export function concurrencyOf(opts: BulkOptions): number {
   return n
 }
 
+/**
+ * Reads (visibility) go as wide as npm's own connection limit per registry (maxsockets, 15 by
+ * default) even when fewer packages change at once: they change nothing, and half the requests of a run are reads.
+ */
+export function readConcurrency(config: Config, concurrency: number): number {
+  return Math.max(concurrency, Number(config.flat.maxSockets) || 15)
+}
+
 /** The packages named, else the scope's, else ./package.json's; each with its own registry. */
 export async function planPackages(
   ctx: Context,
@@ -102,7 +110,7 @@ export async function runAccess(ctx: Context, args: string[], opts: BulkOptions)
   const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: false, loggedIn: false })
   const { outcomes, stoppedBy } = await forEachConcurrently(
     planned,
-    concurrency,
+    readConcurrency(config, concurrency),
     (p) => getVisibility(config, p.target, p.name),
     (p, outcome) => {
       if (outcome.value) ctx.io.print(`${p.name}: ${outcome.value}`)

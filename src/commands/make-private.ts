@@ -7,7 +7,7 @@ import { Exit, PkgsError, usageError } from '../core/errors.js'
 import { forEachConcurrently } from '../core/bulk.js'
 import { otpSession, withOtp } from '../core/otp.js'
 import { getVisibility, setVisibility, type Visibility } from '../core/visibility.js'
-import { concurrencyOf, errorOf, finish, planPackages, reportFailure, type BulkOptions, type BulkResult, type Planned } from './access.js'
+import { concurrencyOf, errorOf, finish, planPackages, readConcurrency, reportFailure, type BulkOptions, type BulkResult, type Planned } from './access.js'
 import { examples } from './help.js'
 
 async function confirmPublic(ctx: Context, changing: Planned[]): Promise<void> {
@@ -27,7 +27,7 @@ export async function runSetVisibility(ctx: Context, want: Visibility, args: str
     throw usageError('Making packages public needs a confirmation: no terminal to ask on.', 'Pass --yes to make them public without being asked.')
   }
   const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: true, loggedIn: true, want })
-  const checked = await forEachConcurrently(planned, concurrency, (p) => getVisibility(config, p.target, p.name, want))
+  const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))
   const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, access: checked.outcomes[i].value, changed: false }))
   const changing = planned.filter((_, i) => checked.outcomes[i].value && checked.outcomes[i].value !== want)
   planned.forEach((p, i) => {

@@ -1,0 +1,71 @@
+// pkgs make-private --scope over 200 packages against `npm access set status=private` run once per
+// package (a few timed, scaled to 200), every registry answer 50 ms late (npmjs-like registry).
+// A benchmark, not a test: nothing here asserts on time.
+import { makeSandbox, nerfDart, pkgsBin } from '../test/support/sandbox.js'
+import { startNpmjsRegistry } from '../test/support/npmjs-registry.js'
+import { median, save, type Case } from './measure.js'
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
+const packages = 200
+const npmSamples = 5
+const latencyMs = 50
+
+async function main(): Promise<void> {
+  const registry = await startNpmjsRegistry({ users: [{ name: 'alice', password: 'pw' }], paidScopes: ['@big'], orgs: { big: { members: { alice: 'owner' } } }, latencyMs })
+  try {
+    const names = Array.from({ length: packages }, (_, i) => `@big/p${i}`)
+    for (const name of names) registry.seedPackage(name, 'alice', 'public')
+    const makePublic = () => names.forEach((n) => (registry.state.packages.get(n)!.access = 'public'))
+    const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`)
+    // spawnSync would block the registry, which runs in this process: time the children asynchronously
+    const pkgsCase: Case = { name: 'pkgs make-private --scope @big', cmd: process.execPath, args: [pkgsBin, 'make-private', '--scope', '@big'], cwd: sandbox.cwd, before: makePublic }
+    const pkgs: number[] = []
+    const npm: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      pkgs.push((await timeAsync(pkgsCase, sandbox.env)).ms)
+      if (names.some((n) => registry.state.packages.get(n)!.access !== 'restricted')) throw new Error('pkgs left packages public')
+    }
+    makePublic()
+    for (let i = 0; i < npmSamples; i++) npm.push((await timeAsync({ name: 'npm access set', cmd: 'npm', args: ['access', 'set', 'status=private', names[i]], cwd: sandbox.cwd }, sandbox.env)).ms)
+    const pkgsMs = median(pkgs)
+    const npmEach = median(npm)
+    const npmTotal = npmEach * packages
+    console.log(`\nmake-private of ${packages} packages, ${latencyMs} ms added to every registry answer (medians)\n`)
+    console.log('| command | ms |')
+    console.log('|---|---:|')
+    console.log(`| pkgs make-private --scope @big (${packages} packages, ${rounds} runs) | ${pkgsMs.toFixed(0)} |`)
+    console.log(`| npm access set status=private, one package (${npmSamples} runs) | ${npmEach.toFixed(0)} |`)
+    console.log(`| npm one by one, scaled to ${packages} | ${npmTotal.toFixed(0)} |`)
+    const speedup = npmTotal / pkgsMs
+    console.log(`\nspeed-up ${speedup.toFixed(1)}x (goal ≥ 20x: ${speedup >= 20 ? 'met' : 'not met'}); pkgs under 3 s: ${pkgsMs < 3000 ? 'yes' : 'no'}`)
+    console.log(`\nSaved ${save('access', { packages, latencyMs, rounds, pkgs, npm, pkgsMs, npmEach, npmTotal, speedup: Number(speedup.toFixed(1)) })}`)
+  } finally {
+    await registry.close()
+  }
+}
+
+function timeAsync(c: Case, env: NodeJS.ProcessEnv): Promise<{ ms: number }> {
+  return import('node:child_process').then(
+    ({ spawn }) =>
+      new Promise((resolve, reject) => {
+        c.before?.()
+        const start = process.hrtime.bigint()
+        const child = spawn(c.cmd, c.args, { env, cwd: c.cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+        let stderr = ''
+        child.stderr.on('data', (d) => (stderr += d))
+        child.on('close', (code) => {
+          const ms = Number(process.hrtime.bigint() - start) / 1e6
+          if (code === 0) resolve({ ms })
+          else reject(new Error(`${c.name} exited ${code}: ${stderr}`))
+        })
+      }),
+  )
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err)
+    process.exit(1)
+  },
+)
