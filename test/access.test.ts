@@ -168,4 +168,19 @@ describe.concurrent('registries without visibility, and the terminal', () => {
     expect(await refused.exit).toBe(2)
     expect(registry.state.packages.get(other)?.access).toBe('restricted')
   })
+
+  it('on a terminal: the count is typed for several packages, and one typed one-time password serves them all', async () => {
+    const names = ['@otto/t1', '@otto/t2', '@otto/t3']
+    for (const n of names) registry.seedPackage(n, 'otto')
+    const pty = runPkgsInPty(['make-public', ...names], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    await pty.waitFor('Type 3 (the number of packages)')
+    pty.write('3' + keys.enter)
+    await pty.waitFor('One-time password')
+    pty.write(registry.otp)
+    expect(await pty.exit).toBe(0)
+    // one prompt: every package was tried without a code, then with the one typed (the prompt redraws per key, so count requests)
+    for (const n of names) expect(registry.requests.filter((r) => r.method === 'POST' && r.path.includes(n.replace('/', '%2f'))).map((r) => r.headers['npm-otp'])).toEqual([undefined, registry.otp])
+    expect(pty.output()).not.toContain('not accepted')
+    for (const n of names) expect(registry.state.packages.get(n)?.access).toBe('public')
+  })
 })
