@@ -69,6 +69,11 @@ export class IO {
     return Boolean(this.streams.stdin.isTTY && this.streams.stdout.isTTY && !this.streams.env.CI)
   }
 
+  /** tables and colours for a person reading stdout */
+  get isStdoutTTY(): boolean {
+    return Boolean(this.streams.stdout.isTTY)
+  }
+
   get isStderrTTY(): boolean {
     return Boolean(this.streams.stderr.isTTY)
   }

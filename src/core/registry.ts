@@ -187,12 +187,14 @@ export interface Support {
   supported: Workflow[]
   /** why each other workflow is unavailable, and where that is managed instead */
   unsupported: Partial<Record<Workflow, string>>
+  /** workflows that some versions of this kind lack: why, should the registry refuse one */
+  ifRefused: Partial<Record<Workflow, string>>
 }
 
 const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs']
 
-function support(unsupported: Partial<Record<Workflow, string>>): Support {
-  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported }
+function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}): Support {
+  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused }
 }
 
 /** Which pkgs workflows a kind of registry supports. */
@@ -203,14 +205,18 @@ export function workflowsFor(identity: RegistryIdentity): Support {
     case 'verdaccio': {
       const major = Number(identity.version?.split('.')[0])
       const config = 'Verdaccio decides who can read and publish in its config.yaml `packages:` rules'
-      return support({
-        'web-login': 'Verdaccio has no web login; pkgs logs in with user name and password.',
+      const noOwners = { share: 'Verdaccio 6 has no `npm owner` support (Verdaccio 7 has); ' + config + '.' }
+      return support(
+        {
+          'web-login': 'Verdaccio has no web login; pkgs logs in with user name and password.',
+          ...(major < 7 ? noOwners : {}),
+          teams: config + '.',
+          visibility: config + ' (access: $authenticated for private, $all for public).',
+          orgs: 'Verdaccio has no organisations; groups come from its auth plugin.',
+        },
         // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
-        ...(major < 7 ? { share: 'Verdaccio 6 has no `npm owner` support; ' + config + '.' } : {}),
-        teams: config + '.',
-        visibility: config + ' (access: $authenticated for private, $all for public).',
-        orgs: 'Verdaccio has no organisations; groups come from its auth plugin.',
-      })
+        Number.isNaN(major) ? noOwners : {},
+      )
     }
     case 'github': {
       const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
@@ -252,8 +258,23 @@ const missingEndpointStatus = new Set([400, 404, 405, 422, 501])
 export function unsupportedBy(err: unknown, target: Target, workflow: Workflow, what: string): PkgsError | undefined {
   const raw = (err instanceof PkgsError ? err.cause : err) as { statusCode?: number } | undefined
   if (!raw?.statusCode || !missingEndpointStatus.has(raw.statusCode)) return undefined
-  const identity = detectKind(target.registry.url, errorHeaders(err))
-  const reason = workflowsFor(identity).unsupported[workflow]
+  return unsupportedByKind(target, errorHeaders(err), workflow, what)
+}
+
+/**
+ * Exit 4 for a registry whose answer (its headers) shows a kind that lacks the workflow, or may
+ * lack it; `fallback` is the reason for a kind that should have it.
+ */
+export function unsupportedByKind(
+  target: Target,
+  headers: { get(name: string): string | null },
+  workflow: Workflow,
+  what: string,
+  fallback?: string,
+): PkgsError | undefined {
+  const identity = detectKind(target.registry.url, headers)
+  const support = workflowsFor(identity)
+  const reason = support.unsupported[workflow] ?? support.ifRefused[workflow] ?? fallback
   if (!reason) return undefined
   return unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
 }

@@ -38,3 +38,42 @@ export function validatePackageName(name: string): string {
 export function escapedName(name: string): string {
   return name.replace('/', '%2f')
 }
+
+export interface TeamName {
+  /** the organisation, without @ */
+  org: string
+  team: string
+  /** `@org:team`, as npm writes it */
+  id: string
+}
+
+/** `@acme:devs` (or `acme:devs`) -> its parts; anything else is a usage error. */
+export function parseTeam(value: string): TeamName {
+  const [scopePart, team = '', ...rest] = value.trim().split(':')
+  const invalid = () => usageError(`Invalid team "${value}".`, 'A team is @org:team, e.g. @acme:developers.')
+  if (rest.length || !/^[a-z0-9][a-z0-9._-]*$/i.test(team)) throw invalid()
+  let scope: string
+  try {
+    scope = normalizeScope(scopePart)
+  } catch {
+    throw invalid()
+  }
+  return { org: scope.slice(1), team, id: `${scope}:${team}` }
+}
+
+export function isTeam(value: string): boolean {
+  return value.includes(':')
+}
+
+/**
+ * A user name npm's rules accept (npm-user-validate), upper case aside: registries other than
+ * npmjs allow it, and old npmjs accounts have it.
+ */
+export function validateUserName(name: string): string {
+  const { username } = require('npm-user-validate') as { username(name: string): Error | null }
+  const problem = name ? username(name.toLowerCase()) : new Error('Name is empty')
+  if (problem || name.startsWith('@')) {
+    throw usageError(`Invalid user name "${name}"${problem ? `: ${problem.message.replace(/^Name /, 'it ')}` : ''}.`, 'Give a user name as the registry knows it (pkgs whoami prints yours), or a team as @org:team.')
+  }
+  return name
+}

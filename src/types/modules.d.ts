@@ -116,4 +116,6 @@ declare module '@npmcli/run-script' {
 declare module 'libnpmaccess' {
   export function setAccess(pkg: string, access: 'public' | 'restricted', opts?: Record<string, unknown>): Promise<boolean>
   export function setMfa(pkg: string, level: 'none' | 'publish' | 'automation', opts?: Record<string, unknown>): Promise<boolean>
+  export function setPermissions(team: string, pkg: string, permissions: 'read-only' | 'read-write', opts?: Record<string, unknown>): Promise<boolean>
+  export function removePermissions(team: string, pkg: string, opts?: Record<string, unknown>): Promise<boolean>
 }

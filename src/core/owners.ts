@@ -1,0 +1,103 @@
+// Package owners, with the requests `npm owner` sends: the user's document, the full package
+// document (fresh), and the maintainers written back under the document's revision.
+import type { Config } from './config.js'
+import { explainError, PkgsError } from './errors.js'
+import { errorContext, registryOptions, registryUrl, requestJson, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
+import { escapedName } from '../package/names.js'
+
+export interface Owner {
+  name: string
+  email?: string
+}
+
+export interface OwnersDocument {
+  id: string
+  rev: string
+  owners: Owner[]
+}
+
+const what = 'package owners (npm owner)'
+
+/** The owners in the package's full document (`npm owner ls`). */
+export async function getOwners(config: Config, target: Target, name: string): Promise<OwnersDocument> {
+  let res
+  try {
+    // pacote's full-metadata request: the abbreviated document has no maintainers
+    res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: 'application/json' } })
+  } catch (err) {
+    throw unsupportedBy(err, target, 'share', what) ?? err
+  }
+  const owners = Array.isArray(res.body.maintainers) ? (res.body.maintainers as Owner[]).filter((m) => m && typeof m.name === 'string') : []
+  if (!owners.length) {
+    // an npm registry records who published a package; one that does not keeps no owners at all
+    throw unsupportedByKind(target, res.headers, 'share', what, `Its package documents list no owners: who may publish ${name} is decided in the registry's own settings.`)!
+  }
+  // kept as the registry wrote them: they are sent back as they are
+  return { id: res.body._id ?? name, rev: String(res.body._rev ?? ''), owners }
+}
+
+/** The user as the registry knows them (`npm owner add` looks them up first). */
+export async function getUser(config: Config, target: Target, user: string): Promise<Owner> {
+  try {
+    const res = await requestJson<{ name?: string; email?: string }>(config, target, `/-/user/org.couchdb.user:${encodeURIComponent(user)}`)
+    return { name: res.body.name ?? user, email: res.body.email }
+  } catch (err) {
+    if (err instanceof PkgsError && err.code === 'E404') {
+      throw new PkgsError('E404', `There is no user "${user}" on ${target.registry.url}.`, {
+        hint: 'Check the spelling: give the user name as the registry knows it (pkgs whoami prints it on their machine).',
+        cause: err.cause,
+      })
+    }
+    throw err
+  }
+}
+
+/** PUT /<pkg>/-rev/<rev> {_id, _rev, maintainers}, as `npm owner add|rm` does. */
+export async function setOwners(config: Config, target: Target, name: string, doc: OwnersDocument, maintainers: Owner[], otp?: string): Promise<void> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  const path = `/${escapedName(name)}/-rev/${encodeURIComponent(doc.rev)}`
+  try {
+    await fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body: { _id: doc.id, _rev: doc.rev, maintainers }, ...(otp ? { otp } : {}) }))
+  } catch (err) {
+    const unsupported = unsupportedBy(err, target, 'share', what)
+    if (unsupported) throw unsupported
+    const status = (err as { statusCode?: number }).statusCode
+    if (status === 409) {
+      throw new PkgsError('E409', `The owners of ${name} changed while this ran.`, { hint: 'Run it again: it reads the current owners first.', cause: err })
+    }
+    if (status === 403) {
+      throw new PkgsError('E403', `You may not change the owners of ${name} on ${target.registry.url}: only its owners can.`, {
+        hint: `Ask one of them (pkgs owners ${name} lists them).`,
+        cause: err,
+      })
+    }
+    throw explainError(err, errorContext(target, { packageName: name }))
+  }
+}
+
+export interface OwnerChange {
+  changed: boolean
+  owners: Owner[]
+}
+
+/** Add or remove one owner; nothing is sent when there is nothing to change. */
+export async function changeOwner(
+  config: Config,
+  target: Target,
+  name: string,
+  user: string,
+  change: 'add' | 'rm',
+  write: (doc: OwnersDocument, maintainers: Owner[]) => Promise<void>,
+): Promise<OwnerChange> {
+  const [person, doc] = await Promise.all([getUser(config, target, user), getOwners(config, target, name)])
+  const present = doc.owners.some((o) => o.name === person.name)
+  if (change === 'add' ? present : !present) return { changed: false, owners: doc.owners }
+  const maintainers = change === 'add' ? [...doc.owners, person] : doc.owners.filter((o) => o.name !== person.name)
+  if (!maintainers.length) {
+    throw new PkgsError('EOWNERRM', `${person.name} is the only owner of ${name}: a package cannot be left without owners.`, {
+      hint: `Make someone else an owner first: pkgs share <user> ${name}`,
+    })
+  }
+  await write(doc, maintainers)
+  return { changed: true, owners: maintainers }
+}

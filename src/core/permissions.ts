@@ -1,0 +1,106 @@
+// Who may read or write what, with libnpmaccess's requests: a package's collaborators, the
+// packages of a user, org or team, and a team's grant on a package.
+import type { Config } from './config.js'
+import { explainError, PkgsError } from './errors.js'
+import { errorContext, registryOptions, requestJson, unsupportedBy, type Target } from './registry.js'
+import { escapedName, type TeamName } from '../package/names.js'
+
+export type Permission = 'read-only' | 'read-write'
+
+/** npmjs answers `read`/`write`; npm shows them as `read-only`/`read-write`, and so do we. */
+export function toPermissions(body: Record<string, unknown>): Record<string, string> {
+  const names: Record<string, string> = { read: 'read-only', write: 'read-write' }
+  const result: Record<string, string> = {}
+  for (const key of Object.keys(body).sort()) result[key] = names[String(body[key])] ?? String(body[key])
+  return result
+}
+
+function unsupportedOr(err: unknown, target: Target, what: string): unknown {
+  return unsupportedBy(err, target, 'teams', what) ?? err
+}
+
+/** GET /-/package/<pkg>/collaborators (`npm access list collaborators`). */
+export async function getCollaborators(config: Config, target: Target, name: string): Promise<Record<string, string>> {
+  try {
+    const res = await requestJson<Record<string, unknown>>(config, target, `/-/package/${escapedName(name)}/collaborators`, { preferOnline: true }, { packageName: name })
+    return toPermissions(res.body)
+  } catch (err) {
+    throw unsupportedOr(err, target, 'lists of collaborators')
+  }
+}
+
+export type Holder = { kind: 'team'; team: TeamName } | { kind: 'org-or-user'; name: string }
+
+export interface HeldPackages {
+  /** which list answered: a team's, an org's, or a user's */
+  kind: 'team' | 'org' | 'user'
+  packages: Record<string, string>
+}
+
+function teamPath(team: TeamName): string {
+  return `/-/team/${encodeURIComponent(team.org)}/${encodeURIComponent(team.team)}/package`
+}
+
+/** The packages a team, org or user may read or write (libnpmaccess.getPackages: org first, then user). */
+export async function getPackagesOf(config: Config, target: Target, holder: Holder, what = 'lists of packages with permissions'): Promise<HeldPackages> {
+  const get = async (path: string) => toPermissions((await requestJson<Record<string, unknown>>(config, target, path, { preferOnline: true })).body)
+  const bare = holder.kind === 'team' ? '' : encodeURIComponent(holder.name.replace(/^@/, ''))
+  try {
+    if (holder.kind === 'team') return { kind: 'team', packages: await get(teamPath(holder.team)) }
+    try {
+      return { kind: 'org', packages: await get(`/-/org/${bare}/package`) }
+    } catch (err) {
+      if ((err as PkgsError).code !== 'E404') throw err
+      return { kind: 'user', packages: await get(`/-/user/${bare}/package`) }
+    }
+  } catch (err) {
+    const unsupported = unsupportedBy(err, target, 'teams', what)
+    if (unsupported) throw unsupported
+    if (!(err instanceof PkgsError) || err.code !== 'E404') throw err
+    if (holder.kind === 'team') {
+      throw new PkgsError('E404', `There is no team ${holder.team.id} on ${target.registry.url}, or you are not a member of @${holder.team.org}.`, {
+        hint: `See the teams of @${holder.team.org} with: pkgs team ls @${holder.team.org}`,
+        cause: err.cause,
+      })
+    }
+    throw new PkgsError('E404', `There is no user or organisation "${decodeURIComponent(bare)}" on ${target.registry.url}.`, { hint: 'Check the spelling.', cause: err.cause })
+  }
+}
+
+/** The team's permission on the package, if it has one. */
+export async function teamPermission(config: Config, target: Target, team: TeamName, name: string): Promise<string | undefined> {
+  const { packages } = await getPackagesOf(config, target, { kind: 'team', team }, 'teams (npm access grant)')
+  return packages[name]
+}
+
+function grantError(err: unknown, target: Target, team: TeamName, name: string): PkgsError {
+  const unsupported = unsupportedBy(err, target, 'teams', 'team permissions on packages')
+  if (unsupported) return unsupported
+  if ((err as { statusCode?: number }).statusCode === 403) {
+    return new PkgsError('E403', `You may not change what ${team.id} can do with ${name}: only owners and admins of @${team.org} can.`, {
+      hint: `Ask an owner of @${team.org} (pkgs org ls ${team.org} lists the members and their roles).`,
+      cause: err,
+    })
+  }
+  return explainError(err, errorContext(target, { packageName: name }))
+}
+
+/** PUT /-/team/<org>/<team>/package {package, permissions} (libnpmaccess.setPermissions). */
+export async function grantTeam(config: Config, target: Target, team: TeamName, name: string, permissions: Permission, otp?: string): Promise<void> {
+  const { setPermissions } = await import('libnpmaccess')
+  try {
+    await setPermissions(team.id, name, permissions, registryOptions(config, target, otp ? { otp } : {}))
+  } catch (err) {
+    throw grantError(err, target, team, name)
+  }
+}
+
+/** DELETE /-/team/<org>/<team>/package {package} (libnpmaccess.removePermissions). */
+export async function revokeTeam(config: Config, target: Target, team: TeamName, name: string, otp?: string): Promise<void> {
+  const { removePermissions } = await import('libnpmaccess')
+  try {
+    await removePermissions(team.id, name, registryOptions(config, target, otp ? { otp } : {}))
+  } catch (err) {
+    throw grantError(err, target, team, name)
+  }
+}
