@@ -11,7 +11,8 @@ export type Permission = 'read-only' | 'read-write'
 export function toPermissions(body: Record<string, unknown>): Record<string, string> {
   const names: Record<string, string> = { read: 'read-only', write: 'read-write' }
   const result: Record<string, string> = {}
-  for (const key of Object.keys(body).sort()) result[key] = names[String(body[key])] ?? String(body[key])
+  // npm sorts with an English collator
+  for (const key of Object.keys(body).sort(new Intl.Collator('en').compare)) result[key] = names[String(body[key])] ?? String(body[key])
   return result
 }
 

@@ -53,7 +53,7 @@ function freePort(): Promise<number> {
   })
 }
 
-function configYaml(dir: string): string {
+function configYaml(dir: string, line: keyof typeof lines): string {
   return `storage: ${join(dir, 'storage')}
 auth:
   htpasswd:
@@ -78,7 +78,7 @@ web:
 server:
   keepAliveTimeout: 5
 max_body_size: 50mb
-log: { type: stdout, format: json, level: error }
+${line === 'next' ? '# only owners (npm owner) may publish new versions: the line that has npm owner enforces it\npublish:\n  check_owners: true\n' : ''}log: { type: stdout, format: json, level: error }
 `
 }
 
@@ -113,7 +113,7 @@ async function addUser(url: string, name: string): Promise<VerdaccioUser> {
 export async function startVerdaccio(line: keyof typeof lines): Promise<RunningVerdaccio> {
   const dir = mkdtempSync(join(tmpdir(), `pkgs-verdaccio-${line}-`))
   const configPath = join(dir, 'config.yaml')
-  writeFileSync(configPath, configYaml(dir))
+  writeFileSync(configPath, configYaml(dir, line))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}/`
   const packageDir = lines[line]

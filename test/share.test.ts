@@ -1,0 +1,317 @@
+// pkgs share / unshare / owners / collaborators / ls: owners on Verdaccio's next line (which has
+// `npm owner` and, with publish.check_owners, lets only owners publish), exit 4 on Verdaccio 6,
+// teams on the npmjs-like registry; the real npm as the second client and as the reference for
+// every request that changes something.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
+import { runPkgsInPty } from './support/pty.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+const next = inject('verdaccioNext')
+const stable = inject('verdaccio')
+const run = Math.random().toString(36).slice(2, 8)
+
+function json(res: { stdout: string }) {
+  return JSON.parse(res.stdout)
+}
+
+function onVerdaccio(v: typeof next, user: 'alice' | 'bob' | 'carol'): Sandbox {
+  return makeSandbox(`registry=${v.url}\n${nerfDart(v.url)}:_authToken=${v.users[user].token}\n`)
+}
+
+async function npmPublish(sandbox: Sandbox, name: string, version: string) {
+  sandbox.writePackageJson({ name, version })
+  // Verdaccio refuses a publish by someone not an owner with a 500, which npm would retry for a minute
+  return runNpm(['publish', '--access', 'restricted', '--fetch-retries=0'], sandbox)
+}
+
+describe.concurrent("owners on Verdaccio's next line", () => {
+  it('share makes bob an owner who can publish, as npm owner ls shows; unshare takes it back; the last owner stays', async () => {
+    const name = `@acme/shared-${run}`
+    const alice = onVerdaccio(next, 'alice')
+    const bob = onVerdaccio(next, 'bob')
+    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    // only owners may publish here: bob cannot yet
+    expect((await npmPublish(bob, name, '1.0.1')).code).not.toBe(0)
+
+    const shared = await runPkgs(['share', 'bob', name, '--json'], alice)
+    expect(shared.code, shared.stderr).toBe(0)
+    expect(json(shared)).toEqual({ package: name, registry: next.url, grantee: 'bob', permissions: 'read-write', changed: true })
+    const npmOwners = await runNpm(['owner', 'ls', name], alice)
+    expect(npmOwners.stdout).toBe('alice <>\nbob <>\n')
+    const owners = await runPkgs(['owners', name], alice)
+    expect(owners.code, owners.stderr).toBe(0)
+    expect(owners.stdout).toBe(npmOwners.stdout)
+    const publishedByBob = await npmPublish(bob, name, '1.0.1')
+    expect(publishedByBob.code, publishedByBob.stderr).toBe(0)
+
+    const again = await runPkgs(['share', 'bob', name], alice)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('already an owner')
+
+    const removed = await runPkgs(['unshare', 'bob'], alice, { cwd: alice.cwd })
+    expect(removed.code, removed.stderr).toBe(0)
+    expect(removed.stdout).toBe(`${name}: bob is no longer an owner.\n`)
+    expect((await runNpm(['owner', 'ls', name], alice)).stdout).toBe('alice <>\n')
+    expect((await npmPublish(bob, name, '1.0.2')).code).not.toBe(0)
+
+    const notOwner = await runPkgs(['unshare', 'bob', name, '--json'], alice)
+    expect(notOwner.code).toBe(0)
+    expect(json(notOwner)).toMatchObject({ grantee: 'bob', permissions: null, changed: false })
+
+    const last = await runPkgs(['unshare', 'alice', name, '--json'], alice)
+    expect(last.code).toBe(1)
+    expect(json(last).error).toMatchObject({ code: 'EOWNERRM' })
+    expect(json(last).error.message).toContain('only owner')
+    expect(json(last).error.hint).toContain(`pkgs share <user> ${name}`)
+    expect((await runNpm(['owner', 'ls', name], alice)).stdout).toBe('alice <>\n')
+  })
+
+  it('teams, collaborators and package lists: exit 4 naming Verdaccio and its config.yaml', async () => {
+    const name = `@acme/teams-${run}`
+    const alice = onVerdaccio(next, 'alice')
+    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    for (const args of [['share', '@acme:devs', name], ['unshare', '@acme:devs', name], ['collaborators', name], ['ls'], ['ls', '@acme:devs']]) {
+      const res = await runPkgs([...args, '--json'], alice)
+      expect(res.code, args.join(' ')).toBe(4)
+      expect(json(res).error).toMatchObject({ code: 'EUNSUPPORTED' })
+      expect(json(res).error.message).toContain('Verdaccio')
+      expect(json(res).error.hint).toContain('config.yaml')
+    }
+  })
+})
+
+describe.concurrent('owners on Verdaccio 6', () => {
+  it('share, unshare and owners: exit 4 naming Verdaccio, not a raw 422', async () => {
+    const name = `@acme/stable-${run}`
+    const alice = onVerdaccio(stable, 'alice')
+    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    // npm itself fails here with a raw 422
+    expect((await runNpm(['owner', 'add', 'bob', name], alice)).stderr).toContain('422')
+    for (const args of [['share', 'bob', name], ['unshare', 'bob', name], ['owners', name]]) {
+      const res = await runPkgs(args, alice)
+      expect(res.code, args.join(' ')).toBe(4)
+      expect(res.stderr).toContain(`Verdaccio at ${stable.url} does not support package owners`)
+      expect(res.stderr).toContain('config.yaml')
+      expect(res.stderr).not.toContain('422')
+    }
+  })
+})
+
+// --- the npmjs-like registry: teams, collaborators, lists, parity with npm, errors ------------
+
+let registry: NpmjsRegistry
+
+beforeAll(async () => {
+  registry = await startNpmjsRegistry({
+    users: [
+      { name: 'alice', password: 'alice-pw' },
+      { name: 'bob', password: 'bob-pw' },
+      { name: 'carol', password: 'carol-pw' },
+      { name: 'otto', password: 'otto-pw', tfa: true },
+    ],
+    paidScopes: ['@acme', '@otto'],
+    // carol is in @acme, but only in the team devs: she gets nothing until devs is granted
+    orgs: { acme: { members: { alice: 'owner', carol: 'developer' }, teams: { developers: ['alice'], devs: ['carol'] } } },
+  })
+})
+afterAll(() => registry?.close())
+
+function as(user: string): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
+}
+
+type Sent = Pick<RecordedRequest, 'method' | 'path' | 'body'>
+
+/** The changing requests since `from`, for one package, with the document revision made neutral. */
+function changes(from: number, name: string): Sent[] {
+  const escaped = name.replace('/', '%2f')
+  return registry.requests
+    .slice(from)
+    .filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && (r.path.startsWith(`/${escaped}/`) || JSON.stringify(r.body).includes(name)))
+    .map(({ method, path, body }) => {
+      const rev = /\/-rev\/([^/?]+)/.exec(path)?.[1]
+      const neutral = (text: string) => (rev ? text.split(decodeURIComponent(rev)).join('<rev>').split(rev).join('<rev>') : text)
+      return { method, path: neutral(path), body: JSON.parse(neutral(JSON.stringify(body ?? null))) }
+    })
+}
+
+// one after the other: each test compares against npm on the shared state
+describe('teams on an npmjs-like registry', () => {
+  it('grant read-only, then read-write, then revoke: what a team member can install and publish follows', async () => {
+    const name = '@acme/team-effect'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    const carol = as('carol')
+    const canRead = async () => (await runNpm(['view', name, 'version'], carol)).code === 0
+    const carolPublishes = async (version: string) => (await npmPublish(carol, name, version)).code === 0
+    expect(await canRead()).toBe(false)
+
+    const ro = await runPkgs(['share', '@acme:devs', name, '--json'], alice)
+    expect(ro.code, ro.stderr).toBe(0)
+    expect(json(ro)).toEqual({ package: name, registry: registry.url, grantee: '@acme:devs', permissions: 'read-only', changed: true })
+    expect(await canRead()).toBe(true)
+    expect(await carolPublishes('1.0.1')).toBe(false)
+
+    const rw = await runPkgs(['share', '@acme:devs', name, '--read-write'], alice)
+    expect(rw.code, rw.stderr).toBe(0)
+    expect(rw.stdout).toBe(`${name}: @acme:devs now has read-write (was read-only).\n`)
+    expect(await carolPublishes('1.0.1')).toBe(true)
+    const same = await runPkgs(['share', '@acme:devs', name, '--read-write', '--json'], alice)
+    expect(json(same)).toMatchObject({ permissions: 'read-write', changed: false })
+
+    const revoked = await runPkgs(['unshare', '@acme:devs', name], alice)
+    expect(revoked.code, revoked.stderr).toBe(0)
+    expect(revoked.stdout).toBe(`${name}: @acme:devs no longer has access (had read-write).\n`)
+    expect(await canRead()).toBe(false)
+    const none = await runPkgs(['unshare', '@acme:devs', name, '--json'], alice)
+    expect(json(none)).toMatchObject({ permissions: null, changed: false })
+  })
+
+  it('collaborators and ls say what npm access list says', async () => {
+    const name = '@acme/listed'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    expect((await runPkgs(['share', 'bob', name], alice)).code).toBe(0)
+    expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
+
+    const npmCollaborators = await runNpm(['access', 'list', 'collaborators', name, '--json'], alice)
+    const collaborators = await runPkgs(['collaborators', name, '--json'], alice)
+    expect(collaborators.code, collaborators.stderr).toBe(0)
+    expect(json(collaborators)).toEqual({ package: name, registry: registry.url, collaborators: JSON.parse(npmCollaborators.stdout) })
+    expect(json(collaborators).collaborators).toEqual({ alice: 'read-write', bob: 'read-write', carol: 'read-only' })
+    const plain = await runPkgs(['collaborators', name], alice)
+    expect(plain.stdout).toBe((await runNpm(['access', 'list', 'collaborators', name], alice)).stdout)
+
+    for (const entity of [[], ['bob'], ['@acme'], ['@acme:devs']]) {
+      const [ours, npms, oursPlain, npmsPlain] = await Promise.all([
+        runPkgs(['ls', ...entity, '--json'], alice),
+        runNpm(['access', 'list', 'packages', ...entity, '--json'], alice),
+        runPkgs(['ls', ...entity], alice),
+        runNpm(['access', 'list', 'packages', ...entity], alice),
+      ])
+      expect(ours.code, ours.stderr).toBe(0)
+      expect(json(ours).packages, entity.join(' ')).toEqual(JSON.parse(npms.stdout))
+      expect(oursPlain.stdout).toBe(npmsPlain.stdout)
+    }
+    expect(json(await runPkgs(['ls', '@acme:devs', '--json'], alice))).toMatchObject({ entity: '@acme:devs', kind: 'team', packages: { [name]: 'read-only' } })
+    expect(json(await runPkgs(['ls', '--json'], as('bob')))).toMatchObject({ entity: 'bob', kind: 'user', packages: { [name]: 'read-write' } })
+  })
+
+  it('sends the requests npm sends: owner add, owner rm, grant read-only, grant read-write, revoke', async () => {
+    const name = '@acme/parity'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    const pairs: [pkgs: string[], npm: string[], undo: string[]][] = [
+      [['share', 'bob', name], ['owner', 'add', 'bob', name], ['owner', 'rm', 'bob', name]],
+      [['share', '@acme:devs', name], ['access', 'grant', 'read-only', '@acme:devs', name], ['access', 'revoke', '@acme:devs', name]],
+      [['share', '@acme:devs', name, '--read-write'], ['access', 'grant', 'read-write', '@acme:devs', name], ['access', 'revoke', '@acme:devs', name]],
+    ]
+    // each pair runs one after the other on the same package: the state must be the same for both
+    for (const [pkgsArgs, npmArgs, undo] of pairs) {
+      let from = registry.requests.length
+      expect((await runPkgs(pkgsArgs, alice)).code).toBe(0)
+      const ours = changes(from, name)
+      expect((await runNpm(undo, alice)).code).toBe(0)
+      from = registry.requests.length
+      expect((await runNpm(npmArgs, alice)).code).toBe(0)
+      expect(ours, pkgsArgs.join(' ')).toEqual(changes(from, name))
+      expect(ours).toHaveLength(1)
+      expect((await runNpm(undo, alice)).code).toBe(0)
+    }
+    const removals: [pkgs: string[], npm: string[], redo: string[]][] = [
+      [['unshare', 'bob', name], ['owner', 'rm', 'bob', name], ['owner', 'add', 'bob', name]],
+      [['unshare', '@acme:devs', name], ['access', 'revoke', '@acme:devs', name], ['access', 'grant', 'read-only', '@acme:devs', name]],
+    ]
+    for (const [pkgsArgs, npmArgs, redo] of removals) {
+      expect((await runNpm(redo, alice)).code).toBe(0)
+      let from = registry.requests.length
+      expect((await runPkgs(pkgsArgs, alice)).code).toBe(0)
+      const ours = changes(from, name)
+      expect((await runNpm(redo, alice)).code).toBe(0)
+      from = registry.requests.length
+      expect((await runNpm(npmArgs, alice)).code).toBe(0)
+      expect(ours, pkgsArgs.join(' ')).toEqual(changes(from, name))
+      expect(ours).toHaveLength(1)
+    }
+  })
+})
+
+describe.concurrent('share errors, explained', () => {
+  it('an unknown user, package or team: a clear error and nothing changed', async () => {
+    registry.seedPackage('@acme/errs', 'alice')
+    const alice = as('alice')
+    const from = registry.requests.length
+    const user = await runPkgs(['share', 'nobody', '@acme/errs', '--json'], alice)
+    expect(user.code).toBe(1)
+    expect(json(user).error).toMatchObject({ code: 'E404', message: `There is no user "nobody" on ${registry.url}.` })
+    const unshareUser = await runPkgs(['unshare', 'nobody', '@acme/errs'], alice)
+    expect(unshareUser.code).toBe(1)
+    expect(unshareUser.stderr).toContain('There is no user "nobody"')
+    const pkg = await runPkgs(['share', 'bob', '@acme/missing'], alice)
+    expect(pkg.code).toBe(1)
+    expect(pkg.stderr).toContain('@acme/missing was not found')
+    const team = await runPkgs(['share', '@acme:nope', '@acme/errs', '--json'], alice)
+    expect(team.code).toBe(1)
+    expect(json(team).error.message).toContain('There is no team @acme:nope')
+    expect(json(team).error.hint).toContain('pkgs team ls @acme')
+    const touched = registry.requests.slice(from).filter((r) => r.method !== 'GET' && /errs|missing|nope|nobody/.test(r.path + JSON.stringify(r.body)))
+    expect(touched).toEqual([])
+  })
+
+  it('no permission: who may change owners or teams, and whom to ask', async () => {
+    registry.seedPackage('@acme/guarded', 'alice', 'public')
+    const owners = await runPkgs(['share', 'carol', '@acme/guarded'], as('bob'))
+    expect(owners.code).toBe(1)
+    expect(owners.stderr).toContain('You may not change the owners of @acme/guarded')
+    expect(owners.stderr).toContain('pkgs owners @acme/guarded')
+    const team = await runPkgs(['share', '@acme:devs', '@acme/guarded'], as('carol'))
+    expect(team.code).toBe(1)
+    expect(team.stderr).toContain('only owners and admins of @acme can')
+    const loggedOut = await runPkgs(['share', 'bob', '@acme/guarded'], makeSandbox(`registry=${registry.url}\n`))
+    expect(loggedOut.code).toBe(3)
+    expect(loggedOut.stderr).toContain('pkgs login')
+  })
+
+  it('a one-time password: asked for with --otp without a terminal, sent when given, never printed', async () => {
+    registry.seedPackage('@otto/secret', 'otto')
+    const otto = as('otto')
+    const without = await runPkgs(['share', 'bob', '@otto/secret', '--json'], otto, { keepStdinOpen: true })
+    expect(without.code).toBe(1)
+    expect(json(without).error).toMatchObject({ code: 'EOTP' })
+    expect(json(without).error.hint).toContain('--otp')
+    const from = registry.requests.length
+    const withOtp = await runPkgs(['share', 'bob', '@otto/secret', '--otp', registry.otp, '--verbose'], otto)
+    expect(withOtp.code, withOtp.stderr).toBe(0)
+    expect(withOtp.stdout + withOtp.stderr).not.toContain(registry.otp)
+    const put = registry.requests.slice(from).find((r) => r.method === 'PUT' && r.path.startsWith('/@otto%2fsecret/'))
+    expect(put?.headers['npm-otp']).toBe(registry.otp)
+    expect(registry.state.packages.get('@otto/secret')!.doc.maintainers.map((m) => m.name)).toEqual(['otto', 'bob'])
+  })
+
+  it('usage: both permissions, read-only for one user, a malformed team, no package', async () => {
+    const alice = as('alice')
+    const both = await runPkgs(['share', '@acme:devs', '@acme/x', '--read-only', '--read-write'], alice)
+    expect(both.code).toBe(2)
+    const readOnlyUser = await runPkgs(['share', 'bob', '@acme/x', '--read-only', '--json'], alice)
+    expect(readOnlyUser.code).toBe(2)
+    expect(json(readOnlyUser).error.hint).toContain('pkgs team add @org:team bob')
+    expect(json(readOnlyUser).error.hint).toContain('pkgs share @org:team <package> --read-only')
+    const team = await runPkgs(['share', '@acme:', '@acme/x'], alice)
+    expect(team.code).toBe(2)
+    expect(team.stderr).toContain('Invalid team')
+    const noPackage = await runPkgs(['unshare', 'bob'], alice)
+    expect(noPackage.code).toBe(2)
+    expect(noPackage.stderr).toContain('pkgs unshare bob @acme/widgets')
+  })
+
+  it('owners and collaborators as tables on a terminal', async () => {
+    registry.seedPackage('@acme/tabled', 'alice')
+    const pty = runPkgsInPty(['owners', '@acme/tabled'], as('alice'))
+    expect(await pty.exit).toBe(0)
+    expect(pty.output()).toMatch(/OWNER\s+EMAIL\nalice\s+alice@example.com/)
+    const collab = runPkgsInPty(['collaborators', '@acme/tabled'], as('alice'))
+    expect(await collab.exit).toBe(0)
+    expect(collab.output()).toMatch(/USER\s+PERMISSIONS\nalice\s+read-write/)
+  })
+})
