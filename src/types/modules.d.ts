@@ -119,3 +119,22 @@ declare module 'libnpmaccess' {
   export function setPermissions(team: string, pkg: string, permissions: 'read-only' | 'read-write', opts?: Record<string, unknown>): Promise<boolean>
   export function removePermissions(team: string, pkg: string, opts?: Record<string, unknown>): Promise<boolean>
 }
+
+// CommonJS modules that fill `module.exports` through an alias: Node sees no named exports
+declare module 'libnpmteam' {
+  const team: {
+    create(team: string, opts?: Record<string, unknown>): Promise<unknown>
+    destroy(team: string, opts?: Record<string, unknown>): Promise<boolean>
+    add(user: string, team: string, opts?: Record<string, unknown>): Promise<unknown>
+    rm(user: string, team: string, opts?: Record<string, unknown>): Promise<boolean>
+  }
+  export default team
+}
+
+declare module 'libnpmorg' {
+  const org: {
+    set(org: string, user: string, role: string, opts?: Record<string, unknown>): Promise<unknown>
+    rm(org: string, user: string, opts?: Record<string, unknown>): Promise<null>
+  }
+  export default org
+}

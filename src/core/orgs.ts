@@ -1,0 +1,122 @@
+// Organisations and their teams, with npm's libnpmorg and libnpmteam for every change (the
+// requests `npm org` and `npm team` send) and the same URLs for the lists.
+import type { Config } from './config.js'
+import type { Context } from './context.js'
+import { explainError, PkgsError, usageError } from './errors.js'
+import { otpSession, withOtp } from './otp.js'
+import { requireCredentials } from './preflight.js'
+import { errorContext, registryOptions, requestJson, unsupportedBy, type Target, type Workflow } from './registry.js'
+import { normalizeScope, type TeamName } from '../package/names.js'
+
+export type OrgRole = 'developer' | 'admin' | 'owner'
+export const orgRoles: OrgRole[] = ['developer', 'admin', 'owner']
+
+export interface OrgPlan {
+  config: Config
+  target: Target
+  /** without @ */
+  org: string
+}
+
+/** The org's registry (its scope's), logged in there. */
+export async function planOrg(ctx: Context, orgArg: string): Promise<OrgPlan> {
+  const scope = normalizeScope(orgArg)
+  const config = await ctx.config()
+  const target = await ctx.target({ scope })
+  ctx.warnAboutNpm()
+  requireCredentials(target.registry, target.credentials, scope)
+  return { config, target, org: scope.slice(1) }
+}
+
+export function validateRole(role: string): OrgRole {
+  if (!orgRoles.includes(role as OrgRole)) throw usageError(`Invalid role "${role}".`, 'A role is developer (the default), admin or owner.')
+  return role as OrgRole
+}
+
+function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, team?: TeamName): PkgsError {
+  const unsupported = unsupportedBy(err, plan.target, workflow, what)
+  if (unsupported) return unsupported
+  const status = (err instanceof PkgsError ? (err.cause as { statusCode?: number } | undefined) : (err as { statusCode?: number }))?.statusCode
+  const said = ((err instanceof PkgsError ? err.cause : err) as { body?: { error?: unknown } } | undefined)?.body?.error
+  const cause = { cause: err instanceof PkgsError ? err.cause : err }
+  if (status === 403) {
+    return new PkgsError('E403', `You may not do this in @${plan.org}${typeof said === 'string' ? ` (${said})` : ''}: teams and members are managed by its owners and admins.`, {
+      hint: `Ask an owner of @${plan.org} (pkgs org ls ${plan.org} lists the members and their roles).`,
+      ...cause,
+    })
+  }
+  if (status === 404) {
+    const missing = team ? `There is no team ${team.id}` : `There is no organisation @${plan.org}`
+    return new PkgsError('E404', `${missing} on ${plan.target.registry.url}, or you are not a member of @${plan.org}.`, {
+      hint: team ? `See the teams of @${plan.org} with: pkgs team ls @${plan.org}` : 'Check the spelling; on npmjs.com a user scope is not an organisation.',
+      ...cause,
+    })
+  }
+  return explainError(err, errorContext(plan.target))
+}
+
+async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: string, team?: TeamName): Promise<T> {
+  try {
+    return (await requestJson<T>(plan.config, plan.target, path, { preferOnline: true })).body
+  } catch (err) {
+    throw explain(err, plan, workflow, what, team)
+  }
+}
+
+/** A change, with the one-time password handling every change gets. */
+async function change(ctx: Context, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, team?: TeamName): Promise<void> {
+  try {
+    await withOtp(ctx, plan.config, plan.target, otpSession(ctx), (otp) => op(registryOptions(plan.config, plan.target, otp ? { otp } : {})))
+  } catch (err) {
+    throw explain(err, plan, workflow, what, team)
+  }
+}
+
+const eu = encodeURIComponent
+
+/** GET /-/org/<org>/user: every member and their role (`npm org ls`). */
+export function getMembers(plan: OrgPlan): Promise<Record<string, string>> {
+  return read(plan, `/-/org/${eu(plan.org)}/user`, 'orgs', 'organisations')
+}
+
+/** PUT /-/org/<org>/user {user, role} (libnpmorg.set). */
+export async function setMember(ctx: Context, plan: OrgPlan, user: string, role: OrgRole): Promise<void> {
+  const { set } = (await import('libnpmorg')).default
+  await change(ctx, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts))
+}
+
+/** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */
+export async function removeMember(ctx: Context, plan: OrgPlan, user: string): Promise<void> {
+  const { rm } = (await import('libnpmorg')).default
+  await change(ctx, plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts))
+}
+
+/** GET /-/org/<org>/team?format=cli: `org:team` names (`npm team ls <org>`), as @org:team. */
+export async function getTeams(plan: OrgPlan): Promise<string[]> {
+  const teams = await read<unknown[]>(plan, `/-/org/${eu(plan.org)}/team?format=cli`, 'teams', 'teams')
+  return teams.map((t) => `@${String(t).replace(/^@/, '')}`).sort()
+}
+
+/** GET /-/team/<org>/<team>/user?format=cli: the members of a team (`npm team ls <org:team>`). */
+export async function getTeamMembers(plan: OrgPlan, team: TeamName): Promise<string[]> {
+  const users = await read<unknown[]>(plan, `/-/team/${eu(team.org)}/${eu(team.team)}/user?format=cli`, 'teams', 'teams', team)
+  return users.map(String).sort()
+}
+
+/** PUT /-/org/<org>/team {name, description} (libnpmteam.create). */
+export async function createTeam(ctx: Context, plan: OrgPlan, team: TeamName, description?: string): Promise<void> {
+  const { create } = (await import('libnpmteam')).default
+  await change(ctx, plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
+}
+
+/** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
+export async function destroyTeam(ctx: Context, plan: OrgPlan, team: TeamName): Promise<void> {
+  const { destroy } = (await import('libnpmteam')).default
+  await change(ctx, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), team)
+}
+
+/** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */
+export async function setTeamMember(ctx: Context, plan: OrgPlan, team: TeamName, user: string, member: boolean): Promise<void> {
+  const lib = (await import('libnpmteam')).default
+  await change(ctx, plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), team)
+}

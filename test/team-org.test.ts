@@ -1,0 +1,164 @@
+// pkgs team / pkgs org on the npmjs-like registry, with the real npm as the second client and as
+// the reference for every request that changes something; exit 4 on Verdaccio.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
+import { keys, runPkgsInPty } from './support/pty.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+let registry: NpmjsRegistry
+const verdaccio = inject('verdaccio')
+
+beforeAll(async () => {
+  const members = { alice: 'owner', carol: 'developer' } as const
+  registry = await startNpmjsRegistry({
+    users: [
+      { name: 'alice', password: 'alice-pw' },
+      { name: 'bob', password: 'bob-pw' },
+      { name: 'carol', password: 'carol-pw' },
+      { name: 'otto', password: 'otto-pw', tfa: true },
+    ],
+    orgs: { guild: { members }, ours: { members }, theirs: { members }, otters: { members: { otto: 'owner' } }, quiet: { members } },
+  })
+})
+afterAll(() => registry?.close())
+
+function as(user: string): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
+}
+
+function json(res: { stdout: string }) {
+  return JSON.parse(res.stdout)
+}
+
+describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
+  it('a team from creation to destruction, its members and the org roles, as npm sees them', async () => {
+    const alice = as('alice')
+    const created = await runPkgs(['team', 'create', '@guild:docs', '--json'], alice)
+    expect(created.code, created.stderr).toBe(0)
+    expect(json(created)).toEqual({ team: '@guild:docs', changed: true })
+    expect(json(await runPkgs(['team', 'create', '@guild:docs', '--json'], alice))).toEqual({ team: '@guild:docs', changed: false })
+
+    const joined = await runPkgs(['org', 'set', 'guild', 'bob'], alice)
+    expect(joined.code, joined.stderr).toBe(0)
+    expect(joined.stdout).toBe('Added bob to guild as developer.\n')
+    expect(json(await runPkgs(['org', 'set', '@guild', 'bob', 'developer', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', role: 'developer', changed: false })
+    expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'admin', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', role: 'admin', changed: true, previous: 'developer' })
+
+    const added = await runPkgs(['team', 'add', '@guild:docs', 'bob'], alice)
+    expect(added.code, added.stderr).toBe(0)
+    expect(added.stdout).toBe('Added bob to @guild:docs.\n')
+    expect(json(await runPkgs(['team', 'add', '@guild:docs', 'bob', '--json'], alice))).toEqual({ team: '@guild:docs', user: 'bob', changed: false })
+
+    const [members, npmMembers, teams, npmTeams, roster, npmRoster, rosterPlain, npmRosterPlain] = await Promise.all([
+      runPkgs(['team', 'ls', '@guild:docs', '--json'], alice),
+      runNpm(['team', 'ls', 'guild:docs', '--json'], alice),
+      runPkgs(['team', 'ls', '@guild'], alice),
+      runNpm(['team', 'ls', 'guild', '--parseable'], alice),
+      runPkgs(['org', 'ls', 'guild', '--json'], alice),
+      runNpm(['org', 'ls', 'guild', '--json'], alice),
+      runPkgs(['org', 'ls', 'guild'], alice),
+      runNpm(['org', 'ls', 'guild'], alice),
+    ])
+    expect(json(members)).toEqual({ team: '@guild:docs', members: JSON.parse(npmMembers.stdout) })
+    expect(json(members).members).toEqual(['bob'])
+    expect(teams.stdout).toBe(npmTeams.stdout.trim().split('\n').map((t) => `@${t}\n`).join(''))
+    expect(teams.stdout).toBe('@guild:developers\n@guild:docs\n')
+    expect(json(roster)).toEqual({ org: 'guild', members: JSON.parse(npmRoster.stdout) })
+    expect(rosterPlain.stdout).toBe(npmRosterPlain.stdout)
+
+    const removed = await runPkgs(['team', 'rm', '@guild:docs', 'bob', '--json'], alice)
+    expect(json(removed)).toEqual({ team: '@guild:docs', user: 'bob', changed: true })
+    expect(json(await runNpm(['team', 'ls', 'guild:docs', '--json'], alice))).toEqual([])
+
+    const unconfirmed = await runPkgs(['team', 'destroy', '@guild:docs'], alice)
+    expect(unconfirmed.code).toBe(2)
+    expect(unconfirmed.stderr).toContain('--yes')
+    const destroyed = await runPkgs(['team', 'destroy', '@guild:docs', '--yes', '--json'], alice)
+    expect(json(destroyed)).toEqual({ team: '@guild:docs', changed: true })
+    expect(registry.state.orgs.get('guild')!.teams.has('docs')).toBe(false)
+    expect(json(await runPkgs(['team', 'destroy', '@guild:docs', '--yes', '--json'], alice))).toEqual({ team: '@guild:docs', changed: false })
+
+    const left = await runPkgs(['org', 'rm', 'guild', 'bob'], alice)
+    expect(left.stdout).toBe('Removed bob from guild.\n')
+    expect(json(await runPkgs(['org', 'rm', 'guild', 'bob', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', changed: false })
+    expect(registry.state.orgs.get('guild')!.members.has('bob')).toBe(false)
+  })
+
+  it('sends the requests npm team and npm org send', async () => {
+    const alice = as('alice')
+    const steps: [pkgs: string[], npm: string[]][] = [
+      [['team', 'create', '@ours:docs', '--description', 'Docs writers'], ['team', 'create', 'theirs:docs']],
+      [['org', 'set', 'ours', 'bob'], ['org', 'set', 'theirs', 'bob']],
+      [['org', 'set', 'ours', 'bob', 'admin'], ['org', 'set', 'theirs', 'bob', 'admin']],
+      [['team', 'add', '@ours:docs', 'bob'], ['team', 'add', 'theirs:docs', 'bob']],
+      [['team', 'rm', '@ours:docs', 'bob'], ['team', 'rm', 'theirs:docs', 'bob']],
+      [['team', 'destroy', '@ours:docs', '--yes'], ['team', 'destroy', 'theirs:docs']],
+      [['org', 'rm', 'ours', 'bob'], ['org', 'rm', 'theirs', 'bob']],
+    ]
+    const sent = (org: string, from: number) =>
+      registry.requests
+        .slice(from)
+        .filter((r) => r.method !== 'GET' && r.path.includes(`/${org}/`))
+        .map((r) => ({ method: r.method, path: r.path.replace(org, '<org>'), body: r.body }))
+    for (const [pkgsArgs, npmArgs] of steps) {
+      let from = registry.requests.length
+      expect((await runPkgs(pkgsArgs, alice)).code, pkgsArgs.join(' ')).toBe(0)
+      const ours = sent('ours', from)
+      from = registry.requests.length
+      expect((await runNpm(npmArgs, alice)).code, npmArgs.join(' ')).toBe(0)
+      const theirs = sent('theirs', from)
+      // npm's team create has no --description (its "description" is a search setting)
+      if (pkgsArgs.includes('--description')) {
+        expect(ours[0].body).toEqual({ name: 'docs', description: 'Docs writers' })
+        delete (ours[0].body as { description?: string }).description
+      }
+      expect(ours, pkgsArgs.join(' ')).toEqual(theirs)
+      expect(ours).toHaveLength(1)
+    }
+  })
+
+  it('explains: not an admin, no such org or team, invalid role, a one-time password', async () => {
+    const carol = await runPkgs(['team', 'create', '@quiet:rogue'], as('carol'))
+    expect(carol.code).toBe(1)
+    expect(carol.stderr).toContain('managed by its owners and admins')
+    expect(carol.stderr).toContain('pkgs org ls quiet')
+    const noOrg = await runPkgs(['org', 'ls', 'nowhere', '--json'], as('alice'))
+    expect(noOrg.code).toBe(1)
+    expect(json(noOrg).error.message).toContain('There is no organisation @nowhere')
+    const noTeam = await runPkgs(['team', 'ls', '@quiet:nope'], as('alice'))
+    expect(noTeam.code).toBe(1)
+    expect(noTeam.stderr).toContain('There is no team @quiet:nope')
+    expect(noTeam.stderr).toContain('pkgs team ls @quiet')
+    const role = await runPkgs(['org', 'set', 'quiet', 'bob', 'boss'], as('alice'))
+    expect(role.code).toBe(2)
+    expect(role.stderr).toContain('developer (the default), admin or owner')
+
+    const otto = as('otto')
+    const without = await runPkgs(['org', 'set', 'otters', 'bob', '--json'], otto, { keepStdinOpen: true })
+    expect(without.code).toBe(1)
+    expect(json(without).error).toMatchObject({ code: 'EOTP' })
+    const withOtp = await runPkgs(['org', 'set', 'otters', 'bob', '--otp', registry.otp], otto)
+    expect(withOtp.code, withOtp.stderr).toBe(0)
+    expect(withOtp.stdout + withOtp.stderr).not.toContain(registry.otp)
+    expect(registry.state.orgs.get('otters')!.members.get('bob')).toBe('developer')
+  })
+
+  it('destroy asks on a terminal', async () => {
+    await runPkgs(['team', 'create', '@quiet:temp'], as('alice'))
+    const pty = runPkgsInPty(['team', 'destroy', '@quiet:temp'], as('alice'))
+    await pty.waitFor('Destroy @quiet:temp?')
+    pty.write('y' + keys.enter)
+    expect(await pty.exit).toBe(0)
+    expect(pty.output()).toContain('Destroyed @quiet:temp.')
+    expect(registry.state.orgs.get('quiet')!.teams.has('temp')).toBe(false)
+  })
+
+  it('Verdaccio: exit 4, it has no organisations or teams', async () => {
+    const sandbox = makeSandbox(`registry=${verdaccio.url}\n${nerfDart(verdaccio.url)}:_authToken=${verdaccio.users.alice.token}\n`)
+    const [org, team] = await Promise.all([runPkgs(['org', 'ls', 'acme'], sandbox), runPkgs(['team', 'ls', '@acme', '--json'], sandbox)])
+    expect(org.code).toBe(4)
+    expect(org.stderr).toContain('Verdaccio has no organisations')
+    expect(team.code).toBe(4)
+    expect(json(team).error.hint).toContain('config.yaml')
+  })
+})
