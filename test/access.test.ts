@@ -1,5 +1,7 @@
 // pkgs make-public / make-private / access / mfa on the npmjs-like registry (the real npm as the
 // second client and as the reference for the requests), on Verdaccio (exit 4), and on a terminal.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -167,6 +169,19 @@ describe.concurrent('registries without visibility, and the terminal', () => {
     refused.write('@acme/wrong' + keys.enter)
     expect(await refused.exit).toBe(2)
     expect(registry.state.packages.get(other)?.access).toBe('restricted')
+  })
+
+  it('with --json on a terminal, the question goes to stderr and stdout holds only the document', async () => {
+    const name = '@acme/typed-json'
+    registry.seedPackage(name, 'alice')
+    const sandbox = as('alice')
+    const stderrFile = join(sandbox.root, 'stderr.txt')
+    const pty = runPkgsInPty(['make-public', name, '--json'], sandbox, { env: { PTY_STDERR_FILE: stderrFile } })
+    for (let i = 0; i < 100 && !(existsSync(stderrFile) && readFileSync(stderrFile, 'utf8').includes('to make it public')); i++) await new Promise((r) => setTimeout(r, 100))
+    pty.write(name + keys.enter)
+    expect(await pty.exit).toBe(0)
+    expect(JSON.parse(pty.output())).toMatchObject({ access: 'public', changed: 1 })
+    expect(readFileSync(stderrFile, 'utf8')).toContain(`Type ${name} to make it public`)
   })
 
   it('on a terminal: the count is typed for several packages, and one typed one-time password serves them all', async () => {

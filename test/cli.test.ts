@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
-const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout']
+const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org']
+const subcommands = [['scope', 'set'], ['scope', 'unset'], ['team', 'ls'], ['team', 'create'], ['team', 'destroy'], ['team', 'add'], ['team', 'rm'], ['org', 'ls'], ['org', 'set'], ['org', 'rm']]
 
 function expectNoStack(text: string) {
   expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/)
@@ -24,7 +25,7 @@ describe('the pkgs program', () => {
     const top = await runPkgs(['--help'], sandbox)
     expect(top.code).toBe(0)
     for (const name of commandNames) expect(top.stdout).toContain(name)
-    const each = await Promise.all(commandNames.map((name) => runPkgs([name, '--help'], sandbox)))
+    const each = await Promise.all([...commandNames.map((name) => [name]), ...subcommands].map((args) => runPkgs([...args, '--help'], sandbox)))
     for (const res of each) {
       expect(res.code).toBe(0)
       expect(res.stdout).toContain('Examples:')

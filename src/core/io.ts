@@ -128,8 +128,9 @@ export class IO {
     if (!this.canPrompt()) throw usageError(`${what}: no terminal to ask on.`, flagHint)
   }
 
+  /** Prompts draw on stdout, except with --json, whose stdout holds only the document. */
   private context() {
-    return { input: this.streams.stdin, output: this.streams.stdout, clearPromptOnDone: false } as const
+    return { input: this.streams.stdin, output: this.json ? this.streams.stderr : this.streams.stdout, clearPromptOnDone: false } as const
   }
 
   private async ask<T>(run: () => Promise<T>): Promise<T> {

@@ -5,11 +5,14 @@ import { pkgsBin, type Sandbox } from './sandbox.js'
 
 // The child gets a sized terminal: a terminal that reports no width breaks spinners and prompts.
 // When the test side goes away (stdin ends), the terminal hangs up, so no CLI waits forever.
+// With PTY_STDERR_FILE set, the child's stderr goes to that file instead of the terminal.
 const relay = `
 import os, pty, sys, select, fcntl, termios, struct, signal
 pid, fd = pty.fork()
 if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 200, 0, 0))
+    if os.environ.get('PTY_STDERR_FILE'):
+        os.dup2(os.open(os.environ['PTY_STDERR_FILE'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
     os.execvp(sys.argv[1], sys.argv[1:])
 stdin_open = True
 while True:
