@@ -57,6 +57,8 @@ Examples:
   $ pkgs login --scope @acme         log in to @acme's registry
   $ pkgs doctor                      check npm, the registry, the login and ./package.json
   $ pkgs whoami --scope @acme        who you are on @acme's registry
+  $ pkgs share bob @acme/widgets     make bob an owner (a team: pkgs share @acme:devs …)
+  $ pkgs                             on a terminal: a guided menu
   $ pkgs --json doctor | jq .ok      machine-readable output for scripts
 
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 unsupported by the registry, 130 cancelled.`,
@@ -123,8 +125,16 @@ export async function main(argv: string[], version: string): Promise<number> {
   try {
     const program = buildProgram(version, { versionFlag: !versionAfterCommand(argv) })
     if (hasNoCommand(argv)) {
-      program.outputHelp()
-      return Exit.ok
+      const io = new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, { color: !argv.includes('--no-color') })
+      if (wantsJson(argv) || !io.canPrompt()) {
+        program.outputHelp()
+        return Exit.ok
+      }
+      current = { io, verbose: argv.includes('--verbose') }
+      const { chooseFromMenu } = await import('./commands/menu.js')
+      const chosen = await chooseFromMenu(io, process.cwd())
+      if (!chosen.length) return Exit.ok
+      argv = [...argv, ...chosen]
     }
     await program.parseAsync(argv, { from: 'user' })
     // a command that reports a failure it already printed (doctor) sets process.exitCode

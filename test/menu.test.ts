@@ -1,0 +1,63 @@
+// pkgs with no command on a terminal: the guided menu runs the same commands, asking only for
+// what is missing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
+import { keys, runPkgsInPty } from './support/pty.js'
+import { makeSandbox, nerfDart, runPkgs, type Sandbox } from './support/sandbox.js'
+
+let registry: NpmjsRegistry
+
+beforeAll(async () => {
+  registry = await startNpmjsRegistry({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }], paidScopes: ['@acme'], orgs: { acme: { members: { alice: 'owner' } } } })
+})
+afterAll(() => registry?.close())
+
+function as(user: string): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
+}
+
+const menuOrder = ['init', 'scope', 'login', 'publish', 'share', 'make-private', 'make-public', 'doctor', 'quit']
+const pick = (choice: string) => keys.down.repeat(menuOrder.indexOf(choice)) + keys.enter
+
+describe.concurrent('the guided menu', () => {
+  it('shares the package of ./package.json: asks whom, offers the package, runs pkgs share', async () => {
+    registry.seedPackage('@acme/menu', 'alice')
+    const sandbox = as('alice')
+    sandbox.writePackageJson({ name: '@acme/menu', version: '1.0.0' })
+    const pty = runPkgsInPty([], sandbox)
+    await pty.waitFor('What do you want to do?')
+    pty.write(pick('share'))
+    await pty.waitFor('Share with')
+    pty.write('bob' + keys.enter)
+    await pty.waitFor('Package:')
+    expect(pty.output()).toContain('@acme/menu')
+    pty.write(keys.enter)
+    expect(await pty.exit).toBe(0)
+    expect(pty.output()).toContain('@acme/menu: bob is now an owner (read-write).')
+    expect(registry.state.packages.get('@acme/menu')!.doc.maintainers.map((m) => m.name)).toEqual(['alice', 'bob'])
+  })
+
+  it('runs the doctor, quits, and cancels with Ctrl-C', async () => {
+    const doctor = runPkgsInPty([], as('alice'))
+    await doctor.waitFor('What do you want to do?')
+    doctor.write(pick('doctor'))
+    await doctor.waitFor('Logged in as alice.')
+    await doctor.exit
+    const quit = runPkgsInPty([], as('alice'))
+    await quit.waitFor('What do you want to do?')
+    quit.write(pick('quit'))
+    expect(await quit.exit).toBe(0)
+    const cancelled = runPkgsInPty([], as('alice'))
+    await cancelled.waitFor('What do you want to do?')
+    cancelled.write(keys.ctrlC)
+    expect(await cancelled.exit).toBe(130)
+  })
+
+  it('without a terminal, or with --json: the help, exit 0', async () => {
+    const [plain, json] = await Promise.all([runPkgs([], as('alice'), { keepStdinOpen: true }), runPkgs(['--json'], as('alice'))])
+    for (const res of [plain, json]) {
+      expect(res.code).toBe(0)
+      expect(res.stdout).toContain('Usage: pkgs')
+    }
+  })
+})
