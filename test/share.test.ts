@@ -202,37 +202,26 @@ describe('teams on an npmjs-like registry', () => {
     const name = '@acme/parity'
     registry.seedPackage(name, 'alice')
     const alice = as('alice')
-    const pairs: [pkgs: string[], npm: string[], undo: string[]][] = [
-      [['share', 'bob', name], ['owner', 'add', 'bob', name], ['owner', 'rm', 'bob', name]],
-      [['share', '@acme:devs', name], ['access', 'grant', 'read-only', '@acme:devs', name], ['access', 'revoke', '@acme:devs', name]],
-      [['share', '@acme:devs', name, '--read-write'], ['access', 'grant', 'read-write', '@acme:devs', name], ['access', 'revoke', '@acme:devs', name]],
+    // `reset` puts the state back as it was before the pkgs command, so npm starts from the same
+    // state; `before` sets it up (an owner or a grant to remove)
+    const cases: { pkgs: string[]; npm: string[]; reset: string[]; before?: string[] }[] = [
+      { pkgs: ['share', 'bob', name], npm: ['owner', 'add', 'bob', name], reset: ['owner', 'rm', 'bob', name] },
+      { pkgs: ['share', '@acme:devs', name], npm: ['access', 'grant', 'read-only', '@acme:devs', name], reset: ['access', 'revoke', '@acme:devs', name] },
+      { pkgs: ['share', '@acme:devs', name, '--read-write'], npm: ['access', 'grant', 'read-write', '@acme:devs', name], reset: ['access', 'revoke', '@acme:devs', name] },
+      { pkgs: ['unshare', 'bob', name], npm: ['owner', 'rm', 'bob', name], reset: ['owner', 'add', 'bob', name], before: ['owner', 'add', 'bob', name] },
+      { pkgs: ['unshare', '@acme:devs', name], npm: ['access', 'revoke', '@acme:devs', name], reset: ['access', 'grant', 'read-only', '@acme:devs', name], before: ['access', 'grant', 'read-only', '@acme:devs', name] },
     ]
-    // each pair runs one after the other on the same package: the state must be the same for both
-    for (const [pkgsArgs, npmArgs, undo] of pairs) {
+    for (const { pkgs, npm, reset, before } of cases) {
+      if (before) expect((await runNpm(before, alice)).code).toBe(0)
       let from = registry.requests.length
-      expect((await runPkgs(pkgsArgs, alice)).code).toBe(0)
+      expect((await runPkgs(pkgs, alice)).code).toBe(0)
       const ours = changes(from, name)
-      expect((await runNpm(undo, alice)).code).toBe(0)
+      expect((await runNpm(reset, alice)).code).toBe(0)
       from = registry.requests.length
-      expect((await runNpm(npmArgs, alice)).code).toBe(0)
-      expect(ours, pkgsArgs.join(' ')).toEqual(changes(from, name))
+      expect((await runNpm(npm, alice)).code).toBe(0)
+      expect(ours, pkgs.join(' ')).toEqual(changes(from, name))
       expect(ours).toHaveLength(1)
-      expect((await runNpm(undo, alice)).code).toBe(0)
-    }
-    const removals: [pkgs: string[], npm: string[], redo: string[]][] = [
-      [['unshare', 'bob', name], ['owner', 'rm', 'bob', name], ['owner', 'add', 'bob', name]],
-      [['unshare', '@acme:devs', name], ['access', 'revoke', '@acme:devs', name], ['access', 'grant', 'read-only', '@acme:devs', name]],
-    ]
-    for (const [pkgsArgs, npmArgs, redo] of removals) {
-      expect((await runNpm(redo, alice)).code).toBe(0)
-      let from = registry.requests.length
-      expect((await runPkgs(pkgsArgs, alice)).code).toBe(0)
-      const ours = changes(from, name)
-      expect((await runNpm(redo, alice)).code).toBe(0)
-      from = registry.requests.length
-      expect((await runNpm(npmArgs, alice)).code).toBe(0)
-      expect(ours, pkgsArgs.join(' ')).toEqual(changes(from, name))
-      expect(ours).toHaveLength(1)
+      expect((await runNpm(reset, alice)).code).toBe(0)
     }
   })
 })
