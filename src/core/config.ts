@@ -33,7 +33,8 @@ export interface LoadOptions {
 }
 
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
-  const { default: NpmConfig } = await import('@npmcli/config')
+  // require, not import(): importing CommonJS from ESM runs Node's export scanner over it first
+  const NpmConfig = require('@npmcli/config') as new (opts: Record<string, unknown>) => unknown
   const { definitions, shorthands, flatten } = require('@npmcli/config/lib/definitions')
   const npm = new NpmConfig({
     definitions,
