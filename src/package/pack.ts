@@ -3,11 +3,14 @@
 // libnpmpack (prepack, prepare, npm-packlist's file list, pacote's reproducible tarball,
 // postpack), the manifest read again, publish and postpublish. Nothing here prints.
 import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Config } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
 import type { Manifest } from './manifest.js'
+
+const require = createRequire(import.meta.url)
 
 export interface PackSource {
   type: 'directory' | 'file'
@@ -144,7 +147,8 @@ export interface Packed {
 
 /** What is in the tarball, with the hashes the registry will record (npm's getContents). */
 export async function tarballContents(tarball: Buffer, manifest: { name: string; version: string }): Promise<Packed> {
-  const { list } = await import('tar')
+  // the CommonJS build pacote has already loaded: import() would load tar's ESM build a second time
+  const { list } = require('tar') as typeof import('tar')
   const files: PackedFile[] = []
   const bundled = new Set<string>()
   let entryCount = 0
