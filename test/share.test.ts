@@ -98,6 +98,23 @@ describe.concurrent('owners on Verdaccio 6', () => {
   })
 })
 
+describe.concurrent('registries that manage access in their own settings', () => {
+  it('GitHub Packages: exit 4 before any request, naming where access is managed', async () => {
+    // npm.pkg.github.com is never reached: its host alone says it has none of these
+    const sandbox = makeSandbox('//npm.pkg.github.com/:_authToken=ghp_not_used\n')
+    const github = ['--registry', 'https://npm.pkg.github.com/']
+    const runs = [['share', 'bob', '@acme/x'], ['share', '@acme:devs', '@acme/x'], ['unshare', 'bob', '@acme/x'], ['owners', '@acme/x'], ['collaborators', '@acme/x'], ['ls', '@acme'], ['team', 'ls', '@acme'], ['make-private', '@acme/x']]
+    const results = await Promise.all(runs.map((args) => runPkgs([...args, ...github], sandbox)))
+    results.forEach((res, i) => {
+      expect(res.code, runs[i].join(' ')).toBe(4)
+      expect(res.stderr).toContain('GitHub Packages at https://npm.pkg.github.com/ does not support')
+      expect(res.stderr).toContain('Manage access')
+      // one error, not one per package and another for the run
+      expect(res.stderr.match(/^error /gm)).toHaveLength(1)
+    })
+  })
+})
+
 // --- the npmjs-like registry: teams, collaborators, lists, parity with npm, errors ------------
 
 let registry: NpmjsRegistry

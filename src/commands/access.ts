@@ -87,9 +87,9 @@ export function errorOf(outcome: Outcome<unknown>): BulkResult['error'] {
   return outcome.error ? { code: outcome.skipped ? 'ESKIPPED' : outcome.error.code, message: outcome.skipped ? `Not attempted: the run stopped (${outcome.error.code}).` : outcome.error.message, hint: outcome.error.hint } : undefined
 }
 
-/** Per-package failures on stderr as they happen. */
-export function reportFailure(ctx: Context, name: string, outcome: Outcome<unknown>): void {
-  if (outcome.error && !outcome.skipped) ctx.io.info(`${ctx.io.err.red('error')} ${name}: ${outcome.error.message}`)
+/** Per-package failures on stderr as they happen (one package alone: its error is the run's). */
+export function reportFailure(ctx: Context, name: string, outcome: Outcome<unknown>, total: number): void {
+  if (outcome.error && !outcome.skipped && total > 1) ctx.io.info(`${ctx.io.err.red('error')} ${name}: ${outcome.error.message}`)
 }
 
 /** Exit code of a run: the stopping error's, 1 if any failed, else 0; with a top-level error for --json. */
@@ -114,7 +114,7 @@ export async function runAccess(ctx: Context, args: string[], opts: BulkOptions)
     (p) => getVisibility(config, p.target, p.name),
     (p, outcome) => {
       if (outcome.value) ctx.io.print(`${p.name}: ${outcome.value}`)
-      else reportFailure(ctx, p.name, outcome)
+      else reportFailure(ctx, p.name, outcome, planned.length)
     },
   )
   const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, ...(outcomes[i].value ? { access: outcomes[i].value } : { error: errorOf(outcomes[i]) }) }))

@@ -35,7 +35,7 @@ export async function runSetVisibility(ctx: Context, want: Visibility, args: str
     if (o.value === want) ctx.io.print(`${p.name}: ${want} (unchanged)`)
     else if (o.error) {
       results[i].error = errorOf(o)
-      reportFailure(ctx, p.name, o)
+      reportFailure(ctx, p.name, o, planned.length)
     }
   })
   if (planned.length === 1 && checked.outcomes[0].error) throw checked.outcomes[0].error
@@ -49,7 +49,7 @@ export async function runSetVisibility(ctx: Context, want: Visibility, args: str
       (p) => withOtp(ctx, config, p.target, session, (otp) => setVisibility(config, p.target, p.name, want, otp)),
       (p, outcome) => {
         if (!outcome.error) ctx.io.print(`${p.name}: ${want}`)
-        else reportFailure(ctx, p.name, outcome)
+        else reportFailure(ctx, p.name, outcome, planned.length)
       },
     )
     stoppedBy = changed.stoppedBy

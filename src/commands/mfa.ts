@@ -19,7 +19,7 @@ export async function runMfa(ctx: Context, level: MfaLevel, args: string[], opts
     (p) => withOtp(ctx, config, p.target, session, (otp) => setMfa(config, p.target, p.name, level, otp)),
     (p, outcome) => {
       if (!outcome.error) ctx.io.print(`${p.name}: mfa=${level}`)
-      else reportFailure(ctx, p.name, outcome)
+      else reportFailure(ctx, p.name, outcome, planned.length)
     },
   )
   if (planned.length === 1 && outcomes[0].error) throw outcomes[0].error

@@ -8,7 +8,7 @@ import { validateUserName } from '../package/names.js'
 import { examples } from './help.js'
 
 export async function runOrgLs(ctx: Context, orgArg: string): Promise<void> {
-  const plan = await planOrg(ctx, orgArg)
+  const plan = await planOrg(ctx, orgArg, 'orgs')
   const members = await getMembers(plan)
   const users = Object.keys(members).sort(new Intl.Collator('en').compare)
   if (ctx.io.json) ctx.io.printJson({ org: plan.org, members })
@@ -20,7 +20,7 @@ export async function runOrgLs(ctx: Context, orgArg: string): Promise<void> {
 export async function runOrgSet(ctx: Context, orgArg: string, userArg: string, roleArg = 'developer'): Promise<void> {
   const user = validateUserName(userArg)
   const role = validateRole(roleArg)
-  const plan = await planOrg(ctx, orgArg)
+  const plan = await planOrg(ctx, orgArg, 'orgs')
   const previous = (await getMembers(plan))[user]
   const changed = previous !== role
   if (changed) await setMember(ctx, plan, user, role)
@@ -32,7 +32,7 @@ export async function runOrgSet(ctx: Context, orgArg: string, userArg: string, r
 
 export async function runOrgRm(ctx: Context, orgArg: string, userArg: string): Promise<void> {
   const user = validateUserName(userArg)
-  const plan = await planOrg(ctx, orgArg)
+  const plan = await planOrg(ctx, orgArg, 'orgs')
   const changed = user in (await getMembers(plan))
   if (changed) await removeMember(ctx, plan, user)
   if (ctx.io.json) ctx.io.printJson({ org: plan.org, user, changed })

@@ -10,12 +10,12 @@ import { examples } from './help.js'
 export async function runTeamLs(ctx: Context, entity: string): Promise<void> {
   if (isTeam(entity)) {
     const team = parseTeam(entity)
-    const members = await getTeamMembers(await planOrg(ctx, team.org), team)
+    const members = await getTeamMembers(await planOrg(ctx, team.org, 'teams'), team)
     if (ctx.io.json) ctx.io.printJson({ team: team.id, members })
     else for (const m of members) ctx.io.print(m)
     return
   }
-  const plan = await planOrg(ctx, entity)
+  const plan = await planOrg(ctx, entity, 'teams')
   const teams = await getTeams(plan)
   if (ctx.io.json) ctx.io.printJson({ org: `@${plan.org}`, teams })
   else for (const t of teams) ctx.io.print(t)
@@ -23,7 +23,7 @@ export async function runTeamLs(ctx: Context, entity: string): Promise<void> {
 
 async function teamPlan(ctx: Context, entity: string) {
   const team = parseTeam(entity)
-  const plan = await planOrg(ctx, team.org)
+  const plan = await planOrg(ctx, team.org, 'teams')
   const exists = (await getTeams(plan)).includes(team.id)
   return { team, plan, exists }
 }
@@ -53,7 +53,7 @@ export async function runTeamDestroy(ctx: Context, entity: string): Promise<void
 export async function runTeamMember(ctx: Context, entity: string, userArg: string, member: boolean): Promise<void> {
   const team = parseTeam(entity)
   const user = validateUserName(userArg)
-  const plan = await planOrg(ctx, team.org)
+  const plan = await planOrg(ctx, team.org, 'teams')
   const present = (await getTeamMembers(plan, team)).includes(user)
   const changed = present !== member
   if (changed) await setTeamMember(ctx, plan, team, user, member)

@@ -5,7 +5,7 @@ import type { Context } from './context.js'
 import { explainError, PkgsError, usageError } from './errors.js'
 import { otpSession, withOtp } from './otp.js'
 import { requireCredentials } from './preflight.js'
-import { errorContext, registryOptions, requestJson, unsupportedBy, type Target, type Workflow } from './registry.js'
+import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
 import { normalizeScope, type TeamName } from '../package/names.js'
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
@@ -19,10 +19,11 @@ export interface OrgPlan {
 }
 
 /** The org's registry (its scope's), logged in there. */
-export async function planOrg(ctx: Context, orgArg: string): Promise<OrgPlan> {
+export async function planOrg(ctx: Context, orgArg: string, workflow: 'orgs' | 'teams'): Promise<OrgPlan> {
   const scope = normalizeScope(orgArg)
   const config = await ctx.config()
   const target = await ctx.target({ scope })
+  requireWorkflow(target, workflow, workflow === 'orgs' ? 'organisations' : 'teams')
   ctx.warnAboutNpm()
   requireCredentials(target.registry, target.credentials, scope)
   return { config, target, org: scope.slice(1) }

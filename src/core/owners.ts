@@ -2,7 +2,7 @@
 // document (fresh), and the maintainers written back under the document's revision.
 import type { Config } from './config.js'
 import { explainError, PkgsError } from './errors.js'
-import { errorContext, registryOptions, registryUrl, requestJson, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
+import { errorContext, registryOptions, registryUrl, requestJson, requireWorkflow, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export interface Owner {
@@ -16,10 +16,12 @@ export interface OwnersDocument {
   owners: Owner[]
 }
 
-const what = 'package owners (npm owner)'
+export const ownersWhat = 'package owners (npm owner)'
+const what = ownersWhat
 
 /** The owners in the package's full document (`npm owner ls`). */
 export async function getOwners(config: Config, target: Target, name: string): Promise<OwnersDocument> {
+  requireWorkflow(target, 'share', what)
   let res
   try {
     // pacote's full-metadata request: the abbreviated document has no maintainers

@@ -2,7 +2,7 @@
 // packages of a user, org or team, and a team's grant on a package.
 import type { Config } from './config.js'
 import { explainError, PkgsError } from './errors.js'
-import { errorContext, registryOptions, requestJson, unsupportedBy, type Target } from './registry.js'
+import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
 import { escapedName, type TeamName } from '../package/names.js'
 
 export type Permission = 'read-only' | 'read-write'
@@ -16,12 +16,15 @@ export function toPermissions(body: Record<string, unknown>): Record<string, str
   return result
 }
 
+export const teamsWhat = 'teams (npm access grant)'
+
 function unsupportedOr(err: unknown, target: Target, what: string): unknown {
   return unsupportedBy(err, target, 'teams', what) ?? err
 }
 
 /** GET /-/package/<pkg>/collaborators (`npm access list collaborators`). */
 export async function getCollaborators(config: Config, target: Target, name: string): Promise<Record<string, string>> {
+  requireWorkflow(target, 'teams', 'lists of collaborators')
   try {
     const res = await requestJson<Record<string, unknown>>(config, target, `/-/package/${escapedName(name)}/collaborators`, { preferOnline: true }, { packageName: name })
     return toPermissions(res.body)
@@ -44,6 +47,7 @@ function teamPath(team: TeamName): string {
 
 /** The packages a team, org or user may read or write (libnpmaccess.getPackages: org first, then user). */
 export async function getPackagesOf(config: Config, target: Target, holder: Holder, what = 'lists of packages with permissions'): Promise<HeldPackages> {
+  requireWorkflow(target, 'teams', what)
   const get = async (path: string) => toPermissions((await requestJson<Record<string, unknown>>(config, target, path, { preferOnline: true })).body)
   const bare = holder.kind === 'team' ? '' : encodeURIComponent(holder.name.replace(/^@/, ''))
   try {
@@ -70,7 +74,7 @@ export async function getPackagesOf(config: Config, target: Target, holder: Hold
 
 /** The team's permission on the package, if it has one. */
 export async function teamPermission(config: Config, target: Target, team: TeamName, name: string): Promise<string | undefined> {
-  const { packages } = await getPackagesOf(config, target, { kind: 'team', team }, 'teams (npm access grant)')
+  const { packages } = await getPackagesOf(config, target, { kind: 'team', team }, teamsWhat)
   return packages[name]
 }
 

@@ -237,6 +237,16 @@ export function workflowsFor(identity: RegistryIdentity): Support {
   }
 }
 
+/**
+ * Before any request: exit 4 when the registry's host alone shows it lacks the workflow (GitHub
+ * Packages, GitLab), so the user gets the explanation instead of a 404 from a look-up.
+ */
+export function requireWorkflow(target: Target, workflow: Workflow, what: string): void {
+  const identity = detectKind(target.registry.url)
+  const reason = identity.evidence === 'host' ? workflowsFor(identity).unsupported[workflow] : undefined
+  if (reason) throw unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
+}
+
 /** Response headers from an error of npm-registry-fetch (raw arrays) or of ours. */
 function errorHeaders(err: unknown): { get(name: string): string | null } {
   const raw = ((err instanceof PkgsError ? err.cause : err) as { headers?: Record<string, unknown> } | undefined)?.headers

@@ -4,10 +4,10 @@ import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { usageError } from './errors.js'
 import { otpSession, withOtp, type OtpSession } from './otp.js'
-import { changeOwner, setOwners, type Owner, type OwnersDocument } from './owners.js'
-import { grantTeam, revokeTeam, teamPermission, type Permission } from './permissions.js'
+import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
+import { grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
 import { requireCredentials } from './preflight.js'
-import type { Target } from './registry.js'
+import { requireWorkflow, type Target } from './registry.js'
 import { packageNameOrLocal } from '../package/manifest.js'
 import { isTeam, parseTeam, scopeOf, validatePackageName, validateUserName, type TeamName } from '../package/names.js'
 
@@ -54,6 +54,8 @@ export async function packageTarget(ctx: Context, packageArg: string | undefined
 export async function planShare(ctx: Context, command: 'share' | 'unshare', granteeArg: string, packageArg: string | undefined): Promise<SharePlan> {
   const grantee = parseGrantee(granteeArg)
   const { config, target, name } = await packageTarget(ctx, packageArg, `pkgs ${command} ${granteeArg} @acme/widgets`)
+  if (grantee.kind === 'user') requireWorkflow(target, 'share', ownersWhat)
+  else requireWorkflow(target, 'teams', teamsWhat)
   requireCredentials(target.registry, target.credentials, target.scope)
   return { config, target, name, grantee }
 }

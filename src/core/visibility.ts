@@ -2,7 +2,7 @@
 // endpoint, plus the packages of a scope (org, else user) as libnpmaccess.getPackages asks.
 import type { Config } from './config.js'
 import { explainError, PkgsError } from './errors.js'
-import { errorContext, registryOptions, requestJson, unsupportedBy, type Target } from './registry.js'
+import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export type Visibility = 'public' | 'private'
@@ -21,6 +21,7 @@ function unsupported(err: unknown, target: Target, what: string, fix?: string): 
 
 /** GET /-/package/<pkg>/visibility (libnpmaccess.getVisibility). */
 export async function getVisibility(config: Config, target: Target, name: string, want?: Visibility): Promise<Visibility> {
+  requireWorkflow(target, 'visibility', 'package visibility (public or private)')
   try {
     const res = await requestJson<{ public?: unknown }>(config, target, `/-/package/${escapedName(name)}/visibility`, { preferOnline: true })
     return res.body.public === true ? 'public' : 'private'
@@ -48,6 +49,7 @@ export async function setVisibility(config: Config, target: Target, name: string
 
 /** POST /-/package/<pkg>/access with the 2FA policy (libnpmaccess.setMfa, `npm access set mfa=…`). */
 export async function setMfa(config: Config, target: Target, name: string, level: MfaLevel, otp?: string): Promise<void> {
+  requireWorkflow(target, 'visibility', 'two-factor policies of packages')
   const { setMfa: set } = await import('libnpmaccess')
   try {
     await set(name, level, registryOptions(config, target, otp ? { otp } : {}))
@@ -58,6 +60,7 @@ export async function setMfa(config: Config, target: Target, name: string, level
 
 /** Every package of a scope: the org's, else the user's (libnpmaccess.getPackages), only that scope's names. */
 export async function packagesOfScope(config: Config, target: Target, scope: string, want?: Visibility): Promise<string[]> {
+  requireWorkflow(target, 'visibility', `listing the packages of ${scope}`)
   const bare = encodeURIComponent(scope.slice(1))
   let body: Record<string, unknown>
   try {
