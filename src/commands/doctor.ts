@@ -128,10 +128,12 @@ function checkKind(identity: RegistryIdentity): Check {
   const support = workflowsFor(identity)
   const name = kindNames[identity.kind] + (identity.version ? ` ${identity.version}` : '')
   const missing = Object.keys(support.unsupported)
+  const maybe = Object.keys(support.ifRefused)
+  const supported = support.supported.map((w) => (maybe.includes(w) ? `${w} (depending on its version)` : w))
   return {
     id: 'registry-kind',
     status: 'ok',
-    message: `${name}: supports ${support.supported.join(', ')}${missing.length ? `; not ${missing.join(', ')}` : ''}.`,
+    message: `${name}: supports ${supported.join(', ')}${missing.length ? `; not ${missing.join(', ')}` : ''}.`,
     hint: missing.length ? Object.values(support.unsupported).join(' ') : undefined,
   }
 }
