@@ -3,7 +3,7 @@
 // teams on the npmjs-like registry; the real npm as the second client and as the reference for
 // every request that changes something.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
+import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
@@ -121,12 +121,7 @@ let registry: NpmjsRegistry
 
 beforeAll(async () => {
   registry = await startNpmjsRegistry({
-    users: [
-      { name: 'alice', password: 'alice-pw' },
-      { name: 'bob', password: 'bob-pw' },
-      { name: 'carol', password: 'carol-pw' },
-      { name: 'otto', password: 'otto-pw', tfa: true },
-    ],
+    users: usualUsers,
     paidScopes: ['@acme', '@otto'],
     // carol is in @acme, but only in the team devs: she gets nothing until devs is granted
     orgs: { acme: { members: { alice: 'owner', carol: 'developer' }, teams: { developers: ['alice'], devs: ['carol'] } } },

@@ -1,7 +1,7 @@
 // pkgs team / pkgs org on the npmjs-like registry, with the real npm as the second client and as
 // the reference for every request that changes something; exit 4 on Verdaccio.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
+import { startNpmjsRegistry, usualUsers, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
@@ -11,12 +11,7 @@ const verdaccio = inject('verdaccio')
 beforeAll(async () => {
   const members = { alice: 'owner', carol: 'developer' } as const
   registry = await startNpmjsRegistry({
-    users: [
-      { name: 'alice', password: 'alice-pw' },
-      { name: 'bob', password: 'bob-pw' },
-      { name: 'carol', password: 'carol-pw' },
-      { name: 'otto', password: 'otto-pw', tfa: true },
-    ],
+    users: usualUsers,
     orgs: { guild: { members }, ours: { members }, theirs: { members }, otters: { members: { otto: 'owner' } }, quiet: { members } },
   })
 })

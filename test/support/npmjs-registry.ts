@@ -26,6 +26,14 @@ export interface NpmjsUser {
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
 
+/** alice, bob and carol (password `<name>-pw`), and otto, who has two-factor authentication on. */
+export const usualUsers: NpmjsUser[] = [
+  { name: 'alice', password: 'alice-pw' },
+  { name: 'bob', password: 'bob-pw' },
+  { name: 'carol', password: 'carol-pw' },
+  { name: 'otto', password: 'otto-pw', tfa: true },
+]
+
 export interface NpmjsRegistryOptions {
   users: NpmjsUser[]
   /** scopes (with @) allowed private packages; private packages anywhere else answer 402 */
