@@ -285,9 +285,24 @@ describe.concurrent('share errors, explained', () => {
     const withOtp = await runPkgs(['share', 'bob', '@otto/secret', '--otp', registry.otp, '--verbose'], otto)
     expect(withOtp.code, withOtp.stderr).toBe(0)
     expect(withOtp.stdout + withOtp.stderr).not.toContain(registry.otp)
+    expect(withOtp.stdout + withOtp.stderr).not.toContain(registry.tokens.otto)
+    // --verbose logs each request: the look-ups and the change
+    expect(withOtp.stderr).toMatch(/GET 200 .*org\.couchdb\.user:bob/)
+    expect(withOtp.stderr).toMatch(/PUT 200 .*@otto%2fsecret\/-rev\//)
     const put = registry.requests.slice(from).find((r) => r.method === 'PUT' && r.path.startsWith('/@otto%2fsecret/'))
     expect(put?.headers['npm-otp']).toBe(registry.otp)
     expect(registry.state.packages.get('@otto/secret')!.doc.maintainers.map((m) => m.name)).toEqual(['otto', 'bob'])
+  })
+
+  it('on a terminal, asks for the one-time password and shares', async () => {
+    registry.seedPackage('@otto/typed', 'otto')
+    const pty = runPkgsInPty(['share', 'bob', '@otto/typed'], as('otto'))
+    await pty.waitFor('One-time password')
+    pty.write(registry.otp)
+    expect(await pty.exit).toBe(0)
+    expect(pty.output()).toContain('@otto/typed: bob is now an owner (read-write).')
+    expect(pty.output()).not.toContain(registry.otp)
+    expect(registry.state.packages.get('@otto/typed')!.doc.maintainers.map((m) => m.name)).toEqual(['otto', 'bob'])
   })
 
   it('usage: both permissions, read-only for one user, a malformed team, no package', async () => {
