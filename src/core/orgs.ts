@@ -34,6 +34,14 @@ export function validateRole(role: string): OrgRole {
   return role as OrgRole
 }
 
+/** A team the registry does not know (npmjs also answers so to those outside the org). */
+export function noSuchTeam(team: TeamName, target: Target, cause: unknown): PkgsError {
+  return new PkgsError('E404', `There is no team ${team.id} on ${target.registry.url}, or you are not a member of @${team.org}.`, {
+    hint: `See the teams of @${team.org} with: pkgs team ls @${team.org}`,
+    cause,
+  })
+}
+
 function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, team?: TeamName): PkgsError {
   const unsupported = unsupportedBy(err, plan.target, workflow, what)
   if (unsupported) return unsupported
@@ -46,10 +54,10 @@ function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, 
       ...cause,
     })
   }
+  if (status === 404 && team) return noSuchTeam(team, plan.target, cause.cause)
   if (status === 404) {
-    const missing = team ? `There is no team ${team.id}` : `There is no organisation @${plan.org}`
-    return new PkgsError('E404', `${missing} on ${plan.target.registry.url}, or you are not a member of @${plan.org}.`, {
-      hint: team ? `See the teams of @${plan.org} with: pkgs team ls @${plan.org}` : 'Check the spelling; on npmjs.com a user scope is not an organisation.',
+    return new PkgsError('E404', `There is no organisation @${plan.org} on ${plan.target.registry.url}, or you are not a member of it.`, {
+      hint: 'Check the spelling; on npmjs.com a user scope is not an organisation.',
       ...cause,
     })
   }

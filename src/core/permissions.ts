@@ -2,6 +2,7 @@
 // packages of a user, org or team, and a team's grant on a package.
 import type { Config } from './config.js'
 import { explainError, PkgsError } from './errors.js'
+import { noSuchTeam } from './orgs.js'
 import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
 import { escapedName, type TeamName } from '../package/names.js'
 
@@ -18,18 +19,15 @@ export function toPermissions(body: Record<string, unknown>): Record<string, str
 
 export const teamsWhat = 'teams (npm access grant)'
 
-function unsupportedOr(err: unknown, target: Target, what: string): unknown {
-  return unsupportedBy(err, target, 'teams', what) ?? err
-}
-
 /** GET /-/package/<pkg>/collaborators (`npm access list collaborators`). */
 export async function getCollaborators(config: Config, target: Target, name: string): Promise<Record<string, string>> {
-  requireWorkflow(target, 'teams', 'lists of collaborators')
+  const what = 'lists of collaborators'
+  requireWorkflow(target, 'teams', what)
   try {
     const res = await requestJson<Record<string, unknown>>(config, target, `/-/package/${escapedName(name)}/collaborators`, { preferOnline: true }, { packageName: name })
     return toPermissions(res.body)
   } catch (err) {
-    throw unsupportedOr(err, target, 'lists of collaborators')
+    throw unsupportedBy(err, target, 'teams', what) ?? err
   }
 }
 
@@ -62,12 +60,7 @@ export async function getPackagesOf(config: Config, target: Target, holder: Hold
     const unsupported = unsupportedBy(err, target, 'teams', what)
     if (unsupported) throw unsupported
     if (!(err instanceof PkgsError) || err.code !== 'E404') throw err
-    if (holder.kind === 'team') {
-      throw new PkgsError('E404', `There is no team ${holder.team.id} on ${target.registry.url}, or you are not a member of @${holder.team.org}.`, {
-        hint: `See the teams of @${holder.team.org} with: pkgs team ls @${holder.team.org}`,
-        cause: err.cause,
-      })
-    }
+    if (holder.kind === 'team') throw noSuchTeam(holder.team, target, err.cause)
     throw new PkgsError('E404', `There is no user or organisation "${decodeURIComponent(bare)}" on ${target.registry.url}.`, { hint: 'Check the spelling.', cause: err.cause })
   }
 }
