@@ -3,7 +3,7 @@
 // A benchmark, not a test: nothing here asserts on time.
 import { makeSandbox, nerfDart, pkgsBin } from '../test/support/sandbox.js'
 import { startNpmjsRegistry } from '../test/support/npmjs-registry.js'
-import { median, save, type Case } from './measure.js'
+import { median, runBenchmark, save, type Case } from './measure.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const packages = 200
@@ -62,10 +62,4 @@ function timeAsync(c: Case, env: NodeJS.ProcessEnv): Promise<{ ms: number }> {
   )
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err)
-    process.exit(1)
-  },
-)
+runBenchmark(main)

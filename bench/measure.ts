@@ -24,14 +24,16 @@ export interface Sample {
 const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 const rssFile = join(tmpdir(), `pkgs-bench-rss-${process.pid}`)
 
-export function timeOnce(c: Case, env: NodeJS.ProcessEnv): Sample {
+/** One run; `memory: false` leaves out GNU time, whose own fork would weigh on start-up timings. */
+export function timeOnce(c: Case, env: NodeJS.ProcessEnv, { memory = true } = {}): Sample {
   c.before?.()
-  const [cmd, args] = gnuTime ? [gnuTime, ['-f', '%M', '-o', rssFile, c.cmd, ...c.args]] : [c.cmd, c.args]
+  const measureMemory = memory && gnuTime
+  const [cmd, args] = measureMemory ? [gnuTime, ['-f', '%M', '-o', rssFile, c.cmd, ...c.args]] : [c.cmd, c.args]
   const start = process.hrtime.bigint()
   const res = spawnSync(cmd, args, { env, cwd: c.cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (res.status !== 0) throw new Error(`${c.name} exited ${res.status}: ${res.stderr}`)
-  if (!gnuTime) return { ms }
+  if (!measureMemory) return { ms }
   const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop())
   rmSync(rssFile, { force: true })
   return { ms, maxRssKb }
@@ -44,13 +46,14 @@ export function median(values: number[]): number {
 }
 
 /** Each case once to warm caches, then `rounds` rounds in a rotating order. */
-export function interleave(cases: Case[], rounds: number, env: NodeJS.ProcessEnv): Map<string, Sample[]> {
+export function interleave(cases: Case[], rounds: number, env: NodeJS.ProcessEnv, opts: { memory?: boolean } = {}): Map<string, Sample[]> {
   const samples = new Map(cases.map((c) => [c.name, [] as Sample[]]))
-  for (const c of cases) timeOnce(c, env)
+  for (const c of cases) timeOnce(c, env, opts)
   for (let round = 0; round < rounds; round++) {
+    // rotate the order each round so no command always runs first (or after the same one)
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(i + round) % cases.length]
-      samples.get(c.name)!.push(timeOnce(c, env))
+      samples.get(c.name)!.push(timeOnce(c, env, opts))
     }
   }
   return samples
@@ -85,4 +88,15 @@ export function save(prefix: string, doc: object): string {
   writeFileSync(file, text)
   writeFileSync(join(dir, `${prefix}-latest.json`), text)
   return file
+}
+
+/** Run a benchmark's main: exit 0 when done, 1 with the error otherwise. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err)
+      process.exit(1)
+    },
+  )
 }

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeSandbox, nerfDart, pkgsBin } from '../test/support/sandbox.js'
 import { startVerdaccio } from '../test/support/verdaccio.js'
-import { interleave, printTable, save, summarize, type Case } from './measure.js'
+import { interleave, printTable, runBenchmark, save, summarize, type Case } from './measure.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const fileCount = 2000
@@ -73,10 +73,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err)
-    process.exit(1)
-  },
-)
+runBenchmark(main)
