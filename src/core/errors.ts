@@ -33,6 +33,18 @@ export class PkgsError extends Error {
   }
 }
 
+/** What the registry or npm's libraries threw, under a PkgsError that explains it (or as it came). */
+export interface RawError {
+  code?: string
+  statusCode?: number
+  body?: unknown
+  headers?: Record<string, unknown>
+}
+
+export function rawError(err: unknown): RawError {
+  return ((err instanceof PkgsError ? err.cause : err) ?? {}) as RawError
+}
+
 export function usageError(message: string, hint?: string): PkgsError {
   return new PkgsError('EUSAGE', message, { hint, exitCode: Exit.usage })
 }

@@ -2,7 +2,7 @@
 // requests `npm org` and `npm team` send) and the same URLs for the lists.
 import type { Config } from './config.js'
 import type { Context } from './context.js'
-import { explainError, PkgsError, usageError } from './errors.js'
+import { explainError, PkgsError, rawError, usageError } from './errors.js'
 import { otpSession, withOtp } from './otp.js'
 import { requireCredentials } from './preflight.js'
 import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
@@ -45,17 +45,17 @@ export function noSuchTeam(team: TeamName, target: Target, cause: unknown): Pkgs
 function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, team?: TeamName): PkgsError {
   const unsupported = unsupportedBy(err, plan.target, workflow, what)
   if (unsupported) return unsupported
-  const status = (err instanceof PkgsError ? (err.cause as { statusCode?: number } | undefined) : (err as { statusCode?: number }))?.statusCode
-  const said = ((err instanceof PkgsError ? err.cause : err) as { body?: { error?: unknown } } | undefined)?.body?.error
-  const cause = { cause: err instanceof PkgsError ? err.cause : err }
-  if (status === 403) {
+  const raw = rawError(err)
+  const said = (raw.body as { error?: unknown } | undefined)?.error
+  const cause = { cause: raw }
+  if (raw.statusCode === 403) {
     return new PkgsError('E403', `You may not do this in @${plan.org}${typeof said === 'string' ? ` (${said})` : ''}: teams and members are managed by its owners and admins.`, {
       hint: `Ask an owner of @${plan.org} (pkgs org ls ${plan.org} lists the members and their roles).`,
       ...cause,
     })
   }
-  if (status === 404 && team) return noSuchTeam(team, plan.target, cause.cause)
-  if (status === 404) {
+  if (raw.statusCode === 404 && team) return noSuchTeam(team, plan.target, raw)
+  if (raw.statusCode === 404) {
     return new PkgsError('E404', `There is no organisation @${plan.org} on ${plan.target.registry.url}, or you are not a member of it.`, {
       hint: 'Check the spelling; on npmjs.com a user scope is not an organisation.',
       ...cause,

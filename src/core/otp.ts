@@ -4,7 +4,7 @@
 import { sendToUrl } from './browser.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
-import { explainError, PkgsError } from './errors.js'
+import { explainError, PkgsError, rawError } from './errors.js'
 import { errorContext, registryOptions, type Target } from './registry.js'
 
 export interface OtpSession {
@@ -16,16 +16,6 @@ export interface OtpSession {
 
 export function otpSession(ctx: Context): OtpSession {
   return { otp: ctx.options.otp }
-}
-
-interface RawError {
-  code?: string
-  statusCode?: number
-  body?: unknown
-}
-
-function rawError(err: unknown): RawError {
-  return ((err instanceof PkgsError ? err.cause : err) ?? {}) as RawError
 }
 
 export function isOtpError(err: unknown): boolean {

@@ -17,22 +17,21 @@ export interface OwnersDocument {
 }
 
 export const ownersWhat = 'package owners (npm owner)'
-const what = ownersWhat
 
 /** The owners in the package's full document (`npm owner ls`). */
 export async function getOwners(config: Config, target: Target, name: string): Promise<OwnersDocument> {
-  requireWorkflow(target, 'share', what)
+  requireWorkflow(target, 'share', ownersWhat)
   let res
   try {
     // pacote's full-metadata request: the abbreviated document has no maintainers
     res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: 'application/json' } })
   } catch (err) {
-    throw unsupportedBy(err, target, 'share', what) ?? err
+    throw unsupportedBy(err, target, 'share', ownersWhat) ?? err
   }
   const owners = Array.isArray(res.body.maintainers) ? (res.body.maintainers as Owner[]).filter((m) => m && typeof m.name === 'string') : []
   if (!owners.length) {
     // an npm registry records who published a package; one that does not keeps no owners at all
-    throw unsupportedByKind(target, res.headers, 'share', what, `Its package documents list no owners: who may publish ${name} is decided in the registry's own settings.`)!
+    throw unsupportedByKind(target, res.headers, 'share', ownersWhat, `Its package documents list no owners: who may publish ${name} is decided in the registry's own settings.`)!
   }
   // kept as the registry wrote them: they are sent back as they are
   return { id: res.body._id ?? name, rev: String(res.body._rev ?? ''), owners }
@@ -61,7 +60,7 @@ export async function setOwners(config: Config, target: Target, name: string, do
   try {
     await fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body: { _id: doc.id, _rev: doc.rev, maintainers }, ...(otp ? { otp } : {}) }))
   } catch (err) {
-    const unsupported = unsupportedBy(err, target, 'share', what)
+    const unsupported = unsupportedBy(err, target, 'share', ownersWhat)
     if (unsupported) throw unsupported
     const status = (err as { statusCode?: number }).statusCode
     if (status === 409) {

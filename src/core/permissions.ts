@@ -3,7 +3,7 @@
 import type { Config } from './config.js'
 import { explainError, PkgsError } from './errors.js'
 import { noSuchTeam } from './orgs.js'
-import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
+import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
 import { escapedName, type TeamName } from '../package/names.js'
 
 export type Permission = 'read-only' | 'read-write'
@@ -43,9 +43,17 @@ function teamPath(team: TeamName): string {
   return `/-/team/${encodeURIComponent(team.org)}/${encodeURIComponent(team.team)}/package`
 }
 
-/** The packages a team, org or user may read or write (libnpmaccess.getPackages: org first, then user). */
-export async function getPackagesOf(config: Config, target: Target, holder: Holder, what = 'lists of packages with permissions'): Promise<HeldPackages> {
-  requireWorkflow(target, 'teams', what)
+/**
+ * The packages a team, org or user may read or write (libnpmaccess.getPackages: org first, then
+ * user); `workflow` and `what` name what a registry without the lists cannot do.
+ */
+export async function getPackagesOf(
+  config: Config,
+  target: Target,
+  holder: Holder,
+  { workflow = 'teams', what = 'lists of packages with permissions' }: { workflow?: Workflow; what?: string } = {},
+): Promise<HeldPackages> {
+  requireWorkflow(target, workflow, what)
   const get = async (path: string) => toPermissions((await requestJson<Record<string, unknown>>(config, target, path, { preferOnline: true })).body)
   const bare = holder.kind === 'team' ? '' : encodeURIComponent(holder.name.replace(/^@/, ''))
   try {
@@ -57,7 +65,7 @@ export async function getPackagesOf(config: Config, target: Target, holder: Hold
       return { kind: 'user', packages: await get(`/-/user/${bare}/package`) }
     }
   } catch (err) {
-    const unsupported = unsupportedBy(err, target, 'teams', what)
+    const unsupported = unsupportedBy(err, target, workflow, what)
     if (unsupported) throw unsupported
     if (!(err instanceof PkgsError) || err.code !== 'E404') throw err
     if (holder.kind === 'team') throw noSuchTeam(holder.team, target, err.cause)
@@ -67,7 +75,7 @@ export async function getPackagesOf(config: Config, target: Target, holder: Hold
 
 /** The team's permission on the package, if it has one. */
 export async function teamPermission(config: Config, target: Target, team: TeamName, name: string): Promise<string | undefined> {
-  const { packages } = await getPackagesOf(config, target, { kind: 'team', team }, teamsWhat)
+  const { packages } = await getPackagesOf(config, target, { kind: 'team', team }, { what: teamsWhat })
   return packages[name]
 }
 

@@ -2,7 +2,7 @@
 // explained, --verbose request log, and what kind of registry it is.
 import { createRequire } from 'node:module'
 import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
-import { explainError, PkgsError, unsupportedError, type ErrorContext } from './errors.js'
+import { explainError, PkgsError, rawError, unsupportedError, type ErrorContext } from './errors.js'
 import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
 import { loginCommand } from './preflight.js'
 
@@ -249,7 +249,7 @@ export function requireWorkflow(target: Target, workflow: Workflow, what: string
 
 /** Response headers from an error of npm-registry-fetch (raw arrays) or of ours. */
 function errorHeaders(err: unknown): { get(name: string): string | null } {
-  const raw = ((err instanceof PkgsError ? err.cause : err) as { headers?: Record<string, unknown> } | undefined)?.headers
+  const raw = rawError(err).headers
   return {
     get: (name) => {
       const value = raw?.[name.toLowerCase()]
@@ -266,8 +266,8 @@ const missingEndpointStatus = new Set([400, 404, 405, 422, 501])
  * setting is managed instead; otherwise undefined (the caller explains the error as usual).
  */
 export function unsupportedBy(err: unknown, target: Target, workflow: Workflow, what: string): PkgsError | undefined {
-  const raw = (err instanceof PkgsError ? err.cause : err) as { statusCode?: number } | undefined
-  if (!raw?.statusCode || !missingEndpointStatus.has(raw.statusCode)) return undefined
+  const { statusCode } = rawError(err)
+  if (!statusCode || !missingEndpointStatus.has(statusCode)) return undefined
   return unsupportedByKind(target, errorHeaders(err), workflow, what)
 }
 

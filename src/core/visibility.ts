@@ -1,8 +1,9 @@
 // Public or private, and the two-factor policy, with npm's libnpmaccess: one small function per
-// endpoint, plus the packages of a scope (org, else user) as libnpmaccess.getPackages asks.
+// endpoint, plus the names of a scope's packages.
 import type { Config } from './config.js'
 import { explainError, PkgsError } from './errors.js'
 import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
+import { getPackagesOf } from './permissions.js'
 import { escapedName } from '../package/names.js'
 
 export type Visibility = 'public' | 'private'
@@ -13,10 +14,15 @@ export function verdaccioRule(pattern: string, visibility: Visibility): string {
   return `'${pattern}': { access: ${visibility === 'public' ? '$all' : '$authenticated'}, publish: $authenticated }`
 }
 
+/** The explanation of a registry without visibility, with the config.yaml rule that does it there. */
+function withFix(error: PkgsError, fix: string, cause: unknown = error.cause): PkgsError {
+  return new PkgsError(error.code, error.message, { hint: `${error.hint} ${fix}`, exitCode: error.exitCode, cause })
+}
+
 function unsupported(err: unknown, target: Target, what: string, fix?: string): PkgsError {
   const error = unsupportedBy(err, target, 'visibility', what)
   if (!error) return explainError(err, errorContext(target))
-  return fix ? new PkgsError(error.code, error.message, { hint: `${error.hint} ${fix}`, exitCode: error.exitCode, cause: err }) : error
+  return fix ? withFix(error, fix, err) : error
 }
 
 /** GET /-/package/<pkg>/visibility (libnpmaccess.getVisibility). */
@@ -60,21 +66,15 @@ export async function setMfa(config: Config, target: Target, name: string, level
 
 /** Every package of a scope: the org's, else the user's (libnpmaccess.getPackages), only that scope's names. */
 export async function packagesOfScope(config: Config, target: Target, scope: string, want?: Visibility): Promise<string[]> {
-  requireWorkflow(target, 'visibility', `listing the packages of ${scope}`)
-  const bare = encodeURIComponent(scope.slice(1))
-  let body: Record<string, unknown>
+  const what = `listing the packages of ${scope}`
+  requireWorkflow(target, 'visibility', what)
   try {
-    try {
-      body = (await requestJson<Record<string, unknown>>(config, target, `/-/org/${bare}/package`, { preferOnline: true })).body
-    } catch (err) {
-      if ((err as PkgsError).code !== 'E404') throw err
-      body = (await requestJson<Record<string, unknown>>(config, target, `/-/user/${bare}/package`, { preferOnline: true })).body
-    }
+    const { packages } = await getPackagesOf(config, target, { kind: 'org-or-user', name: scope }, { workflow: 'visibility', what })
+    return Object.keys(packages)
+      .filter((name) => name.startsWith(`${scope}/`))
+      .sort()
   } catch (err) {
-    const fix = want ? `For every package of ${scope}, write in config.yaml, above '@*/*': ${verdaccioRule(`${scope}/*`, want)}` : undefined
-    throw unsupported(err, target, `listing the packages of ${scope}`, fix)
+    if (!want || !(err instanceof PkgsError) || err.code !== 'EUNSUPPORTED') throw err
+    throw withFix(err, `For every package of ${scope}, write in config.yaml, above '@*/*': ${verdaccioRule(`${scope}/*`, want)}`)
   }
-  return Object.keys(body)
-    .filter((name) => name.startsWith(`${scope}/`))
-    .sort()
 }
