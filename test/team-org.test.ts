@@ -124,6 +124,17 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(noTeam.code).toBe(1)
     expect(noTeam.stderr).toContain('There is no team @quiet:nope')
     expect(noTeam.stderr).toContain('pkgs team ls @quiet')
+    const [noUser, noTeamUser, outsider] = await Promise.all([
+      runPkgs(['org', 'set', 'quiet', 'nobody', '--json'], as('alice')),
+      runPkgs(['team', 'rm', '@quiet:developers', 'nobody'], as('alice')),
+      runPkgs(['team', 'add', '@quiet:developers', 'bob', '--json'], as('alice')),
+    ])
+    expect(noUser.code).toBe(1)
+    expect(json(noUser).error.message).toBe(`There is no user "nobody" on ${registry.url}.`)
+    // not in the team: nothing to remove, whoever it is
+    expect(noTeamUser.code).toBe(0)
+    expect(outsider.code).toBe(1)
+    expect(json(outsider).error).toMatchObject({ code: 'ENOTMEMBER', hint: 'Add them to the org first: pkgs org set quiet bob' })
     const role = await runPkgs(['org', 'set', 'quiet', 'bob', 'boss'], as('alice'))
     expect(role.code).toBe(2)
     expect(role.stderr).toContain('developer (the default), admin or owner')

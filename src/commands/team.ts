@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { Runner } from '../cli.js'
 import type { Context } from '../core/context.js'
 import { Exit, PkgsError, usageError } from '../core/errors.js'
-import { createTeam, destroyTeam, getTeamMembers, getTeams, planOrg, setTeamMember } from '../core/orgs.js'
+import { createTeam, destroyTeam, getMembers, getTeamMembers, getTeams, planOrg, setTeamMember } from '../core/orgs.js'
 import { isTeam, parseTeam, validateUserName } from '../package/names.js'
 import { examples } from './help.js'
 
@@ -44,7 +44,7 @@ export async function runTeamDestroy(ctx: Context, entity: string): Promise<void
   if (!ctx.options.yes && !ctx.io.canPrompt()) throw usageError(`Destroying ${team.id} needs a confirmation: no terminal to ask on.`, 'Pass --yes to destroy it without being asked.')
   const { plan, exists } = await teamPlan(ctx, entity)
   if (exists && !ctx.options.yes && !(await ctx.io.confirm(`Destroy ${team.id}? Its members lose the access it gives them.`, false))) {
-    throw new PkgsError('ENOTCONFIRMED', `${team.id} was not destroyed.`, { exitCode: Exit.usage })
+    throw new PkgsError('ENOTCONFIRMED', `${team.id} was not destroyed.`, { hint: 'Run it again and answer yes, or pass --yes.', exitCode: Exit.usage })
   }
   if (exists) await destroyTeam(ctx, plan, team)
   report(ctx, { team: team.id, changed: exists }, exists ? `Destroyed ${team.id}.` : `There is no team ${team.id}; nothing changed.`)
@@ -54,7 +54,11 @@ export async function runTeamMember(ctx: Context, entity: string, userArg: strin
   const team = parseTeam(entity)
   const user = validateUserName(userArg)
   const plan = await planOrg(ctx, team.org, 'teams')
-  const present = (await getTeamMembers(plan, team)).includes(user)
+  const [inTeam, inOrg] = await Promise.all([getTeamMembers(plan, team), member ? getMembers(plan) : undefined])
+  if (inOrg && !(user in inOrg)) {
+    throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, { hint: `Add them to the org first: pkgs org set ${team.org} ${user}` })
+  }
+  const present = inTeam.includes(user)
   const changed = present !== member
   if (changed) await setTeamMember(ctx, plan, team, user, member)
   const line = member

@@ -4,6 +4,7 @@ import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { explainError, PkgsError, rawError, usageError } from './errors.js'
 import { otpSession, withOtp } from './otp.js'
+import { noSuchUser } from './owners.js'
 import { requireCredentials } from './preflight.js'
 import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
 import { normalizeScope, type TeamName } from '../package/names.js'
@@ -42,7 +43,13 @@ export function noSuchTeam(team: TeamName, target: Target, cause: unknown): Pkgs
   })
 }
 
-function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, team?: TeamName): PkgsError {
+/** Which team or user a request names, for its 404. */
+interface Subject {
+  team?: TeamName
+  user?: string
+}
+
+function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, { team, user }: Subject): PkgsError {
   const unsupported = unsupportedBy(err, plan.target, workflow, what)
   if (unsupported) return unsupported
   const raw = rawError(err)
@@ -54,6 +61,8 @@ function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, 
       ...cause,
     })
   }
+  // a change comes after a read that found the org and the team: its 404 is the user's
+  if (raw.statusCode === 404 && user) return noSuchUser(user, plan.target, raw)
   if (raw.statusCode === 404 && team) return noSuchTeam(team, plan.target, raw)
   if (raw.statusCode === 404) {
     return new PkgsError('E404', `There is no organisation @${plan.org} on ${plan.target.registry.url}, or you are not a member of it.`, {
@@ -64,20 +73,20 @@ function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, 
   return explainError(err, errorContext(plan.target))
 }
 
-async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: string, team?: TeamName): Promise<T> {
+async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: string, subject: Subject = {}): Promise<T> {
   try {
     return (await requestJson<T>(plan.config, plan.target, path, { preferOnline: true })).body
   } catch (err) {
-    throw explain(err, plan, workflow, what, team)
+    throw explain(err, plan, workflow, what, subject)
   }
 }
 
 /** A change, with the one-time password handling every change gets. */
-async function change(ctx: Context, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, team?: TeamName): Promise<void> {
+async function change(ctx: Context, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, subject: Subject = {}): Promise<void> {
   try {
     await withOtp(ctx, plan.config, plan.target, otpSession(ctx), (otp) => op(registryOptions(plan.config, plan.target, otp ? { otp } : {})))
   } catch (err) {
-    throw explain(err, plan, workflow, what, team)
+    throw explain(err, plan, workflow, what, subject)
   }
 }
 
@@ -91,13 +100,13 @@ export function getMembers(plan: OrgPlan): Promise<Record<string, string>> {
 /** PUT /-/org/<org>/user {user, role} (libnpmorg.set). */
 export async function setMember(ctx: Context, plan: OrgPlan, user: string, role: OrgRole): Promise<void> {
   const { set } = (await import('libnpmorg')).default
-  await change(ctx, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts))
+  await change(ctx, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
 }
 
 /** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */
 export async function removeMember(ctx: Context, plan: OrgPlan, user: string): Promise<void> {
   const { rm } = (await import('libnpmorg')).default
-  await change(ctx, plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts))
+  await change(ctx, plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts), { user })
 }
 
 /** GET /-/org/<org>/team?format=cli: `org:team` names (`npm team ls <org>`), as @org:team. */
@@ -108,7 +117,7 @@ export async function getTeams(plan: OrgPlan): Promise<string[]> {
 
 /** GET /-/team/<org>/<team>/user?format=cli: the members of a team (`npm team ls <org:team>`). */
 export async function getTeamMembers(plan: OrgPlan, team: TeamName): Promise<string[]> {
-  const users = await read<unknown[]>(plan, `/-/team/${eu(team.org)}/${eu(team.team)}/user?format=cli`, 'teams', 'teams', team)
+  const users = await read<unknown[]>(plan, `/-/team/${eu(team.org)}/${eu(team.team)}/user?format=cli`, 'teams', 'teams', { team })
   return users.map(String).sort()
 }
 
@@ -121,11 +130,11 @@ export async function createTeam(ctx: Context, plan: OrgPlan, team: TeamName, de
 /** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
 export async function destroyTeam(ctx: Context, plan: OrgPlan, team: TeamName): Promise<void> {
   const { destroy } = (await import('libnpmteam')).default
-  await change(ctx, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), team)
+  await change(ctx, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team })
 }
 
 /** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */
 export async function setTeamMember(ctx: Context, plan: OrgPlan, team: TeamName, user: string, member: boolean): Promise<void> {
   const lib = (await import('libnpmteam')).default
-  await change(ctx, plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), team)
+  await change(ctx, plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), { team, user })
 }

@@ -37,18 +37,20 @@ export async function getOwners(config: Config, target: Target, name: string): P
   return { id: res.body._id ?? name, rev: String(res.body._rev ?? ''), owners }
 }
 
+export function noSuchUser(user: string, target: Target, cause: unknown): PkgsError {
+  return new PkgsError('E404', `There is no user "${user}" on ${target.registry.url}.`, {
+    hint: 'Check the spelling: give the user name as the registry knows it (pkgs whoami prints it on their machine).',
+    cause,
+  })
+}
+
 /** The user as the registry knows them (`npm owner add` looks them up first). */
 export async function getUser(config: Config, target: Target, user: string): Promise<Owner> {
   try {
     const res = await requestJson<{ name?: string; email?: string }>(config, target, `/-/user/org.couchdb.user:${encodeURIComponent(user)}`)
     return { name: res.body.name ?? user, email: res.body.email }
   } catch (err) {
-    if (err instanceof PkgsError && err.code === 'E404') {
-      throw new PkgsError('E404', `There is no user "${user}" on ${target.registry.url}.`, {
-        hint: 'Check the spelling: give the user name as the registry knows it (pkgs whoami prints it on their machine).',
-        cause: err.cause,
-      })
-    }
+    if (err instanceof PkgsError && err.code === 'E404') throw noSuchUser(user, target, err.cause)
     throw err
   }
 }
