@@ -203,8 +203,8 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
     expect(pty.output()).toContain(`Log in on ${registry.url} in your browser:`)
     const loginUrl = /(http:\/\/\S+\/-\/v1\/login\/cli\/\S+)/.exec(pty.output())![1]
     // polling: the CLI asks again while nobody has logged in yet
-    await new Promise((r) => setTimeout(r, 300))
-    expect(registry.requests.filter((r) => r.path.startsWith('/-/v1/done')).length).toBeGreaterThan(1)
+    const polls = () => registry.requests.filter((r) => r.path.startsWith('/-/v1/done')).length
+    await expect.poll(polls, { timeout: 10_000, interval: 50 }).toBeGreaterThan(1)
     // the person logs in in the browser
     await fetch(`${loginUrl}?user=alice`)
     expect(await pty.exit, pty.output()).toBe(0)
