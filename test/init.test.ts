@@ -1,6 +1,6 @@
 // pkgs init: flags only, --yes with the configured scope, the wizard in a real pseudo-terminal;
 // an existing package.json keeps its other fields and formatting; nothing is written on a usage error.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'vitest'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -82,6 +82,29 @@ describe.concurrent('pkgs init', () => {
     expect(JSON.parse(renamed.stdout)).toMatchObject({ name: '@acme/tabs', version: '0.0.1', access: 'restricted', created: false })
     const tabsAfter = { ...tabbed, name: '@acme/tabs', publishConfig: { access: 'restricted' } }
     expect(readFileSync(join(tabs, 'package.json'), 'utf8')).toBe(JSON.stringify(tabsAfter, null, '\t').replace(/\n/g, '\r\n') + '\r\n')
+  })
+
+  it('replaces package.json atomically (a new file renamed over it), through a symbolic link, keeping its mode', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const real = join(sandbox.root, 'shared-package.json')
+    writeFileSync(real, JSON.stringify({ name: '@acme/linked', version: '1.0.0' }, null, 2) + '\n')
+    chmodSync(real, 0o640)
+    symlinkSync(real, join(sandbox.cwd, 'package.json'))
+    const before = statSync(real)
+
+    const res = await runPkgs(['init', '--access', 'public'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(lstatSync(join(sandbox.cwd, 'package.json')).isSymbolicLink()).toBe(true)
+    const after = statSync(real)
+    expect(after.ino).not.toBe(before.ino)
+    expect(after.mode & 0o777).toBe(0o640)
+    expect(JSON.parse(readFileSync(real, 'utf8'))).toEqual({ name: '@acme/linked', version: '1.0.0', publishConfig: { access: 'public' } })
+    expect(readdirSync(sandbox.root).filter((f) => f.startsWith('shared-package.json'))).toEqual(['shared-package.json'])
+
+    // nothing to change: the file is left as it is
+    const again = await runPkgs(['init', '--access', 'public'], sandbox)
+    expect(again.code, again.stderr).toBe(0)
+    expect(statSync(real).ino).toBe(after.ino)
   })
 
   it('asks before renaming: without a terminal and without --yes it is exit 2 and nothing changes', async ({ expect }) => {

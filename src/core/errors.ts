@@ -33,6 +33,16 @@ export class PkgsError extends Error {
   }
 }
 
+/** A file pkgs could not read or write, with a hint when it is a matter of permissions. */
+export function fileError(what: 'read' | 'write', path: string, err: unknown): PkgsError {
+  const code = (err as NodeJS.ErrnoException).code
+  const denied = code === 'EACCES' || code === 'EPERM'
+  return new PkgsError(denied ? 'EACCES' : 'EFILE', `Cannot ${what} ${path}: ${(err as Error).message}.`, {
+    hint: denied ? `Check the permissions of ${path} and its folder.` : undefined,
+    cause: err,
+  })
+}
+
 /** What the registry or npm's libraries threw, under a PkgsError that explains it (or as it came). */
 export interface RawError {
   code?: string

@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import type { Config } from './config.js'
-import { PkgsError } from './errors.js'
+import { fileError } from './errors.js'
 
 const require = createRequire(import.meta.url)
 
@@ -222,13 +222,6 @@ export async function editNpmrcFile(path: string, edit: NpmrcEdit): Promise<File
   return { path, changed: result.changed, created }
 }
 
-function fileError(what: 'read' | 'write', path: string, err: unknown): PkgsError {
-  const code = (err as NodeJS.ErrnoException).code
-  return new PkgsError(code === 'EACCES' || code === 'EPERM' ? 'EACCES' : 'ENPMRC', `Cannot ${what} ${path}: ${(err as Error).message}.`, {
-    hint: code === 'EACCES' || code === 'EPERM' ? `Check the permissions of ${path}.` : undefined,
-    cause: err,
-  })
-}
 
 /** The nerf-dart of a registry (`//host/path/`), the prefix npm keeps its credentials under. */
 export function nerfDart(url: string): string {

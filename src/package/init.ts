@@ -1,8 +1,10 @@
-// Creating or updating ./package.json as a scoped package. Writes go through @npmcli/package-json
-// (npm's own), which keeps every other field, the key order, the indentation and the line endings.
+// Creating or updating ./package.json as a scoped package. Edits go through @npmcli/package-json
+// (npm's own), which keeps every other field, the key order, the indentation and the line endings;
+// the write is atomic.
+import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { createRequire } from 'node:module'
-import { usageError } from '../core/errors.js'
+import { fileError, usageError } from '../core/errors.js'
 import type { Manifest } from './manifest.js'
 import { scopeOf, validatePackageName } from './names.js'
 
@@ -94,6 +96,24 @@ export async function writeManifest(dir: string, a: InitAnswers, existing: Manif
   fields.publishConfig = publishConfig
   const pkg = existing ? await PackageJson.load(dir) : await PackageJson.create(dir)
   pkg.update(fields)
-  await pkg.save()
+  await saveAtomically(pkg.filename, pkg.content)
   return { path: pkg.filename, created: !existing }
+}
+
+/**
+ * PackageJson#save's serialisation (the file's own indentation and line ends), written with
+ * write-file-atomic: save() itself writes in place, so a crash or a full disk mid-write would
+ * leave a truncated package.json.
+ */
+async function saveAtomically(path: string, content: Record<string | symbol, unknown>): Promise<void> {
+  const { [Symbol.for('indent')]: indent, [Symbol.for('newline')]: newline, ...fields } = content
+  const text = `${JSON.stringify(fields, null, (indent as string | undefined) ?? '  ')}\n`.replace(/\n/g, (newline as string | undefined) ?? '\n')
+  const before = await readFile(path, 'utf8').catch(() => undefined)
+  if (text === before) return
+  const { default: writeFileAtomic } = await import('write-file-atomic')
+  try {
+    await writeFileAtomic(path, text)
+  } catch (err) {
+    throw fileError('write', path, err)
+  }
 }
