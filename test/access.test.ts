@@ -84,12 +84,17 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
     expect(accessPosts(registry, '@far/thing')).toEqual([])
   })
 
-  it('without a terminal make-public needs --yes; unscoped packages are exit 2; no request either way', async () => {
+  it('without a terminal make-public needs --yes; unscoped packages and no package at all are exit 2; no request either way', async () => {
     registry.seedPackage('@acme/asked', 'alice')
-    const [noYes, unscoped] = await Promise.all([
+    const [noYes, unscoped, unnamed, unnamedMfa] = await Promise.all([
       runPkgs(['make-public', '@acme/asked', '--json'], as('alice')),
       runPkgs(['make-private', 'lodash-like', '--json'], as('alice')),
+      runPkgs(['make-private', '--json'], as('alice')),
+      runPkgs(['mfa', 'publish', '--json'], as('alice')),
     ])
+    // no package named and no package.json: the hint shows the command itself
+    expect([unnamed.code, json(unnamed).error.hint]).toEqual([2, 'e.g. pkgs make-private @acme/widgets'])
+    expect([unnamedMfa.code, json(unnamedMfa).error.hint]).toEqual([2, 'e.g. pkgs mfa publish @acme/widgets'])
     expect(noYes.code).toBe(2)
     expect(json(noYes).error.hint).toContain('--yes')
     expect(unscoped.code).toBe(2)

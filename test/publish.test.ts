@@ -242,11 +242,16 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     const empty = join(sandbox.root, 'empty')
     mkdirSync(empty)
     writeFixture(join(sandbox.root, 'ok'), { name: '@acme/x' })
-    const [priv, missing, down, nowhere] = await Promise.all([
+    const broken = join(sandbox.root, 'broken')
+    mkdirSync(broken)
+    writeFileSync(join(broken, 'package.json'), '{"name": "@acme/x",\n')
+    const [priv, missing, down, nowhere, unparsable, ownersOfUnparsable] = await Promise.all([
       runPkgs(['publish', '--json'], sandbox),
       runPkgs(['publish', empty, '--json'], sandbox),
       runPkgs(['publish', join(sandbox.root, 'ok'), '--json'], sandbox),
       runPkgs(['publish', 'no-such-folder', '--json'], sandbox),
+      runPkgs(['publish', broken, '--json'], sandbox),
+      runPkgs(['owners', '--json'], sandbox, { cwd: broken }),
     ])
     expect(priv.code).toBe(1)
     expect(json(priv).error).toMatchObject({ code: 'EPRIVATE' })
@@ -256,5 +261,10 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     expect(json(down).error).toMatchObject({ code: 'ECONNREFUSED' })
     expect(json(down).error.message).toContain(unreachable)
     expect(nowhere.code).toBe(2)
+    // a broken package.json: the same one sentence as every other command, not the parser's dump
+    expect(unparsable.code).toBe(1)
+    expect(json(unparsable).error).toMatchObject({ code: 'EJSONPARSE', hint: 'Fix the file (or move it away and run `pkgs init`).' })
+    expect(json(unparsable).error.message).toMatch(/^\S+broken\/package\.json is not valid JSON: .+\.$/)
+    expect(json(unparsable).error).toEqual(json(ownersOfUnparsable).error)
   })
 })

@@ -49,7 +49,7 @@ export async function planPackages(
   ctx: Context,
   args: string[],
   opts: BulkOptions,
-  { scopedOnly, loggedIn, want }: { scopedOnly: boolean; loggedIn: boolean; want?: Visibility },
+  { scopedOnly, loggedIn, want, command }: { scopedOnly: boolean; loggedIn: boolean; want?: Visibility; command: string },
 ): Promise<{ config: Config; planned: Planned[] }> {
   const config = await ctx.config()
   if (opts.scope && args.length) throw usageError('Name packages or a --scope, not both.')
@@ -63,7 +63,7 @@ export async function planPackages(
     if (!names.length) ctx.io.warn(`${scope} has no packages on ${target.registry.url} that you can see.`)
   } else {
     const local = args.length ? args : [await packageNameOrLocal(ctx.cwd)].filter((n): n is string => Boolean(n))
-    if (!local.length) throw usageError('Name a package (or --scope <@s>): there is no package.json here.', 'e.g. pkgs access @acme/widgets')
+    if (!local.length) throw usageError('Name a package (or --scope <@s>): there is no package.json here.', `e.g. pkgs ${command} @acme/widgets`)
     names = [...new Set(local.map((n) => validatePackageName(n)))]
   }
   if (scopedOnly) {
@@ -107,7 +107,7 @@ export function finish(ctx: Context, doc: Record<string, unknown>, failed: numbe
 
 export async function runAccess(ctx: Context, args: string[], opts: BulkOptions): Promise<void> {
   const concurrency = concurrencyOf(opts)
-  const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: false, loggedIn: false })
+  const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: false, loggedIn: false, command: 'access' })
   const { outcomes, stoppedBy } = await forEachConcurrently(
     planned,
     readConcurrency(config, concurrency),

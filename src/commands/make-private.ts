@@ -26,7 +26,7 @@ export async function runSetVisibility(ctx: Context, want: Visibility, args: str
   if (want === 'public' && !ctx.options.yes && !ctx.io.canPrompt()) {
     throw usageError('Making packages public needs a confirmation: no terminal to ask on.', 'Pass --yes to make them public without being asked.')
   }
-  const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: true, loggedIn: true, want })
+  const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: true, loggedIn: true, want, command: want === 'public' ? 'make-public' : 'make-private' })
   const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))
   const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, access: checked.outcomes[i].value, changed: false }))
   const changing = planned.filter((_, i) => checked.outcomes[i].value && checked.outcomes[i].value !== want)

@@ -11,7 +11,7 @@ import { examples } from './help.js'
 
 export async function runMfa(ctx: Context, level: MfaLevel, args: string[], opts: BulkOptions): Promise<void> {
   const concurrency = concurrencyOf(opts)
-  const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: false, loggedIn: true })
+  const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: false, loggedIn: true, command: `mfa ${level}` })
   const session = otpSession(ctx)
   const { outcomes, stoppedBy } = await forEachConcurrently(
     planned,

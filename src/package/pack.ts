@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Config } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
-import type { Manifest } from './manifest.js'
+import { readManifest, type Manifest } from './manifest.js'
 
 const require = createRequire(import.meta.url)
 
@@ -45,7 +45,10 @@ export interface ReadManifest {
 /** The manifest npm would publish: package.json with npm's publish normalisation. */
 export async function readPublishManifest(source: PackSource, flat: Record<string, unknown>): Promise<ReadManifest> {
   if (source.type === 'directory') {
-    const file = join(source.path, 'package.json')
+    // read (and parse) first, so a missing or broken file gets the same message as in every command
+    if (!(await readManifest(source.path))) {
+      throw new PkgsError('ENOPACKAGEJSON', `There is no package.json in ${source.path}.`, { hint: 'Create one with: pkgs init --scope @your-scope' })
+    }
     const { default: PackageJson } = await import('@npmcli/package-json')
     const corrections: string[] = []
     try {
@@ -53,14 +56,7 @@ export async function readPublishManifest(source: PackSource, flat: Record<strin
       const { content } = await pkg.prepare()
       return { manifest: content as Manifest, corrections }
     } catch (err) {
-      const code = (err as { code?: string }).code
-      if (code === 'ENOENT') {
-        throw new PkgsError('ENOPACKAGEJSON', `There is no package.json in ${source.path}.`, {
-          hint: 'Create one with: pkgs init --scope @your-scope',
-          cause: err,
-        })
-      }
-      throw new PkgsError(code === 'EJSONPARSE' ? 'EJSONPARSE' : 'EREADPACKAGE', `Cannot read ${file}: ${(err as Error).message}`, {
+      throw new PkgsError('EREADPACKAGE', `Cannot read ${join(source.path, 'package.json')}: ${(err as Error).message}`, {
         hint: 'Fix the file (`npm pkg fix` corrects what it can).',
         cause: err,
       })
