@@ -94,7 +94,24 @@ function wantsJson(argv: string[]): boolean {
   return argv.includes('--json')
 }
 
-function report(err: unknown, argv: string[]): number {
+/** What a script gets from `pkgs --json` with no command: the commands, where a person gets the help. */
+function commandList(cmd: Command): { commands: { name: string; usage: string; description: string }[] } {
+  return { commands: cmd.commands.filter((c) => c.name() !== 'help').map((c) => ({ name: c.name(), usage: c.usage(), description: c.description() })) }
+}
+
+/** `pkgs team` without ls/create/…: commander has printed the group's help on stderr. */
+function missingSubcommand(program: Command, argv: string[]): unknown {
+  const group = program.commands.find((c) => argv.includes(c.name()))
+  const names = group ? commandList(group).commands.map((c) => c.name) : []
+  const name = group?.name() ?? ''
+  return usageError(`Name what \`pkgs ${name}\` should do: ${names.join(', ')}.`, `Run \`pkgs ${name} --help\` for what each one does.`)
+}
+
+function report(err: unknown, argv: string[], program?: Command): number {
+  if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && program) {
+    if (!wantsJson(argv)) return Exit.usage
+    err = missingSubcommand(program, argv)
+  }
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return Exit.ok
     const message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
@@ -122,11 +139,16 @@ function report(err: unknown, argv: string[]): number {
 }
 
 export async function main(argv: string[], version: string): Promise<number> {
+  let program: Command | undefined
   try {
-    const program = buildProgram(version, { versionFlag: !versionAfterCommand(argv) })
+    program = buildProgram(version, { versionFlag: !versionAfterCommand(argv) })
     if (hasNoCommand(argv)) {
       const io = new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, { color: !argv.includes('--no-color') })
-      if (wantsJson(argv) || !io.canPrompt()) {
+      if (wantsJson(argv)) {
+        process.stdout.write(JSON.stringify(commandList(program), null, 2) + '\n')
+        return Exit.ok
+      }
+      if (!io.canPrompt()) {
         program.outputHelp()
         return Exit.ok
       }
@@ -140,6 +162,6 @@ export async function main(argv: string[], version: string): Promise<number> {
     // a command that reports a failure it already printed (doctor) sets process.exitCode
     return typeof process.exitCode === 'number' ? process.exitCode : Exit.ok
   } catch (err) {
-    return report(err, argv)
+    return report(err, argv, program)
   }
 }

@@ -53,11 +53,25 @@ describe.concurrent('the guided menu', () => {
     expect(await cancelled.exit).toBe(130)
   })
 
-  it('without a terminal, or with --json: the help, exit 0', async () => {
+  it('without a terminal: the help, exit 0; with --json: the commands as one document', async () => {
     const [plain, json] = await Promise.all([runPkgs([], as('alice'), { keepStdinOpen: true }), runPkgs(['--json'], as('alice'))])
-    for (const res of [plain, json]) {
-      expect(res.code).toBe(0)
-      expect(res.stdout).toContain('Usage: pkgs')
-    }
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toContain('Usage: pkgs')
+    expect(json.code).toBe(0)
+    const { commands } = JSON.parse(json.stdout) as { commands: { name: string; usage: string; description: string }[] }
+    const names = commands.map((c) => c.name)
+    // every command the help lists, and nothing else
+    const listed = [...plain.stdout.split('Commands:')[1].split('Examples:')[0].matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]).filter((n) => n !== 'help')
+    expect(names).toEqual(listed)
+    expect(commands.find((c) => c.name === 'share')).toMatchObject({ usage: expect.stringContaining('<grantee>'), description: expect.any(String) })
+  })
+
+  it('pkgs team / pkgs org without what to do: exit 2, the help on stderr, a usage error with --json', async () => {
+    const [team, org] = await Promise.all([runPkgs(['team'], as('alice')), runPkgs(['org', '--json'], as('alice'))])
+    expect(team.code).toBe(2)
+    expect(team.stdout).toBe('')
+    expect(team.stderr).toContain('Usage: pkgs team')
+    expect(org.code).toBe(2)
+    expect(JSON.parse(org.stdout).error).toEqual({ code: 'EUSAGE', message: 'Name what `pkgs org` should do: ls, set, rm.', hint: 'Run `pkgs org --help` for what each one does.' })
   })
 })
