@@ -126,6 +126,10 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(ping.status).toBe('error')
     expect(ping.message).toContain('Cannot reach the registry http://127.0.0.1:9/')
     expect(ping.hint).toContain('~/.npmrc (@acme:registry)')
+    // a registry that never answered cannot be recognised: said as such, not as a kind of registry
+    expect(check(JSON.parse(res.stdout), 'registry-kind').message).toBe(
+      'Registry kind not recognised: pkgs tries login, web-login, publish, share, teams, visibility, orgs, and says so when the registry refuses one.',
+    )
   })
 
   it('fails when npm is not on the PATH, and when it is 2.7.0, without running it', async () => {

@@ -130,6 +130,9 @@ function checkKind(identity: RegistryIdentity): Check {
   const missing = Object.keys(support.unsupported)
   const maybe = Object.keys(support.ifRefused)
   const supported = support.supported.map((w) => (maybe.includes(w) ? `${w} (depending on its version)` : w))
+  if (identity.kind === 'unknown') {
+    return { id: 'registry-kind', status: 'ok', message: `Registry kind not recognised: pkgs tries ${supported.join(', ')}, and says so when the registry refuses one.` }
+  }
   return {
     id: 'registry-kind',
     status: 'ok',
