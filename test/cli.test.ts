@@ -2,7 +2,7 @@
 // no prompts and no hangs without a terminal.
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
 
@@ -120,5 +120,37 @@ describe('a registry that does not speak JSON', () => {
     expect(doc.error.code).toBe('EBADRESPONSE')
     expect(doc.error.message).toBe(`${url} answered with something that is not JSON.`)
     expect(res.stdout).not.toContain('tok-html')
+  })
+})
+
+describe('a registry that takes the connection and never answers', () => {
+  let server: NetServer
+  let url: string
+  beforeAll(async () => {
+    server = createNetServer(() => {})
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  })
+  afterAll(() => {
+    server.close()
+  })
+
+  it('times out after npm\'s fetch-timeout, exit 1 with the setting in the hint, for reads and for a publish', async () => {
+    const host = new URL(url).host
+    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-slow\n`)
+    sandbox.writePackageJson({ name: '@acme/slow', version: '1.0.0' })
+    const env = { npm_config_fetch_timeout: '500', npm_config_fetch_retries: '0' }
+    const results = await Promise.all([
+      runPkgs(['whoami', '--json'], sandbox, { env }),
+      runPkgs(['owners', '--json'], sandbox, { env }),
+      runPkgs(['publish', '--yes', '--json'], sandbox, { env }),
+    ])
+    for (const res of results) {
+      expect(res.code, res.stdout).toBe(1)
+      const { error } = JSON.parse(res.stdout)
+      expect(error).toMatchObject({ code: 'ETIMEDOUT', message: `The registry ${url} did not answer in time.` })
+      expect(error.hint).toContain('fetch-timeout')
+      expect(res.stdout + res.stderr).not.toContain('tok-slow')
+    }
   })
 })

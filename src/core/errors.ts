@@ -277,7 +277,7 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
   }
   if (e.type === 'request-timeout' || e.type === 'body-timeout') {
     return new PkgsError('ETIMEDOUT', `The registry${where(ctx)} did not answer in time.`, {
-      hint: 'Try again; check your network or the registry status.',
+      hint: 'Try again; check your network or the registry status. npm\'s fetch-timeout setting (milliseconds, default 300000) sets how long to wait.',
       ...withCause,
     })
   }
