@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
+import { keys, runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 const verdaccio = inject('verdaccio')
@@ -177,6 +178,9 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(dry.stdout).toContain('Would publish (dry run):')
     expect(dry.stdout).toContain(`${name}@1.0.0`)
     expect(dry.stdout).toContain(`${verdaccio.url} from package.json (publishConfig.registry)`)
+    // Verdaccio decides access in its config.yaml: the summary says so instead of promising privacy
+    expect(dry.stdout).toMatch(/access +restricted \(not used by Verdaccio: Verdaccio decides who can read and publish in its config\.yaml `packages:` rules/)
+    expect(dry.stdout).not.toContain('only you and those you share it with')
     expect(existsSync(join(sandbox.cwd, 'postpublish.ran'))).toBe(false)
     const view = await runNpm(['view', name, 'version', '--registry', verdaccio.url], sandbox)
     expect(view.stderr).toContain('E404')
@@ -184,6 +188,19 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const real = await runPkgs(['publish', '--json'], sandbox)
     expect(real.code, real.stderr).toBe(0)
     expect(json(real)).toMatchObject({ registry: verdaccio.url, published: true })
+  })
+
+  it('on a terminal: no access question (Verdaccio does not use it), a confirmation, then the upload', async () => {
+    const name = `@acme/asked-${run}`
+    const sandbox = as(alice)
+    writeFixture(sandbox.cwd, { name })
+    const pty = runPkgsInPty(['publish'], sandbox)
+    await pty.waitFor(`Publish ${name}@1.0.0 to ${verdaccio.url}?`)
+    expect(pty.output()).not.toContain('Who may install it?')
+    pty.write('y' + keys.enter)
+    expect(await pty.exit, pty.output()).toBe(0)
+    const view = await runNpm(['view', name, 'version'], as(bob))
+    expect(view.stdout.trim()).toBe('1.0.0')
   })
 
   it('exits 3 when the token is rejected (the login check runs alongside packing)', async () => {

@@ -23,7 +23,7 @@ import {
   type Access,
   type Published,
 } from '../core/publish.js'
-import { errorContext, whoami, type Target } from '../core/registry.js'
+import { detectKind, errorContext, kindNames, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import type { Manifest } from '../package/manifest.js'
 import { scopeOf, validatePackageName } from '../package/names.js'
 import {
@@ -159,7 +159,7 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   if (manifest.version !== version) decideTag(name, String(manifest.version), { ...tagInput, publishConfig: manifest.publishConfig?.tag })
 
   const [loginResult, publishedResult] = await Promise.all([login, published])
-  const state = offlineDryRun(ctx, Boolean(opts.dryRun), loginProblem(loginResult) ?? publishedResult.error) ?? publishedResult.value
+  const state = offlineDryRun(ctx, target, Boolean(opts.dryRun), loginProblem(loginResult) ?? publishedResult.error) ?? publishedResult.value
   if (!state) throw publishedResult.error
   const result: PublishResult = {
     name,
@@ -184,12 +184,14 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   if (effective.warning) ctx.io.warn(effective.warning)
   result.access = effective.access
   const interactive = !opts.dryRun && !ctx.options.yes && ctx.io.canPrompt()
-  if (interactive && scope && state.exists === false && (decided.from === 'default' || decided.from === 'config')) {
+  const accessIgnored = workflowsFor(state.identity).unsupported.visibility
+  if (interactive && scope && !accessIgnored && state.exists === false && (decided.from === 'default' || decided.from === 'config')) {
     result.access = await askAccess(ctx, name, target, decided.access)
   }
   checkProvenance(name, result.access, opts.provenance)
-  if (!ctx.io.json) renderSummary(ctx, result, packed, target)
-  if (interactive && !(await ctx.io.confirm(`Publish ${name}@${result.version} to ${target.registry.url} as ${result.access}?`, true))) {
+  if (!ctx.io.json) renderSummary(ctx, result, packed, target, state.identity)
+  const as = accessIgnored ? '' : ` as ${result.access}`
+  if (interactive && !(await ctx.io.confirm(`Publish ${name}@${result.version} to ${target.registry.url}${as}?`, true))) {
     throw new PkgsError('ENOTCONFIRMED', 'Nothing was published: you did not confirm.', { hint: 'Run it again and answer yes, or pass --yes.', exitCode: Exit.usage })
   }
   if (opts.dryRun) return result
@@ -249,11 +251,11 @@ async function pack(
 }
 
 /** A dry run still shows what would be sent when the registry cannot be reached (a warning). */
-function offlineDryRun(ctx: Context, dryRun: boolean, problem: PkgsError | undefined): Published | undefined {
+function offlineDryRun(ctx: Context, target: Target, dryRun: boolean, problem: PkgsError | undefined): Published | undefined {
   if (!problem) return undefined
   if (!dryRun || problem.exitCode === Exit.auth) throw problem
   ctx.io.warn(`${problem.message} The registry was not checked (dry run).`)
-  return { exists: undefined, versions: {} }
+  return { exists: undefined, versions: {}, identity: detectKind(target.registry.url) }
 }
 
 function tolerated(ctx: Context, result: PublishResult): PublishResult {
@@ -273,13 +275,19 @@ const accessMeaning: Record<Access, string> = {
 }
 
 /** What will be sent; for a dry run it is the result (stdout) and lists every file. */
-function renderSummary(ctx: Context, result: PublishResult, packed: Packed, target: Target): void {
+/** The access row: what it means, or that this kind of registry decides access its own way. */
+function accessRow(access: Access, identity: RegistryIdentity): string {
+  const elsewhere = workflowsFor(identity).unsupported.visibility
+  return elsewhere ? `${access} (not used by ${kindNames[identity.kind]}: ${elsewhere.replace(/\.$/, '')})` : `${access} (${accessMeaning[access]})`
+}
+
+function renderSummary(ctx: Context, result: PublishResult, packed: Packed, target: Target, identity: RegistryIdentity): void {
   const c = result.dryRun ? ctx.io.out : ctx.io.err
   const write = (line: string) => (result.dryRun ? ctx.io.print(line) : ctx.io.info(line))
   const row = (label: string, value: string) => write(`  ${c.dim(label.padEnd(10))} ${value}`)
   write(result.dryRun ? c.bold('Would publish (dry run):') : c.bold('Publishing:'))
   row('package', `${result.name}@${result.version}`)
-  row('access', `${result.access} (${accessMeaning[result.access]})`)
+  row('access', accessRow(result.access, identity))
   row('tag', result.tag)
   row('registry', `${result.registry} ${c.dim(`from ${target.registry.source}`)}`)
   row('files', String(result.files))
@@ -312,7 +320,7 @@ export function register(program: Command, run: Runner): void {
         ['pkgs publish ./dist --otp 123456', 'publish a folder with a one-time password'],
         ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
         ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun"}'],
-      ]) + '\n\nOn a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access.',
+      ]) + '\n\nOn a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides).',
     )
     .action(
       run(async (ctx, args, opts) => {

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module'
 import type { Config } from './config.js'
 import { Exit, PkgsError, usageError } from './errors.js'
-import { registryOptions, requestJson, type Target } from './registry.js'
+import { identityOf, registryOptions, requestJson, type RegistryIdentity, type Target } from './registry.js'
 
 const require = createRequire(import.meta.url)
 
@@ -96,6 +96,8 @@ export interface Published {
   versions: Record<string, PublishedVersion>
   /** the access an existing package has, where the registry tells (npmjs's visibility endpoint) */
   visibility?: Access
+  /** what kind of registry answered the look-up */
+  identity: RegistryIdentity
 }
 
 /** Rejected credentials, or no answer at all: what ends a publish before the upload. */
@@ -117,17 +119,18 @@ export async function fetchPublished(config: Config, target: Target, name: strin
       () => undefined,
     ),
   ])
+  const identity = identityOf(target, packument)
   if (packument instanceof Error) {
-    if (packument.code === 'E404') return { exists: false, versions: {} }
+    if (packument.code === 'E404') return { exists: false, versions: {}, identity }
     // anything else is left for the upload itself to report
     if (endsPublish(packument)) throw packument
-    return { exists: undefined, versions: {} }
+    return { exists: undefined, versions: {}, identity }
   }
   const versions: Record<string, PublishedVersion> = {}
   for (const [v, doc] of Object.entries(packument.body.versions ?? {})) {
     versions[v] = { integrity: doc?.dist?.integrity, shasum: doc?.dist?.shasum, deprecated: doc?.deprecated }
   }
-  return { exists: true, versions, visibility }
+  return { exists: true, versions, visibility, identity }
 }
 
 /**

@@ -258,6 +258,11 @@ function errorHeaders(err: unknown): { get(name: string): string | null } {
   }
 }
 
+/** The kind of registry behind an answer, or behind the error that carried one. */
+export function identityOf(target: Target, answer: RegistryResponse<unknown> | Error): RegistryIdentity {
+  return detectKind(target.registry.url, answer instanceof Error ? errorHeaders(answer) : answer.headers)
+}
+
 const missingEndpointStatus = new Set([400, 404, 405, 422, 501])
 
 /**
