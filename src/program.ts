@@ -4,7 +4,7 @@ import { Command, CommanderError, Option } from 'commander'
 import type { Runner } from './cli.js'
 import { Context, type GlobalOptions } from './core/context.js'
 import { Exit, explainError, usageError } from './core/errors.js'
-import { IO } from './core/io.js'
+import { IO, redactSecrets } from './core/io.js'
 import { logRequests } from './core/registry.js'
 import { commands } from './commands/index.js'
 
@@ -120,11 +120,11 @@ function report(err: unknown, argv: string[], program?: Command): number {
   const error = explainError(err)
   const json = current?.io.json ?? wantsJson(argv)
   if (error.code === 'ECANCELLED') {
-    if (json) process.stdout.write(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2) + '\n')
+    if (json) process.stdout.write(redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)) + '\n')
     return error.exitCode
   }
   if (json) {
-    process.stdout.write(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2) + '\n')
+    process.stdout.write(redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2)) + '\n')
   } else {
     const io = current?.io ?? new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
     io.info(`${io.err.red('error')} ${error.message}`)
@@ -133,7 +133,7 @@ function report(err: unknown, argv: string[], program?: Command): number {
   const verbose = current?.verbose ?? argv.includes('--verbose')
   if (verbose) {
     const cause = error.cause instanceof Error ? error.cause : error
-    process.stderr.write(`${cause.stack ?? cause.message}\n`)
+    process.stderr.write(`${redactSecrets(cause.stack ?? cause.message)}\n`)
   }
   return error.exitCode
 }

@@ -89,6 +89,28 @@ describe('the pkgs program', () => {
     expectNoStack(res.stderr)
   })
 
+  it('never prints the password of a registry URL (user:password@host), in messages, hints, JSON or stacks', async () => {
+    const sandbox = makeSandbox('registry=http://alice:TOPSECRET@127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
+    const results = await Promise.all([
+      runPkgs(['whoami'], sandbox),
+      runPkgs(['whoami', '--json', '--verbose'], sandbox),
+      runPkgs(['doctor', '--json'], sandbox),
+      runPkgs(['doctor'], sandbox),
+      runPkgs(['owners', '@acme/x', '--verbose'], sandbox),
+      runPkgs(['scope', 'set', '@acme', '--json'], sandbox),
+      runPkgs(['whoami', '--registry', 'http://bob:s3cr3tpw@127.0.0.1:9/'], sandbox),
+      runPkgs(['login', '--registry', 'http://bob:s3cr3tpw@127.0.0.1:9/', '--json'], sandbox),
+    ])
+    for (const res of results) {
+      expect(res.stdout + res.stderr).not.toMatch(/TOPSECRET|s3cr3tpw|tok-abc-123/)
+      expectNoStack(res.stdout)
+    }
+    // the URL is still named, its password masked as npm masks it
+    expect(results[0].stderr).toContain('http://alice:***@127.0.0.1:9/')
+    expect(JSON.parse(results[2].stdout).registry).toBe('http://alice:***@127.0.0.1:9/')
+    expect(results[6].stderr).toContain('http://bob:***@127.0.0.1:9/')
+  })
+
   it('shows the stack trace only with --verbose', async () => {
     const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
     const res = await runPkgs(['whoami', '--verbose'], sandbox)

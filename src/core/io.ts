@@ -3,6 +3,17 @@
 import { Chalk, type ChalkInstance } from 'chalk'
 import { cancelledError, usageError } from './errors.js'
 
+/**
+ * Every line pkgs writes is masked as npm masks its logs: a registry URL may carry a user name
+ * and password (`https://user:pass@host/`), and URLs are named in messages, hints, JSON and
+ * stacks. Our own two patterns: @npmcli/redact's redactLog only masks a URL that starts a word,
+ * so it misses one in quotes or brackets ("http://…", (http://…)).
+ */
+export function redactSecrets(text: string): string {
+  if (!text.includes('@') && !text.includes('_')) return text
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'()<>]*):[^\s/@"'()<>]+@/gi, '$1:***@').replace(/\bnpms?_[a-zA-Z0-9]{36,48}\b/g, 'npm_***')
+}
+
 export interface Streams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean }
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
@@ -80,15 +91,15 @@ export class IO {
 
   /** A result line on stdout (suppressed with --json: the document is the result). */
   print(line = ''): void {
-    if (!this.json) this.streams.stdout.write(line + '\n')
+    if (!this.json) this.streams.stdout.write(redactSecrets(line) + '\n')
   }
 
   printJson(doc: unknown): void {
-    this.streams.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+    this.streams.stdout.write(redactSecrets(JSON.stringify(doc, null, 2)) + '\n')
   }
 
   info(line: string): void {
-    this.streams.stderr.write(line + '\n')
+    this.streams.stderr.write(redactSecrets(line) + '\n')
   }
 
   success(line: string): void {
@@ -114,11 +125,11 @@ export class IO {
       return { update() {}, succeed: (t) => t && this.success(t), fail() {}, stop() {} }
     }
     const { default: ora } = await import('ora')
-    const s = ora({ text, stream: this.streams.stderr, color: 'cyan' }).start()
+    const s = ora({ text: redactSecrets(text), stream: this.streams.stderr, color: 'cyan' }).start()
     return {
-      update: (t) => void (s.text = t),
-      succeed: (t) => void s.succeed(t),
-      fail: (t) => void s.fail(t),
+      update: (t) => void (s.text = redactSecrets(t)),
+      succeed: (t) => void s.succeed(t && redactSecrets(t)),
+      fail: (t) => void s.fail(t && redactSecrets(t)),
       stop: () => void s.stop(),
     }
   }
@@ -144,17 +155,17 @@ export class IO {
 
   async confirm(message: string, defaultValue = false): Promise<boolean> {
     const { confirm } = await import('@inquirer/prompts')
-    return this.ask(() => confirm({ message, default: defaultValue }, this.context()))
+    return this.ask(() => confirm({ message: redactSecrets(message), default: defaultValue }, this.context()))
   }
 
   async input(message: string, opts: { default?: string; validate?: (v: string) => true | string } = {}): Promise<string> {
     const { input } = await import('@inquirer/prompts')
-    return this.ask(() => input({ message, default: opts.default, validate: opts.validate }, this.context()))
+    return this.ask(() => input({ message: redactSecrets(message), default: opts.default, validate: opts.validate }, this.context()))
   }
 
   async password(message: string): Promise<string> {
     const { password } = await import('@inquirer/prompts')
-    return this.ask(() => password({ message, mask: '*' }, this.context()))
+    return this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
   }
 
   /** A one-time password: submits by itself at six digits; Enter submits a recovery code. */
@@ -180,11 +191,11 @@ export class IO {
       })
       return `${prefix} ${config.message} ${status === 'done' ? '******' : value}`
     })
-    return this.ask(() => prompt({ message }, this.context()))
+    return this.ask(() => prompt({ message: redactSecrets(message) }, this.context()))
   }
 
   async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
     const { select } = await import('@inquirer/prompts')
-    return this.ask(() => select<T>({ message, choices, default: defaultValue }, this.context()))
+    return this.ask(() => select<T>({ message: redactSecrets(message), choices: choices.map((c) => ({ ...c, name: redactSecrets(c.name) })), default: defaultValue }, this.context()))
   }
 }
