@@ -12,6 +12,10 @@ let current: { io: IO; verbose: boolean } | undefined
 
 function makeContext(cmd: Command): Context {
   const all = cmd.optsWithGlobals() as Record<string, unknown>
+  // an HTTP header cannot carry spaces or control characters; the value itself is never echoed
+  if (all.otp !== undefined && !/^[\x21-\x7e]{1,64}$/.test(String(all.otp))) {
+    throw usageError('Invalid --otp: a one-time password is the code your authenticator app shows, such as 123456.', 'Pass the code alone, without spaces: --otp 123456')
+  }
   const options: GlobalOptions = {
     registry: all.registry as string | undefined,
     json: Boolean(all.json),

@@ -111,6 +111,21 @@ describe('the pkgs program', () => {
     expect(results[6].stderr).toContain('http://bob:***@127.0.0.1:9/')
   })
 
+  it('exits 2 on an --otp that no header can carry, without echoing it', async () => {
+    const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
+    const results = await Promise.all([
+      runPkgs(['unshare', 'bob', '@acme/x', '--otp', 'SECRETOTP\n456', '--json'], sandbox),
+      runPkgs(['make-private', '@acme/x', '--otp', 'SECRET OTP'], sandbox),
+      runPkgs(['publish', '--otp', '', '--json'], sandbox),
+    ])
+    for (const res of results) {
+      expect(res.code).toBe(2)
+      expect(res.stdout + res.stderr).not.toContain('SECRET')
+      expect(res.stdout + res.stderr).toContain('Invalid --otp')
+    }
+    expect(JSON.parse(results[0].stdout).error.code).toBe('EUSAGE')
+  })
+
   it('shows the stack trace only with --verbose', async () => {
     const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
     const res = await runPkgs(['whoami', '--verbose'], sandbox)
