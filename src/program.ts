@@ -144,6 +144,11 @@ function report(err: unknown, argv: string[], program?: Command): number {
 
 export async function main(argv: string[], version: string): Promise<number> {
   let program: Command | undefined
+  // a library that throws inside a callback (npm-packlist on a "files" that is not a list) would
+  // end the process with a raw stack: report it like any other failure instead
+  const fail = (err: unknown) => process.exit(report(err, argv, program))
+  process.on('uncaughtException', fail)
+  process.on('unhandledRejection', fail)
   try {
     program = buildProgram(version, { versionFlag: !versionAfterCommand(argv) })
     if (hasNoCommand(argv)) {

@@ -126,6 +126,14 @@ describe('the pkgs program', () => {
     expect(JSON.parse(results[0].stdout).error.code).toBe('EUSAGE')
   })
 
+  it('exits 2 naming the setting when a URL in npm\'s configuration is not one (proxy=notaurl)', async () => {
+    const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\nproxy=notaurl\n')
+    const res = await runPkgs(['owners', '@acme/x', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(JSON.parse(res.stdout).error).toMatchObject({ code: 'EUSAGE', message: 'A URL in npm\'s configuration is not valid: "notaurl".' })
+    expect(JSON.parse(res.stdout).error.hint).toContain('proxy')
+  })
+
   it('shows the stack trace only with --verbose', async () => {
     const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
     const res = await runPkgs(['whoami', '--verbose'], sandbox)

@@ -1,5 +1,6 @@
 // pkgs publish on a real Verdaccio, with npm as the second client: packed as npm packs,
 // restricted by default, readable by another user only, republishing explained.
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
@@ -262,13 +263,20 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     const broken = join(sandbox.root, 'broken')
     mkdirSync(broken)
     writeFileSync(join(broken, 'package.json'), '{"name": "@acme/x",\n')
-    const [priv, missing, down, nowhere, unparsable, ownersOfUnparsable] = await Promise.all([
+    const badFiles = join(sandbox.root, 'bad-files')
+    mkdirSync(badFiles)
+    writeFileSync(join(badFiles, 'package.json'), JSON.stringify({ name: '@acme/x', version: '1.0.0', files: 5 }))
+    const notAPackage = join(sandbox.root, 'not-a-package.tgz')
+    execFileSync('tar', ['czf', notAPackage, '-C', join(sandbox.root, 'ok', 'lib'), 'index.js'])
+    const [priv, missing, down, nowhere, unparsable, ownersOfUnparsable, files, tarball] = await Promise.all([
       runPkgs(['publish', '--json'], sandbox),
       runPkgs(['publish', empty, '--json'], sandbox),
       runPkgs(['publish', join(sandbox.root, 'ok'), '--json'], sandbox),
       runPkgs(['publish', 'no-such-folder', '--json'], sandbox),
       runPkgs(['publish', broken, '--json'], sandbox),
       runPkgs(['owners', '--json'], sandbox, { cwd: broken }),
+      runPkgs(['publish', badFiles, '--dry-run', '--json'], sandbox),
+      runPkgs(['publish', notAPackage, '--dry-run', '--json'], sandbox),
     ])
     expect(priv.code).toBe(1)
     expect(json(priv).error).toMatchObject({ code: 'EPRIVATE' })
@@ -283,5 +291,10 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     expect(json(unparsable).error).toMatchObject({ code: 'EJSONPARSE', hint: 'Fix the file (or move it away and run `pkgs init`).' })
     expect(json(unparsable).error.message).toMatch(/^\S+broken\/package\.json is not valid JSON: .+\.$/)
     expect(json(unparsable).error).toEqual(json(ownersOfUnparsable).error)
+    // a "files" that is not a list (npm-packlist would throw outside any promise), a tarball that is no package
+    expect([files.code, json(files).error.code]).toEqual([1, 'EBADPACKAGE'])
+    expect(json(files).error.message).toContain('"files"')
+    expect(files.stderr).not.toMatch(/\n\s+at /)
+    expect([tarball.code, json(tarball).error]).toEqual([1, expect.objectContaining({ code: 'EBADTARBALL', message: `${notAPackage} has no package/package.json inside: it is not an npm package.` })])
   })
 })

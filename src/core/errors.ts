@@ -281,6 +281,21 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
       ...withCause,
     })
   }
+  if (code === 'ERR_INVALID_URL') {
+    const input = (e as { input?: unknown }).input
+    return new PkgsError('EUSAGE', `A URL in npm's configuration is not valid${typeof input === 'string' ? `: "${input}"` : ''}.`, {
+      hint: 'Check registry, proxy, https-proxy and the @scope:registry settings: npm config list shows them and where they come from.',
+      exitCode: Exit.usage,
+      ...withCause,
+    })
+  }
   const message = err instanceof Error ? err.message : String(err)
+  // a TypeError or the like from deep inside a library: a fault, not something the user did
+  if (!code && (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError)) {
+    return new PkgsError('EUNEXPECTED', `pkgs stopped on an unexpected error: ${message}.`, {
+      hint: 'Run it again with --verbose to see where it happened; check package.json and .npmrc for values of an unusual type.',
+      ...withCause,
+    })
+  }
   return new PkgsError(code ?? 'EUNKNOWN', message, withCause)
 }

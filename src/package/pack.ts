@@ -46,26 +46,38 @@ export interface ReadManifest {
 export async function readPublishManifest(source: PackSource, flat: Record<string, unknown>): Promise<ReadManifest> {
   if (source.type === 'directory') {
     // read (and parse) first, so a missing or broken file gets the same message as in every command
-    if (!(await readManifest(source.path))) {
+    const raw = await readManifest(source.path)
+    if (!raw) {
       throw new PkgsError('ENOPACKAGEJSON', `There is no package.json in ${source.path}.`, { hint: 'Create one with: pkgs init --scope @your-scope' })
     }
     const { default: PackageJson } = await import('@npmcli/package-json')
     const corrections: string[] = []
+    let content: Manifest
     try {
       const pkg = await PackageJson.fix(source.path, { changes: corrections })
-      const { content } = await pkg.prepare()
-      return { manifest: content as Manifest, corrections }
+      content = (await pkg.prepare()).content as Manifest
     } catch (err) {
       throw new PkgsError('EREADPACKAGE', `Cannot read ${join(source.path, 'package.json')}: ${(err as Error).message}`, {
         hint: 'Fix the file (`npm pkg fix` corrects what it can).',
         cause: err,
       })
     }
+    // npm-packlist reads "files" from the file itself, iterates it unchecked, and throws outside any promise
+    const files = raw.manifest.files
+    if (files !== undefined && !(Array.isArray(files) && files.every((f) => typeof f === 'string'))) {
+      throw new PkgsError('EBADPACKAGE', `"files" in ${join(source.path, 'package.json')} must be a list of paths, such as ["lib", "index.js"].`, {
+        hint: 'Fix it, or remove it to publish every file that .npmignore does not exclude.',
+      })
+    }
+    return { manifest: content, corrections }
   }
   const { default: pacote } = await import('pacote')
   try {
     return { manifest: (await pacote.manifest(source.path, { ...flat, fullMetadata: true, fullReadJson: true })) as Manifest, corrections: [] }
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new PkgsError('EBADTARBALL', `${source.path} has no package/package.json inside: it is not an npm package.`, { hint: 'Pass a tarball made by `npm pack`.', cause: err })
+    }
     throw new PkgsError('EBADTARBALL', `Cannot read the package.json inside ${source.path}: ${(err as Error).message}`, {
       hint: 'Pass a tarball made by `npm pack`.',
       cause: err,
