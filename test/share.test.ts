@@ -67,6 +67,21 @@ describe.concurrent("owners on Verdaccio's next line", () => {
     expect((await runNpm(['owner', 'ls', name], alice)).stdout).toBe('alice <>\n')
   })
 
+  it('a package that does not exist: exit 1 saying so (not "unsupported"), as npm owner ls says E404', async () => {
+    const name = `@acme/never-published-${run}`
+    const alice = onVerdaccio(next, 'alice')
+    const results = await Promise.all([
+      runPkgs(['owners', name, '--json'], alice),
+      runPkgs(['share', 'bob', name, '--json'], alice),
+      runPkgs(['unshare', 'bob', name, '--json'], alice),
+    ])
+    for (const res of results) {
+      expect(res.code, res.stdout).toBe(1)
+      expect(json(res).error).toMatchObject({ code: 'E404', message: expect.stringContaining(`${name} was not found on ${next.url}`) })
+    }
+    expect((await runNpm(['owner', 'ls', name], alice)).stderr).toContain('E404')
+  })
+
   it('teams, collaborators and package lists: exit 4 naming Verdaccio and its config.yaml', async () => {
     const name = `@acme/teams-${run}`
     const alice = onVerdaccio(next, 'alice')

@@ -26,6 +26,8 @@ export async function getOwners(config: Config, target: Target, name: string): P
     // pacote's full-metadata request: the abbreviated document has no maintainers
     res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: 'application/json' } })
   } catch (err) {
+    // a missing package is a 404 on every registry, with owners or without: say that, not "unsupported"
+    if (err instanceof PkgsError && err.code === 'E404') throw err
     throw unsupportedBy(err, target, 'share', ownersWhat) ?? err
   }
   const owners = Array.isArray(res.body.maintainers) ? (res.body.maintainers as Owner[]).filter((m) => m && typeof m.name === 'string') : []
