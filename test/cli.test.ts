@@ -163,8 +163,33 @@ describe('a registry that does not speak JSON', () => {
     expect(res.code).toBe(1)
     const doc = JSON.parse(res.stdout)
     expect(doc.error.code).toBe('EBADRESPONSE')
-    expect(doc.error.message).toBe(`${url} answered with something that is not JSON.`)
+    expect(doc.error.message).toBe(`${url} answered with something that is not an npm registry's JSON.`)
     expect(res.stdout).not.toContain('tok-html')
+  })
+})
+
+describe('a registry that answers JSON that is no document (null)', () => {
+  let server: Server
+  let url: string
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('null')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('is explained by every reading command, exit 1, never a raw TypeError', async () => {
+    const host = new URL(url).host
+    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-null\n`)
+    const commands = [['whoami'], ['owners', '@acme/x'], ['collaborators', '@acme/x'], ['access', '@acme/x'], ['ls', '@acme'], ['team', 'ls', '@acme'], ['org', 'ls', 'acme']]
+    const results = await Promise.all(commands.map((args) => runPkgs([...args, '--json'], sandbox)))
+    for (const [i, res] of results.entries()) {
+      expect(res.code, commands[i].join(' ')).toBe(1)
+      expect(JSON.parse(res.stdout).error, commands[i].join(' ')).toMatchObject({ code: 'EBADRESPONSE', message: `${url} answered with something that is not an npm registry's JSON.` })
+    }
   })
 })
 

@@ -270,7 +270,7 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
     })
   }
   if (e.type === 'invalid-json' || code === 'EJSONPARSE' || code === 'FETCH_ERROR_INVALID_JSON') {
-    return new PkgsError('EBADRESPONSE', `${ctx.registry ?? 'The registry'} answered with something that is not JSON.`, {
+    return new PkgsError('EBADRESPONSE', `${ctx.registry ?? 'The registry'} answered with something that is not an npm registry's JSON.`, {
       hint: `Is this the URL of an npm registry?${ctx.registrySource ? ` It is set in ${ctx.registrySource}.` : ''}`,
       ...withCause,
     })

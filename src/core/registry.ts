@@ -101,6 +101,8 @@ export async function requestJson<T>(
     } catch (err) {
       throw Object.assign(new Error('invalid json'), { type: 'invalid-json', cause: err })
     }
+    // every registry answer pkgs reads is a document or a list; null, "x" or 5 is not a registry speaking
+    if (body === null || typeof body !== 'object') throw Object.assign(new Error('not a JSON document'), { type: 'invalid-json' })
     return { body, status: res.status, headers: res.headers }
   } catch (err) {
     throw explainError(err, errorContext(target, errorExtra))
