@@ -30,10 +30,25 @@ function makeContext(cmd: Command): Context {
   return new Context(io, options, process.cwd(), process.env)
 }
 
+/** Options whose empty value means something ("no description"); any other empty value is a mistake. */
+const mayBeEmpty = new Set(['description'])
+
+/** `--scope ""` or `pkgs ls ""` (an unset shell variable, typically): a usage error, not "not given". */
+function refuseEmptyValues(cmd: Command, args: string[]): void {
+  for (const option of [...cmd.options, ...(cmd.parent?.options ?? []), ...(cmd.parent?.parent?.options ?? [])]) {
+    const key = option.attributeName()
+    if (!mayBeEmpty.has(key) && cmd.optsWithGlobals()[key] === '') {
+      throw usageError(`${option.long} needs a value, and it was given an empty one.`, 'Is a shell variable unset? Give the value or leave the option out.')
+    }
+  }
+  if (args.some((a) => a === '')) throw usageError('An argument is empty.', 'Is a shell variable unset? Give the value or leave the argument out.')
+}
+
 const runner: Runner = (action) => async (...commanderArgs) => {
   const cmd = commanderArgs[commanderArgs.length - 1] as Command
   const opts = commanderArgs[commanderArgs.length - 2] as Record<string, unknown>
   const args = commanderArgs.slice(0, -2).flat().filter((a): a is string => typeof a === 'string')
+  refuseEmptyValues(cmd, args)
   await action(makeContext(cmd), args, opts)
 }
 
@@ -72,13 +87,15 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 unsupported by the regis
 
 const globalsWithValue = new Set(['--registry', '--otp'])
 
-/** True when argv names no command (only global options): show the help. */
+const globalFlags = new Set(['--json', '-y', '--yes', '--verbose', '--no-color'])
+
+/** True when argv names no command and only global options: the menu or the help. */
 function hasNoCommand(argv: string[]): boolean {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
-    if (arg === '-h' || arg === '--help' || arg === '-V' || arg === '--version') return false
     if (globalsWithValue.has(arg)) i++
-    else if (!arg.startsWith('-')) return false
+    // anything else (a command, -h, -V, an unknown option) is commander's to parse or refuse
+    else if (!globalFlags.has(arg) && ![...globalsWithValue].some((g) => arg.startsWith(`${g}=`))) return false
   }
   return true
 }

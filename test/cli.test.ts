@@ -54,6 +54,28 @@ describe('the pkgs program', () => {
     })
   })
 
+  it('exits 2 on an unknown option without a command, and on empty values (an unset shell variable)', async () => {
+    const sandbox = makeSandbox()
+    const results = await Promise.all([
+      runPkgs(['--bogus'], sandbox),
+      runPkgs(['--json', '--bogus'], sandbox),
+      runPkgs(['whoami', '--registry', ''], sandbox),
+      runPkgs(['--registry=', 'whoami'], sandbox),
+      runPkgs(['doctor', '--scope', '', '--json'], sandbox),
+      runPkgs(['ls', ''], sandbox),
+      runPkgs(['whoami', '--registry', 'http://127.0.0.1:9/?x=1#f'], sandbox),
+    ])
+    for (const res of results) {
+      expect(res.code, res.stdout + res.stderr).toBe(2)
+      expectNoStack(res.stderr)
+    }
+    expect(JSON.parse(results[1].stdout).error).toMatchObject({ code: 'EUSAGE', message: "Unknown option '--bogus'" })
+    expect(results[2].stderr).toContain('--registry needs a value')
+    expect(JSON.parse(results[4].stdout).error.message).toBe('--scope needs a value, and it was given an empty one.')
+    expect(results[5].stderr).toContain('An argument is empty.')
+    expect(results[6].stderr).toContain('a registry URL has no query (?…) or fragment (#…)')
+  })
+
   it('exits 2 on an invalid scope or registry URL, before any request', async () => {
     const sandbox = makeSandbox()
     const [scope, url] = await Promise.all([
@@ -121,7 +143,7 @@ describe('the pkgs program', () => {
     for (const res of results) {
       expect(res.code).toBe(2)
       expect(res.stdout + res.stderr).not.toContain('SECRET')
-      expect(res.stdout + res.stderr).toContain('Invalid --otp')
+      expect(res.stdout + res.stderr).toMatch(/Invalid --otp|--otp needs a value/)
     }
     expect(JSON.parse(results[0].stdout).error.code).toBe('EUSAGE')
   })

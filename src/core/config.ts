@@ -96,6 +96,9 @@ export function normalizeRegistryUrl(value: string, origin = '--registry'): stri
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw usageError(`Invalid registry URL "${value}" (${origin}): only http and https are supported.`)
   }
+  if (url.search || url.hash) {
+    throw usageError(`Invalid registry URL "${value}" (${origin}): a registry URL has no query (?…) or fragment (#…).`, 'Use the registry\'s base URL, such as https://npm.acme.dev/')
+  }
   return url.href.replace(/\/*$/, '/')
 }
 
