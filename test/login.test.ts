@@ -83,11 +83,13 @@ describe.concurrent('pkgs login and logout on Verdaccio', () => {
     const bad = makeSandbox(original)
     const good = makeSandbox(original)
     const { token } = stable.users.bob
-    const [rejected, accepted, noTerminal, empty] = await Promise.all([
+    const [rejected, accepted, noTerminal, empty, twoTokens, control] = await Promise.all([
       runPkgs(['login', '--scope', '@acme', '--token-stdin', '--json'], bad, { input: 'not-a-real-token\n' }),
       runPkgs(['login', '--scope', '@acme', '--token-stdin', '--json'], good, { input: `${token}\n` }),
       runPkgs(['login', '--scope', '@acme'], bad, { keepStdinOpen: true }),
       runPkgs(['login', '--token-stdin'], bad, { input: '\n' }),
+      runPkgs(['login', '--token-stdin'], bad, { input: 'tok-one\ntok-two\n' }),
+      runPkgs(['login', '--token-stdin', '--json'], bad, { input: 'tok\x01secret\n' }),
     ])
     expect(rejected.code).toBe(3)
     expect(JSON.parse(rejected.stdout).error.message).toBe(`${stable.url} did not accept the token: nothing was saved.`)
@@ -103,6 +105,11 @@ describe.concurrent('pkgs login and logout on Verdaccio', () => {
     expect(noTerminal.code).toBe(2)
     expect(noTerminal.stderr).toContain('--token-stdin')
     expect(empty.code).toBe(2)
+    // more than one token, or a character no header can carry: exit 2, nothing sent or saved
+    expect([twoTokens.code, control.code]).toEqual([2, 2])
+    expect(JSON.parse(control.stdout).error.message).toBe('stdin holds more than a token (--token-stdin).')
+    expect(bad.readNpmrc()).toBe(original)
+    expectNoSecret(expect, [twoTokens, control], 'tok-one', 'secret')
     expectNoSecret(expect, [rejected, accepted], token, 'not-a-real-token')
   })
 

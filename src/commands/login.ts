@@ -41,7 +41,8 @@ async function readStdin(ctx: Context): Promise<string> {
 async function tokenFromStdin(ctx: Context): Promise<string> {
   const token = (await readStdin(ctx)).trim()
   if (!token) throw usageError('No token on stdin (--token-stdin).', 'Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
-  if (/\s/.test(token)) throw usageError('stdin holds more than a token (--token-stdin).', 'Pass the token alone, on one line.')
+  // whitespace, control characters or anything else an Authorization header cannot carry
+  if (!/^[\x21-\x7e]+$/.test(token)) throw usageError('stdin holds more than a token (--token-stdin).', 'Pass the token alone, on one line.')
   return token
 }
 
