@@ -114,7 +114,7 @@ describe.concurrent('pkgs init', () => {
     const res = await runPkgs(['init', '--scope', '@acme', '--json'], sandbox)
     expect(res.code).toBe(2)
     const { error } = JSON.parse(res.stdout)
-    expect(error.message).toContain('package.json is named old-name: renaming it to @acme/old-name needs your confirmation')
+    expect(error.message).toBe("Renaming package.json's old-name to @acme/old-name needs your confirmation: no terminal to ask on.")
     expect(error.hint).toContain('--yes')
     expect(readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')).toBe(before)
   })

@@ -113,6 +113,14 @@ describe.concurrent('pkgs login and logout on Verdaccio', () => {
     expectNoSecret(expect, [rejected, accepted], token, 'not-a-real-token')
   })
 
+  it('on a terminal with CI set: asks nothing, and says that CI is why', async ({ expect }) => {
+    const sandbox = makeSandbox(`registry=${stable.url}\n`)
+    const pty = runPkgsInPty(['login'], sandbox, { env: { CI: '1' } })
+    expect(await pty.exit).toBe(2)
+    expect(pty.output()).toContain('Logging in needs a token: CI is set, so nothing is asked.')
+    expect(pty.output()).toContain('pkgs login --token-stdin')
+  })
+
   it('logout removes the token from the file; Verdaccio (6.8 and 7-next) answers the revocation but keeps accepting it', async ({ expect }) => {
     await Promise.all(
       [stable, next].map(async (line) => {

@@ -121,7 +121,7 @@ export async function runInit(ctx: Context, opts: InitOptions): Promise<InitResu
   const current = typeof existing?.name === 'string' && existing.name ? existing.name : undefined
   if (current && current !== name && !ctx.options.yes) {
     if (!ctx.io.canPrompt()) {
-      throw usageError(`package.json is named ${current}: renaming it to ${name} needs your confirmation, and there is no terminal to ask on.`, 'Pass --yes to rename it.')
+      throw usageError(`Renaming package.json's ${current} to ${name} needs your confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to rename it.')
     }
     if (!(await ctx.io.confirm(`Rename ${current} to ${name}?`, true))) {
       throw new PkgsError('ENOTCONFIRMED', `package.json was not changed: it is still named ${current}.`, {

@@ -72,7 +72,7 @@ async function passwordPrompts(ctx: Context, config: Config, target: Target): Pr
 export async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> {
   const explicitScope = opts.scope ? normalizeScope(opts.scope) : undefined
   if (!opts.tokenStdin && !ctx.io.canPrompt()) {
-    throw usageError('Logging in needs a terminal to ask on, or a token.', 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
+    throw usageError(`Logging in needs a token: ${ctx.io.noPromptReason()}.`, 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
   }
   const config = await ctx.config()
   const scope = explicitScope ?? defaultScope(config)

@@ -24,7 +24,7 @@ async function confirmPublic(ctx: Context, changing: Planned[]): Promise<void> {
 export async function runSetVisibility(ctx: Context, want: Visibility, args: string[], opts: BulkOptions): Promise<void> {
   const concurrency = concurrencyOf(opts)
   if (want === 'public' && !ctx.options.yes && !ctx.io.canPrompt()) {
-    throw usageError('Making packages public needs a confirmation: no terminal to ask on.', 'Pass --yes to make them public without being asked.')
+    throw usageError(`Making packages public needs a confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to make them public without being asked.')
   }
   const { config, planned } = await planPackages(ctx, args, opts, { scopedOnly: true, loggedIn: true, want, command: want === 'public' ? 'make-public' : 'make-private' })
   const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))

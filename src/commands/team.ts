@@ -41,7 +41,7 @@ export async function runTeamCreate(ctx: Context, entity: string, description?: 
 
 export async function runTeamDestroy(ctx: Context, entity: string): Promise<void> {
   const team = parseTeam(entity)
-  if (!ctx.options.yes && !ctx.io.canPrompt()) throw usageError(`Destroying ${team.id} needs a confirmation: no terminal to ask on.`, 'Pass --yes to destroy it without being asked.')
+  if (!ctx.options.yes && !ctx.io.canPrompt()) throw usageError(`Destroying ${team.id} needs a confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to destroy it without being asked.')
   const { plan, exists } = await teamPlan(ctx, entity)
   if (exists && !ctx.options.yes && !(await ctx.io.confirm(`Destroy ${team.id}? Its members lose the access it gives them.`, false))) {
     throw new PkgsError('ENOTCONFIRMED', `${team.id} was not destroyed.`, { hint: 'Run it again and answer yes, or pass --yes.', exitCode: Exit.usage })

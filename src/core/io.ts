@@ -80,6 +80,11 @@ export class IO {
     return Boolean(this.streams.stdin.isTTY && this.streams.stdout.isTTY && !this.streams.env.CI)
   }
 
+  /** Why nothing can be asked, for messages: a person at a terminal with CI set wonders otherwise. */
+  noPromptReason(): string {
+    return this.streams.stdin.isTTY && this.streams.stdout.isTTY && this.streams.env.CI ? 'CI is set, so nothing is asked' : 'no terminal to ask on'
+  }
+
   /** tables and colours for a person reading stdout */
   get isStdoutTTY(): boolean {
     return Boolean(this.streams.stdout.isTTY)
@@ -136,7 +141,7 @@ export class IO {
 
   /** Fail with the flag to pass when no one can answer a prompt. */
   requirePrompt(flagHint: string, what: string): void {
-    if (!this.canPrompt()) throw usageError(`${what}: no terminal to ask on.`, flagHint)
+    if (!this.canPrompt()) throw usageError(`${what}: ${this.noPromptReason()}.`, flagHint)
   }
 
   /** Prompts draw on stdout, except with --json, whose stdout holds only the document. */
