@@ -120,6 +120,19 @@ function commandList(cmd: Command): { commands: { name: string; usage: string; d
   return { commands: cmd.commands.filter((c) => c.name() !== 'help').map((c) => ({ name: c.name(), usage: c.usage(), description: c.description() })) }
 }
 
+/** The commands argv names, outermost first: [team, ls] for `pkgs team ls @acme`. */
+function commandPath(program: Command, argv: string[]): Command[] {
+  const path: Command[] = []
+  let at = program
+  for (const word of argv.filter((a) => !a.startsWith('-'))) {
+    const next = at.commands.find((c) => c.name() === word)
+    if (!next) break
+    path.push(next)
+    at = next
+  }
+  return path
+}
+
 /** `pkgs team` without ls/create/…: commander has printed the group's help on stderr. */
 function missingSubcommand(program: Command, argv: string[]): unknown {
   const group = program.commands.find((c) => argv.includes(c.name()))
@@ -135,8 +148,17 @@ function report(err: unknown, argv: string[], program?: Command): number {
   }
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return Exit.ok
-    const message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
-    err = usageError(message.charAt(0).toUpperCase() + message.slice(1), 'Run `pkgs --help` for commands and options.')
+    const path = program ? commandPath(program, argv) : []
+    const command = ['pkgs', ...path.map((c) => c.name())].join(' ')
+    let message = err.message.replace(/^error: /, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)')
+    const group = path[path.length - 1]
+    // `pkgs scope bogus`: commander counts a word after a group with its own action as an argument
+    if (err.code === 'commander.excessArguments' && group?.commands.length) {
+      const word = argv[argv.indexOf(group.name()) + 1]
+      message = `unknown command '${word}' for \`${command}\`: ${commandList(group).commands.map((c) => c.name).join(', ')}`
+    }
+    const what = !group ? 'commands and options' : group.commands.length ? 'its commands' : 'its arguments and options'
+    err = usageError(message.charAt(0).toUpperCase() + message.slice(1), `Run \`${command} --help\` for ${what}.`)
   }
   const error = explainError(err)
   const json = current?.io.json ?? wantsJson(argv)

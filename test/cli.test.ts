@@ -50,8 +50,23 @@ describe('the pkgs program', () => {
     const res = await runPkgs(['whoami', '--frobnicate', '--json'], makeSandbox())
     expect(res.code).toBe(2)
     expect(JSON.parse(res.stdout)).toEqual({
-      error: { code: 'EUSAGE', message: "Unknown option '--frobnicate'", hint: 'Run `pkgs --help` for commands and options.' },
+      error: { code: 'EUSAGE', message: "Unknown option '--frobnicate'", hint: 'Run `pkgs whoami --help` for its arguments and options.' },
     })
+  })
+
+  it('points a usage error at the help of the command in question', async () => {
+    const sandbox = makeSandbox()
+    const [scope, team, org, top] = await Promise.all([
+      runPkgs(['scope', 'bogus', '--json'], sandbox),
+      runPkgs(['team', 'bogus', '--json'], sandbox),
+      runPkgs(['org', 'set', 'acme', '--json'], sandbox),
+      runPkgs(['frob', '--json'], sandbox),
+    ])
+    expect(JSON.parse(scope.stdout).error).toEqual({ code: 'EUSAGE', message: "Unknown command 'bogus' for `pkgs scope`: set, unset", hint: 'Run `pkgs scope --help` for its commands.' })
+    expect(JSON.parse(team.stdout).error.hint).toBe('Run `pkgs team --help` for its commands.')
+    expect(JSON.parse(org.stdout).error).toEqual({ code: 'EUSAGE', message: "Missing required argument 'user'", hint: 'Run `pkgs org set --help` for its arguments and options.' })
+    expect(JSON.parse(top.stdout).error.hint).toBe('Run `pkgs --help` for commands and options.')
+    for (const res of [scope, team, org, top]) expect(res.code).toBe(2)
   })
 
   it('exits 2 on an unknown option without a command, and on empty values (an unset shell variable)', async () => {
