@@ -222,7 +222,7 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     ['restricted in publishConfig of an unscoped package', { name: 'plain-name', publishConfig: { access: 'restricted' } }, [], 'cannot be restricted (publishConfig.access in package.json)'],
     ['a pre-release without --tag', { name: '@acme/pre', version: '2.0.0-beta.1' }, [], '@acme/pre@2.0.0-beta.1 is a pre-release'],
     ['a tag that is a semver range', { name: '@acme/x' }, ['--tag', '^1.2.0'], 'The tag "^1.2.0" (--tag) is a semver range'],
-    ['an empty tag', { name: '@acme/x' }, ['--tag', ''], 'The tag is empty (--tag).'],
+    ['an empty tag', { name: '@acme/x' }, ['--tag', ''], '--tag needs a value, and it was given an empty one.'],
     ['an invalid access', { name: '@acme/x' }, ['--access', 'secret'], "argument 'secret' is invalid"],
     ['--provenance for a restricted package', { name: '@acme/x' }, ['--access', 'restricted', '--provenance'], 'Provenance is only for public packages'],
   ]

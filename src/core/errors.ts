@@ -115,16 +115,16 @@ const networkCodes = new Set([
   'CERT_HAS_EXPIRED',
 ])
 
+/** The registry's own words, without a final full stop: they are quoted inside our sentences. */
 function registryMessage(body: unknown): string | undefined {
+  let text: unknown
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>
-    const text = b.error ?? b.message ?? b.reason
-    if (typeof text === 'string' && text.trim()) return text.trim()
+    text = b.error ?? b.message ?? b.reason
+  } else if (typeof body === 'string' && body.length < 300 && !body.trimStart().startsWith('<')) {
+    text = body
   }
-  if (typeof body === 'string' && body.trim() && body.length < 300 && !body.trimStart().startsWith('<')) {
-    return body.trim()
-  }
-  return undefined
+  return typeof text === 'string' && text.trim() ? text.trim().replace(/\.+$/, '') : undefined
 }
 
 function where(ctx: ErrorContext): string {
