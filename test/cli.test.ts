@@ -171,6 +171,24 @@ describe('the pkgs program', () => {
     expect(JSON.parse(res.stdout).error.hint).toContain('proxy')
   })
 
+  it('names the proxy when the registry cannot be reached through it, and the --registry flag when that chose it', async () => {
+    const sandbox = makeSandbox('registry=http://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=tok-abc-123\n//127.0.0.1:9/:_authToken=tok-abc-123\nproxy=http://user:proxypw@127.0.0.1:9/\n')
+    const [viaProxy, flag] = await Promise.all([
+      runPkgs(['whoami', '--json'], sandbox),
+      runPkgs(['whoami', '--json', '--registry', 'http://127.0.0.1:9/'], sandbox, { env: { npm_config_noproxy: '127.0.0.1' } }),
+    ])
+    expect(viaProxy.code).toBe(1)
+    const proxied = JSON.parse(viaProxy.stdout).error
+    expect(proxied.message).toBe('Cannot reach the registry http://npm.acme.invalid/ through the proxy http://user:***@127.0.0.1:9/ (ECONNREFUSED).')
+    expect(proxied.hint).toContain('https-proxy')
+    expect(viaProxy.stdout + viaProxy.stderr).not.toContain('proxypw')
+    expect(flag.code).toBe(1)
+    expect(JSON.parse(flag.stdout).error).toMatchObject({
+      message: 'Cannot reach the registry http://127.0.0.1:9/ (ECONNREFUSED).',
+      hint: 'Check the URL and your network; it was given with --registry, or choose another with --registry <url>.',
+    })
+  })
+
   it('shows the stack trace only with --verbose', async () => {
     const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
     const res = await runPkgs(['whoami', '--verbose'], sandbox)

@@ -1,5 +1,8 @@
 // One error type for everything a user can see, and the translation of npm's registry and
 // network errors into a sentence and a fix.
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
 
 export const Exit = {
   ok: 0,
@@ -79,6 +82,19 @@ export interface ErrorContext {
   username?: string
   /** the `pkgs login …` command that fixes an authentication problem */
   loginCommand?: string
+  proxy?: ProxySettings
+}
+
+export interface ProxySettings {
+  proxy?: string
+  noProxy?: string
+}
+
+/** The proxy npm's agent goes through for this URL (the settings, else the *_proxy variables), if any. */
+function proxyFor(url: string | undefined, settings: ProxySettings | undefined): string | undefined {
+  if (!url) return undefined
+  const { getProxy } = require('@npmcli/agent/lib/proxy.js') as { getProxy(url: string, o: ProxySettings): URL | null }
+  return getProxy(url, settings ?? {})?.href
 }
 
 interface NpmLikeError {
@@ -264,8 +280,16 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
     return new PkgsError(`E${e.statusCode}`, `${ctx.registry ?? 'The registry'} answered ${e.statusCode}${said ? `: ${said}` : ''}.`, withCause)
   }
   if (code && networkCodes.has(code)) {
+    const proxy = proxyFor(ctx.registry, ctx.proxy)
+    if (proxy) {
+      return new PkgsError(code, `Cannot reach the registry${where(ctx)} through the proxy ${proxy} (${code}).`, {
+        hint: 'Check the proxy: npm\'s proxy and https-proxy settings (or the HTTPS_PROXY and HTTP_PROXY variables) name it, and noproxy lists the hosts reached without it.',
+        ...withCause,
+      })
+    }
+    const setIn = ctx.registrySource === '--registry' ? '; it was given with --registry' : ctx.registrySource ? `; it is set in ${ctx.registrySource}` : ''
     return new PkgsError(code, `Cannot reach the registry${where(ctx)} (${code}).`, {
-      hint: `Check the URL and your network${ctx.registrySource ? `; it is set in ${ctx.registrySource}` : ''}, or choose another with --registry <url>.`,
+      hint: `Check the URL and your network${setIn}, or choose another with --registry <url>.`,
       ...withCause,
     })
   }

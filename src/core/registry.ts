@@ -2,7 +2,7 @@
 // explained, --verbose request log, and what kind of registry it is.
 import { createRequire } from 'node:module'
 import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
-import { explainError, PkgsError, rawError, unsupportedError, type ErrorContext } from './errors.js'
+import { explainError, PkgsError, rawError, unsupportedError, type ErrorContext, type ProxySettings } from './errors.js'
 import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
 import { loginCommand } from './preflight.js'
 
@@ -12,13 +12,16 @@ const require = createRequire(import.meta.url)
 export interface Target {
   registry: ResolvedRegistry
   credentials: Credentials
+  /** npm's proxy settings, as npm-registry-fetch passes them on: named when the registry cannot be reached */
+  proxy: ProxySettings
   /** the scope whose registry this is, with its @ */
   scope?: string
   packageName?: string
 }
 
 export function targetFor(config: Config, registry: ResolvedRegistry, scope?: string, packageName?: string): Target {
-  return { registry, credentials: credentialsFor(config, registry.url), scope, packageName }
+  const proxy = { proxy: (config.flat.httpsProxy || config.flat.proxy || undefined) as string | undefined, noProxy: config.flat.noProxy as string | undefined }
+  return { registry, credentials: credentialsFor(config, registry.url), proxy, scope, packageName }
 }
 
 export function errorContext(target: Target, extra: Partial<ErrorContext> = {}): ErrorContext {
@@ -27,6 +30,7 @@ export function errorContext(target: Target, extra: Partial<ErrorContext> = {}):
     registrySource: target.registry.source,
     packageName: target.packageName,
     loginCommand: loginCommand(target.registry, target.scope),
+    proxy: target.proxy,
     ...extra,
   }
 }
