@@ -6,7 +6,7 @@ import { ownPackage } from '../core/about.js'
 import { defaultScope, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import type { PkgsError } from '../core/errors.js'
-import { checkNpm, loginCommand, type Check } from '../core/preflight.js'
+import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { readManifest, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -43,6 +43,8 @@ function checkRegistry(target: Target, scope?: string): Check {
 
 function checkCredentials(target: Target, scope?: string): Check {
   const { credentials } = target
+  const unusable = credentials.problem && credentialsError(target.registry, credentials, scope)
+  if (unusable) return { id: 'credentials', status: 'error', message: unusable.message, hint: unusable.hint }
   if (credentials.type === 'none') {
     return { id: 'credentials', status: 'error', message: `No credentials for ${target.registry.url}.`, hint: `Log in with: ${loginCommand(target.registry, scope)}` }
   }
@@ -153,7 +155,7 @@ export async function runDoctor(ctx: Context, packageArg: string | undefined, op
 
   const [ping, login, readable] = await Promise.all([
     pingRegistry(config, target),
-    target.credentials.type === 'none' ? undefined : checkLogin(config, target),
+    target.credentials.type === 'none' || target.credentials.problem ? undefined : checkLogin(config, target),
     packageName ? checkReadable(config, target, packageName) : undefined,
   ])
   const identity = ping.identity ?? detectKind(target.registry.url)
@@ -196,7 +198,10 @@ export function register(program: Command, run: Runner): void {
         ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
         ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
         ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
-      ]) + '\n\nExit code 0 when no check is an error, 1 otherwise.',
+      ]) +
+        '\n\nCredentials npm cannot use are an error: a token from a ${VAR} that is not set, or\n' +
+        '_authToken/_auth at the top level of an .npmrc (npm refuses them: npm config fix).\n' +
+        'Exit code 0 when no check is an error, 1 otherwise.',
     )
     .action(
       run(async (ctx, args, opts) => {
