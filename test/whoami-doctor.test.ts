@@ -252,3 +252,50 @@ describe('credentials npm cannot use', () => {
     )
   })
 })
+
+describe('pkgs doctor on a package.json that publish would refuse', () => {
+  it('is an error for each, as publish is', async () => {
+    const cases: [object, string][] = [
+      [{ name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 'ftp://x' } }, 'Invalid registry URL "ftp://x" (publishConfig.registry in package.json): only http and https are supported.'],
+      [{ name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 5 } }, 'publishConfig.registry in package.json is 5, not a URL.'],
+      [{ name: '@acme/widgets', version: 5 }, 'The version in <file> is 5, not a string.'],
+      [{ name: '@acme/widgets', version: '1.0' }, 'The version in <file>, "1.0", is not a semantic version.'],
+      [{ name: 5, version: '1.0.0' }, 'The name in <file> is 5, not a string.'],
+    ]
+    await Promise.all(
+      cases.map(async ([pkg, message]) => {
+        const sandbox = loggedIn()
+        sandbox.writePackageJson(pkg)
+        const [doctor, publish] = await Promise.all([runPkgs(['doctor', '--json'], sandbox), runPkgs(['publish', '--dry-run', '--json'], sandbox)])
+        expect(doctor.code, doctor.stdout).toBe(1)
+        const found = check(JSON.parse(doctor.stdout), 'package-json')
+        expect(found).toMatchObject({ status: 'error', message: message.replace('<file>', join(sandbox.cwd, 'package.json')) })
+        // never a fix that is itself refused (pkgs scope set … --registry ftp://x)
+        expect(found.hint).not.toContain('pkgs scope set')
+        expect(publish.code, `${JSON.stringify(pkg)}: ${publish.stdout}`).not.toBe(0)
+      }),
+    )
+  })
+
+  it('accepts a version npm cleans on publish (v1.0.0)', async () => {
+    const sandbox = loggedIn()
+    sandbox.writePackageJson({ name: '@acme/widgets', version: 'v1.0.0' })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code, res.stdout).toBe(0)
+    expect(check(JSON.parse(res.stdout), 'package-json').status).toBe('ok')
+  })
+
+  it('makes other commands that read the name exit 1 on a name that is not a string', async () => {
+    const sandbox = loggedIn()
+    sandbox.writePackageJson({ name: 5, version: '1.0.0' })
+    for (const args of [['owners'], ['share', 'bob'], ['access']]) {
+      const res = await runPkgs([...args, '--json'], sandbox)
+      expect(res.code, `${args.join(' ')}: ${res.stdout}`).toBe(1)
+      expect(JSON.parse(res.stdout).error).toEqual({
+        code: 'EBADPACKAGE',
+        message: `The name in ${join(sandbox.cwd, 'package.json')} is 5, not a string.`,
+        hint: 'Give it a name such as "@your-scope/widgets" (pkgs init --scope @your-scope writes one).',
+      })
+    }
+  })
+})

@@ -100,6 +100,14 @@ export function normalizeRegistryUrl(value: string, origin = '--registry'): stri
   return url.href.replace(/\/*$/, '/')
 }
 
+/** `publishConfig.registry` as publish uses it (an empty one is ignored); anything but an http(s) URL is a usage error. */
+export function publishConfigRegistryUrl(value: unknown): string | undefined {
+  if (!value) return undefined
+  const origin = 'publishConfig.registry in package.json'
+  if (typeof value !== 'string') throw usageError(`${origin} is ${JSON.stringify(value)}, not a URL.`, 'Use a full URL such as https://registry.npmjs.org/')
+  return normalizeRegistryUrl(value, origin)
+}
+
 export interface ResolvedRegistry {
   url: string
   /** the rule that chose it: flag, publishConfig, scope, registry, default */
@@ -111,8 +119,8 @@ export interface ResolvedRegistry {
 export interface RegistryQuery {
   /** --registry */
   override?: string
-  /** publishConfig.registry, for publish only */
-  publishConfigRegistry?: string
+  /** publishConfig.registry as package.json has it, for publish only */
+  publishConfigRegistry?: unknown
   /** the package's (or the asked) scope, with its @ */
   scope?: string
 }
@@ -123,9 +131,10 @@ export interface RegistryQuery {
  */
 export function resolveRegistry(config: Config, q: RegistryQuery): ResolvedRegistry {
   if (q.override) return { url: normalizeRegistryUrl(q.override), rule: 'flag', source: '--registry' }
-  if (q.publishConfigRegistry) {
+  const publishConfigRegistry = publishConfigRegistryUrl(q.publishConfigRegistry)
+  if (publishConfigRegistry) {
     return {
-      url: normalizeRegistryUrl(q.publishConfigRegistry, 'publishConfig.registry in package.json'),
+      url: publishConfigRegistry,
       rule: 'publishConfig',
       source: 'package.json (publishConfig.registry)',
     }
