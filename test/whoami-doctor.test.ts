@@ -165,6 +165,21 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(pkg.message).toContain('or it is private')
   })
 
+  it('fails on a default scope that is not a valid scope, naming the file and the value', async () => {
+    const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\nscope=Bad Scope!!\n${nerf}:_authToken=${alice.token}\n`)
+    sandbox.writePackageJson({ name: '@acme/widgets', version: '1.0.0' })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code, res.stdout).toBe(1)
+    const doc = JSON.parse(res.stdout) as DoctorDoc
+    expect(check(doc, 'scope')).toEqual({
+      id: 'scope',
+      status: 'error',
+      message: 'The default scope in ~/.npmrc, "Bad Scope!!", is not a valid scope.',
+      hint: 'A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set @acme',
+    })
+    expect(doc.registry).toBe(verdaccio.url)
+  })
+
   it('flags an unscoped package.json that asks to be restricted', async () => {
     const sandbox = loggedIn()
     sandbox.writePackageJson({ name: 'widgets', version: '1.0.0', publishConfig: { access: 'restricted' } })

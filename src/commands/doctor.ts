@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { createRequire } from 'node:module'
 import type { Runner } from '../cli.js'
 import { ownPackage } from '../core/about.js'
-import { defaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
+import { defaultScope, publishConfigRegistryUrl, sourceOf, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import type { PkgsError } from '../core/errors.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
@@ -52,9 +52,32 @@ function checkCredentials(target: Target, scope?: string): Check {
   return { id: 'credentials', status: 'ok', message: `${kind} for ${target.registry.url} is set in ${credentials.source?.label ?? 'npm config'}.` }
 }
 
+/** The configured default scope, when npm's rules accept it as a scope. */
+function validDefaultScope(config: Config): string | undefined {
+  const configured = defaultScope(config)
+  try {
+    return configured && normalizeScope(configured)
+  } catch {
+    return undefined
+  }
+}
+
 function checkScope(config: Config, scope?: string): Check {
   const configured = defaultScope(config)
-  if (configured) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
+  if (configured && validDefaultScope(config)) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
+  if (configured) {
+    const source = sourceOf(config, 'scope')
+    const example = scope ?? '@your-scope'
+    return {
+      id: 'scope',
+      status: 'error',
+      message: `The default scope in ${source?.label ?? 'npm config'}, ${JSON.stringify(config.npm.get('scope'))}, is not a valid scope.`,
+      hint:
+        source?.layer === 'env'
+          ? `Set npm_config_scope to a scope such as ${example} (@ and lower-case letters, digits, "-", "." or "_"), or unset it.`
+          : `A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set ${example}${source?.layer === 'project' ? ' --location project' : ''}`,
+    }
+  }
   return {
     id: 'scope',
     status: 'warn',
@@ -172,7 +195,7 @@ export async function runDoctor(ctx: Context, packageArg: string | undefined, op
   const localName = typeof localManifest?.manifest.name === 'string' ? localManifest.manifest.name : undefined
   const scope = opts.scope
     ? normalizeScope(opts.scope)
-    : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? defaultScope(config)
+    : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? validDefaultScope(config)
   const target = await ctx.target({ scope, packageName })
 
   const [ping, login, readable] = await Promise.all([
