@@ -163,6 +163,10 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(pkg.status).toBe('error')
     expect(pkg.message).toContain('@acme/does-not-exist was not found on')
     expect(pkg.message).toContain('or it is private')
+    // not `pkgs doctor @acme/does-not-exist` again: what to do about it, with the user's name
+    expect(pkg.hint).toBe(
+      'Check the name; if it is on another registry, map @acme to it: pkgs scope set @acme --registry <url>; if it is private, ask an owner to run: pkgs share alice @acme/does-not-exist',
+    )
   })
 
   it('fails on a default scope that is not a valid scope, naming the file and the value', async () => {

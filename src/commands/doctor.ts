@@ -150,15 +150,15 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
   }
 }
 
-async function checkLogin(config: Config, target: Target): Promise<Check> {
+async function checkLogin(username: Promise<string>): Promise<Check> {
   try {
-    return { id: 'login', status: 'ok', message: `Logged in as ${await whoami(config, target)}.` }
+    return { id: 'login', status: 'ok', message: `Logged in as ${await username}.` }
   } catch (err) {
     return failed('login', err, 'Not logged in.')
   }
 }
 
-async function checkReadable(config: Config, target: Target, name: string): Promise<Check> {
+async function checkReadable(config: Config, target: Target, name: string, username: Promise<string> | undefined): Promise<Check> {
   try {
     const res = await requestJson<{ 'dist-tags'?: Record<string, string> }>(config, target, `/${escapedName(name)}`, {
       preferOnline: true,
@@ -167,7 +167,13 @@ async function checkReadable(config: Config, target: Target, name: string): Prom
     const latest = res.body['dist-tags']?.latest
     return { id: 'package', status: 'ok', message: `${name} is readable with your credentials${latest ? ` (latest ${latest})` : ''}.` }
   } catch (err) {
-    return failed('package', err, `${name} is not readable.`)
+    const check = failed('package', err, `${name} is not readable.`)
+    if ((err as PkgsError).code !== 'E404') return check
+    // the usual hint names `pkgs doctor <package>`, which is this very check
+    const scope = scopeOf(name)
+    const user = (await username?.catch(() => undefined)) ?? '<your-user>'
+    const elsewhere = scope ? `map ${scope} to it: pkgs scope set ${scope} --registry <url>` : 'name it with --registry <url>'
+    return { ...check, hint: `Check the name; if it is on another registry, ${elsewhere}; if it is private, ask an owner to run: pkgs share ${user} ${name}` }
   }
 }
 
@@ -198,10 +204,11 @@ export async function runDoctor(ctx: Context, packageArg: string | undefined, op
     : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? validDefaultScope(config)
   const target = await ctx.target({ scope, packageName })
 
+  const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
   const [ping, login, readable] = await Promise.all([
     pingRegistry(config, target),
-    target.credentials.type === 'none' || target.credentials.problem ? undefined : checkLogin(config, target),
-    packageName ? checkReadable(config, target, packageName) : undefined,
+    username && checkLogin(username),
+    packageName ? checkReadable(config, target, packageName, username) : undefined,
   ])
   const identity = ping.identity ?? detectKind(target.registry.url)
   const checks: Check[] = [
