@@ -163,6 +163,25 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(pkg.status).toBe('error')
     expect(pkg.message).toContain('@acme/does-not-exist was not found on')
     expect(pkg.message).toContain('or it is private')
+    // not `pkgs doctor @acme/does-not-exist` again: what to do about it, with the user's name
+    expect(pkg.hint).toBe(
+      'Check the name; if it is on another registry, map @acme to it: pkgs scope set @acme --registry <url>; if it is private, ask an owner to run: pkgs share alice @acme/does-not-exist',
+    )
+  })
+
+  it('fails on a default scope that is not a valid scope, naming the file and the value', async () => {
+    const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\nscope=Bad Scope!!\n${nerf}:_authToken=${alice.token}\n`)
+    sandbox.writePackageJson({ name: '@acme/widgets', version: '1.0.0' })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code, res.stdout).toBe(1)
+    const doc = JSON.parse(res.stdout) as DoctorDoc
+    expect(check(doc, 'scope')).toEqual({
+      id: 'scope',
+      status: 'error',
+      message: 'The default scope in ~/.npmrc, "Bad Scope!!", is not a valid scope.',
+      hint: 'A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set @acme',
+    })
+    expect(doc.registry).toBe(verdaccio.url)
   })
 
   it('flags an unscoped package.json that asks to be restricted', async () => {
@@ -171,5 +190,131 @@ describe('pkgs doctor on Verdaccio', () => {
     const res = await runPkgs(['doctor', '--json'], sandbox)
     expect(res.code).toBe(1)
     expect(check(JSON.parse(res.stdout), 'package-json')).toMatchObject({ status: 'error', hint: 'Give it a scope: pkgs init --scope @your-scope' })
+  })
+})
+
+describe('credentials npm cannot use', () => {
+  const unset = 'PKGS_TEST_UNSET_TOKEN'
+  const fromVariable = (ref: string) => makeSandbox(`@acme:registry=${verdaccio.url}\nscope=@acme\n${nerf}:_authToken=${ref}\n`)
+
+  it('names the unset variable a token comes from, in doctor and in every command that needs it (exit 3)', async () => {
+    const sandbox = fromVariable(`\${${unset}}`)
+    sandbox.writePackageJson({ name: '@acme/from-variable', version: '1.0.0' })
+    const [doctor, ...commands] = await Promise.all([
+      runPkgs(['doctor', '--json'], sandbox),
+      runPkgs(['whoami', '--json'], sandbox),
+      runPkgs(['publish', '--yes', '--json'], sandbox),
+      runPkgs(['share', 'bob', '--json'], sandbox),
+      // a read sends what npm would send (the text ${…}): its refusal is explained the same way
+      runPkgs(['owners', '--json'], sandbox),
+    ])
+    expect(doctor.code).toBe(1)
+    const doc = JSON.parse(doctor.stdout) as DoctorDoc
+    expect(check(doc, 'credentials')).toMatchObject({
+      status: 'error',
+      message: `The credentials for ${verdaccio.url} come from \${${unset}} in ~/.npmrc, but the environment variable ${unset} is not set.`,
+      hint: `Set ${unset} (in CI, from a secret), or log in with: pkgs login --scope @acme`,
+    })
+    expect(doc.checks.find((c) => c.id === 'login')).toBeUndefined()
+    for (const res of commands) {
+      expect(res.code, res.stdout).toBe(3)
+      const { error } = JSON.parse(res.stdout)
+      expect(error.code).toBe('ENEEDAUTH')
+      expect(error.message).toContain(`the environment variable ${unset} is not set`)
+    }
+    const set = await runPkgs(['whoami'], sandbox, { env: { [unset]: alice.token } })
+    expect(set).toMatchObject({ code: 0, stdout: 'alice\n' })
+  })
+
+  it('says so for an optional reference too (${VAR?}), which npm reads as no token', async () => {
+    const sandbox = fromVariable(`\${${unset}?}`)
+    const [doctor, whoami] = await Promise.all([runPkgs(['doctor', '--json'], sandbox), runPkgs(['whoami', '--json'], sandbox)])
+    expect(check(JSON.parse(doctor.stdout), 'credentials')).toMatchObject({ status: 'error', hint: `Set ${unset} (in CI, from a secret), or log in with: pkgs login --scope @acme` })
+    expect(whoami.code).toBe(3)
+    expect(JSON.parse(whoami.stdout).error.message).toContain(`the environment variable ${unset} is not set`)
+  })
+
+  it('refuses top-level credentials as npm does (ERR_INVALID_AUTH), naming the file, the key and `npm config fix`', async () => {
+    const sandbox = makeSandbox(`registry=${verdaccio.url}\n_authToken=${alice.token}\n`)
+    const [whoami, doctor, npm] = await Promise.all([
+      runPkgs(['whoami', '--json'], sandbox),
+      runPkgs(['doctor', '--json'], sandbox),
+      runNpm(['whoami'], sandbox),
+    ])
+    const rename = `\`_authToken\` must be renamed to \`${nerf}:_authToken\``
+    expect(npm.stderr).toContain('ERR_INVALID_AUTH')
+    expect(npm.stderr).toContain(rename)
+    expect(whoami.code).toBe(3)
+    const expected = {
+      code: 'ERR_INVALID_AUTH',
+      message: `npm no longer accepts credentials that are not tied to a registry: in ~/.npmrc, ${rename}.`,
+      hint: 'Run `npm config fix` to make the change.',
+    }
+    expect(JSON.parse(whoami.stdout).error).toEqual(expected)
+    expect(doctor.code).toBe(1)
+    expect(check(JSON.parse(doctor.stdout), 'credentials')).toMatchObject({ status: 'error', message: expected.message, hint: expected.hint })
+    expect(whoami.stdout + doctor.stdout).not.toContain(alice.token)
+  })
+
+  it('says where `npm config fix` puts them when the scope uses another registry, and checks the project .npmrc too', async () => {
+    const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\nscope=@acme\n${nerf}:_authToken=${alice.token}\n`)
+    // the project .npmrc is the one next to the nearest package.json
+    sandbox.writePackageJson({ name: '@acme/legacy', version: '1.0.0' })
+    writeFileSync(join(sandbox.cwd, '.npmrc'), 'username=alice\n_password=cHc=\n')
+    const res = await runPkgs(['whoami', '--json'], sandbox)
+    expect(res.code).toBe(3)
+    const { error } = JSON.parse(res.stdout)
+    expect(error.code).toBe('ERR_INVALID_AUTH')
+    expect(error.message).toContain(`in ${join(sandbox.cwd, '.npmrc')}, \`username\` must be renamed to \`//registry.npmjs.org/:username\` and \`_password\``)
+    expect(error.hint).toBe(
+      `Run \`npm config fix\` (it ties them to //registry.npmjs.org/), or, if they are for ${verdaccio.url}, rename them to \`${nerf}:username\` and \`${nerf}:_password\` yourself.`,
+    )
+  })
+})
+
+describe('pkgs doctor on a package.json that publish would refuse', () => {
+  it('is an error for each, as publish is', async () => {
+    const cases: [object, string][] = [
+      [{ name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 'ftp://x' } }, 'Invalid registry URL "ftp://x" (publishConfig.registry in package.json): only http and https are supported.'],
+      [{ name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 5 } }, 'publishConfig.registry in package.json is 5, not a URL.'],
+      [{ name: '@acme/widgets', version: 5 }, 'The version in <file> is 5, not a string.'],
+      [{ name: '@acme/widgets', version: '1.0' }, 'The version in <file>, "1.0", is not a semantic version.'],
+      [{ name: 5, version: '1.0.0' }, 'The name in <file> is 5, not a string.'],
+    ]
+    await Promise.all(
+      cases.map(async ([pkg, message]) => {
+        const sandbox = loggedIn()
+        sandbox.writePackageJson(pkg)
+        const [doctor, publish] = await Promise.all([runPkgs(['doctor', '--json'], sandbox), runPkgs(['publish', '--dry-run', '--json'], sandbox)])
+        expect(doctor.code, doctor.stdout).toBe(1)
+        const found = check(JSON.parse(doctor.stdout), 'package-json')
+        expect(found).toMatchObject({ status: 'error', message: message.replace('<file>', join(sandbox.cwd, 'package.json')) })
+        // never a fix that is itself refused (pkgs scope set … --registry ftp://x)
+        expect(found.hint).not.toContain('pkgs scope set')
+        expect(publish.code, `${JSON.stringify(pkg)}: ${publish.stdout}`).not.toBe(0)
+      }),
+    )
+  })
+
+  it('accepts a version npm cleans on publish (v1.0.0)', async () => {
+    const sandbox = loggedIn()
+    sandbox.writePackageJson({ name: '@acme/widgets', version: 'v1.0.0' })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code, res.stdout).toBe(0)
+    expect(check(JSON.parse(res.stdout), 'package-json').status).toBe('ok')
+  })
+
+  it('makes other commands that read the name exit 1 on a name that is not a string', async () => {
+    const sandbox = loggedIn()
+    sandbox.writePackageJson({ name: 5, version: '1.0.0' })
+    for (const args of [['owners'], ['share', 'bob'], ['access']]) {
+      const res = await runPkgs([...args, '--json'], sandbox)
+      expect(res.code, `${args.join(' ')}: ${res.stdout}`).toBe(1)
+      expect(JSON.parse(res.stdout).error).toEqual({
+        code: 'EBADPACKAGE',
+        message: `The name in ${join(sandbox.cwd, 'package.json')} is 5, not a string.`,
+        hint: 'Give it a name such as "@your-scope/widgets" (pkgs init --scope @your-scope writes one).',
+      })
+    }
   })
 })

@@ -3,12 +3,12 @@ import type { Command } from 'commander'
 import { createRequire } from 'node:module'
 import type { Runner } from '../cli.js'
 import { ownPackage } from '../core/about.js'
-import { defaultScope, type Config } from '../core/config.js'
+import { defaultScope, publishConfigRegistryUrl, sourceOf, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import type { PkgsError } from '../core/errors.js'
-import { checkNpm, loginCommand, type Check } from '../core/preflight.js'
+import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
-import { readManifest, type Manifest } from '../package/manifest.js'
+import { nameOf, readManifest, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { examples } from './help.js'
 
@@ -43,6 +43,8 @@ function checkRegistry(target: Target, scope?: string): Check {
 
 function checkCredentials(target: Target, scope?: string): Check {
   const { credentials } = target
+  const unusable = credentials.problem && credentialsError(target.registry, credentials, scope)
+  if (unusable) return { id: 'credentials', status: 'error', message: unusable.message, hint: unusable.hint }
   if (credentials.type === 'none') {
     return { id: 'credentials', status: 'error', message: `No credentials for ${target.registry.url}.`, hint: `Log in with: ${loginCommand(target.registry, scope)}` }
   }
@@ -50,9 +52,32 @@ function checkCredentials(target: Target, scope?: string): Check {
   return { id: 'credentials', status: 'ok', message: `${kind} for ${target.registry.url} is set in ${credentials.source?.label ?? 'npm config'}.` }
 }
 
+/** The configured default scope, when npm's rules accept it as a scope. */
+function validDefaultScope(config: Config): string | undefined {
+  const configured = defaultScope(config)
+  try {
+    return configured && normalizeScope(configured)
+  } catch {
+    return undefined
+  }
+}
+
 function checkScope(config: Config, scope?: string): Check {
   const configured = defaultScope(config)
-  if (configured) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
+  if (configured && validDefaultScope(config)) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
+  if (configured) {
+    const source = sourceOf(config, 'scope')
+    const example = scope ?? '@your-scope'
+    return {
+      id: 'scope',
+      status: 'error',
+      message: `The default scope in ${source?.label ?? 'npm config'}, ${JSON.stringify(config.npm.get('scope'))}, is not a valid scope.`,
+      hint:
+        source?.layer === 'env'
+          ? `Set npm_config_scope to a scope such as ${example} (@ and lower-case letters, digits, "-", "." or "_"), or unset it.`
+          : `A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set ${example}${source?.layer === 'project' ? ' --location project' : ''}`,
+    }
+  }
   return {
     id: 'scope',
     status: 'warn',
@@ -61,24 +86,46 @@ function checkScope(config: Config, scope?: string): Check {
   }
 }
 
-function checkManifest(found: { path: string; manifest: Manifest } | undefined, target: Target): Check {
+type Found = { path: string; manifest: Manifest }
+
+/** What `pkgs publish` would refuse in package.json, said before it does (npm's rules for name and version). */
+function checkManifest(found: Found | undefined, target: Target): Check {
   if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
-  const { name, publishConfig } = found.manifest
-  if (typeof name !== 'string' || !name) {
-    return { id: 'package-json', status: 'error', message: `${found.path} has no name.`, hint: 'Run: pkgs init --scope @your-scope' }
+  const { path, manifest } = found
+  const problem = (message: string, hint?: string): Check => ({ id: 'package-json', status: 'error', message, hint })
+  let name: string | undefined
+  try {
+    name = nameOf(found)
+    if (name) validatePackageName(name)
+  } catch (err) {
+    const e = err as PkgsError
+    return problem(e.code === 'EUSAGE' ? `${e.message.replace(/\.$/, '')} (in ${path}).` : e.message, e.hint)
+  }
+  if (!name) return problem(`${path} has no name.`, 'Run: pkgs init --scope @your-scope')
+  const { version, publishConfig } = manifest
+  if (version === undefined || version === '') return problem(`${path} has no version: a package needs one to be published.`, 'Set one with: npm version 1.0.0 --no-git-tag-version')
+  if (typeof version !== 'string') return problem(`The version in ${path} is ${JSON.stringify(version)}, not a string.`, 'Write it as a string, e.g. "version": "1.0.0".')
+  // what @npmcli/package-json accepts when publish reads the file (loose: "v1.0.0" is cleaned)
+  const valid = require('semver/functions/valid') as (v: string, loose: boolean) => string | null
+  if (!valid(version, true)) return problem(`The version in ${path}, "${version}", is not a semantic version.`, 'Use one such as 1.0.0: npm version 1.0.0 --no-git-tag-version')
+  if (publishConfig?.access !== undefined && publishConfig.access !== 'restricted' && publishConfig.access !== 'public') {
+    return problem(`publishConfig.access is ${JSON.stringify(publishConfig.access)}: it must be "restricted" or "public".`, `Fix it in ${path}.`)
+  }
+  let registry: string | undefined
+  try {
+    registry = publishConfigRegistryUrl(publishConfig?.registry)
+  } catch (err) {
+    return problem((err as PkgsError).message, `Fix it in ${path}, or remove it to publish to ${target.registry.url}.`)
   }
   const scope = scopeOf(name)
   if (!scope) {
     if (publishConfig?.access === 'restricted') {
-      return { id: 'package-json', status: 'error', message: `${name} is unscoped but publishConfig.access is "restricted": only scoped packages can be private.`, hint: 'Give it a scope: pkgs init --scope @your-scope' }
+      return problem(`${name} is unscoped but publishConfig.access is "restricted": only scoped packages can be private.`, 'Give it a scope: pkgs init --scope @your-scope')
     }
     return { id: 'package-json', status: 'warn', message: `${name} is not scoped: it can only be published as public.`, hint: 'Give it a scope: pkgs init --scope @your-scope' }
   }
-  if (publishConfig?.access !== undefined && publishConfig.access !== 'restricted' && publishConfig.access !== 'public') {
-    return { id: 'package-json', status: 'error', message: `publishConfig.access is "${String(publishConfig.access)}": it must be "restricted" or "public".`, hint: 'Fix it in package.json.' }
-  }
-  if (publishConfig?.registry && publishConfig.registry.replace(/\/*$/, '/') !== target.registry.url) {
-    return { id: 'package-json', status: 'warn', message: `${name} publishes to ${publishConfig.registry} (publishConfig.registry), but ${scope} is mapped to ${target.registry.url}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${publishConfig.registry}` }
+  if (registry && registry !== target.registry.url) {
+    return { id: 'package-json', status: 'warn', message: `${name} publishes to ${registry} (publishConfig.registry), but ${scope} is mapped to ${target.registry.url}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}` }
   }
   const access = publishConfig?.access ?? 'restricted (default for scoped packages)'
   return { id: 'package-json', status: 'ok', message: `${name} is scoped; it publishes as ${access}.` }
@@ -103,15 +150,15 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
   }
 }
 
-async function checkLogin(config: Config, target: Target): Promise<Check> {
+async function checkLogin(username: Promise<string>): Promise<Check> {
   try {
-    return { id: 'login', status: 'ok', message: `Logged in as ${await whoami(config, target)}.` }
+    return { id: 'login', status: 'ok', message: `Logged in as ${await username}.` }
   } catch (err) {
     return failed('login', err, 'Not logged in.')
   }
 }
 
-async function checkReadable(config: Config, target: Target, name: string): Promise<Check> {
+async function checkReadable(config: Config, target: Target, name: string, username: Promise<string> | undefined): Promise<Check> {
   try {
     const res = await requestJson<{ 'dist-tags'?: Record<string, string> }>(config, target, `/${escapedName(name)}`, {
       preferOnline: true,
@@ -120,7 +167,13 @@ async function checkReadable(config: Config, target: Target, name: string): Prom
     const latest = res.body['dist-tags']?.latest
     return { id: 'package', status: 'ok', message: `${name} is readable with your credentials${latest ? ` (latest ${latest})` : ''}.` }
   } catch (err) {
-    return failed('package', err, `${name} is not readable.`)
+    const check = failed('package', err, `${name} is not readable.`)
+    if ((err as PkgsError).code !== 'E404') return check
+    // the usual hint names `pkgs doctor <package>`, which is this very check
+    const scope = scopeOf(name)
+    const user = (await username?.catch(() => undefined)) ?? '<your-user>'
+    const elsewhere = scope ? `map ${scope} to it: pkgs scope set ${scope} --registry <url>` : 'name it with --registry <url>'
+    return { ...check, hint: `Check the name; if it is on another registry, ${elsewhere}; if it is private, ask an owner to run: pkgs share ${user} ${name}` }
   }
 }
 
@@ -145,16 +198,17 @@ export async function runDoctor(ctx: Context, packageArg: string | undefined, op
   const packageName = packageArg ? validatePackageName(packageArg) : undefined
   const [config, local] = await Promise.all([ctx.config(), readManifest(ctx.cwd).catch((err: PkgsError) => err)])
   const localManifest = local instanceof Error ? undefined : local
-  const localName = localManifest?.manifest.name
+  const localName = typeof localManifest?.manifest.name === 'string' ? localManifest.manifest.name : undefined
   const scope = opts.scope
     ? normalizeScope(opts.scope)
-    : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? defaultScope(config)
+    : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? validDefaultScope(config)
   const target = await ctx.target({ scope, packageName })
 
+  const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
   const [ping, login, readable] = await Promise.all([
     pingRegistry(config, target),
-    target.credentials.type === 'none' ? undefined : checkLogin(config, target),
-    packageName ? checkReadable(config, target, packageName) : undefined,
+    username && checkLogin(username),
+    packageName ? checkReadable(config, target, packageName, username) : undefined,
   ])
   const identity = ping.identity ?? detectKind(target.registry.url)
   const checks: Check[] = [
@@ -196,7 +250,12 @@ export function register(program: Command, run: Runner): void {
         ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
         ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
         ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
-      ]) + '\n\nExit code 0 when no check is an error, 1 otherwise.',
+      ]) +
+        '\n\nCredentials npm cannot use are an error: a token from a ${VAR} that is not set, or\n' +
+        '_authToken/_auth at the top level of an .npmrc (npm refuses them: npm config fix).\n' +
+        'So is whatever in ./package.json publish would refuse: a name or version that is not a\n' +
+        'string or not valid, a publishConfig.access or publishConfig.registry it cannot use.\n' +
+        'Exit code 0 when no check is an error, 1 otherwise.',
     )
     .action(
       run(async (ctx, args, opts) => {

@@ -56,7 +56,7 @@ export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<Logo
   if (leftIn) {
     ctx.io.warn(`The credentials come from ${leftIn.label}, which pkgs cannot change: unset it to stop sending them.`)
   }
-  if (removed?.changed.length && credentials.source?.variable) {
+  if (removed?.changed.length && credentials.source?.variable && credentials.problem?.kind !== 'unset-variable') {
     ctx.io.hint(`The removed line took the token from \${${credentials.source.variable}}: that variable still holds it, unset it too.`)
   }
   for (const file of alsoIn) ctx.io.warn(`${where(file)} also holds credentials for ${registry}: run pkgs logout again to remove them.`)

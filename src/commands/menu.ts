@@ -24,7 +24,8 @@ async function packageName(io: IO, local: string | undefined, message: string): 
 
 /** The arguments of the command chosen (empty: quit). */
 export async function chooseFromMenu(io: IO, cwd: string): Promise<string[]> {
-  const local = (await readManifest(cwd).catch(() => undefined))?.manifest.name
+  const name = (await readManifest(cwd).catch(() => undefined))?.manifest.name
+  const local = typeof name === 'string' && name ? name : undefined
   const here = local ? ` (${local})` : ''
   const choice = await io.select<Choice>('What do you want to do?', [
     { name: local ? `Set up this package under a scope${here}` : 'Set up a scoped package here', value: 'init', description: 'pkgs init: package.json as @scope/name, private by default' },

@@ -144,7 +144,7 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
   ctx.warnAboutNpm()
   const loggedIn = target.credentials.type !== 'none'
-  if (!loggedIn && opts.dryRun) ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
+  if (!loggedIn && !target.credentials.problem && opts.dryRun) ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
   else requireCredentials(target.registry, target.credentials, scope)
 
   // the login check and the registry's copy are fetched while the scripts run and the package packs

@@ -134,7 +134,8 @@ export interface LoggedOut {
 /** The token npm sends to this registry (never printed). */
 export function tokenFor(config: Config, target: Target): string | undefined {
   const key = target.credentials.key
-  if (target.credentials.type !== 'token' || !key) return undefined
+  // the text `${VAR}` of an unset variable is no token to revoke
+  if (target.credentials.type !== 'token' || !key || target.credentials.problem?.kind === 'unset-variable') return undefined
   const value = config.flat[key]
   return typeof value === 'string' && value ? value : undefined
 }

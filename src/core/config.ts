@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import { usageError } from './errors.js'
+import { nerfDart } from './npmrc.js'
 
 const require = createRequire(import.meta.url)
 
@@ -102,6 +103,14 @@ export function normalizeRegistryUrl(value: string, origin = '--registry'): stri
   return url.href.replace(/\/*$/, '/')
 }
 
+/** `publishConfig.registry` as publish uses it (an empty one is ignored); anything but an http(s) URL is a usage error. */
+export function publishConfigRegistryUrl(value: unknown): string | undefined {
+  if (!value) return undefined
+  const origin = 'publishConfig.registry in package.json'
+  if (typeof value !== 'string') throw usageError(`${origin} is ${JSON.stringify(value)}, not a URL.`, 'Use a full URL such as https://registry.npmjs.org/')
+  return normalizeRegistryUrl(value, origin)
+}
+
 export interface ResolvedRegistry {
   url: string
   /** the rule that chose it: flag, publishConfig, scope, registry, default */
@@ -113,8 +122,8 @@ export interface ResolvedRegistry {
 export interface RegistryQuery {
   /** --registry */
   override?: string
-  /** publishConfig.registry, for publish only */
-  publishConfigRegistry?: string
+  /** publishConfig.registry as package.json has it, for publish only */
+  publishConfigRegistry?: unknown
   /** the package's (or the asked) scope, with its @ */
   scope?: string
 }
@@ -125,9 +134,10 @@ export interface RegistryQuery {
  */
 export function resolveRegistry(config: Config, q: RegistryQuery): ResolvedRegistry {
   if (q.override) return { url: normalizeRegistryUrl(q.override), rule: 'flag', source: '--registry' }
-  if (q.publishConfigRegistry) {
+  const publishConfigRegistry = publishConfigRegistryUrl(q.publishConfigRegistry)
+  if (publishConfigRegistry) {
     return {
-      url: normalizeRegistryUrl(q.publishConfigRegistry, 'publishConfig.registry in package.json'),
+      url: publishConfigRegistry,
       rule: 'publishConfig',
       source: 'package.json (publishConfig.registry)',
     }
@@ -155,6 +165,22 @@ export interface Credentials {
   /** the config key that holds them, e.g. //registry.npmjs.org/:_authToken */
   key?: string
   source?: Source
+  /** why npm cannot use what is configured (then type may still say what would be sent) */
+  problem?: CredentialsProblem
+}
+
+export type CredentialsProblem =
+  /** the value is `${VAR}` and VAR is not set: npm sends the text `${VAR}` itself (or, for `${VAR?}`, nothing) */
+  | { kind: 'unset-variable'; variable: string; key: string; /** where the key is set, in words ("~/.npmrc") */ file: string }
+  /** auth keys outside any registry's nerf-dart: npm 11 refuses to run at all (ERR_INVALID_AUTH) */
+  | { kind: 'invalid-auth'; keys: InvalidAuthKey[] }
+
+export interface InvalidAuthKey {
+  key: string
+  /** what `npm config fix` renames it to; none when it deletes it */
+  renameTo?: string
+  /** the file, in words ("~/.npmrc") */
+  file: string
 }
 
 /**
@@ -164,9 +190,7 @@ export interface Credentials {
  * test/config.test.ts checks the two agree.
  */
 export function authKeyFor(flat: Record<string, unknown>, uri: string): { regKey: string; authKey: string } | undefined {
-  const parsed = new URL(uri)
-  let regKey = `//${parsed.host}${parsed.pathname}`
-  while (regKey.length > '//'.length) {
+  for (const regKey of regKeysOf(uri)) {
     const authKey = flat[`${regKey}:_authToken`]
       ? '_authToken'
       : flat[`${regKey}:_auth`]
@@ -177,18 +201,89 @@ export function authKeyFor(flat: Record<string, unknown>, uri: string): { regKey
             ? 'certfile'
             : undefined
     if (authKey) return { regKey, authKey }
-    regKey = regKey.replace(/([^/]+|\/)$/, '')
   }
   return undefined
 }
 
+/** `//host/a/b/`, `//host/a/`, `//host/`: the prefixes npm looks for credentials under, longest first. */
+function regKeysOf(uri: string): string[] {
+  const parsed = new URL(uri)
+  const keys: string[] = []
+  let regKey = `//${parsed.host}${parsed.pathname}`
+  while (regKey.length > '//'.length) {
+    keys.push(regKey)
+    regKey = regKey.replace(/([^/]+|\/)$/, '')
+  }
+  return keys
+}
+
+// `${NAME}` and `${NAME?}` as @npmcli/config expands them (lib/env-replace.js); an odd number of
+// backslashes before one escapes it
+const envReference = /(?<!\\)(\\*)\$\{([^${}?]+)(\?)?\}/g
+
+/** The first variable the value of `key` refers to that is not set in npm's environment. */
+function unsetVariableIn(config: Config, key: string): string | undefined {
+  const layer = config.npm.find(key)
+  const raw = layer ? config.npm.data.get(layer)?.raw?.[key] : undefined
+  if (typeof raw !== 'string') return undefined
+  for (const [, escapes, name] of raw.matchAll(envReference)) {
+    if (escapes.length % 2 === 0 && config.npm.env[name] === undefined) return name
+  }
+  return undefined
+}
+
+const authParts: Record<string, string[]> = { _authToken: ['_authToken'], _auth: ['_auth'], username: ['username', '_password'], certfile: ['certfile', 'keyfile'] }
+
+function unsetVariable(config: Config, keys: string[]): CredentialsProblem | undefined {
+  for (const key of keys) {
+    const variable = unsetVariableIn(config, key)
+    if (!variable) continue
+    const source = sourceOf(config, key)
+    return { kind: 'unset-variable', variable, key, file: source?.file ? tildify(source.file, config.home) : (source?.label ?? 'npm config') }
+  }
+  return undefined
+}
+
+/**
+ * What npm 11 refuses before any command (@npmcli/config's validate(), ERR_INVALID_AUTH): auth
+ * keys at the top level of the global, user or project .npmrc. `npm config fix` renames them
+ * under the default registry's nerf-dart, or deletes them (`_authtoken`, a user name without
+ * its password).
+ */
+function invalidAuthKeys(config: Config): InvalidAuthKey[] {
+  const found: InvalidAuthKey[] = []
+  const registry = config.npm.get('registry')
+  const nerfed = nerfDart(typeof registry === 'string' && registry ? registry : defaultRegistry)
+  for (const layer of ['global', 'user', 'project']) {
+    const own = (key: string) => Boolean(config.npm.get(key, layer))
+    if (!['_authtoken', '-authtoken', '_auth', '_authToken', 'username', '_password'].some(own)) continue
+    const source = config.npm.data.get(layer)?.source
+    const file = source ? tildify(source, config.home) : `${layer} config`
+    for (const key of ['_authtoken', '-authtoken']) if (own(key)) found.push({ key, file })
+    for (const key of ['_auth', '_authToken', 'username', '_password']) {
+      if (!own(key)) continue
+      const alone = (key === 'username' && !own('_password')) || (key === '_password' && !own('username'))
+      found.push(alone ? { key, file } : { key, file, renameTo: `${nerfed}:${key}` })
+    }
+  }
+  return found
+}
+
 /** Which credentials npm would send to this registry, and where they come from; never the value. */
 export function credentialsFor(config: Config, registryUrl: string): Credentials {
+  const invalid = invalidAuthKeys(config)
+  const invalidAuth: CredentialsProblem | undefined = invalid.length ? { kind: 'invalid-auth', keys: invalid } : undefined
   const found = authKeyFor(config.flat, registryUrl)
-  if (!found) return { type: 'none' }
+  if (!found) {
+    // `${VAR?}` with VAR unset leaves an empty value, which npm skips
+    const emptied = regKeysOf(registryUrl).flatMap((regKey) => [`${regKey}:_authToken`, `${regKey}:_auth`])
+    const problem = invalidAuth ?? unsetVariable(config, emptied)
+    return problem ? { type: 'none', problem } : { type: 'none' }
+  }
   const key = `${found.regKey}:${found.authKey}`
   const type = found.authKey === '_authToken' ? 'token' : found.authKey === 'certfile' ? 'certificate' : 'basic'
-  return { type, key, source: sourceOf(config, key) }
+  const problem = invalidAuth ?? unsetVariable(config, authParts[found.authKey].map((part) => `${found.regKey}:${part}`))
+  return { type, key, source: sourceOf(config, key), ...(problem ? { problem } : {}) }
 }
 
 /** The Authorization header npm would send to this URL, if any (never printed). */

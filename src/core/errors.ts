@@ -82,6 +82,8 @@ export interface ErrorContext {
   username?: string
   /** the `pkgs login …` command that fixes an authentication problem */
   loginCommand?: string
+  /** why the credentials configured cannot work (an unset variable, keys npm refuses): said instead of a 401 */
+  credentialsError?: PkgsError
   proxy?: ProxySettings
 }
 
@@ -198,6 +200,7 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
   const pkg = ctx.packageName
   const withCause = { cause: err }
 
+  if (ctx.credentialsError && (code === 'ENEEDAUTH' || e.statusCode === 401)) return ctx.credentialsError
   if (code === 'ENEEDAUTH') {
     return new PkgsError('ENEEDAUTH', `You are not logged in to${where(ctx)}.`, {
       hint: loginHint(ctx),

@@ -3,8 +3,9 @@
 import { accessSync, constants, readFileSync, realpathSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
-import type { Credentials, ResolvedRegistry } from './config.js'
+import type { Credentials, InvalidAuthKey, ResolvedRegistry } from './config.js'
 import { Exit, PkgsError } from './errors.js'
+import { nerfDart } from './npmrc.js'
 
 const require = createRequire(import.meta.url)
 
@@ -104,11 +105,54 @@ export function loginCommand(registry: ResolvedRegistry, scope?: string): string
   return `pkgs login --registry ${registry.url}`
 }
 
-/** Fail at once (no request) when there are no credentials at all for the registry. */
-export function requireCredentials(registry: ResolvedRegistry, credentials: Credentials, scope?: string): void {
-  if (credentials.type !== 'none') return
-  throw new PkgsError('ENEEDAUTH', `You are not logged in to ${registry.url}.`, {
+/** `a`, `a and b`, `a, b and c` */
+function inWords(items: string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : (items[0] ?? '')
+}
+
+function invalidAuthError(registry: ResolvedRegistry, keys: InvalidAuthKey[]): PkgsError {
+  const files = [...new Set(keys.map((k) => k.file))]
+  const changes = files.map((file) => {
+    const what = keys.filter((k) => k.file === file).map((k) => (k.renameTo ? `\`${k.key}\` must be renamed to \`${k.renameTo}\`` : `\`${k.key}\` must be removed`))
+    return `in ${file}, ${inWords(what)}`
+  })
+  // npm config fix ties them to the default registry, which may not be the one they are for
+  const renamed = keys.filter((k) => k.renameTo)
+  const tiedTo = renamed[0]?.renameTo?.slice(0, renamed[0].renameTo.lastIndexOf(':'))
+  const ours = nerfDart(registry.url)
+  const them = renamed.length > 1 ? 'them' : 'it'
+  return new PkgsError('ERR_INVALID_AUTH', `npm no longer accepts credentials that are not tied to a registry: ${changes.join('; ')}.`, {
+    hint:
+      tiedTo && tiedTo !== ours
+        ? `Run \`npm config fix\` (it ties ${them} to ${tiedTo}), or, if ${them === 'it' ? 'it is' : 'they are'} for ${registry.url}, rename ${them} to ${inWords(renamed.map((k) => `\`${ours}:${k.key}\``))} yourself.`
+        : 'Run `npm config fix` to make the change.',
+    exitCode: Exit.auth,
+  })
+}
+
+/**
+ * Why a command cannot authenticate to the registry, as the error it stops with: credentials npm
+ * refuses or cannot expand, or none at all. Undefined when they can be sent (whether the registry
+ * accepts them is its own answer).
+ */
+export function credentialsError(registry: ResolvedRegistry, credentials: Credentials, scope?: string): PkgsError | undefined {
+  const { problem } = credentials
+  if (problem?.kind === 'invalid-auth') return invalidAuthError(registry, problem.keys)
+  if (problem?.kind === 'unset-variable') {
+    return new PkgsError('ENEEDAUTH', `The credentials for ${registry.url} come from \${${problem.variable}} in ${problem.file}, but the environment variable ${problem.variable} is not set.`, {
+      hint: `Set ${problem.variable} (in CI, from a secret), or log in with: ${loginCommand(registry, scope)}`,
+      exitCode: Exit.auth,
+    })
+  }
+  if (credentials.type !== 'none') return undefined
+  return new PkgsError('ENEEDAUTH', `You are not logged in to ${registry.url}.`, {
     hint: `Log in with: ${loginCommand(registry, scope)}`,
     exitCode: Exit.auth,
   })
+}
+
+/** Fail at once (no request) when there are no credentials for the registry that npm would send. */
+export function requireCredentials(registry: ResolvedRegistry, credentials: Credentials, scope?: string): void {
+  const error = credentialsError(registry, credentials, scope)
+  if (error) throw error
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
 import { explainError, PkgsError, rawError, unsupportedError, type ErrorContext, type ProxySettings } from './errors.js'
 import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
-import { loginCommand } from './preflight.js'
+import { credentialsError, loginCommand } from './preflight.js'
 
 const require = createRequire(import.meta.url)
 
@@ -31,6 +31,7 @@ export function errorContext(target: Target, extra: Partial<ErrorContext> = {}):
     packageName: target.packageName,
     loginCommand: loginCommand(target.registry, target.scope),
     proxy: target.proxy,
+    ...(target.credentials.problem ? { credentialsError: credentialsError(target.registry, target.credentials, target.scope) } : {}),
     ...extra,
   }
 }

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PkgsError } from '../core/errors.js'
 
+/** package.json as written: any field may hold any JSON value. */
 export interface Manifest {
-  name?: string
-  version?: string
-  private?: boolean
-  publishConfig?: { access?: string; registry?: string; tag?: string; [key: string]: unknown }
+  name?: unknown
+  version?: unknown
+  private?: unknown
+  publishConfig?: { access?: unknown; registry?: unknown; tag?: unknown; [key: string]: unknown }
   [key: string]: unknown
 }
 
@@ -32,8 +33,21 @@ export async function readManifest(dir: string): Promise<{ path: string; manifes
   }
 }
 
+/** The name a package.json gives, if any; a name that is not a string makes it a broken file (exit 1). */
+export function nameOf({ path, manifest }: { path: string; manifest: Manifest }): string | undefined {
+  const { name } = manifest
+  if (name === undefined || name === '') return undefined
+  if (typeof name !== 'string') {
+    throw new PkgsError('EBADPACKAGE', `The name in ${path} is ${JSON.stringify(name)}, not a string.`, {
+      hint: 'Give it a name such as "@your-scope/widgets" (pkgs init --scope @your-scope writes one).',
+    })
+  }
+  return name
+}
+
 /** `[<package>]` arguments default to the name in ./package.json. */
 export async function packageNameOrLocal(dir: string, given?: string): Promise<string | undefined> {
   if (given) return given
-  return (await readManifest(dir))?.manifest.name
+  const found = await readManifest(dir)
+  return found && nameOf(found)
 }
