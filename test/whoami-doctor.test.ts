@@ -118,6 +118,24 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(login.hint).toContain('pkgs login --scope @acme')
   })
 
+  it('reports a configured registry URL that is not one as a failed check (exit 1), not a usage error', async () => {
+    const sandbox = makeSandbox('registry=not a url\n')
+    const [json, plain, flag] = await Promise.all([
+      runPkgs(['doctor', '--json'], sandbox),
+      runPkgs(['doctor'], sandbox),
+      runPkgs(['doctor', '--registry', 'not a url', '--json'], makeSandbox()),
+    ])
+    expect(json.code).toBe(1)
+    const doc = JSON.parse(json.stdout)
+    expect(doc).toMatchObject({ ok: false, registry: null })
+    expect(check(doc, 'registry')).toMatchObject({ status: 'error', message: 'Invalid registry URL "not a url" (~/.npmrc (registry)).' })
+    expect(check(doc, 'node').status).toBe('ok')
+    expect(plain.code).toBe(1)
+    expect(plain.stdout).toContain('1 problem to fix.')
+    // given on the command line, it is the command that is wrong: exit 2
+    expect(flag.code).toBe(2)
+  })
+
   it('fails with a hint when the registry is down', async () => {
     const sandbox = makeSandbox(`@acme:registry=http://127.0.0.1:9/\nscope=@acme\n//127.0.0.1:9/:_authToken=x\n`)
     const res = await runPkgs(['doctor', '--json'], sandbox)

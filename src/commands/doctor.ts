@@ -5,7 +5,7 @@ import type { Runner } from '../cli.js'
 import { ownPackage } from '../core/about.js'
 import { defaultScope, publishConfigRegistryUrl, sourceOf, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
-import type { PkgsError } from '../core/errors.js'
+import { PkgsError } from '../core/errors.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { nameOf, readManifest, type Manifest } from '../package/manifest.js'
@@ -20,7 +20,8 @@ export interface DoctorOptions {
 
 export interface DoctorReport {
   ok: boolean
-  registry: string
+  /** null when the configured registry URL is not a URL */
+  registry: string | null
   kind: string
   checks: Check[]
 }
@@ -202,7 +203,16 @@ export async function runDoctor(ctx: Context, packageArg: string | undefined, op
   const scope = opts.scope
     ? normalizeScope(opts.scope)
     : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? validDefaultScope(config)
-  const target = await ctx.target({ scope, packageName })
+  let target: Target
+  try {
+    target = await ctx.target({ scope, packageName })
+  } catch (err) {
+    // a configured registry URL that is not one is exactly what doctor is for: a failed check, not a usage error
+    if (ctx.options.registry || !(err instanceof PkgsError) || err.code !== 'EUSAGE') throw err
+    const registry: Check = { id: 'registry', status: 'error', message: err.message, hint: err.hint }
+    const checks = [checkNode(), checkNpm(ctx.npm()), registry, checkScope(config, scope)]
+    return { ok: false, registry: null, kind: 'unknown', checks }
+  }
 
   const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
   const [ping, login, readable] = await Promise.all([
