@@ -187,6 +187,18 @@ describe('pkgs doctor on Verdaccio', () => {
     )
   })
 
+  it('without credentials: a private package cannot be read without logging in (not "credentials rejected")', async () => {
+    const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\nscope=@acme\n`)
+    const [doctor, owners] = await Promise.all([
+      runPkgs(['doctor', '@acme/anything', '--json'], sandbox),
+      runPkgs(['owners', '@acme/anything', '--json'], sandbox),
+    ])
+    const pkg = check(JSON.parse(doctor.stdout), 'package')
+    expect(pkg).toMatchObject({ status: 'error', message: '@acme/anything cannot be read without logging in.', hint: 'Log in with: pkgs login --scope @acme' })
+    expect(owners.code).toBe(3)
+    expect(JSON.parse(owners.stdout).error).toMatchObject({ code: 'ENEEDAUTH', message: `You are not logged in to ${verdaccio.url}.` })
+  })
+
   it('fails on a default scope that is not a valid scope, naming the file and the value', async () => {
     const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\nscope=Bad Scope!!\n${nerf}:_authToken=${alice.token}\n`)
     sandbox.writePackageJson({ name: '@acme/widgets', version: '1.0.0' })

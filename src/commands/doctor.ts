@@ -169,6 +169,7 @@ async function checkReadable(config: Config, target: Target, name: string, usern
     return { id: 'package', status: 'ok', message: `${name} is readable with your credentials${latest ? ` (latest ${latest})` : ''}.` }
   } catch (err) {
     const check = failed('package', err, `${name} is not readable.`)
+    if ((err as PkgsError).code === 'ENEEDAUTH') return { ...check, message: `${name} cannot be read without logging in.` }
     if ((err as PkgsError).code !== 'E404') return check
     // the usual hint names `pkgs doctor <package>`, which is this very check
     const scope = scopeOf(name)

@@ -82,6 +82,8 @@ export interface ErrorContext {
   username?: string
   /** the `pkgs login …` command that fixes an authentication problem */
   loginCommand?: string
+  /** false when the request went without credentials (none are configured for the registry) */
+  sentCredentials?: boolean
   /** why the credentials configured cannot work (an unset variable, keys npm refuses): said instead of a 401 */
   credentialsError?: PkgsError
   proxy?: ProxySettings
@@ -201,7 +203,8 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
   const withCause = { cause: err }
 
   if (ctx.credentialsError && (code === 'ENEEDAUTH' || e.statusCode === 401)) return ctx.credentialsError
-  if (code === 'ENEEDAUTH') {
+  // a 401 to a request that carried no credentials: nothing was rejected, the user is not logged in
+  if (code === 'ENEEDAUTH' || (e.statusCode === 401 && ctx.sentCredentials === false)) {
     return new PkgsError('ENEEDAUTH', `You are not logged in to${where(ctx)}.`, {
       hint: loginHint(ctx),
       exitCode: Exit.auth,

@@ -31,6 +31,7 @@ export function errorContext(target: Target, extra: Partial<ErrorContext> = {}):
     packageName: target.packageName,
     loginCommand: loginCommand(target.registry, target.scope),
     proxy: target.proxy,
+    sentCredentials: target.credentials.type !== 'none',
     ...(target.credentials.problem ? { credentialsError: credentialsError(target.registry, target.credentials, target.scope) } : {}),
     ...extra,
   }
