@@ -103,4 +103,23 @@ describe.concurrent('pkgs scope', () => {
     expect(existsSync(sandbox.userconfig)).toBe(false)
     expect(existsSync(join(sandbox.cwd, '.npmrc'))).toBe(false)
   })
+
+  it('an invalid default scope in .npmrc: exit 2 naming the file where it is used, shown with a warning, ignored when a scope is given', async ({ expect }) => {
+    const sandbox = makeSandbox('scope=Bad Scope!!\n')
+    const [whoami, ls, init, initWithScope, show] = await Promise.all([
+      runPkgs(['whoami', '--json'], sandbox),
+      runPkgs(['ls'], sandbox),
+      runPkgs(['init', '--yes'], sandbox),
+      runPkgs(['init', '--scope', '@acme', '--yes', '--json'], sandbox),
+      runPkgs(['scope', '--json'], sandbox),
+    ])
+    for (const res of [whoami, ls, init]) expect(res.code, res.stdout + res.stderr).toBe(2)
+    expect(JSON.parse(whoami.stdout).error).toMatchObject({ code: 'EUSAGE', message: 'The default scope in ~/.npmrc, "Bad Scope!!", is not a valid scope.' })
+    expect(ls.stderr).toContain('pkgs scope set @your-scope')
+    expect(initWithScope.code, initWithScope.stderr).toBe(0)
+    expect(JSON.parse(initWithScope.stdout).name).toMatch(/^@acme\//)
+    expect(show.code).toBe(0)
+    expect(JSON.parse(show.stdout).scope).toBe('@Bad Scope!!')
+    expect(show.stderr).toContain('is not a valid scope')
+  })
 })

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { createRequire } from 'node:module'
 import type { Runner } from '../cli.js'
 import { ownPackage } from '../core/about.js'
-import { defaultScope, publishConfigRegistryUrl, sourceOf, type Config } from '../core/config.js'
+import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import { PkgsError } from '../core/errors.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
@@ -55,30 +55,14 @@ function checkCredentials(target: Target, scope?: string): Check {
 
 /** The configured default scope, when npm's rules accept it as a scope. */
 function validDefaultScope(config: Config): string | undefined {
-  const configured = defaultScope(config)
-  try {
-    return configured && normalizeScope(configured)
-  } catch {
-    return undefined
-  }
+  return invalidDefaultScope(config) ? undefined : configuredScope(config)
 }
 
 function checkScope(config: Config, scope?: string): Check {
-  const configured = defaultScope(config)
-  if (configured && validDefaultScope(config)) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
-  if (configured) {
-    const source = sourceOf(config, 'scope')
-    const example = scope ?? '@your-scope'
-    return {
-      id: 'scope',
-      status: 'error',
-      message: `The default scope in ${source?.label ?? 'npm config'}, ${JSON.stringify(config.npm.get('scope'))}, is not a valid scope.`,
-      hint:
-        source?.layer === 'env'
-          ? `Set npm_config_scope to a scope such as ${example} (@ and lower-case letters, digits, "-", "." or "_"), or unset it.`
-          : `A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set ${example}${source?.layer === 'project' ? ' --location project' : ''}`,
-    }
-  }
+  const configured = configuredScope(config)
+  const invalid = invalidDefaultScope(config, scope)
+  if (invalid) return { id: 'scope', status: 'error', message: invalid.message, hint: invalid.hint }
+  if (configured) return { id: 'scope', status: 'ok', message: `Default scope: ${configured}` }
   return {
     id: 'scope',
     status: 'warn',

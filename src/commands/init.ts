@@ -113,7 +113,7 @@ export async function runInit(ctx: Context, opts: InitOptions): Promise<InitResu
   const given = fromFlags(opts)
   const [config, found] = await Promise.all([ctx.config(), readManifest(ctx.cwd)])
   const existing = found?.manifest
-  const defaults = defaultsFrom(existing, ctx.cwd, defaultScope(config))
+  const defaults = defaultsFrom(existing, ctx.cwd, () => given.scope ?? defaultScope(config))
   const wizard = ctx.io.canPrompt() && !ctx.options.yes
   const answers = wizard ? await ask(ctx, given, defaults) : withDefaults(given, defaults)
   const name = checkAnswers(answers)

@@ -2,7 +2,7 @@
 // unset them in the user or project .npmrc, keeping everything else in the file.
 import { Option, type Command } from 'commander'
 import type { Runner } from '../cli.js'
-import { normalizeRegistryUrl, resolveRegistry, sourceOf, tildify, type Source } from '../core/config.js'
+import { invalidDefaultScope, normalizeRegistryUrl, resolveRegistry, sourceOf, tildify, type Source } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import type { Location } from '../core/npmrc.js'
 import { readScopes, setScope, unsetScope, type ScopeChange } from '../core/scopes.js'
@@ -39,7 +39,10 @@ export interface ScopeUnsetResult {
 }
 
 export async function runScopeShow(ctx: Context): Promise<ScopeShowResult> {
-  const settings = readScopes(await ctx.config())
+  const config = await ctx.config()
+  const settings = readScopes(config)
+  const invalid = invalidDefaultScope(config)
+  if (invalid) ctx.io.warn(`${invalid.message} ${invalid.hint}`)
   return {
     scope: settings.scope ?? null,
     scopeSource: settings.scopeSource?.label ?? null,

@@ -2,7 +2,8 @@
 // pkgs and npm always agree on the registry and the credentials for a package.
 import { createRequire } from 'node:module'
 import { homedir } from 'node:os'
-import { usageError } from './errors.js'
+import { usageError, type PkgsError } from './errors.js'
+import { normalizeScope } from '../package/names.js'
 import { nerfDart } from './npmrc.js'
 
 const require = createRequire(import.meta.url)
@@ -301,8 +302,34 @@ export function authorizationFor(config: Config, uri: string): string | undefine
 }
 
 /** The default scope (`npm config set scope`), with its @, if any. */
-export function defaultScope(config: Config): string | undefined {
+/** The `scope` setting as configured, @ added, valid or not (for showing it). */
+export function configuredScope(config: Config): string | undefined {
   const scope = config.npm.get('scope')
   if (typeof scope !== 'string' || !scope) return undefined
   return scope.startsWith('@') ? scope : `@${scope}`
+}
+
+/** Why the configured default scope is not one: the file (or variable) and how to fix it. */
+export function invalidDefaultScope(config: Config, example = '@your-scope'): PkgsError | undefined {
+  const configured = configuredScope(config)
+  if (!configured) return undefined
+  try {
+    normalizeScope(configured)
+    return undefined
+  } catch {
+    const source = sourceOf(config, 'scope')
+    return usageError(
+      `The default scope in ${source?.label ?? 'npm config'}, ${JSON.stringify(config.npm.get('scope'))}, is not a valid scope.`,
+      source?.layer === 'env'
+        ? `Set npm_config_scope to a scope such as ${example} (@ and lower-case letters, digits, "-", "." or "_"), or unset it.`
+        : `A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set ${example}${source?.layer === 'project' ? ' --location project' : ''}`,
+    )
+  }
+}
+
+/** The default scope (npm's `scope` setting); an invalid one is a usage error naming where it is set. */
+export function defaultScope(config: Config): string | undefined {
+  const invalid = invalidDefaultScope(config)
+  if (invalid) throw invalid
+  return configuredScope(config)
 }

@@ -1,6 +1,6 @@
 // The default scope and the `@scope:registry` mappings: where each is set, and changing them in
 // the user or project .npmrc.
-import { defaultScope, resolveRegistry, sourceOf, type Config, type ResolvedRegistry, type Source } from './config.js'
+import { configuredScope, resolveRegistry, sourceOf, type Config, type ResolvedRegistry, type Source } from './config.js'
 import { editNpmrcFile, npmrcPath, readNpmrcValue, type Location } from './npmrc.js'
 import { readFile } from 'node:fs/promises'
 
@@ -35,7 +35,8 @@ export function scopeMappings(config: Config): ScopeMapping[] {
 }
 
 export function readScopes(config: Config): ScopeSettings {
-  const scope = defaultScope(config)
+  // shown as configured, even when it is not a valid scope: this is where one looks to fix it
+  const scope = configuredScope(config)
   return {
     scope,
     scopeSource: scope ? sourceOf(config, 'scope') : undefined,

@@ -56,9 +56,10 @@ export interface Defaults {
   license?: string
 }
 
-export function defaultsFrom(manifest: Manifest | undefined, dir: string, configuredScope?: string): Defaults {
+/** `configuredScope` is called only when the package has no scope of its own: an invalid setting then throws. */
+export function defaultsFrom(manifest: Manifest | undefined, dir: string, configuredScope: () => string | undefined): Defaults {
   const current = typeof manifest?.name === 'string' && manifest.name ? manifest.name : undefined
-  const scope = (current && scopeOf(current)) ?? configuredScope
+  const scope = (current && scopeOf(current)) ?? configuredScope()
   const access = manifest?.publishConfig?.access
   return {
     scope,
