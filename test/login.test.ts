@@ -113,6 +113,16 @@ describe.concurrent('pkgs login and logout on Verdaccio', () => {
     expectNoSecret(expect, [rejected, accepted], token, 'not-a-real-token')
   })
 
+  it('saves the token, and warns that a top-level _authToken still stops npm (left in place)', async ({ expect }) => {
+    const original = `registry=${stable.url}\n_authToken=old-top-level\n`
+    const sandbox = makeSandbox(original)
+    const res = await runPkgs(['login', '--token-stdin'], sandbox, { input: `${stable.users.bob.token}\n` })
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stderr).toContain('npm still refuses to run while ~/.npmrc has `_authToken` at the top level: delete that line')
+    expect(sandbox.readNpmrc()).toBe(`${original}${nerfDart(stable.url)}:_authToken=${JSON.stringify(stable.users.bob.token)}\n`)
+    expectNoSecret(expect, [res], stable.users.bob.token, 'old-top-level')
+  })
+
   it('on a terminal with CI set: asks nothing, and says that CI is why', async ({ expect }) => {
     const sandbox = makeSandbox(`registry=${stable.url}\n`)
     const pty = runPkgsInPty(['login'], sandbox, { env: { CI: '1' } })

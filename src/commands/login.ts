@@ -9,6 +9,7 @@ import { defaultScope, tildify, type Config } from '../core/config.js'
 import type { Context } from '../core/context.js'
 import { usageError } from '../core/errors.js'
 import type { Spinner } from '../core/io.js'
+import { nerfDart } from '../core/npmrc.js'
 import { otpSession, withOtp } from '../core/otp.js'
 import type { Target } from '../core/registry.js'
 import { normalizeScope } from '../package/names.js'
@@ -93,6 +94,12 @@ export async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginR
   const saved = await saveToken(config, target, login.token, explicitScope)
   if (saved.shadowedBy) {
     ctx.io.warn(`${saved.shadowedBy.label} also sets credentials for ${target.registry.url}, and npm uses those instead of ${tildify(saved.file, config.home)}.`)
+  }
+  const problem = target.credentials.problem
+  if (problem?.kind === 'invalid-auth') {
+    // `npm config fix` would move the old top-level value under the registry: over the token just saved
+    const where = [...new Set(problem.keys.map((k) => k.file))].join(' and ')
+    ctx.io.warn(`npm still refuses to run while ${where} has ${problem.keys.map((k) => `\`${k.key}\``).join(', ')} at the top level: delete ${problem.keys.length > 1 ? 'those lines' : 'that line'} (the new token is saved under ${nerfDart(target.registry.url)}).`)
   }
   if (!ctx.io.json) {
     ctx.io.success(`Logged in as ${login.username} on ${target.registry.url}${explicitScope ? ` (${explicitScope} packages use it)` : ''}.`)
