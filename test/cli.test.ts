@@ -198,18 +198,27 @@ describe('the pkgs program', () => {
   })
 })
 
+/** A server that answers every request with this body; its URL, and how to stop it. */
+async function answeringAlways(contentType: string, body: string): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': contentType })
+    res.end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
 describe('a registry that does not speak JSON', () => {
-  let server: Server
+  let server: Awaited<ReturnType<typeof answeringAlways>>
   let url: string
   beforeAll(async () => {
-    server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/html' })
-      res.end('<html><body>Welcome to nginx</body></html>')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    server = await answeringAlways('text/html', '<html><body>Welcome to nginx</body></html>')
+    url = server.url
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  afterAll(() => server.close())
 
   it('is explained, exit 1, as JSON with --json', async () => {
     const host = new URL(url).host
@@ -224,17 +233,13 @@ describe('a registry that does not speak JSON', () => {
 })
 
 describe('a registry that answers JSON that is no document (null)', () => {
-  let server: Server
+  let server: Awaited<ReturnType<typeof answeringAlways>>
   let url: string
   beforeAll(async () => {
-    server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end('null')
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    server = await answeringAlways('application/json', 'null')
+    url = server.url
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  afterAll(() => server.close())
 
   it('is explained by every reading command, exit 1, never a raw TypeError', async () => {
     const host = new URL(url).host
