@@ -266,9 +266,12 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     const badFiles = join(sandbox.root, 'bad-files')
     mkdirSync(badFiles)
     writeFileSync(join(badFiles, 'package.json'), JSON.stringify({ name: '@acme/x', version: '1.0.0', files: 5 }))
+    const badWorkspaces = join(sandbox.root, 'bad-workspaces')
+    mkdirSync(badWorkspaces)
+    writeFileSync(join(badWorkspaces, 'package.json'), JSON.stringify({ name: '@acme/x', version: '1.0.0', workspaces: 5 }))
     const notAPackage = join(sandbox.root, 'not-a-package.tgz')
     execFileSync('tar', ['czf', notAPackage, '-C', join(sandbox.root, 'ok', 'lib'), 'index.js'])
-    const [priv, missing, down, nowhere, unparsable, ownersOfUnparsable, files, tarball] = await Promise.all([
+    const [priv, missing, down, nowhere, unparsable, ownersOfUnparsable, files, tarball, workspaces] = await Promise.all([
       runPkgs(['publish', '--json'], sandbox),
       runPkgs(['publish', empty, '--json'], sandbox),
       runPkgs(['publish', join(sandbox.root, 'ok'), '--json'], sandbox),
@@ -277,6 +280,7 @@ describe.concurrent('pkgs publish refuses before any request', () => {
       runPkgs(['owners', '--json'], sandbox, { cwd: broken }),
       runPkgs(['publish', badFiles, '--dry-run', '--json'], sandbox),
       runPkgs(['publish', notAPackage, '--dry-run', '--json'], sandbox),
+      runPkgs(['publish', badWorkspaces, '--dry-run', '--json'], sandbox),
     ])
     expect(priv.code).toBe(1)
     expect(json(priv).error).toMatchObject({ code: 'EPRIVATE' })
@@ -295,6 +299,7 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     expect([files.code, json(files).error.code]).toEqual([1, 'EBADPACKAGE'])
     expect(json(files).error.message).toContain('"files"')
     expect(files.stderr).not.toMatch(/\n\s+at /)
+    expect([workspaces.code, json(workspaces).error]).toEqual([1, expect.objectContaining({ code: 'EWORKSPACESCONFIG', hint: 'Make it a list of folders or globs, such as ["packages/*"], or remove it.' })])
     expect([tarball.code, json(tarball).error]).toEqual([1, expect.objectContaining({ code: 'EBADTARBALL', message: `${notAPackage} has no package/package.json inside: it is not an npm package.` })])
   })
 })

@@ -311,6 +311,12 @@ export function explainError(err: unknown, ctx: ErrorContext = {}): PkgsError {
       ...withCause,
     })
   }
+  if (code === 'EWORKSPACESCONFIG') {
+    return new PkgsError(code, `"workspaces" in package.json is not valid: ${e.message ?? 'npm cannot read it'}.`, {
+      hint: 'Make it a list of folders or globs, such as ["packages/*"], or remove it.',
+      ...withCause,
+    })
+  }
   if (code === 'ERR_INVALID_URL') {
     const input = (e as { input?: unknown }).input
     return new PkgsError('EUSAGE', `A URL in npm's configuration is not valid${typeof input === 'string' ? `: "${input}"` : ''}.`, {
