@@ -35,11 +35,10 @@ const mayBeEmpty = new Set(['description'])
 
 /** `--scope ""` or `pkgs ls ""` (an unset shell variable, typically): a usage error, not "not given". */
 function refuseEmptyValues(cmd: Command, args: string[]): void {
-  for (const option of [...cmd.options, ...(cmd.parent?.options ?? []), ...(cmd.parent?.parent?.options ?? [])]) {
-    const key = option.attributeName()
-    if (!mayBeEmpty.has(key) && cmd.optsWithGlobals()[key] === '') {
-      throw usageError(`${option.long} needs a value, and it was given an empty one.`, 'Is a shell variable unset? Give the value or leave the option out.')
-    }
+  const values = cmd.optsWithGlobals() as Record<string, unknown>
+  for (let at: Command | null = cmd; at; at = at.parent) {
+    const empty = at.options.find((o) => !mayBeEmpty.has(o.attributeName()) && values[o.attributeName()] === '')
+    if (empty) throw usageError(`${empty.long} needs a value, and it was given an empty one.`, 'Is a shell variable unset? Give the value or leave the option out.')
   }
   if (args.some((a) => a === '')) throw usageError('An argument is empty.', 'Is a shell variable unset? Give the value or leave the argument out.')
 }
@@ -135,10 +134,11 @@ function commandPath(program: Command, argv: string[]): Command[] {
 
 /** `pkgs team` without ls/create/…: commander has printed the group's help on stderr. */
 function missingSubcommand(program: Command, argv: string[]): unknown {
-  const group = program.commands.find((c) => argv.includes(c.name()))
+  const path = commandPath(program, argv)
+  const group = path[path.length - 1]
   const names = group ? commandList(group).commands.map((c) => c.name) : []
-  const name = group?.name() ?? ''
-  return usageError(`Name what \`pkgs ${name}\` should do: ${names.join(', ')}.`, `Run \`pkgs ${name} --help\` for what each one does.`)
+  const command = ['pkgs', ...path.map((c) => c.name())].join(' ')
+  return usageError(`Name what \`${command}\` should do: ${names.join(', ')}.`, `Run \`${command} --help\` for what each one does.`)
 }
 
 function report(err: unknown, argv: string[], program?: Command): number {

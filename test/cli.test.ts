@@ -211,39 +211,29 @@ async function answeringAlways(contentType: string, body: string): Promise<{ url
   }
 }
 
-describe('a registry that does not speak JSON', () => {
-  let server: Awaited<ReturnType<typeof answeringAlways>>
-  let url: string
+describe('registries that do not answer with a registry document', () => {
+  let html: Awaited<ReturnType<typeof answeringAlways>>
+  let nothing: Awaited<ReturnType<typeof answeringAlways>>
   beforeAll(async () => {
-    server = await answeringAlways('text/html', '<html><body>Welcome to nginx</body></html>')
-    url = server.url
+    ;[html, nothing] = await Promise.all([answeringAlways('text/html', '<html><body>Welcome to nginx</body></html>'), answeringAlways('application/json', 'null')])
   })
-  afterAll(() => server.close())
+  afterAll(() => Promise.all([html.close(), nothing.close()]))
 
-  it('is explained, exit 1, as JSON with --json', async () => {
-    const host = new URL(url).host
-    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-html\n`)
-    const res = await runPkgs(['whoami', '--json'], sandbox)
+  const withToken = (url: string, token: string) => makeSandbox(`registry=${url}\n//${new URL(url).host}/:_authToken=${token}\n`)
+
+  it('HTML: explained, exit 1, as JSON with --json', async () => {
+    const url = html.url
+    const res = await runPkgs(['whoami', '--json'], withToken(url, 'tok-html'))
     expect(res.code).toBe(1)
     const doc = JSON.parse(res.stdout)
     expect(doc.error.code).toBe('EBADRESPONSE')
     expect(doc.error.message).toBe(`${url} answered with something that is not an npm registry's JSON.`)
     expect(res.stdout).not.toContain('tok-html')
   })
-})
 
-describe('a registry that answers JSON that is no document (null)', () => {
-  let server: Awaited<ReturnType<typeof answeringAlways>>
-  let url: string
-  beforeAll(async () => {
-    server = await answeringAlways('application/json', 'null')
-    url = server.url
-  })
-  afterAll(() => server.close())
-
-  it('is explained by every reading command, exit 1, never a raw TypeError', async () => {
-    const host = new URL(url).host
-    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-null\n`)
+  it('null: explained by every reading command, exit 1, never a raw TypeError', async () => {
+    const url = nothing.url
+    const sandbox = withToken(url, 'tok-null')
     const commands = [['whoami'], ['owners', '@acme/x'], ['collaborators', '@acme/x'], ['access', '@acme/x'], ['ls', '@acme'], ['team', 'ls', '@acme'], ['org', 'ls', 'acme']]
     const results = await Promise.all(commands.map((args) => runPkgs([...args, '--json'], sandbox)))
     for (const [i, res] of results.entries()) {

@@ -301,7 +301,6 @@ export function authorizationFor(config: Config, uri: string): string | undefine
   return undefined
 }
 
-/** The default scope (`npm config set scope`), with its @, if any. */
 /** The `scope` setting as configured, @ added, valid or not (for showing it). */
 export function configuredScope(config: Config): string | undefined {
   const scope = config.npm.get('scope')

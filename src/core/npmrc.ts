@@ -222,7 +222,6 @@ export async function editNpmrcFile(path: string, edit: NpmrcEdit): Promise<File
   return { path, changed: result.changed, created }
 }
 
-
 /** The nerf-dart of a registry (`//host/path/`), the prefix npm keeps its credentials under. */
 export function nerfDart(url: string): string {
   return (require('@npmcli/config/lib/nerf-dart.js') as (u: string) => string)(url)
