@@ -1,12 +1,6 @@
 // The entry point. `pkgs --version` answers before anything else is loaded; everything else
 // loads the program (commander, the commands) on demand.
 import { readFileSync } from 'node:fs'
-import type { Context } from './core/context.js'
-
-export type Action = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<void>
-
-/** Wraps a command's run function: builds its Context from the parsed global options. */
-export type Runner = (action: Action) => (...commanderArgs: unknown[]) => Promise<void>
 
 const cancelled = 130
 

@@ -1,14 +1,21 @@
-// The pkgs program: global options, one file per command, and one error handler that turns
-// every failure into a message, a hint and the documented exit code.
-import { Command, CommanderError, Option } from 'commander'
-import type { Runner } from './cli.js'
-import { Context, type GlobalOptions } from './core/context.js'
-import { Exit, explainError, usageError } from './core/errors.js'
-import { IO, redactSecrets } from './core/io.js'
+// The pkgs program: the global options, the commander program built from the command
+// definitions (only the module of the command being run is loaded), and one error handler that
+// turns every failure into a message, a hint and the documented exit code.
+import { Argument, Command, CommanderError, Option } from 'commander'
+import { Exit, PkgsError, usageError } from './core/errors.js'
+import { explainError } from './core/explain.js'
 import { logRequests } from './core/registry.js'
-import { commands } from './commands/index.js'
+import { IO, redactSecrets } from './io/io.js'
+import { examplesText, isGroup, type AnyCommand, type ArgumentSpec, type Definition, type OptionSpec } from './commands/command.js'
+import { Context, type GlobalOptions } from './commands/context.js'
+import { commandModules } from './commands/index.js'
 
 let current: { io: IO; verbose: boolean } | undefined
+let exitCode: number = Exit.ok
+
+function streams() {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
+}
 
 function makeContext(cmd: Command): Context {
   const all = cmd.optsWithGlobals() as Record<string, unknown>
@@ -24,7 +31,7 @@ function makeContext(cmd: Command): Context {
     verbose: Boolean(all.verbose),
     color: all.color !== false,
   }
-  const io = new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, options)
+  const io = new IO(streams(), options)
   current = { io, verbose: options.verbose }
   if (options.verbose) logRequests((line) => io.debug(line))
   return new Context(io, options, process.cwd(), process.env)
@@ -34,27 +41,110 @@ function makeContext(cmd: Command): Context {
 const mayBeEmpty = new Set(['description'])
 
 /** `--scope ""` or `pkgs ls ""` (an unset shell variable, typically): a usage error, not "not given". */
-function refuseEmptyValues(cmd: Command, args: string[]): void {
+function refuseEmptyValues(cmd: Command, args: unknown[]): void {
   const values = cmd.optsWithGlobals() as Record<string, unknown>
   for (let at: Command | null = cmd; at; at = at.parent) {
     const empty = at.options.find((o) => !mayBeEmpty.has(o.attributeName()) && values[o.attributeName()] === '')
     if (empty) throw usageError(`${empty.long} needs a value, and it was given an empty one.`, 'Is a shell variable unset? Give the value or leave the option out.')
   }
-  if (args.some((a) => a === '')) throw usageError('An argument is empty.', 'Is a shell variable unset? Give the value or leave the argument out.')
+  if (args.flat().some((a) => a === '')) throw usageError('An argument is empty.', 'Is a shell variable unset? Give the value or leave the argument out.')
 }
 
-const runner: Runner = (action) => async (...commanderArgs) => {
-  const cmd = commanderArgs[commanderArgs.length - 1] as Command
-  const opts = commanderArgs[commanderArgs.length - 2] as Record<string, unknown>
-  const args = commanderArgs.slice(0, -2).flat().filter((a): a is string => typeof a === 'string')
-  refuseEmptyValues(cmd, args)
-  await action(makeContext(cmd), args, opts)
+/** Print a command's result: the document with --json, its rendering otherwise; a failing result sets the exit code. */
+function present(def: AnyCommand, ctx: Context, result: unknown): void {
+  const failure = def.failure?.(result)
+  const error = failure instanceof PkgsError ? failure : undefined
+  if (ctx.io.json) ctx.io.printJson(error ? { ...(result as object), error: { code: error.code, message: error.message, hint: error.hint } } : result)
+  else {
+    def.render?.(result, ctx.io)
+    if (error) {
+      ctx.io.info(`${ctx.io.err.red('error')} ${error.message}`)
+      if (error.hint) ctx.io.hint(error.hint)
+    }
+  }
+  exitCode = typeof failure === 'number' ? failure : error ? error.exitCode : Exit.ok
 }
 
-export function buildProgram(version: string, opts: { versionFlag?: boolean } = {}): Command {
+function addArgumentsAndOptions(cmd: Command, def: AnyCommand): void {
+  // the one place where commander's untyped values meet the definitions' types
+  const specs: readonly ArgumentSpec[] = def.arguments ?? []
+  for (const a of specs) {
+    const name = `${a.name}${a.variadic ? '...' : ''}`
+    const argument = new Argument(a.required ? `<${name}>` : `[${name}]`, a.description)
+    cmd.addArgument(a.choices ? argument.choices(a.choices) : argument)
+  }
+  for (const [key, o] of Object.entries((def.options ?? {}) as Record<string, OptionSpec>)) {
+    const option = new Option(o.flags, o.description)
+    if (option.attributeName() !== key) throw new Error(`${def.name}: option ${o.flags} must be keyed ${option.attributeName()}`)
+    if (o.choices) option.choices(o.choices)
+    if (o.default !== undefined) option.default(o.default)
+    if (o.hidden) option.hideHelp()
+    cmd.addOption(option)
+  }
+  cmd.action(async (...commanderArgs: unknown[]) => {
+    const command = commanderArgs[commanderArgs.length - 1] as Command
+    const positional = commanderArgs.slice(0, -2)
+    refuseEmptyValues(command, positional)
+    const ctx = makeContext(command)
+    const input: Record<string, unknown> = { ...command.opts() }
+    specs.forEach((a, i) => (input[a.name] = positional[i]))
+    present(def, ctx, await def.run(ctx, input))
+  })
+}
+
+function helpAfter(def: Definition): string {
+  const examples = [...def.examples, ...('json' in def && def.json ? [def.json] : [])]
+  return examplesText(examples) + (def.notes ? `\n\n${def.notes}` : '')
+}
+
+function register(parent: Command, def: Definition): void {
+  const cmd = parent.command(def.name).description(def.description).addHelpText('after', helpAfter(def))
+  if (!isGroup(def)) return addArgumentsAndOptions(cmd, def)
+  if (def.default) addArgumentsAndOptions(cmd, def.default)
+  for (const sub of def.commands) register(cmd, sub)
+}
+
+const globalsWithValue = new Set(['--registry', '--otp'])
+
+const globalFlags = new Set(['--json', '-y', '--yes', '--verbose', '--no-color'])
+
+/** Where the command's name is in argv (the first word that is not a global option or its value), or -1. */
+function commandIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') return -1
+    if (globalsWithValue.has(arg)) i++
+    else if (!arg.startsWith('-')) return i
+  }
+  return -1
+}
+
+/** True when argv names no command and only global options: the menu or the help. */
+function hasNoCommand(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (globalsWithValue.has(arg)) i++
+    // anything else (a command, -h, -V, an unknown option) is commander's to parse or refuse
+    else if (!globalFlags.has(arg) && ![...globalsWithValue].some((g) => arg.startsWith(`${g}=`))) return false
+  }
+  return true
+}
+
+const isVersionFlag = (a: string) => a === '--version' || a === '-V' || a.startsWith('--version=')
+
+/** The definitions argv needs: the named command's alone, else all of them (help, suggestions, the command list). */
+async function definitionsFor(argv: string[]): Promise<{ definitions: Definition[]; at: number }> {
+  const at = commandIndex(argv)
+  const names = Object.keys(commandModules)
+  const chosen = at >= 0 && names.includes(argv[at]) ? [argv[at]] : names
+  const definitions = await Promise.all(chosen.map(async (name) => (await commandModules[name]()).default))
+  return { definitions, at }
+}
+
+export function buildProgram(version: string, definitions: Definition[], opts: { versionFlag: boolean }): Command {
   const program = new Command('pkgs').description('Scoped and private npm packages, end to end: scope, log in, publish privately, share, switch visibility.')
-  // commander matches the program's options anywhere in argv: after a command, --version is the command's (pkgs init --version 2.0.0)
-  if (opts.versionFlag !== false) program.version(version, '-V, --version', 'print the version')
+  // after a command's name, --version is that command's option (pkgs init --version 2.0.0)
+  if (opts.versionFlag) program.version(version, '-V, --version', 'print the version')
   program
     .helpOption('-h, --help', 'show help with examples')
     .option('--registry <url>', 'use this registry (wins over every configured mapping)')
@@ -66,7 +156,7 @@ export function buildProgram(version: string, opts: { versionFlag?: boolean } = 
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: () => {} })
-  for (const register of commands) register(program, runner)
+  for (const def of definitions) register(program, def)
   program.addHelpText(
     'after',
     `
@@ -82,32 +172,6 @@ Examples:
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 unsupported by the registry, 130 cancelled.`,
   )
   return program
-}
-
-const globalsWithValue = new Set(['--registry', '--otp'])
-
-const globalFlags = new Set(['--json', '-y', '--yes', '--verbose', '--no-color'])
-
-/** True when argv names no command and only global options: the menu or the help. */
-function hasNoCommand(argv: string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (globalsWithValue.has(arg)) i++
-    // anything else (a command, -h, -V, an unknown option) is commander's to parse or refuse
-    else if (!globalFlags.has(arg) && ![...globalsWithValue].some((g) => arg.startsWith(`${g}=`))) return false
-  }
-  return true
-}
-
-/** True when --version / -V comes after a command's name, where it is that command's option. */
-function versionAfterCommand(argv: string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '--' || arg === '-V' || arg === '--version') return false
-    if (globalsWithValue.has(arg)) i++
-    else if (!arg.startsWith('-')) return argv.slice(i + 1).some((a) => a === '--version' || a === '-V' || a.startsWith('--version='))
-  }
-  return false
 }
 
 function wantsJson(argv: string[]): boolean {
@@ -169,7 +233,7 @@ function report(err: unknown, argv: string[], program?: Command): number {
   if (json) {
     process.stdout.write(redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2)) + '\n')
   } else {
-    const io = current?.io ?? new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env })
+    const io = current?.io ?? new IO(streams())
     io.info(`${io.err.red('error')} ${error.message}`)
     if (error.hint) io.hint(error.hint)
   }
@@ -189,9 +253,10 @@ export async function main(argv: string[], version: string): Promise<number> {
   process.on('uncaughtException', fail)
   process.on('unhandledRejection', fail)
   try {
-    program = buildProgram(version, { versionFlag: !versionAfterCommand(argv) })
     if (hasNoCommand(argv)) {
-      const io = new IO({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }, { color: !argv.includes('--no-color') })
+      const io = new IO(streams(), { color: !argv.includes('--no-color') })
+      const all = await definitionsFor([])
+      program = buildProgram(version, all.definitions, { versionFlag: true })
       if (wantsJson(argv)) {
         process.stdout.write(JSON.stringify(commandList(program), null, 2) + '\n')
         return Exit.ok
@@ -206,9 +271,10 @@ export async function main(argv: string[], version: string): Promise<number> {
       if (!chosen.length) return Exit.ok
       argv = [...argv, ...chosen]
     }
+    const { definitions, at } = await definitionsFor(argv)
+    program = buildProgram(version, definitions, { versionFlag: at < 0 || !argv.slice(at + 1).some(isVersionFlag) })
     await program.parseAsync(argv, { from: 'user' })
-    // a command that reports a failure it already printed (doctor) sets process.exitCode
-    return typeof process.exitCode === 'number' ? process.exitCode : Exit.ok
+    return exitCode
   } catch (err) {
     return report(err, argv, program)
   }

@@ -1,24 +1,20 @@
 // pkgs doctor: a checklist of the whole set-up, each check with a hint, registry checks in parallel.
-import type { Command } from 'commander'
 import { createRequire } from 'node:module'
-import type { Runner } from '../cli.js'
 import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
-import type { Context } from '../core/context.js'
 import { PkgsError } from '../core/errors.js'
+import { explainError } from '../core/explain.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { nameOf, readManifest, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { examples } from './help.js'
+import type { IO } from '../io/io.js'
+import { defineCommand } from './command.js'
+import type { Context } from './context.js'
 
 const require = createRequire(import.meta.url)
 
-export interface DoctorOptions {
-  scope?: string
-}
-
-export interface DoctorReport {
+interface DoctorReport {
   ok: boolean
   /** null when the configured registry URL is not a URL */
   registry: string | null
@@ -116,9 +112,9 @@ function checkManifest(found: Found | undefined, target: Target): Check {
   return { id: 'package-json', status: 'ok', message: `${name} is scoped; it publishes as ${access}.` }
 }
 
-function failed(id: string, err: unknown, fallback: string): Check {
-  const e = err as PkgsError
-  return { id, status: 'error', message: e?.message ?? fallback, hint: e?.hint }
+function failed(id: string, err: unknown): Check {
+  const e = explainError(err)
+  return { id, status: 'error', message: e.message, hint: e.hint }
 }
 
 async function pingRegistry(config: Config, target: Target): Promise<{ check: Check; identity?: RegistryIdentity; reachable: boolean }> {
@@ -126,12 +122,12 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
     const res = await requestJson(config, target, '/-/ping', { cache: 'no-store' })
     return { check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` }, identity: detectKind(target.registry.url, res.headers), reachable: true }
   } catch (err) {
-    const e = err as PkgsError
+    const e = explainError(err)
     // Some registries have no ping endpoint, yet answer: that is still reachable.
     if (/^E\d{3}$/.test(e.code)) {
       return { check: { id: 'ping', status: 'warn', message: `${target.registry.url} answered the ping with ${e.code.slice(1)}.`, hint: 'It may not implement /-/ping; the other checks show whether it works.' }, reachable: true }
     }
-    return { check: failed('ping', err, 'The registry is unreachable.'), reachable: false }
+    return { check: failed('ping', err), reachable: false }
   }
 }
 
@@ -139,7 +135,7 @@ async function checkLogin(username: Promise<string>): Promise<Check> {
   try {
     return { id: 'login', status: 'ok', message: `Logged in as ${await username}.` }
   } catch (err) {
-    return failed('login', err, 'Not logged in.')
+    return failed('login', err)
   }
 }
 
@@ -152,9 +148,10 @@ async function checkReadable(config: Config, target: Target, name: string, usern
     const latest = res.body['dist-tags']?.latest
     return { id: 'package', status: 'ok', message: `${name} is readable with your credentials${latest ? ` (latest ${latest})` : ''}.` }
   } catch (err) {
-    const check = failed('package', err, `${name} is not readable.`)
-    if ((err as PkgsError).code === 'ENEEDAUTH') return { ...check, message: `${name} cannot be read without logging in.` }
-    if ((err as PkgsError).code !== 'E404') return check
+    const e = explainError(err)
+    const check = failed('package', e)
+    if (e.code === 'ENEEDAUTH') return { ...check, message: `${name} cannot be read without logging in.` }
+    if (e.code !== 'E404') return check
     // the usual hint names `pkgs doctor <package>`, which is this very check
     const scope = scopeOf(name)
     const user = (await username?.catch(() => undefined)) ?? '<your-user>'
@@ -180,7 +177,7 @@ function checkKind(identity: RegistryIdentity): Check {
   }
 }
 
-export async function runDoctor(ctx: Context, packageArg: string | undefined, opts: DoctorOptions): Promise<DoctorReport> {
+async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { package?: string; scope?: string }): Promise<DoctorReport> {
   const packageName = packageArg ? validatePackageName(packageArg) : undefined
   const [config, local] = await Promise.all([ctx.config(), readManifest(ctx.cwd).catch((err: PkgsError) => err)])
   const localManifest = local instanceof Error ? undefined : local
@@ -214,50 +211,44 @@ export async function runDoctor(ctx: Context, packageArg: string | undefined, op
     checkCredentials(target, scope),
     ...(login && ping.reachable ? [login] : []),
     checkScope(config, scope),
-    local instanceof Error ? failed('package-json', local, 'package.json cannot be read.') : checkManifest(localManifest, target),
+    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target),
     ...(readable && ping.reachable ? [readable] : []),
     checkKind(identity),
   ]
   return { ok: checks.every((c) => c.status !== 'error'), registry: target.registry.url, kind: identity.kind, checks }
 }
 
-function render(ctx: Context, report: DoctorReport): void {
-  const c = ctx.io.out
+function render(report: DoctorReport, io: IO): void {
+  const c = io.out
   const mark = { ok: c.green('✔'), warn: c.yellow('⚠'), error: c.red('✖') }
   for (const check of report.checks) {
-    ctx.io.print(`${mark[check.status]} ${check.message}`)
-    if (check.hint && check.status !== 'ok') ctx.io.print(`    ${c.dim('→')} ${check.hint}`)
+    io.print(`${mark[check.status]} ${check.message}`)
+    if (check.hint && check.status !== 'ok') io.print(`    ${c.dim('→')} ${check.hint}`)
   }
   const errors = report.checks.filter((x) => x.status === 'error').length
   const warnings = report.checks.filter((x) => x.status === 'warn').length
-  ctx.io.print(errors ? c.red(`${errors} problem${errors > 1 ? 's' : ''} to fix.`) : c.green(`All set${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`))
+  io.print(errors ? c.red(`${errors} problem${errors > 1 ? 's' : ''} to fix.`) : c.green(`All set${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`))
 }
 
-export function register(program: Command, run: Runner): void {
-  program
-    .command('doctor')
-    .argument('[package]', 'also check that this package is readable with your credentials')
-    .description('check Node.js, npm, the registry, your login and ./package.json, each with a fix')
-    .option('--scope <scope>', 'check the set-up of this scope (default: the package\'s, else the configured scope)')
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
-        ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
-        ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
-      ]) +
-        '\n\nCredentials npm cannot use are an error: a token from a ${VAR} that is not set, or\n' +
-        '_authToken/_auth at the top level of an .npmrc (npm refuses them: npm config fix).\n' +
-        'So is whatever in ./package.json publish would refuse: a name or version that is not a\n' +
-        'string or not valid, a publishConfig.access or publishConfig.registry it cannot use.\n' +
-        'Exit code 0 when no check is an error, 1 otherwise.',
-    )
-    .action(
-      run(async (ctx, args, opts) => {
-        const report = await runDoctor(ctx, args[0], opts as DoctorOptions)
-        if (ctx.io.json) ctx.io.printJson(report)
-        else render(ctx, report)
-        if (!report.ok) process.exitCode = 1
-      }),
-    )
-}
+export default defineCommand({
+  name: 'doctor',
+  description: 'check Node.js, npm, the registry, your login and ./package.json, each with a fix',
+  arguments: [{ name: 'package', description: 'also check that this package is readable with your credentials' }],
+  options: {
+    scope: { flags: '--scope <scope>', description: "check the set-up of this scope (default: the package's, else the configured scope)" },
+  },
+  examples: [
+    ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
+    ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
+  ],
+  json: ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
+  notes:
+    'Credentials npm cannot use are an error: a token from a ${VAR} that is not set, or\n' +
+    '_authToken/_auth at the top level of an .npmrc (npm refuses them: npm config fix).\n' +
+    'So is whatever in ./package.json publish would refuse: a name or version that is not a\n' +
+    'string or not valid, a publishConfig.access or publishConfig.registry it cannot use.\n' +
+    'Exit code 0 when no check is an error, 1 otherwise.',
+  run: runDoctor,
+  render,
+  failure: (report) => (report.ok ? undefined : 1),
+})

@@ -1,25 +1,26 @@
 // pkgs init: create or update ./package.json as @scope/name with its access recorded in
 // publishConfig; a short wizard on a terminal, flags and defaults everywhere else.
-import { Option, type Command } from 'commander'
-import type { Runner } from '../cli.js'
 import { defaultScope } from '../core/config.js'
-import type { Context } from '../core/context.js'
-import { Exit, PkgsError, usageError } from '../core/errors.js'
-import { bareName, checkAnswers, defaultsFrom, isValidVersion, writeManifest, type Access, type Defaults, type InitAnswers } from '../package/init.js'
+import { usageError } from '../core/errors.js'
+import { accessChoices, accessMeaning, type Access } from '../package/access.js'
+import { bareName, checkAnswers, defaultsFrom, isValidVersion, writeManifest, type Defaults, type InitAnswers } from '../package/init.js'
 import { readManifest } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { examples } from './help.js'
+import { defineCommand } from './command.js'
+import type { Context } from './context.js'
 
-export interface InitOptions {
+interface InitOptions {
   scope?: string
   name?: string
+  initVersion?: string
+  /** the old spelling of --init-version */
   version?: string
   description?: string
   access?: Access
   license?: string
 }
 
-export interface InitResult {
+interface InitResult {
   path: string
   name: string
   version: string
@@ -41,9 +42,10 @@ function fromFlags(opts: InitOptions): Partial<InitAnswers> {
     given.name = bareName(opts.name)
   }
   if (scope) given.scope = scope
-  if (opts.version !== undefined) {
-    if (!isValidVersion(opts.version)) throw usageError(`Invalid version "${opts.version}" (--version).`, 'Use a semantic version such as 1.0.0.')
-    given.version = opts.version
+  const version = opts.initVersion ?? opts.version
+  if (version !== undefined) {
+    if (!isValidVersion(version)) throw usageError(`Invalid version "${version}" (${opts.initVersion !== undefined ? '--init-version' : '--version'}).`, 'Use a semantic version such as 1.0.0.')
+    given.version = version
   }
   if (opts.description !== undefined) given.description = opts.description
   if (opts.access !== undefined) given.access = opts.access
@@ -82,14 +84,7 @@ async function ask(ctx: Context, given: Partial<InitAnswers>, defaults: Defaults
   const description = given.description ?? (await io.input('Description:', { default: defaults.description || undefined }))
   const access =
     given.access ??
-    (await io.select<Access>(
-      `Who may install ${scope}/${name}?`,
-      [
-        { name: 'restricted: only you and the people and teams you share it with', value: 'restricted' },
-        { name: 'public: everyone', value: 'public' },
-      ],
-      defaults.access,
-    ))
+    (await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
   const license = given.license ?? (await io.input('License:', { default: defaults.license ?? 'ISC' })).trim()
   return { scope, name, version, description, access, license }
 }
@@ -109,7 +104,7 @@ function withDefaults(given: Partial<InitAnswers>, defaults: Defaults): InitAnsw
   }
 }
 
-export async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
+async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   const given = fromFlags(opts)
   const [config, found] = await Promise.all([ctx.config(), readManifest(ctx.cwd)])
   const existing = found?.manifest
@@ -119,16 +114,15 @@ export async function runInit(ctx: Context, opts: InitOptions): Promise<InitResu
   const name = checkAnswers(answers)
 
   const current = typeof existing?.name === 'string' && existing.name ? existing.name : undefined
-  if (current && current !== name && !ctx.options.yes) {
-    if (!ctx.io.canPrompt()) {
-      throw usageError(`Renaming package.json's ${current} to ${name} needs your confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to rename it.')
-    }
-    if (!(await ctx.io.confirm(`Rename ${current} to ${name}?`, true))) {
-      throw new PkgsError('ENOTCONFIRMED', `package.json was not changed: it is still named ${current}.`, {
-        hint: `Run it again and answer yes, or pass --yes (or --name ${bareName(current)}${scopeOf(current) ? ` --scope ${scopeOf(current)}` : ''} to keep the name).`,
-        exitCode: Exit.usage,
-      })
-    }
+  if (current && current !== name) {
+    await ctx.confirm({
+      question: `Rename ${current} to ${name}?`,
+      default: true,
+      what: `Renaming package.json's ${current} to ${name} needs your confirmation`,
+      yesHint: 'Pass --yes to rename it.',
+      refused: `package.json was not changed: it is still named ${current}.`,
+      refusedHint: `Run it again and answer yes, or pass --yes (or --name ${bareName(current)}${scopeOf(current) ? ` --scope ${scopeOf(current)}` : ''} to keep the name).`,
+    })
   }
   const written = await writeManifest(ctx.cwd, answers, existing)
   if (existing?.private === true) {
@@ -137,41 +131,34 @@ export async function runInit(ctx: Context, opts: InitOptions): Promise<InitResu
   return { path: written.path, name, version: answers.version, access: answers.access, created: written.created }
 }
 
-const accessMeaning: Record<Access, string> = {
-  restricted: 'private: only you and those you share it with can install it',
-  public: 'everyone can install it',
-}
+const versionFlag = { description: "the version (default: the package's, else 1.0.0)" }
 
-export function register(program: Command, run: Runner): void {
-  program
-    .command('init')
-    .description('create or update ./package.json as a scoped package, with its access recorded')
-    .option('--scope <scope>', 'the scope, e.g. @acme (default: the package\'s, else the configured scope)')
-    .option('--name <name>', "the name without the scope, or @scope/name (default: the package's, else the folder's)")
-    .option('--version <version>', 'the version (default: the package\'s, else 1.0.0)')
-    .option('--description <text>', 'a one-line description')
-    .addOption(new Option('--access <access>', 'who may install it, recorded in publishConfig.access (default: restricted)').choices(['restricted', 'public']))
-    .option('--license <spdx>', "the license (default: the package's, else ISC for a new one)")
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs init', 'on a terminal: asks for scope, name, version, description, access, license'],
-        ['pkgs init --scope @acme --yes', '@acme/<folder name>, restricted, defaults for the rest'],
-        ['pkgs init --scope acme --name widgets --access public', 'without a terminal: flags and defaults, nothing asked'],
-        ['pkgs init --yes', 'the configured default scope (pkgs scope set @acme)'],
-        ['pkgs init --scope @acme --yes --json', '{"path", "name", "version", "access", "created"}'],
-      ]) +
-        '\n\nAn existing package.json keeps every other field and its formatting; renaming it asks first (--yes agrees).' +
-        '\nWithout a terminal nothing is asked: the scope must come from --scope or the configured scope.',
-    )
-    .action(
-      run(async (ctx, _args, opts) => {
-        const result = await runInit(ctx, opts as InitOptions)
-        if (ctx.io.json) ctx.io.printJson(result)
-        else {
-          ctx.io.success(`${result.created ? 'Created' : 'Updated'} ${result.path}: ${result.name}@${result.version}, ${result.access} (${accessMeaning[result.access]}).`)
-          ctx.io.hint('Publish it with: pkgs publish')
-        }
-      }),
-    )
-}
+export default defineCommand({
+  name: 'init',
+  description: 'create or update ./package.json as a scoped package, with its access recorded',
+  options: {
+    scope: { flags: '--scope <scope>', description: "the scope, e.g. @acme (default: the package's, else the configured scope)" },
+    name: { flags: '--name <name>', description: "the name without the scope, or @scope/name (default: the package's, else the folder's)" },
+    initVersion: { flags: '--init-version <version>', ...versionFlag },
+    version: { flags: '--version <version>', ...versionFlag, hidden: true },
+    description: { flags: '--description <text>', description: 'a one-line description' },
+    access: { flags: '--access <access>', description: 'who may install it, recorded in publishConfig.access (default: restricted)', choices: ['restricted', 'public'] },
+    license: { flags: '--license <spdx>', description: "the license (default: the package's, else ISC for a new one)" },
+  },
+  examples: [
+    ['pkgs init', 'on a terminal: asks for scope, name, version, description, access, license'],
+    ['pkgs init --scope @acme --yes', '@acme/<folder name>, restricted, defaults for the rest'],
+    ['pkgs init --scope acme --name widgets --access public', 'without a terminal: flags and defaults, nothing asked'],
+    ['pkgs init --scope @acme --init-version 0.1.0 --yes', 'a first version other than 1.0.0 (npm init\'s --init-version)'],
+    ['pkgs init --yes', 'the configured default scope (pkgs scope set @acme)'],
+  ],
+  json: ['pkgs init --scope @acme --yes --json', '{"path", "name", "version", "access", "created"}'],
+  notes:
+    'An existing package.json keeps every other field and its formatting; renaming it asks first (--yes agrees).' +
+    '\nWithout a terminal nothing is asked: the scope must come from --scope or the configured scope.',
+  run: runInit,
+  render(result, io) {
+    io.success(`${result.created ? 'Created' : 'Updated'} ${result.path}: ${result.name}@${result.version}, ${result.access} (${accessMeaning[result.access]}).`)
+    io.hint('Publish it with: pkgs publish')
+  },
+})

@@ -1,31 +1,15 @@
 // pkgs login: web login where the registry offers it, else user name and password (and a
 // one-time password if asked), as npm 11's `npm login`; --token-stdin for scripts and CI. The
 // token goes where npm keeps it: `//host/path/:_authToken` in the user .npmrc.
-import { Option, type Command } from 'commander'
-import type { Runner } from '../cli.js'
-import { authTypeFor, passwordLogin, saveToken, verifyToken, webLogin, type AuthType } from '../core/auth.js'
-import { sendToUrl } from '../core/browser.js'
+import { authTypeFor, passwordLogin, saveToken, verifyToken, webLogin } from '../core/auth.js'
 import { defaultScope, tildify, type Config } from '../core/config.js'
-import type { Context } from '../core/context.js'
 import { usageError } from '../core/errors.js'
-import type { Spinner } from '../core/io.js'
 import { nerfDart } from '../core/npmrc.js'
-import { otpSession, withOtp } from '../core/otp.js'
 import type { Target } from '../core/registry.js'
+import type { Spinner } from '../io/io.js'
 import { normalizeScope } from '../package/names.js'
-import { examples } from './help.js'
-
-export interface LoginOptions {
-  scope?: string
-  authType?: AuthType
-  tokenStdin?: boolean
-}
-
-export interface LoginResult {
-  username: string
-  registry: string
-  scope?: string
-}
+import { defineCommand } from './command.js'
+import type { Context } from './context.js'
 
 async function readStdin(ctx: Context): Promise<string> {
   const stdin = ctx.io.streams.stdin
@@ -50,7 +34,7 @@ async function tokenFromStdin(ctx: Context): Promise<string> {
 async function browserLogin(ctx: Context, config: Config, target: Target, forced: boolean): Promise<{ token: string; username: string } | undefined> {
   let spinner: Spinner | undefined
   const opener = async (url: string) => {
-    await sendToUrl(ctx.io, `Log in on ${target.registry.url} in your browser:`, url)
+    await ctx.io.sendToUrl(`Log in on ${target.registry.url} in your browser:`, url)
     spinner = await ctx.io.spinner('Waiting for the login in the browser…')
   }
   try {
@@ -66,11 +50,17 @@ async function passwordPrompts(ctx: Context, config: Config, target: Target): Pr
   ctx.io.info(`Log in on ${target.registry.url}`)
   const username = (await ctx.io.input('Username:', { validate: (v) => (v.trim() ? true : 'Enter your user name.') })).trim()
   const password = await ctx.io.password('Password:')
-  const { token } = await withOtp(ctx, config, target, otpSession(ctx), (otp) => passwordLogin(config, target, username, password, otp))
+  const { token } = await passwordLogin(config, target, username, password, ctx.otp())
   return { token, username }
 }
 
-export async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> {
+interface LoginOptions {
+  scope?: string
+  authType?: 'web' | 'legacy'
+  tokenStdin?: boolean
+}
+
+async function runLogin(ctx: Context, opts: LoginOptions): Promise<{ username: string; registry: string; scope?: string }> {
   const explicitScope = opts.scope ? normalizeScope(opts.scope) : undefined
   if (!opts.tokenStdin && !ctx.io.canPrompt()) {
     throw usageError(`Logging in needs a token: ${ctx.io.noPromptReason()}.`, 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
@@ -101,35 +91,27 @@ export async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginR
     const where = [...new Set(problem.keys.map((k) => k.file))].join(' and ')
     ctx.io.warn(`npm still refuses to run while ${where} has ${problem.keys.map((k) => `\`${k.key}\``).join(', ')} at the top level: delete ${problem.keys.length > 1 ? 'those lines' : 'that line'} (the new token is saved under ${nerfDart(target.registry.url)}).`)
   }
-  if (!ctx.io.json) {
-    ctx.io.success(`Logged in as ${login.username} on ${target.registry.url}${explicitScope ? ` (${explicitScope} packages use it)` : ''}.`)
-  }
   return { username: login.username, registry: target.registry.url, ...(explicitScope ? { scope: explicitScope } : {}) }
 }
 
-export function register(program: Command, run: Runner): void {
-  program
-    .command('login')
-    .description('log in to the scope\'s registry and save the token where npm keeps it')
-    .option('--scope <scope>', 'log in to this scope\'s registry and map the scope to it')
-    .addOption(new Option('--auth-type <type>', 'web (browser, where the registry offers it) or legacy (user name and password); default: npm\'s auth-type, web').choices(['web', 'legacy']))
-    .option('--token-stdin', 'read a token from stdin, check it with whoami, then save it (scripts and CI)')
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs login', 'on a terminal: web login, or user name and password where there is none'],
-        ['pkgs login --scope @acme --registry https://npm.acme.dev/', 'log in there and map @acme to it'],
-        ['pkgs login --auth-type legacy', 'user name, password and one-time password'],
-        ['echo "$NPM_TOKEN" | pkgs login --token-stdin', 'without a terminal: check the token, then save it'],
-        ['pkgs login --token-stdin --json < token.txt', '{"username", "registry", "scope"}'],
-      ]) +
-        '\n\nThe token is written to your user .npmrc as //host/path/:_authToken, as npm login does; nothing else in the file changes.' +
-        '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.',
-    )
-    .action(
-      run(async (ctx, _args, opts) => {
-        const result = await runLogin(ctx, opts as LoginOptions)
-        if (ctx.io.json) ctx.io.printJson(result)
-      }),
-    )
-}
+export default defineCommand({
+  name: 'login',
+  description: "log in to the scope's registry and save the token where npm keeps it",
+  options: {
+    scope: { flags: '--scope <scope>', description: "log in to this scope's registry and map the scope to it" },
+    authType: { flags: '--auth-type <type>', description: "web (browser, where the registry offers it) or legacy (user name and password); default: npm's auth-type, web", choices: ['web', 'legacy'] },
+    tokenStdin: { flags: '--token-stdin', description: 'read a token from stdin, check it with whoami, then save it (scripts and CI)' },
+  },
+  examples: [
+    ['pkgs login', 'on a terminal: web login, or user name and password where there is none'],
+    ['pkgs login --scope @acme --registry https://npm.acme.dev/', 'log in there and map @acme to it'],
+    ['pkgs login --auth-type legacy', 'user name, password and one-time password'],
+    ['echo "$NPM_TOKEN" | pkgs login --token-stdin', 'without a terminal: check the token, then save it'],
+  ],
+  json: ['pkgs login --token-stdin --json < token.txt', '{"username", "registry", "scope"}'],
+  notes:
+    'The token is written to your user .npmrc as //host/path/:_authToken, as npm login does; nothing else in the file changes.' +
+    '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.',
+  run: runLogin,
+  render: (r, io) => io.success(`Logged in as ${r.username} on ${r.registry}${r.scope ? ` (${r.scope} packages use it)` : ''}.`),
+})

@@ -1,22 +1,15 @@
 // pkgs logout: revoke the token on the registry where it can (`DELETE /-/user/token/<token>`, as
 // npm logout), then remove the credentials from the file they are in. Unlike npm, a registry that
 // is down or refuses does not keep the credentials on disk, and not being logged in is no error.
-import type { Command } from 'commander'
-import type { Runner } from '../cli.js'
 import { removeCredentials, revokeToken, tokenFor, verifyToken } from '../core/auth.js'
 import { defaultScope, tildify } from '../core/config.js'
-import type { Context } from '../core/context.js'
-import { explainError } from '../core/errors.js'
-import { otpSession, withOtp } from '../core/otp.js'
-import { errorContext, redactInLog } from '../core/registry.js'
+import { explainError } from '../core/explain.js'
+import { redactInLog } from '../core/registry.js'
 import { normalizeScope } from '../package/names.js'
-import { examples } from './help.js'
+import { defineCommand } from './command.js'
+import type { Context } from './context.js'
 
-export interface LogoutOptions {
-  scope?: string
-}
-
-export interface LogoutResult {
+interface LogoutResult {
   registry: string
   /** the registry no longer accepts the token */
   revoked: boolean
@@ -25,7 +18,7 @@ export interface LogoutResult {
   changed: boolean
 }
 
-export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<LogoutResult> {
+async function runLogout(ctx: Context, opts: { scope?: string }): Promise<LogoutResult> {
   const config = await ctx.config()
   const scope = opts.scope ? normalizeScope(opts.scope) : defaultScope(config)
   const target = await ctx.target({ scope })
@@ -41,12 +34,12 @@ export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<Logo
   if (token) {
     redactInLog(token)
     try {
-      await withOtp(ctx, config, target, otpSession(ctx), (otp) => revokeToken(config, target, token, otp))
+      await revokeToken(config, target, token, ctx.otp())
       // Verdaccio answers "Logged out" and keeps accepting the token: ask instead of trusting the answer
       revoked = !(await verifyToken(config, target, token).then(() => true, () => false))
       if (!revoked) ctx.io.warn(`${registry} still accepts the token after logging out: it does not revoke tokens.`)
     } catch (err) {
-      const why = explainError(err, errorContext(target))
+      const why = explainError(err)
       ctx.io.warn(`The token could not be revoked on ${registry} (${why.message.replace(/\.$/, '')}).`)
     }
   }
@@ -69,25 +62,19 @@ export async function runLogout(ctx: Context, opts: LogoutOptions): Promise<Logo
   return { registry, revoked, file: removed?.changed.length ? removed.path : null, changed }
 }
 
-export function register(program: Command, run: Runner): void {
-  program
-    .command('logout')
-    .description("revoke the token on the scope's registry and remove it from your .npmrc")
-    .option('--scope <scope>', "log out of this scope's registry (the scope stays mapped to it)")
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs logout', 'the default scope\'s registry (or the default registry)'],
-        ['pkgs logout --scope @acme', "@acme's registry"],
-        ['pkgs logout --registry https://npm.acme.dev/ --json', '{"registry", "revoked", "file", "changed"}'],
-      ]) +
-        '\n\nA registry that is unreachable or refuses to revoke the token gets a warning; the token is removed from the file all the same.' +
-        '\nNot logged in: nothing to change (exit 0).',
-    )
-    .action(
-      run(async (ctx, _args, opts) => {
-        const result = await runLogout(ctx, opts as LogoutOptions)
-        if (ctx.io.json) ctx.io.printJson(result)
-      }),
-    )
-}
+export default defineCommand({
+  name: 'logout',
+  description: "revoke the token on the scope's registry and remove it from your .npmrc",
+  options: {
+    scope: { flags: '--scope <scope>', description: "log out of this scope's registry (the scope stays mapped to it)" },
+  },
+  examples: [
+    ['pkgs logout', "the default scope's registry (or the default registry)"],
+    ['pkgs logout --scope @acme', "@acme's registry"],
+  ],
+  json: ['pkgs logout --registry https://npm.acme.dev/ --json', '{"registry", "revoked", "file", "changed"}'],
+  notes:
+    'A registry that is unreachable or refuses to revoke the token gets a warning; the token is removed from the file all the same.' +
+    '\nNot logged in: nothing to change (exit 0).',
+  run: runLogout,
+})

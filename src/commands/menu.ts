@@ -1,6 +1,6 @@
 // pkgs with no command, on a terminal: a guided menu. Each choice asks only for what the command
 // cannot find or ask for itself, then runs the command exactly as if it had been typed.
-import type { IO } from '../core/io.js'
+import type { IO } from '../io/io.js'
 import { readManifest } from '../package/manifest.js'
 import { isTeam, normalizeScope, parseTeam, validatePackageName, validateUserName } from '../package/names.js'
 

@@ -1,11 +1,8 @@
 // pkgs publish: pack exactly as `npm publish` does, private by default for scoped packages, show
 // what will be sent and confirm on a terminal, then publish with npm's own library.
-import { Option, type Command } from 'commander'
-import type { Runner } from '../cli.js'
 import type { Config } from '../core/config.js'
-import type { Context } from '../core/context.js'
-import { Exit, explainError, PkgsError } from '../core/errors.js'
-import { otpSession, withOtp } from '../core/otp.js'
+import { Exit, PkgsError } from '../core/errors.js'
+import { explainError } from '../core/explain.js'
 import { requireCredentials } from '../core/preflight.js'
 import {
   alreadyPublishedError,
@@ -14,16 +11,17 @@ import {
   decideTag,
   effectiveAccess,
   endsPublish,
+  explainPublishError,
   fetchPublished,
   refuseImplicitLatest,
   publishConfigOptions,
   preloadPublisher,
   publishTarball,
   republishState,
-  type Access,
   type Published,
 } from '../core/publish.js'
-import { detectKind, errorContext, kindNames, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { detectKind, kindNames, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { accessChoices, accessMeaning, type Access } from '../package/access.js'
 import type { Manifest } from '../package/manifest.js'
 import { scopeOf, validatePackageName } from '../package/names.js'
 import {
@@ -37,17 +35,19 @@ import {
   type PackSource,
   type ScriptOptions,
 } from '../package/pack.js'
-import { examples } from './help.js'
+import { defineCommand } from './command.js'
+import type { Context } from './context.js'
 
-export interface PublishOptions {
-  access?: string
+interface PublishOptions {
+  path?: string
+  access?: Access
   tag?: string
   dryRun?: boolean
   tolerateRepublish?: boolean
   provenance?: boolean
 }
 
-export interface PublishResult {
+interface PublishResult {
   name: string
   version: string
   access: Access
@@ -119,19 +119,8 @@ function loginProblem(result: Settled<string> | undefined): PkgsError | undefine
   return result?.error && endsPublish(result.error) ? result.error : undefined
 }
 
-async function askAccess(ctx: Context, name: string, target: Target, preselected: Access): Promise<Access> {
-  return ctx.io.select<Access>(
-    `${name} is new on ${target.registry.url}. Who may install it?`,
-    [
-      { name: 'restricted: only you and the people and teams you share it with', value: 'restricted' },
-      { name: 'public: everyone', value: 'public' },
-    ],
-    preselected,
-  )
-}
-
-export async function runPublish(ctx: Context, arg: string | undefined, opts: PublishOptions): Promise<PublishResult> {
-  const source = await packSource(ctx.cwd, arg)
+async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishResult> {
+  const source = await packSource(ctx.cwd, opts.path)
   const config = await ctx.config()
   const first = await readPublishManifest(source, config.flat)
   const { name, version } = identify(first.manifest, source)
@@ -186,28 +175,30 @@ export async function runPublish(ctx: Context, arg: string | undefined, opts: Pu
   const interactive = !opts.dryRun && !ctx.options.yes && ctx.io.canPrompt()
   const accessIgnored = workflowsFor(state.identity).unsupported.visibility
   if (interactive && scope && !accessIgnored && state.exists === false && (decided.from === 'default' || decided.from === 'config')) {
-    result.access = await askAccess(ctx, name, target, decided.access)
+    result.access = await ctx.io.select<Access>(`${name} is new on ${target.registry.url}. Who may install it?`, accessChoices, decided.access)
   }
   checkProvenance(name, result.access, opts.provenance)
   if (!ctx.io.json) renderSummary(ctx, result, packed, target, state.identity)
   const as = accessIgnored ? '' : ` as ${result.access}`
-  if (interactive && !(await ctx.io.confirm(`Publish ${name}@${result.version} to ${target.registry.url}${as}?`, true))) {
-    throw new PkgsError('ENOTCONFIRMED', 'Nothing was published: you did not confirm.', { hint: 'Run it again and answer yes, or pass --yes.', exitCode: Exit.usage })
+  if (interactive) {
+    await ctx.confirm({
+      question: `Publish ${name}@${result.version} to ${target.registry.url}${as}?`,
+      default: true,
+      what: 'Publishing needs a confirmation',
+      yesHint: 'Pass --yes.',
+      refused: 'Nothing was published: you did not confirm.',
+    })
   }
   if (opts.dryRun) return result
 
   const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(opts.provenance ? { provenance: true } : {}) }
   try {
-    await withOtp(ctx, config, target, otpSession(ctx), async (otp) => {
+    await publishTarball(config, target, manifest, tarball, publishOpts, ctx.otp(), async () => {
       const spinner = await ctx.io.spinner(`Publishing ${name}@${result.version} to ${target.registry.url}`)
-      try {
-        await publishTarball(config, target, manifest, tarball, { ...publishOpts, otp })
-      } finally {
-        spinner.stop()
-      }
+      return () => spinner.stop()
     })
   } catch (err) {
-    const error = explainError(err, errorContext(target, { version: result.version, username: loginResult?.value }))
+    const error = explainPublishError(err, result.version, loginResult?.value)
     if (error.code !== 'EPUBLISHCONFLICT') throw error
     // published between our look at the registry and the upload (a parallel CI job): look again
     const now = await settle(fetchPublished(config, target, name))
@@ -269,11 +260,6 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1000000).toFixed(1)} MB`
 }
 
-const accessMeaning: Record<Access, string> = {
-  restricted: 'private: only you and those you share it with can install it',
-  public: 'everyone can install it',
-}
-
 /** What will be sent; for a dry run it is the result (stdout) and lists every file. */
 /** The access row: what it means, or that this kind of registry decides access its own way. */
 function accessRow(access: Access, identity: RegistryIdentity): string {
@@ -300,36 +286,33 @@ function renderSummary(ctx: Context, result: PublishResult, packed: Packed, targ
   for (const file of listed) write(`    ${formatBytes(file.size).padStart(width)}  ${file.path}`)
 }
 
-export function register(program: Command, run: Runner): void {
-  program
-    .command('publish')
-    .argument('[path]', 'a folder with a package.json (default: .) or a tarball made by npm pack')
-    .description('pack exactly as npm does and publish: private by default for scoped packages')
-    .addOption(new Option('--access <access>', 'who may install it (default: publishConfig.access, else restricted for scoped packages)').choices(['restricted', 'public']))
-    .option('--tag <tag>', 'the dist-tag to publish under (default: latest; required for pre-releases)')
-    .option('--dry-run', 'do everything but the upload, and show what would be sent')
-    .option('--tolerate-republish', 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)')
-    .option('--provenance', 'publish with a signed provenance statement (from a supported CI provider)')
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs publish', 'publish ./ (restricted if scoped and not decided otherwise)'],
-        ['pkgs publish --dry-run', 'show the files, size, access, tag and registry; upload nothing'],
-        ['pkgs publish --access public', 'publish a scoped package for everyone'],
-        ['pkgs publish --tag next', 'publish a pre-release without moving "latest"'],
-        ['pkgs publish ./dist --otp 123456', 'publish a folder with a one-time password'],
-        ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
-        ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun"}'],
-      ]) + '\n\nOn a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides).',
-    )
-    .action(
-      run(async (ctx, args, opts) => {
-        const result = await runPublish(ctx, args[0], opts as PublishOptions)
-        if (ctx.io.json) ctx.io.printJson(result)
-        else if (result.published) {
-          ctx.io.print(`+ ${result.name}@${result.version}`)
-          ctx.io.success(`Published ${result.name}@${result.version} to ${result.registry} as ${result.access} (tag ${result.tag}).`)
-        } else if (!result.dryRun) ctx.io.print(`= ${result.name}@${result.version} (already published)`)
-      }),
-    )
-}
+export default defineCommand({
+  name: 'publish',
+  description: 'pack exactly as npm does and publish: private by default for scoped packages',
+  arguments: [{ name: 'path', description: 'a folder with a package.json (default: .) or a tarball made by npm pack' }],
+  options: {
+    access: { flags: '--access <access>', description: 'who may install it (default: publishConfig.access, else restricted for scoped packages)', choices: ['restricted', 'public'] },
+    tag: { flags: '--tag <tag>', description: 'the dist-tag to publish under (default: latest; required for pre-releases)' },
+    dryRun: { flags: '--dry-run', description: 'do everything but the upload, and show what would be sent' },
+    tolerateRepublish: { flags: '--tolerate-republish', description: 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)' },
+    provenance: { flags: '--provenance', description: 'publish with a signed provenance statement (from a supported CI provider)' },
+  },
+  examples: [
+    ['pkgs publish', 'publish ./ (restricted if scoped and not decided otherwise)'],
+    ['pkgs publish --dry-run', 'show the files, size, access, tag and registry; upload nothing'],
+    ['pkgs publish --access public', 'publish a scoped package for everyone'],
+    ['pkgs publish --tag next', 'publish a pre-release without moving "latest"'],
+    ['pkgs publish ./dist --otp 123456', 'publish a folder with a one-time password'],
+    ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
+  ],
+  json: ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun"}'],
+  notes:
+    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides).',
+  run: runPublish,
+  render(result, io) {
+    if (result.published) {
+      io.print(`+ ${result.name}@${result.version}`)
+      io.success(`Published ${result.name}@${result.version} to ${result.registry} as ${result.access} (tag ${result.tag}).`)
+    } else if (!result.dryRun) io.print(`= ${result.name}@${result.version} (already published)`)
+  },
+})

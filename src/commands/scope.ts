@@ -1,19 +1,18 @@
 // pkgs scope: show the default scope and every scope's registry (and where each is set); set and
 // unset them in the user or project .npmrc, keeping everything else in the file.
-import { Option, type Command } from 'commander'
-import type { Runner } from '../cli.js'
 import { invalidDefaultScope, normalizeRegistryUrl, resolveRegistry, sourceOf, tildify, type Source } from '../core/config.js'
-import type { Context } from '../core/context.js'
 import type { Location } from '../core/npmrc.js'
 import { readScopes, setScope, unsetScope, type ScopeChange } from '../core/scopes.js'
+import type { IO } from '../io/io.js'
 import { normalizeScope } from '../package/names.js'
-import { examples } from './help.js'
+import { defineCommand, defineGroup } from './command.js'
+import type { Context } from './context.js'
 
-export interface ScopeSetOptions {
-  location?: Location
+interface ScopeSetOptions {
+  location: Location
 }
 
-export interface ScopeShowResult {
+interface ScopeShowResult {
   scope: string | null
   scopeSource: string | null
   /** the registry of scopes that are not mapped */
@@ -22,7 +21,7 @@ export interface ScopeShowResult {
   mappings: { scope: string; registry: string; source: string | null; file?: string }[]
 }
 
-export interface ScopeSetResult {
+interface ScopeSetResult {
   scope: string
   registry: string
   location: Location
@@ -30,7 +29,7 @@ export interface ScopeSetResult {
   changed: boolean
 }
 
-export interface ScopeUnsetResult {
+interface ScopeUnsetResult {
   scope: string | null
   location: Location
   file: string
@@ -38,7 +37,7 @@ export interface ScopeUnsetResult {
   changed: boolean
 }
 
-export async function runScopeShow(ctx: Context): Promise<ScopeShowResult> {
+async function runScopeShow(ctx: Context): Promise<ScopeShowResult> {
   const config = await ctx.config()
   const settings = readScopes(config)
   const invalid = invalidDefaultScope(config)
@@ -65,7 +64,7 @@ function warnOverridden(ctx: Context, change: ScopeChange, written: string, what
   if (change.overriddenBy) ctx.io.warn(`${change.overriddenBy.label} also sets ${what}, and wins over ${written} here.`)
 }
 
-export async function runScopeSet(ctx: Context, scopeArg: string, opts: ScopeSetOptions): Promise<ScopeSetResult> {
+async function runScopeSet(ctx: Context, { scope: scopeArg, ...opts }: ScopeSetOptions & { scope: string }): Promise<ScopeSetResult> {
   const scope = normalizeScope(scopeArg)
   const mapped = ctx.options.registry ? normalizeRegistryUrl(ctx.options.registry) : undefined
   const config = await ctx.config()
@@ -82,7 +81,7 @@ export async function runScopeSet(ctx: Context, scopeArg: string, opts: ScopeSet
   return { scope, registry: mapped ?? resolved!.url, location, file: change.file, changed: change.changed.length > 0 }
 }
 
-export async function runScopeUnset(ctx: Context, scopeArg: string | undefined, opts: ScopeSetOptions): Promise<ScopeUnsetResult> {
+async function runScopeUnset(ctx: Context, { scope: scopeArg, ...opts }: ScopeSetOptions & { scope?: string }): Promise<ScopeUnsetResult> {
   const scope = scopeArg ? normalizeScope(scopeArg) : undefined
   const config = await ctx.config()
   const location = opts.location ?? 'user'
@@ -102,84 +101,70 @@ export async function runScopeUnset(ctx: Context, scopeArg: string | undefined, 
   return { scope: scope ?? null, location, file: change.file, removed: change.changed, changed: change.changed.length > 0 }
 }
 
-function render(ctx: Context, result: ScopeShowResult): void {
-  const c = ctx.io.out
-  ctx.io.print(result.scope ? `Default scope: ${c.bold(result.scope)} ${c.dim(`(${result.scopeSource})`)}` : 'No default scope.')
-  ctx.io.print(`Default registry: ${result.registry} ${c.dim(`(${result.registrySource})`)}`)
+function render(result: ScopeShowResult, io: IO): void {
+  const c = io.out
+  io.print(result.scope ? `Default scope: ${c.bold(result.scope)} ${c.dim(`(${result.scopeSource})`)}` : 'No default scope.')
+  io.print(`Default registry: ${result.registry} ${c.dim(`(${result.registrySource})`)}`)
   if (!result.mappings.length) {
-    ctx.io.print('No scope is mapped to a registry: every scope uses the default registry.')
+    io.print('No scope is mapped to a registry: every scope uses the default registry.')
   } else {
-    ctx.io.print('Scope registries:')
+    io.print('Scope registries:')
     const width = Math.max(...result.mappings.map((m) => m.scope.length))
     const urlWidth = Math.max(...result.mappings.map((m) => m.registry.length))
-    for (const m of result.mappings) ctx.io.print(`  ${m.scope.padEnd(width)}  ${m.registry.padEnd(urlWidth)}  ${c.dim(m.source ?? '')}`)
+    for (const m of result.mappings) io.print(`  ${m.scope.padEnd(width)}  ${m.registry.padEnd(urlWidth)}  ${c.dim(m.source ?? '')}`)
   }
-  if (!result.scope) ctx.io.hint('Set one with: pkgs scope set @your-scope')
+  if (!result.scope) io.hint('Set one with: pkgs scope set @your-scope')
 }
 
-const locationOption = () =>
-  new Option('--location <where>', 'the .npmrc to write: user (~/.npmrc, npm\'s userconfig) or project (./.npmrc)').choices(['user', 'project']).default('user')
+const location = { flags: '--location <where>', description: "the .npmrc to write: user (~/.npmrc, npm's userconfig) or project (./.npmrc)", choices: ['user', 'project'], default: 'user' } as const
 
-export function register(program: Command, run: Runner): void {
-  const scope = program
-    .command('scope')
-    .description('show the default scope and each scope\'s registry; set or unset them')
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs scope', 'the default scope and every @scope:registry, with the file each comes from'],
-        ['pkgs scope set @acme', 'make @acme the default scope (npm config set scope)'],
-        ['pkgs scope set @acme --registry https://npm.acme.dev/', 'and install/publish @acme packages from there'],
-        ['pkgs scope unset @acme --location project', 'remove @acme from ./.npmrc'],
-        ['pkgs scope --json', '{"scope", "scopeSource", "registry", "registrySource", "mappings": [{"scope", "registry", "source"}]}'],
-      ]),
-    )
-    .action(
-      run(async (ctx) => {
-        const result = await runScopeShow(ctx)
-        if (ctx.io.json) ctx.io.printJson(result)
-        else render(ctx, result)
-      }),
-    )
+const show = defineCommand({
+  name: 'scope',
+  description: "show the default scope and each scope's registry; set or unset them",
+  examples: [],
+  run: runScopeShow,
+  render,
+})
 
-  scope
-    .command('set')
-    .argument('<scope>', 'the scope, e.g. @acme (acme means @acme)')
-    .description('set the default scope and, with --registry, the registry of its packages')
-    .addOption(locationOption())
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs scope set acme', 'scope=@acme in ~/.npmrc'],
-        ['pkgs scope set @acme --registry https://npm.acme.dev/', 'also @acme:registry=https://npm.acme.dev/'],
-        ['pkgs scope set @acme --location project', 'in ./.npmrc, for this project only'],
-        ['pkgs scope set @acme --json', '{"scope", "registry", "location", "file", "changed"}'],
-      ]) + '\n\nOnly these keys change: every other line of the file (comments, tokens, other scopes) is kept as it is.',
-    )
-    .action(
-      run(async (ctx, args, opts) => {
-        const result = await runScopeSet(ctx, args[0], opts as ScopeSetOptions)
-        if (ctx.io.json) ctx.io.printJson(result)
-      }),
-    )
+const set = defineCommand({
+  name: 'set',
+  description: 'set the default scope and, with --registry, the registry of its packages',
+  arguments: [{ name: 'scope', description: 'the scope, e.g. @acme (acme means @acme)', required: true }],
+  options: { location },
+  examples: [
+    ['pkgs scope set acme', 'scope=@acme in ~/.npmrc'],
+    ['pkgs scope set @acme --registry https://npm.acme.dev/', 'also @acme:registry=https://npm.acme.dev/'],
+    ['pkgs scope set @acme --location project', 'in ./.npmrc, for this project only'],
+  ],
+  json: ['pkgs scope set @acme --json', '{"scope", "registry", "location", "file", "changed"}'],
+  notes: 'Only these keys change: every other line of the file (comments, tokens, other scopes) is kept as it is.',
+  run: runScopeSet,
+})
 
-  scope
-    .command('unset')
-    .argument('[scope]', "remove this scope's registry mapping (and the default scope if it is this one)")
-    .description("remove the default scope, or a scope's registry mapping")
-    .addOption(locationOption())
-    .addHelpText(
-      'after',
-      examples([
-        ['pkgs scope unset', 'remove the default scope from ~/.npmrc'],
-        ['pkgs scope unset @acme', 'remove @acme:registry (and scope=@acme) from ~/.npmrc'],
-        ['pkgs scope unset @acme --location project --json', '{"scope", "location", "file", "removed", "changed"}'],
-      ]) + '\n\nNothing to remove is not an error (exit 0, "changed": false).',
-    )
-    .action(
-      run(async (ctx, args, opts) => {
-        const result = await runScopeUnset(ctx, args[0], opts as ScopeSetOptions)
-        if (ctx.io.json) ctx.io.printJson(result)
-      }),
-    )
-}
+const unset = defineCommand({
+  name: 'unset',
+  description: "remove the default scope, or a scope's registry mapping",
+  arguments: [{ name: 'scope', description: "remove this scope's registry mapping (and the default scope if it is this one)" }],
+  options: { location },
+  examples: [
+    ['pkgs scope unset', 'remove the default scope from ~/.npmrc'],
+    ['pkgs scope unset @acme', 'remove @acme:registry (and scope=@acme) from ~/.npmrc'],
+  ],
+  json: ['pkgs scope unset @acme --location project --json', '{"scope", "location", "file", "removed", "changed"}'],
+  notes: 'Nothing to remove is not an error (exit 0, "changed": false).',
+  run: runScopeUnset,
+})
+
+export default defineGroup({
+  name: 'scope',
+  description: show.description,
+  examples: [
+    ['pkgs scope', 'the default scope and every @scope:registry, with the file each comes from'],
+    ['pkgs scope set @acme', 'make @acme the default scope (npm config set scope)'],
+    ['pkgs scope set @acme --registry https://npm.acme.dev/', 'and install/publish @acme packages from there'],
+    ['pkgs scope unset @acme --location project', 'remove @acme from ./.npmrc'],
+    ['pkgs scope --json', '{"scope", "scopeSource", "registry", "registrySource", "mappings": [{"scope", "registry", "source"}]}'],
+  ],
+  default: show,
+  commands: [set, unset],
+})

@@ -3,9 +3,11 @@
 // under the registry's nerf-dart in the user .npmrc; logout revokes it, then removes it.
 import type { Config, Source } from './config.js'
 import { credentialsFor } from './config.js'
-import { Exit, explainError, PkgsError } from './errors.js'
+import { Exit, PkgsError, RegistryError } from './errors.js'
+import { explainError } from './explain.js'
 import { editNpmrcFile, nerfDart, npmrcPath, type FileEditResult } from './npmrc.js'
-import { errorContext, registryOptions, requestJson, unsupportedBy, whoami, type Target } from './registry.js'
+import type { OtpSession } from './otp.js'
+import { registryError, registryOptions, requestJson, unsupportedBy, whoami, type Target } from './registry.js'
 
 export type AuthType = 'web' | 'legacy'
 
@@ -28,10 +30,10 @@ export async function webLogin(config: Config, target: Target, opener: Opener, f
     const { token } = await loginWeb((url) => opener(url), registryOptions(config, target))
     return { token }
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ENYI') throw explainError(err, errorContext(target))
+    if ((err as { code?: string }).code !== 'ENYI') throw registryError(err, target)
     if (!forced) return undefined
     throw (
-      unsupportedBy(err, target, 'web-login', 'web login') ??
+      unsupportedBy(registryError(err, target), target, 'web-login', 'web login') ??
       new PkgsError('EUNSUPPORTED', `${target.registry.url} does not offer web login.`, {
         hint: 'Log in with a user name and password: pkgs login --auth-type legacy',
         exitCode: Exit.unsupported,
@@ -42,34 +44,37 @@ export async function webLogin(config: Config, target: Target, opener: Opener, f
 }
 
 /** User name and password (`PUT /-/user/org.couchdb.user:<name>`, which Verdaccio speaks too). */
-export async function passwordLogin(config: Config, target: Target, username: string, password: string, otp?: string): Promise<{ token: string }> {
+export async function passwordLogin(config: Config, target: Target, username: string, password: string, otp: OtpSession): Promise<{ token: string }> {
   const { loginCouch } = await import('npm-profile')
+  let token: unknown
   try {
-    const { token } = await loginCouch(username, password, registryOptions(config, target, otp ? { otp } : {}))
-    if (typeof token !== 'string' || !token) {
-      throw new PkgsError('EBADRESPONSE', `${target.registry.url} accepted the login but sent no token.`, {
-        hint: 'This registry may not support npm logins: create a token in its web interface and run: pkgs login --token-stdin',
-      })
-    }
-    return { token }
+    ;({ token } = await otp.run(config, target, async (code) => {
+      try {
+        return await loginCouch(username, password, registryOptions(config, target, code ? { otp: code } : {}))
+      } catch (err) {
+        throw registryError(err, target)
+      }
+    }))
   } catch (err) {
-    if (err instanceof PkgsError) throw err
-    const e = err as { statusCode?: number; code?: string; message?: string }
-    if (e.code === 'EOTP') throw err
-    if (e.statusCode === 401 && !/one-time pass/i.test(JSON.stringify((err as { body?: unknown }).body ?? ''))) {
+    if (!(err instanceof RegistryError) || err.wantsOtp) throw err
+    if (err.status === 401) {
       throw new PkgsError('E401', `${target.registry.url} rejected the user name or password.`, {
         hint: 'Check them and try again (a user name, not an e-mail address).',
         exitCode: Exit.auth,
         cause: err,
       })
     }
-    if (e.statusCode === 400 && e.message) {
-      throw new PkgsError('E400', `${target.registry.url} refused the login: ${e.message}`, { exitCode: Exit.auth, cause: err })
+    if (err.status === 400 && err.message) {
+      throw new PkgsError('E400', `${target.registry.url} refused the login: ${err.message}`, { exitCode: Exit.auth, cause: err })
     }
-    // withOtp recognises a 401 that asks for a one-time password by the raw error
-    if (e.statusCode === 401) throw err
-    throw explainError(err, errorContext(target))
+    throw err
   }
+  if (typeof token !== 'string' || !token) {
+    throw new PkgsError('EBADRESPONSE', `${target.registry.url} accepted the login but sent no token.`, {
+      hint: 'This registry may not support npm logins: create a token in its web interface and run: pkgs login --token-stdin',
+    })
+  }
+  return { token }
 }
 
 /** Config and target that send this token (and nothing else) to the registry. */
@@ -141,8 +146,8 @@ export function tokenFor(config: Config, target: Target): string | undefined {
 }
 
 /** `DELETE /-/user/token/<token>`, as `npm logout` does. */
-export async function revokeToken(config: Config, target: Target, token: string, otp?: string): Promise<void> {
-  await requestJson(config, target, `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(otp ? { otp } : {}) })
+export async function revokeToken(config: Config, target: Target, token: string, otp: OtpSession): Promise<void> {
+  await otp.run(config, target, (code) => requestJson(config, target, `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(code ? { otp: code } : {}) }))
 }
 
 /** Remove the credentials for the registry from the file they are in, as `npm logout` does. */

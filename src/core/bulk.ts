@@ -1,41 +1,89 @@
-// Run one operation per package, n at a time; a failure in one does not stop the others, except
-// one that would fail them all (a one-time password nobody can type, rejected credentials, an
-// unsupported registry): then no new one starts and those in flight finish.
-import { Exit, explainError, type PkgsError } from './errors.js'
-import { isOtpError } from './otp.js'
+// The bulk runner: one operation per item, n at a time, reported in the items' order; a failure
+// in one does not stop the others, except one that would fail them all (a one-time password
+// nobody can type, rejected credentials, an unsupported registry): then no new one starts and
+// those in flight finish. Running the same command again finishes what is left.
+import { Exit, PkgsError } from './errors.js'
+import { explainError } from './explain.js'
 
 export type Outcome<T> = { value: T; error?: undefined; skipped?: false } | { value?: undefined; error: PkgsError; skipped: boolean }
 
 function stopsTheRun(error: PkgsError): boolean {
-  return isOtpError(error) || error.code === 'EOTP' || error.exitCode === Exit.auth || error.exitCode === Exit.unsupported
+  return error.code === 'EOTP' || error.exitCode === Exit.auth || error.exitCode === Exit.unsupported
 }
 
+export interface BulkRun<T> {
+  outcomes: Outcome<T>[]
+  stoppedBy?: PkgsError
+}
+
+/** `onDone` sees the outcomes in the items' order, each as soon as it and those before it are done. */
 export async function forEachConcurrently<I, T>(
   items: I[],
   concurrency: number,
   operation: (item: I) => Promise<T>,
   onDone?: (item: I, outcome: Outcome<T>) => void,
-): Promise<{ outcomes: Outcome<T>[]; stoppedBy?: PkgsError }> {
+): Promise<BulkRun<T>> {
   const outcomes: Outcome<T>[] = new Array(items.length)
   let next = 0
+  let reported = 0
   let stoppedBy: PkgsError | undefined
+  const report = () => {
+    while (reported < items.length && outcomes[reported]) {
+      onDone?.(items[reported], outcomes[reported])
+      reported++
+    }
+  }
   async function worker(): Promise<void> {
     while (next < items.length) {
       const i = next++
-      if (stoppedBy) {
-        outcomes[i] = { error: stoppedBy, skipped: true }
-        continue
+      if (stoppedBy) outcomes[i] = { error: stoppedBy, skipped: true }
+      else {
+        try {
+          outcomes[i] = { value: await operation(items[i]) }
+        } catch (err) {
+          const error = explainError(err)
+          if (stopsTheRun(error)) stoppedBy ??= error
+          outcomes[i] = { error, skipped: false }
+        }
       }
-      try {
-        outcomes[i] = { value: await operation(items[i]) }
-      } catch (err) {
-        const error = explainError(err)
-        if (stopsTheRun(error)) stoppedBy ??= error
-        outcomes[i] = { error, skipped: false }
-      }
-      onDone?.(items[i], outcomes[i])
+      report()
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker))
   return { outcomes, stoppedBy }
+}
+
+export interface ItemError {
+  code: string
+  message: string
+  hint?: string
+}
+
+/** An outcome's error as a result carries it (ESKIPPED: not attempted, the run had stopped). */
+export function itemError(outcome: Outcome<unknown>): ItemError | undefined {
+  if (!outcome.error) return undefined
+  if (outcome.skipped) return { code: 'ESKIPPED', message: `Not attempted: the run stopped (${outcome.error.code}).`, hint: outcome.error.hint }
+  return { code: outcome.error.code, message: outcome.error.message, hint: outcome.error.hint }
+}
+
+export interface Tally {
+  failed: number
+  skipped: number
+}
+
+export function tally(results: { error?: ItemError }[]): Tally {
+  return {
+    failed: results.filter((r) => r.error && r.error.code !== 'ESKIPPED').length,
+    skipped: results.filter((r) => r.error?.code === 'ESKIPPED').length,
+  }
+}
+
+/** What a bulk run ends with: the error that stopped it, else EPARTIAL if any failed, else nothing. */
+export function bulkFailure(failed: number, total: number, stoppedBy?: PkgsError): PkgsError | undefined {
+  if (stoppedBy) {
+    const exitCode = stoppedBy.exitCode === Exit.ok ? Exit.failure : stoppedBy.exitCode
+    return new PkgsError(stoppedBy.code, `Stopped: ${stoppedBy.message}`, { hint: stoppedBy.hint, exitCode })
+  }
+  if (failed) return new PkgsError('EPARTIAL', `${failed} of ${total} package${total > 1 ? 's' : ''} failed.`, { hint: 'Run the same command again to finish the rest.' })
+  return undefined
 }

@@ -1,13 +1,11 @@
 // Organisations and their teams, with npm's libnpmorg and libnpmteam for every change (the
 // requests `npm org` and `npm team` send) and the same URLs for the lists.
 import type { Config } from './config.js'
-import type { Context } from './context.js'
-import { explainError, PkgsError, rawError, usageError } from './errors.js'
-import { otpSession, withOtp } from './otp.js'
+import { PkgsError, RegistryError, usageError } from './errors.js'
+import type { OtpSession } from './otp.js'
 import { noSuchUser } from './owners.js'
-import { requireCredentials } from './preflight.js'
-import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
-import { normalizeScope, type TeamName } from '../package/names.js'
+import { registryCall, registryOptions, requestJson, unsupportedBy, type Target, type Workflow } from './registry.js'
+import type { TeamName } from '../package/names.js'
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
 export const orgRoles: OrgRole[] = ['developer', 'admin', 'owner']
@@ -17,17 +15,6 @@ export interface OrgPlan {
   target: Target
   /** without @ */
   org: string
-}
-
-/** The org's registry (its scope's), logged in there. */
-export async function planOrg(ctx: Context, orgArg: string, workflow: 'orgs' | 'teams'): Promise<OrgPlan> {
-  const scope = normalizeScope(orgArg)
-  const config = await ctx.config()
-  const target = await ctx.target({ scope })
-  requireWorkflow(target, workflow, workflow === 'orgs' ? 'organisations' : 'teams')
-  ctx.warnAboutNpm()
-  requireCredentials(target.registry, target.credentials, scope)
-  return { config, target, org: scope.slice(1) }
 }
 
 export function validateRole(role: string): OrgRole {
@@ -49,28 +36,28 @@ interface Subject {
   user?: string
 }
 
-function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, { team, user }: Subject): PkgsError {
+function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, { team, user }: Subject): unknown {
   const unsupported = unsupportedBy(err, plan.target, workflow, what)
   if (unsupported) return unsupported
-  const raw = rawError(err)
-  const said = (raw.body as { error?: unknown } | undefined)?.error
-  const cause = { cause: raw }
-  if (raw.statusCode === 403) {
+  if (!(err instanceof RegistryError)) return err
+  const said = (err.body as { error?: unknown } | undefined)?.error
+  const cause = { cause: err }
+  if (err.status === 403) {
     return new PkgsError('E403', `You may not do this in @${plan.org}${typeof said === 'string' ? ` (${said})` : ''}: teams and members are managed by its owners and admins.`, {
       hint: `Ask an owner of @${plan.org} (pkgs org ls ${plan.org} lists the members and their roles).`,
       ...cause,
     })
   }
   // a change comes after a read that found the org and the team: its 404 is the user's
-  if (raw.statusCode === 404 && user) return noSuchUser(user, plan.target, raw)
-  if (raw.statusCode === 404 && team) return noSuchTeam(team, plan.target, raw)
-  if (raw.statusCode === 404) {
+  if (err.status === 404 && user) return noSuchUser(user, plan.target, err)
+  if (err.status === 404 && team) return noSuchTeam(team, plan.target, err)
+  if (err.status === 404) {
     return new PkgsError('E404', `There is no organisation @${plan.org} on ${plan.target.registry.url}, or you are not a member of it.`, {
       hint: 'Check the spelling; on npmjs.com a user scope is not an organisation.',
       ...cause,
     })
   }
-  return explainError(err, errorContext(plan.target))
+  return err
 }
 
 async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: string, subject: Subject = {}): Promise<T> {
@@ -82,9 +69,9 @@ async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: st
 }
 
 /** A change, with the one-time password handling every change gets. */
-async function change(ctx: Context, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, subject: Subject = {}): Promise<void> {
+async function change(otp: OtpSession, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, subject: Subject = {}): Promise<void> {
   try {
-    await withOtp(ctx, plan.config, plan.target, otpSession(ctx), (otp) => op(registryOptions(plan.config, plan.target, otp ? { otp } : {})))
+    await otp.run(plan.config, plan.target, (code) => registryCall(plan.target, () => op(registryOptions(plan.config, plan.target, code ? { otp: code } : {}))))
   } catch (err) {
     throw explain(err, plan, workflow, what, subject)
   }
@@ -98,15 +85,15 @@ export function getMembers(plan: OrgPlan): Promise<Record<string, string>> {
 }
 
 /** PUT /-/org/<org>/user {user, role} (libnpmorg.set). */
-export async function setMember(ctx: Context, plan: OrgPlan, user: string, role: OrgRole): Promise<void> {
+export async function setMember(plan: OrgPlan, otp: OtpSession, user: string, role: OrgRole): Promise<void> {
   const { set } = (await import('libnpmorg')).default
-  await change(ctx, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
+  await change(otp, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
 }
 
 /** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */
-export async function removeMember(ctx: Context, plan: OrgPlan, user: string): Promise<void> {
+export async function removeMember(plan: OrgPlan, otp: OtpSession, user: string): Promise<void> {
   const { rm } = (await import('libnpmorg')).default
-  await change(ctx, plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts), { user })
+  await change(otp, plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts), { user })
 }
 
 /** GET /-/org/<org>/team?format=cli: `org:team` names (`npm team ls <org>`), as @org:team. */
@@ -122,19 +109,19 @@ export async function getTeamMembers(plan: OrgPlan, team: TeamName): Promise<str
 }
 
 /** PUT /-/org/<org>/team {name, description} (libnpmteam.create). */
-export async function createTeam(ctx: Context, plan: OrgPlan, team: TeamName, description?: string): Promise<void> {
+export async function createTeam(plan: OrgPlan, otp: OtpSession, team: TeamName, description?: string): Promise<void> {
   const { create } = (await import('libnpmteam')).default
-  await change(ctx, plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
+  await change(otp, plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
 }
 
 /** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
-export async function destroyTeam(ctx: Context, plan: OrgPlan, team: TeamName): Promise<void> {
+export async function destroyTeam(plan: OrgPlan, otp: OtpSession, team: TeamName): Promise<void> {
   const { destroy } = (await import('libnpmteam')).default
-  await change(ctx, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team })
+  await change(otp, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team })
 }
 
 /** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */
-export async function setTeamMember(ctx: Context, plan: OrgPlan, team: TeamName, user: string, member: boolean): Promise<void> {
+export async function setTeamMember(plan: OrgPlan, otp: OtpSession, team: TeamName, user: string, member: boolean): Promise<void> {
   const lib = (await import('libnpmteam')).default
-  await change(ctx, plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), { team, user })
+  await change(otp, plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), { team, user })
 }

@@ -1,8 +1,9 @@
 // Package owners, with the requests `npm owner` sends: the user's document, the full package
 // document (fresh), and the maintainers written back under the document's revision.
 import type { Config } from './config.js'
-import { explainError, PkgsError } from './errors.js'
-import { errorContext, registryOptions, registryUrl, requestJson, requireWorkflow, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
+import { PkgsError } from './errors.js'
+import type { OtpSession } from './otp.js'
+import { isStatus, registryCall, registryOptions, registryUrl, requestJson, requireWorkflow, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export interface Owner {
@@ -27,7 +28,7 @@ export async function getOwners(config: Config, target: Target, name: string): P
     res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: 'application/json' } })
   } catch (err) {
     // a missing package is a 404 on every registry, with owners or without: say that, not "unsupported"
-    if (err instanceof PkgsError && err.code === 'E404') throw err
+    if (isStatus(err, 404)) throw err
     throw unsupportedBy(err, target, 'share', ownersWhat) ?? err
   }
   const owners = Array.isArray(res.body.maintainers) ? (res.body.maintainers as Owner[]).filter((m) => m && typeof m.name === 'string') : []
@@ -52,31 +53,33 @@ export async function getUser(config: Config, target: Target, user: string): Pro
     const res = await requestJson<{ name?: string; email?: string }>(config, target, `/-/user/org.couchdb.user:${encodeURIComponent(user)}`)
     return { name: res.body.name ?? user, email: res.body.email }
   } catch (err) {
-    if (err instanceof PkgsError && err.code === 'E404') throw noSuchUser(user, target, err.cause)
+    if (isStatus(err, 404)) throw noSuchUser(user, target, err)
     throw err
   }
 }
 
 /** PUT /<pkg>/-rev/<rev> {_id, _rev, maintainers}, as `npm owner add|rm` does. */
-export async function setOwners(config: Config, target: Target, name: string, doc: OwnersDocument, maintainers: Owner[], otp?: string): Promise<void> {
+export async function setOwners(config: Config, target: Target, name: string, doc: OwnersDocument, maintainers: Owner[], otp: OtpSession): Promise<void> {
   const { default: fetch } = await import('npm-registry-fetch')
   const path = `/${escapedName(name)}/-rev/${encodeURIComponent(doc.rev)}`
+  const body = { _id: doc.id, _rev: doc.rev, maintainers }
   try {
-    await fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body: { _id: doc.id, _rev: doc.rev, maintainers }, ...(otp ? { otp } : {}) }))
+    await otp.run(config, target, (code) =>
+      registryCall(target, () => fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body, ...(code ? { otp: code } : {}) })), { packageName: name }),
+    )
   } catch (err) {
     const unsupported = unsupportedBy(err, target, 'share', ownersWhat)
     if (unsupported) throw unsupported
-    const status = (err as { statusCode?: number }).statusCode
-    if (status === 409) {
+    if (isStatus(err, 409)) {
       throw new PkgsError('E409', `The owners of ${name} changed while this ran.`, { hint: 'Run it again: it reads the current owners first.', cause: err })
     }
-    if (status === 403) {
+    if (isStatus(err, 403)) {
       throw new PkgsError('E403', `You may not change the owners of ${name} on ${target.registry.url}: only its owners can.`, {
         hint: `Ask one of them (pkgs owners ${name} lists them).`,
         cause: err,
       })
     }
-    throw explainError(err, errorContext(target, { packageName: name }))
+    throw err
   }
 }
 

@@ -1,9 +1,10 @@
 // Who may read or write what, with libnpmaccess's requests: a package's collaborators, the
 // packages of a user, org or team, and a team's grant on a package.
 import type { Config } from './config.js'
-import { explainError, PkgsError } from './errors.js'
+import { PkgsError } from './errors.js'
 import { noSuchTeam } from './orgs.js'
-import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
+import type { OtpSession } from './otp.js'
+import { isStatus, registryCall, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
 import { escapedName, type TeamName } from '../package/names.js'
 
 export type Permission = 'read-only' | 'read-write'
@@ -61,15 +62,15 @@ export async function getPackagesOf(
     try {
       return { kind: 'org', packages: await get(`/-/org/${bare}/package`) }
     } catch (err) {
-      if ((err as PkgsError).code !== 'E404') throw err
+      if (!isStatus(err, 404)) throw err
       return { kind: 'user', packages: await get(`/-/user/${bare}/package`) }
     }
   } catch (err) {
     const unsupported = unsupportedBy(err, target, workflow, what)
     if (unsupported) throw unsupported
-    if (!(err instanceof PkgsError) || err.code !== 'E404') throw err
-    if (holder.kind === 'team') throw noSuchTeam(holder.team, target, err.cause)
-    throw new PkgsError('E404', `There is no user or organisation "${decodeURIComponent(bare)}" on ${target.registry.url}.`, { hint: 'Check the spelling.', cause: err.cause })
+    if (!isStatus(err, 404)) throw err
+    if (holder.kind === 'team') throw noSuchTeam(holder.team, target, err)
+    throw new PkgsError('E404', `There is no user or organisation "${decodeURIComponent(bare)}" on ${target.registry.url}.`, { hint: 'Check the spelling.', cause: err })
   }
 }
 
@@ -79,34 +80,35 @@ export async function teamPermission(config: Config, target: Target, team: TeamN
   return packages[name]
 }
 
-function grantError(err: unknown, target: Target, team: TeamName, name: string): PkgsError {
+function grantError(err: unknown, target: Target, team: TeamName, name: string): unknown {
   const unsupported = unsupportedBy(err, target, 'teams', 'team permissions on packages')
   if (unsupported) return unsupported
-  if ((err as { statusCode?: number }).statusCode === 403) {
+  if (isStatus(err, 403)) {
     return new PkgsError('E403', `You may not change what ${team.id} can do with ${name}: only owners and admins of @${team.org} can.`, {
       hint: `Ask an owner of @${team.org} (pkgs org ls ${team.org} lists the members and their roles).`,
       cause: err,
     })
   }
-  return explainError(err, errorContext(target, { packageName: name }))
+  return err
+}
+
+/** A team's grant changed through libnpmaccess, under the run's two-factor session. */
+async function changeGrant(config: Config, target: Target, team: TeamName, name: string, otp: OtpSession, change: (opts: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+  try {
+    await otp.run(config, target, (code) => registryCall(target, () => change(registryOptions(config, target, code ? { otp: code } : {})), { packageName: name }))
+  } catch (err) {
+    throw grantError(err, target, team, name)
+  }
 }
 
 /** PUT /-/team/<org>/<team>/package {package, permissions} (libnpmaccess.setPermissions). */
-export async function grantTeam(config: Config, target: Target, team: TeamName, name: string, permissions: Permission, otp?: string): Promise<void> {
+export async function grantTeam(config: Config, target: Target, team: TeamName, name: string, permissions: Permission, otp: OtpSession): Promise<void> {
   const { setPermissions } = await import('libnpmaccess')
-  try {
-    await setPermissions(team.id, name, permissions, registryOptions(config, target, otp ? { otp } : {}))
-  } catch (err) {
-    throw grantError(err, target, team, name)
-  }
+  await changeGrant(config, target, team, name, otp, (opts) => setPermissions(team.id, name, permissions, opts))
 }
 
 /** DELETE /-/team/<org>/<team>/package {package} (libnpmaccess.removePermissions). */
-export async function revokeTeam(config: Config, target: Target, team: TeamName, name: string, otp?: string): Promise<void> {
+export async function revokeTeam(config: Config, target: Target, team: TeamName, name: string, otp: OtpSession): Promise<void> {
   const { removePermissions } = await import('libnpmaccess')
-  try {
-    await removePermissions(team.id, name, registryOptions(config, target, otp ? { otp } : {}))
-  } catch (err) {
-    throw grantError(err, target, team, name)
-  }
+  await changeGrant(config, target, team, name, otp, (opts) => removePermissions(team.id, name, opts))
 }

@@ -2,12 +2,14 @@
 // then the flags), access and tag decided before any request, and what the registry already has.
 import { createRequire } from 'node:module'
 import type { Config } from './config.js'
-import { Exit, PkgsError, usageError } from './errors.js'
-import { identityOf, registryOptions, requestJson, type RegistryIdentity, type Target } from './registry.js'
+import { Exit, PkgsError, RegistryError, usageError } from './errors.js'
+import { explainError, registryMessage, where } from './explain.js'
+import type { OtpSession } from './otp.js'
+import type { Access } from '../package/access.js'
+import { identityOf, registryCall, registryOptions, requestJson, type RegistryIdentity, type Target } from './registry.js'
 
 const require = createRequire(import.meta.url)
 
-export type Access = 'restricted' | 'public'
 
 export interface AccessDecision {
   access: Access
@@ -105,32 +107,39 @@ export function endsPublish(err: PkgsError): boolean {
   return err.exitCode === Exit.auth || !/^E\d{3}$/.test(err.code)
 }
 
+type Packument = { versions?: Record<string, { dist?: { integrity?: string; shasum?: string }; deprecated?: unknown }> }
+
 /** The package as the registry has it now (npm's abbreviated document, fresh), and its visibility. */
 export async function fetchPublished(config: Config, target: Target, name: string): Promise<Published> {
   const path = `/${name.replace('/', '%2f')}`
   const [packument, visibility] = await Promise.all([
-    requestJson<{ versions?: Record<string, { dist?: { integrity?: string; shasum?: string }; deprecated?: unknown }> }>(config, target, path, {
+    requestJson<Packument>(config, target, path, {
       preferOnline: true,
       headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
-    }).catch((err: PkgsError) => err),
+    }).then(
+      (res) => ({ res }),
+      (error: unknown) => ({ error }),
+    ),
     // libnpmpublish asks the same for provenance; registries without it answer 404
     requestJson<{ public?: unknown }>(config, target, `/-/package${path}/visibility`, { cache: 'no-store' }).then(
       (res) => (typeof res.body.public === 'boolean' ? (res.body.public ? 'public' : 'restricted') : undefined),
       () => undefined,
     ),
   ])
-  const identity = identityOf(target, packument)
-  if (packument instanceof Error) {
-    if (packument.code === 'E404') return { exists: false, versions: {}, identity }
+  if ('error' in packument) {
+    const { error } = packument
+    if (!(error instanceof RegistryError)) throw error
+    const identity = identityOf(target, error)
+    if (error.status === 404) return { exists: false, versions: {}, identity }
     // anything else is left for the upload itself to report
-    if (endsPublish(packument)) throw packument
+    if (endsPublish(explainError(error))) throw error
     return { exists: undefined, versions: {}, identity }
   }
   const versions: Record<string, PublishedVersion> = {}
-  for (const [v, doc] of Object.entries(packument.body.versions ?? {})) {
+  for (const [v, doc] of Object.entries(packument.res.body.versions ?? {})) {
     versions[v] = { integrity: doc?.dist?.integrity, shasum: doc?.dist?.shasum, deprecated: doc?.deprecated }
   }
-  return { exists: true, versions, visibility, identity }
+  return { exists: true, versions, visibility, identity: identityOf(target, packument.res) }
 }
 
 /**
@@ -202,14 +211,74 @@ export function preloadPublisher(): void {
   import('libnpmpublish').catch(() => undefined)
 }
 
-/** libnpmpublish.publish with the package's registry and credentials; errors are left raw for withOtp. */
+/** libnpmpublish.publish with the package's registry and credentials, under the run's two-factor session. */
 export async function publishTarball(
   config: Config,
   target: Target,
   manifest: Record<string, unknown>,
   tarball: Buffer,
   opts: Record<string, unknown>,
+  otp: OtpSession,
+  onAttempt?: () => Promise<() => void>,
 ): Promise<void> {
   const { publish } = await import('libnpmpublish')
-  await publish(manifest, tarball, registryOptions(config, target, opts))
+  await otp.run(config, target, async (code) => {
+    const done = await onAttempt?.()
+    try {
+      await registryCall(target, () => publish(manifest, tarball, registryOptions(config, target, { ...opts, otp: code })))
+    } finally {
+      done?.()
+    }
+  })
+}
+
+// npmjs: "You cannot publish over the previously published versions"; Verdaccio: 409 "this
+// package is already present"; others say "already exists".
+const republishMessage = /previously published|cannot publish over|already present|already exists|version.*exists/i
+
+/**
+ * A publish refused with 403, or 404 (npmjs's answer for a scope that is neither the user's nor
+ * an organisation they belong to): name the scope, the user and the way to get access.
+ */
+function publishRefused(e: RegistryError, pkg: string, said: string | undefined, username: string | undefined): PkgsError {
+  const ctx = e.context
+  const who = username ?? 'You'
+  const why = said ? ` (${e.status}: ${said})` : ` (${e.status})`
+  const cause = { cause: e }
+  if (said && /two-factor|2fa/i.test(said)) {
+    return new PkgsError(`E${e.status}`, `${ctx.registry ?? 'The registry'} requires two-factor authentication to publish ${pkg}${why}.`, {
+      hint: 'Publish on a terminal or with --otp <code>; for CI use a granular access token allowed to bypass two-factor authentication.',
+      ...cause,
+    })
+  }
+  const slash = pkg.indexOf('/')
+  if (pkg.startsWith('@') && slash > 0) {
+    const scope = pkg.slice(0, slash)
+    return new PkgsError(`E${e.status}`, `${who} may not publish ${pkg} to the scope ${scope} on${where(ctx)}${why}.`, {
+      hint:
+        `${scope} must be ${username ? `${username}'s own scope` : 'your own user scope'} or an organisation ${username ?? 'you'} may publish to: ` +
+        `ask an owner of ${scope} for publish rights (on npmjs.com: \`npm org set ${scope.slice(1)} ${username ?? '<user>'} developer\`, ` +
+        `and for an existing package \`pkgs share ${username ?? '<user>'} ${pkg}\`)${username ? `, or publish under your own scope: @${username}${pkg.slice(slash)}` : ''}.`,
+      ...cause,
+    })
+  }
+  return new PkgsError(`E${e.status}`, `${who} may not publish ${pkg} on${where(ctx)}: the name belongs to someone else or is too close to an existing one${why}.`, {
+    hint: `Choose another name, or publish it under your scope${username ? ` (@${username}/${pkg})` : ''}: pkgs init --scope @${username ?? 'your-scope'}.`,
+    ...cause,
+  })
+}
+
+/** What the registry said to an upload of this version: a version already there, a scope not ours, or the generic sentence. */
+export function explainPublishError(err: unknown, version: string, username: string | undefined): PkgsError {
+  if (!(err instanceof RegistryError)) return explainError(err)
+  const said = registryMessage(err.body)
+  const pkg = err.context.packageName
+  if (err.status === 409 || ((err.status === 403 || err.status === 400) && said && republishMessage.test(said))) {
+    return new PkgsError('EPUBLISHCONFLICT', `${pkg ? `${pkg}@${version}` : `Version ${version}`} is already published on${where(err.context)}${said ? ` (${said})` : ''}.`, {
+      hint: 'A published version can never be replaced: bump the version (npm version patch) and publish again.',
+      cause: err,
+    })
+  }
+  if (pkg && (err.status === 403 || err.status === 404)) return publishRefused(err, pkg, said, username)
+  return explainError(err, { username })
 }

@@ -2,7 +2,8 @@
 // explained, --verbose request log, and what kind of registry it is.
 import { createRequire } from 'node:module'
 import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
-import { explainError, PkgsError, rawError, unsupportedError, type ErrorContext, type ProxySettings } from './errors.js'
+import { PkgsError, RegistryError, unsupportedError, type ErrorContext, type ProxySettings } from './errors.js'
+import { networkCodes } from './explain.js'
 import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
 import { credentialsError, loginCommand } from './preflight.js'
 
@@ -34,6 +35,47 @@ export function errorContext(target: Target, extra: Partial<ErrorContext> = {}):
     sentCredentials: target.credentials.type !== 'none',
     ...(target.credentials.problem ? { credentialsError: credentialsError(target.registry, target.credentials, target.scope) } : {}),
     ...extra,
+  }
+}
+
+interface FetchLibraryError {
+  code?: string
+  errno?: string
+  statusCode?: number
+  body?: unknown
+  headers?: Record<string, unknown>
+  method?: string
+  uri?: string
+  type?: string
+  message?: string
+}
+
+/**
+ * What npm-registry-fetch (or light-get, or a library built on them) threw, as a RegistryError
+ * that knows where the request went; anything that is not a registry's or the network's failure
+ * (a script, a bug) is returned as it is.
+ */
+export function registryError(err: unknown, target: Target, extra: Partial<ErrorContext> = {}): unknown {
+  if (err instanceof RegistryError || err instanceof PkgsError) return err
+  const e = (err ?? {}) as FetchLibraryError
+  const code = e.code ?? e.errno
+  const invalidJson = e.type === 'invalid-json' || code === 'EJSONPARSE' || code === 'FETCH_ERROR_INVALID_JSON'
+  const timeout = e.type === 'request-timeout' || e.type === 'body-timeout'
+  const isRegistry = typeof e.statusCode === 'number' || code === 'EOTP' || code === 'ENEEDAUTH' || (code && networkCodes.has(code)) || invalidJson || timeout
+  if (!isRegistry) return err
+  return new RegistryError(
+    { status: e.statusCode, code: invalidJson ? 'EBADJSON' : (code ?? `E${e.statusCode}`), body: e.body, headers: e.headers, method: e.method, url: e.uri, type: e.type },
+    errorContext(target, extra),
+    { message: e.message, cause: err },
+  )
+}
+
+/** Run a call of one of npm's libraries; its failure becomes a RegistryError for this target. */
+export async function registryCall<T>(target: Target, call: () => Promise<T>, extra: Partial<ErrorContext> = {}): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    throw registryError(err, target, extra)
   }
 }
 
@@ -90,7 +132,7 @@ async function send(config: Config, target: Target, url: string, opts: Record<st
   return fetch(url, registryOptions(config, target, opts))
 }
 
-/** GET (or another method) a JSON document; failures become explained PkgsErrors. */
+/** GET (or another method) a JSON document; a failure is a RegistryError. */
 export async function requestJson<T>(
   config: Config,
   target: Target,
@@ -111,7 +153,7 @@ export async function requestJson<T>(
     if (body === null || typeof body !== 'object') throw Object.assign(new Error('not a JSON document'), { type: 'invalid-json' })
     return { body, status: res.status, headers: res.headers }
   } catch (err) {
-    throw explainError(err, errorContext(target, errorExtra))
+    throw registryError(err, target, errorExtra)
   }
 }
 
@@ -121,7 +163,7 @@ export async function whoami(config: Config, target: Target): Promise<string> {
   if (typeof res.body.username !== 'string' || !res.body.username) {
     // Verdaccio answers an unknown token with 200 and no user name, not with 401
     const rejected = target.credentials.type !== 'none'
-    throw explainError(rejected ? { statusCode: 401 } : { code: 'ENEEDAUTH' }, errorContext(target))
+    throw new RegistryError({ status: rejected ? 401 : undefined, code: rejected ? 'E401' : 'ENEEDAUTH', url: registryUrl(target, '/-/whoami') }, errorContext(target))
   }
   return res.body.username
 }
@@ -255,20 +297,9 @@ export function requireWorkflow(target: Target, workflow: Workflow, what: string
   if (reason) throw unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
 }
 
-/** Response headers from an error of npm-registry-fetch (raw arrays) or of ours. */
-function errorHeaders(err: unknown): { get(name: string): string | null } {
-  const raw = rawError(err).headers
-  return {
-    get: (name) => {
-      const value = raw?.[name.toLowerCase()]
-      return value === undefined || value === null ? null : String([value].flat()[0])
-    },
-  }
-}
-
 /** The kind of registry behind an answer, or behind the error that carried one. */
-export function identityOf(target: Target, answer: RegistryResponse<unknown> | Error): RegistryIdentity {
-  return detectKind(target.registry.url, answer instanceof Error ? errorHeaders(answer) : answer.headers)
+export function identityOf(target: Target, answer: RegistryResponse<unknown> | RegistryError): RegistryIdentity {
+  return detectKind(target.registry.url, answer instanceof RegistryError ? { get: (name) => answer.header(name) } : answer.headers)
 }
 
 const missingEndpointStatus = new Set([400, 404, 405, 422, 501])
@@ -279,9 +310,13 @@ const missingEndpointStatus = new Set([400, 404, 405, 422, 501])
  * setting is managed instead; otherwise undefined (the caller explains the error as usual).
  */
 export function unsupportedBy(err: unknown, target: Target, workflow: Workflow, what: string): PkgsError | undefined {
-  const { statusCode } = rawError(err)
-  if (!statusCode || !missingEndpointStatus.has(statusCode)) return undefined
-  return unsupportedByKind(target, errorHeaders(err), workflow, what)
+  if (!(err instanceof RegistryError) || !err.status || !missingEndpointStatus.has(err.status)) return undefined
+  return unsupportedByKind(target, { get: (name) => err.header(name) }, workflow, what)
+}
+
+/** The registry answered this status (a RegistryError), for the workflows that read it. */
+export function isStatus(err: unknown, ...statuses: number[]): err is RegistryError {
+  return err instanceof RegistryError && err.status !== undefined && statuses.includes(err.status)
 }
 
 /**

@@ -1,8 +1,9 @@
 // Public or private, and the two-factor policy, with npm's libnpmaccess: one small function per
 // endpoint, plus the names of a scope's packages.
 import type { Config } from './config.js'
-import { explainError, PkgsError } from './errors.js'
-import { errorContext, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
+import { PkgsError } from './errors.js'
+import type { OtpSession } from './otp.js'
+import { isStatus, registryCall, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
 import { getPackagesOf } from './permissions.js'
 import { escapedName } from '../package/names.js'
 
@@ -19,10 +20,15 @@ function withFix(error: PkgsError, fix: string, cause: unknown = error.cause): P
   return new PkgsError(error.code, error.message, { hint: `${error.hint} ${fix}`, exitCode: error.exitCode, cause })
 }
 
-function unsupported(err: unknown, target: Target, what: string, fix?: string): PkgsError {
+function unsupported(err: unknown, target: Target, what: string, fix?: string): unknown {
   const error = unsupportedBy(err, target, 'visibility', what)
-  if (!error) return explainError(err, errorContext(target))
+  if (!error) return err
   return fix ? withFix(error, fix, err) : error
+}
+
+/** A change through libnpmaccess, under the run's two-factor session. */
+function change(config: Config, target: Target, name: string, otp: OtpSession, call: (opts: Record<string, unknown>) => Promise<unknown>): Promise<unknown> {
+  return otp.run(config, target, (code) => registryCall(target, () => call(registryOptions(config, target, code ? { otp: code } : {})), { packageName: name }))
 }
 
 /** GET /-/package/<pkg>/visibility (libnpmaccess.getVisibility). */
@@ -38,12 +44,12 @@ export async function getVisibility(config: Config, target: Target, name: string
 }
 
 /** POST /-/package/<pkg>/access {access} (libnpmaccess.setAccess, `npm access set status=…`). */
-export async function setVisibility(config: Config, target: Target, name: string, visibility: Visibility, otp?: string): Promise<void> {
+export async function setVisibility(config: Config, target: Target, name: string, visibility: Visibility, otp: OtpSession): Promise<void> {
   const { setAccess } = await import('libnpmaccess')
   try {
-    await setAccess(name, visibility === 'private' ? 'restricted' : 'public', registryOptions(config, target, otp ? { otp } : {}))
+    await change(config, target, name, otp, (opts) => setAccess(name, visibility === 'private' ? 'restricted' : 'public', opts))
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 402) {
+    if (isStatus(err, 402)) {
       throw new PkgsError('E402', `Private packages need a paid plan on ${target.registry.url}: ${name} stays public.`, {
         hint: "Upgrade the scope's account or organisation to a paid plan.",
         cause: err,
@@ -54,11 +60,11 @@ export async function setVisibility(config: Config, target: Target, name: string
 }
 
 /** POST /-/package/<pkg>/access with the 2FA policy (libnpmaccess.setMfa, `npm access set mfa=…`). */
-export async function setMfa(config: Config, target: Target, name: string, level: MfaLevel, otp?: string): Promise<void> {
+export async function setMfa(config: Config, target: Target, name: string, level: MfaLevel, otp: OtpSession): Promise<void> {
   requireWorkflow(target, 'visibility', 'two-factor policies of packages')
   const { setMfa: set } = await import('libnpmaccess')
   try {
-    await set(name, level, registryOptions(config, target, otp ? { otp } : {}))
+    await change(config, target, name, otp, (opts) => set(name, level, opts))
   } catch (err) {
     throw unsupported(err, target, 'two-factor policies of packages')
   }

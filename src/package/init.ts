@@ -5,12 +5,12 @@ import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileError, usageError } from '../core/errors.js'
+import type { Access } from './access.js'
 import type { Manifest } from './manifest.js'
 import { scopeOf, validatePackageName } from './names.js'
 
 const require = createRequire(import.meta.url)
 
-export type Access = 'restricted' | 'public'
 
 export interface InitAnswers {
   scope: string

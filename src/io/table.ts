@@ -1,9 +1,17 @@
 // Columns for a terminal. A dozen lines of our own: npm's text-table is unmaintained, and
 // column widths here never need more than padding.
+import type { IO } from './io.js'
 
 /** Rows under a header, each column as wide as its widest cell; `style` dresses the header. */
 export function table(header: string[], rows: string[][], style: (s: string) => string = (s) => s): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ')
   return [style(line(header)), ...rows.map(line)].join('\n')
+}
+
+/** A name -> permission list: a table on a terminal, npm's `name: permission` lines otherwise. */
+export function printPermissions(io: IO, column: string, entries: Record<string, string>): void {
+  const rows = Object.entries(entries)
+  if (io.isStdoutTTY) io.print(rows.length ? table([column, 'PERMISSIONS'], rows, io.out.bold) : '(none)')
+  else for (const [name, permissions] of rows) io.print(`${name}: ${permissions}`)
 }

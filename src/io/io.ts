@@ -1,7 +1,7 @@
 // Terminal I/O: results on stdout, everything else on stderr; colour and spinners only on a TTY;
 // prompts only through canPrompt(), so nothing ever waits for input without a terminal.
 import { Chalk, type ChalkInstance } from 'chalk'
-import { cancelledError, usageError } from './errors.js'
+import { cancelledError, usageError } from '../core/errors.js'
 
 /**
  * Every line pkgs writes is masked as npm masks its logs: a registry URL may carry a user name
@@ -51,6 +51,13 @@ function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, wanted:
   }
   if (!stream.isTTY || env.TERM === 'dumb') return 0
   return env.COLORTERM === 'truecolor' ? 3 : 2
+}
+
+/** A graphical session to open a browser in (npm's `browser` setting false, or BROWSER=none: never). */
+function hasBrowser(env: NodeJS.ProcessEnv): boolean {
+  if (env.BROWSER === 'none' || env.npm_config_browser === 'false') return false
+  if (process.platform === 'darwin' || process.platform === 'win32') return true
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY || env.BROWSER)
 }
 
 function isPromptExit(err: unknown): boolean {
@@ -137,6 +144,17 @@ export class IO {
       fail: (t) => void s.fail(t && redactSecrets(t)),
       stop: () => void s.stop(),
     }
+  }
+
+  /**
+   * Send a person to a URL (web login, web 2FA): always print it; open a browser only when a
+   * person is at a terminal with a graphical session, and never wait for the browser.
+   */
+  async sendToUrl(message: string, url: string): Promise<void> {
+    this.info(`${message}\n  ${this.err.cyan.underline(url)}`)
+    if (!this.canPrompt() || !hasBrowser(this.streams.env)) return
+    const { default: promiseSpawn } = await import('@npmcli/promise-spawn')
+    promiseSpawn.open(url, { stdio: 'ignore' }).catch(() => this.hint('Could not open a browser: open the URL above yourself.'))
   }
 
   /** Fail with the flag to pass when no one can answer a prompt. */

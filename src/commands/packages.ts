@@ -1,0 +1,104 @@
+// What the commands over several packages share (access, make-public, make-private, mfa): which
+// packages (named, a scope's, or ./package.json's), each on its own registry, how many at once,
+// and the result document of the run.
+import type { Config } from '../core/config.js'
+import { usageError, type PkgsError } from '../core/errors.js'
+import { bulkFailure, tally, type ItemError } from '../core/bulk.js'
+import { requireCredentials } from '../core/preflight.js'
+import type { Target } from '../core/registry.js'
+import { packagesOfScope, type Visibility } from '../core/visibility.js'
+import { packageNameOrLocal } from '../package/manifest.js'
+import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import type { IO } from '../io/io.js'
+import type { Context } from './context.js'
+
+export const packagesArgument = { name: 'packages', description: 'scoped packages (default: the name in ./package.json)', variadic: true } as const
+
+export function bulkOptions(concurrencyWhat: string) {
+  return {
+    scope: { flags: '--scope <scope>', description: 'every package of this scope (org or user)' },
+    concurrency: { flags: '--concurrency <n>', description: concurrencyWhat, default: '8' },
+  } as const
+}
+
+export interface Planned {
+  name: string
+  target: Target
+}
+
+export interface BulkResult {
+  package: string
+  registry: string
+  error?: ItemError
+  [key: string]: unknown
+}
+
+export function concurrencyOf(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw usageError(`Invalid --concurrency "${value}".`, 'Give a whole number of packages to work on at once, e.g. --concurrency 8.')
+  return n
+}
+
+/**
+ * Reads (visibility) go as wide as npm's own connection limit per registry (maxsockets, 15 by
+ * default) even when fewer packages change at once: they change nothing, and half the requests of a run are reads.
+ */
+export function readConcurrency(config: Config, concurrency: number): number {
+  return Math.max(concurrency, Number(config.flat.maxSockets) || 15)
+}
+
+/** The packages named, else the scope's, else ./package.json's; each with its own registry. */
+export async function planPackages(
+  ctx: Context,
+  args: string[],
+  scopeOption: string | undefined,
+  { scopedOnly, loggedIn, want, command }: { scopedOnly: boolean; loggedIn: boolean; want?: Visibility; command: string },
+): Promise<{ config: Config; planned: Planned[] }> {
+  const config = await ctx.config()
+  if (scopeOption && args.length) throw usageError('Name packages or a --scope, not both.')
+  let names: string[]
+  if (scopeOption) {
+    const scope = normalizeScope(scopeOption)
+    const target = loggedIn ? (await ctx.loggedIn({ scope })).target : await ctx.target({ scope })
+    ctx.warnAboutNpm()
+    names = await packagesOfScope(config, target, scope, want)
+    if (!names.length) ctx.io.warn(`${scope} has no packages on ${target.registry.url} that you can see.`)
+  } else {
+    const local = args.length ? args : [await packageNameOrLocal(ctx.cwd)].filter((n): n is string => Boolean(n))
+    if (!local.length) throw usageError('Name a package (or --scope <@s>): there is no package.json here.', `e.g. pkgs ${command} @acme/widgets`)
+    names = [...new Set(local.map((n) => validatePackageName(n)))]
+  }
+  if (scopedOnly) {
+    const unscoped = names.filter((n) => !scopeOf(n))
+    if (unscoped.length) {
+      throw usageError(`${unscoped.join(', ')} ${unscoped.length > 1 ? 'are' : 'is'} not scoped: only scoped packages can be private, so unscoped ones are always public.`, 'Publish it under a scope (pkgs init --scope @your-scope).')
+    }
+  }
+  const planned: Planned[] = []
+  for (const name of names) {
+    const target = await ctx.target({ scope: scopeOf(name), packageName: name })
+    if (loggedIn) requireCredentials(target.registry, target.credentials, target.scope)
+    planned.push({ name, target })
+  }
+  ctx.warnAboutNpm()
+  return { config, planned }
+}
+
+/** Per-package failures on stderr as they happen (one package alone: its error is the run's). */
+export function reportFailure(io: IO, name: string, error: PkgsError | undefined, skipped: boolean, total: number): void {
+  if (error && !skipped && total > 1) io.info(`${io.err.red('error')} ${name}: ${error.message}`)
+}
+
+/** The error that stopped a run: kept with its document, out of its JSON (a symbol key). */
+export const stoppedBy = Symbol('stoppedBy')
+
+export interface BulkDocument {
+  results: BulkResult[]
+  [stoppedBy]?: PkgsError
+}
+
+/** The run's error for the registrar: what stopped it, else how many failed or were not attempted. */
+export function bulkDocumentFailure(doc: BulkDocument): PkgsError | undefined {
+  const { failed, skipped } = tally(doc.results)
+  return bulkFailure(failed + skipped, doc.results.length, doc[stoppedBy])
+}

@@ -1,0 +1,93 @@
+// make-public and make-private: switch scoped packages' visibility (`npm access set status=…`),
+// one package or a whole scope; visibility is read first, so only what differs changes.
+import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+import { notConfirmedError, usageError } from '../core/errors.js'
+import { getVisibility, setVisibility, type Visibility } from '../core/visibility.js'
+import { defineCommand } from './command.js'
+import type { Context } from './context.js'
+import { bulkDocumentFailure, bulkOptions, concurrencyOf, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult, type Planned } from './packages.js'
+
+async function confirmPublic(ctx: Context, changing: Planned[]): Promise<void> {
+  const shown = changing.slice(0, 20).map((p) => `  ${p.name}  ${ctx.io.err.dim(p.target.registry.url)}`)
+  if (changing.length > 20) shown.push(`  … and ${changing.length - 20} more`)
+  ctx.io.info(`${ctx.io.err.bold('Will become public')} (everyone can install ${changing.length > 1 ? 'them' : 'it'}; mirrors copy public packages within minutes, so this cannot really be undone):\n${shown.join('\n')}`)
+  const expected = changing.length === 1 ? changing[0].name : String(changing.length)
+  const typed = await ctx.io.input(changing.length === 1 ? `Type ${expected} to make it public:` : `Type ${expected} (the number of packages) to make them public:`)
+  if (typed.trim() !== expected) throw notConfirmedError('Nothing was made public: what you typed did not match.', 'Run it again and type exactly what is asked, or pass --yes.')
+}
+
+const jsonShape = '{"access", "results": [{"package", "registry", "access", "changed", "error"?}], "changed", "unchanged", "failed", "skipped"}'
+
+export function visibilityCommand(want: Visibility) {
+  const name = want === 'public' ? 'make-public' : 'make-private'
+  return defineCommand({
+    name,
+    description: want === 'public' ? 'make scoped packages public: everyone can install them (asks first)' : 'make scoped packages private: only you and those you share them with can install them',
+    arguments: [packagesArgument],
+    options: bulkOptions('packages to work on at once'),
+    examples:
+      want === 'public'
+        ? [
+            ['pkgs make-public', 'the package in ./package.json (type its name to confirm)'],
+            ['pkgs make-public @acme/a @acme/b --yes', 'without being asked (needed without a terminal)'],
+          ]
+        : [
+            ['pkgs make-private', 'the package in ./package.json'],
+            ['pkgs make-private @acme/a @acme/b', 'several, concurrently'],
+            ['pkgs make-private --scope @acme --otp 123456', 'every package of @acme, one one-time password for all'],
+          ],
+    json: [want === 'public' ? 'pkgs make-public --scope @acme --yes --json' : 'pkgs make-private --scope @acme --json', jsonShape],
+    notes: 'Already as asked: exit 0, "changed": false. Some failed: exit 1; run it again to finish the rest.',
+    async run(ctx, opts) {
+      const concurrency = concurrencyOf(opts.concurrency)
+      if (want === 'public' && !ctx.options.yes && !ctx.io.canPrompt()) {
+        throw usageError(`Making packages public needs a confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to make them public without being asked.')
+      }
+      const { config, planned } = await planPackages(ctx, opts.packages, opts.scope, { scopedOnly: true, loggedIn: true, want, command: name })
+      const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))
+      const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, access: checked.outcomes[i].value, changed: false }))
+      const changing = planned.filter((_, i) => checked.outcomes[i].value && checked.outcomes[i].value !== want)
+      planned.forEach((p, i) => {
+        const o = checked.outcomes[i]
+        if (o.value === want) ctx.io.print(`${p.name}: ${want} (unchanged)`)
+        else if (o.error) {
+          results[i].error = itemError(o)
+          reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
+        }
+      })
+      if (planned.length === 1 && checked.outcomes[0].error) throw checked.outcomes[0].error
+      let stopped = checked.stoppedBy
+      if (changing.length && !stopped) {
+        if (want === 'public' && !ctx.options.yes) await confirmPublic(ctx, changing)
+        const otp = ctx.otp()
+        const changed = await forEachConcurrently(
+          changing,
+          concurrency,
+          (p) => setVisibility(config, p.target, p.name, want, otp),
+          (p, outcome) => {
+            if (!outcome.error) ctx.io.print(`${p.name}: ${want}`)
+            else reportFailure(ctx.io, p.name, outcome.error, outcome.skipped, planned.length)
+          },
+        )
+        stopped = changed.stoppedBy
+        changing.forEach((p, j) => {
+          const r = results[planned.indexOf(p)]
+          const o = changed.outcomes[j]
+          if (o.error) r.error = itemError(o)
+          else Object.assign(r, { access: want, changed: true })
+        })
+        if (planned.length === 1 && changed.outcomes[0].error) throw changed.outcomes[0].error
+      }
+      for (const r of results) if (r.access === undefined) delete r.access
+      const { failed, skipped } = tally(results)
+      const changedCount = results.filter((r) => r.changed).length
+      return { access: want, results, changed: changedCount, unchanged: results.length - changedCount - failed - skipped, failed, skipped, [stoppedBy]: stopped }
+    },
+    render(r, io) {
+      if (r.results.length > 1) {
+        io.success(`${r.changed} made ${want}, ${r.unchanged} already ${want}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`)
+      }
+    },
+    failure: bulkDocumentFailure,
+  })
+}
