@@ -1,0 +1,61 @@
+// Text renderings in-process: each command's render() on a result, as a pipe and as a terminal.
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { IO } from '../src/io/io.js'
+import type { AnyCommand } from '../src/commands/command.js'
+import owners from '../src/commands/owners.js'
+import share from '../src/commands/share.js'
+import unshare from '../src/commands/unshare.js'
+import visibility from '../src/commands/make-private.js'
+import doctor from '../src/commands/doctor.js'
+import { stoppedBy } from '../src/commands/packages.js'
+import { PkgsError } from '../src/core/errors.js'
+
+function fakeIO(tty: boolean): { io: IO; stdout: () => string; stderr: () => string } {
+  const out = Object.assign(new PassThrough(), { isTTY: tty })
+  const err = Object.assign(new PassThrough(), { isTTY: false })
+  let stdout = ''
+  let stderr = ''
+  out.on('data', (c) => (stdout += c))
+  err.on('data', (c) => (stderr += c))
+  const io = new IO({ stdin: new PassThrough(), stdout: out, stderr: err, env: { NO_COLOR: '1' } })
+  return { io, stdout: () => stdout, stderr: () => stderr }
+}
+
+function render(def: AnyCommand, result: unknown, tty = false) {
+  const t = fakeIO(tty)
+  def.render?.(result, t.io)
+  return { stdout: t.stdout(), stderr: t.stderr() }
+}
+
+describe('renderings', () => {
+  it("owners: npm owner ls's lines in a pipe, a table on a terminal", () => {
+    const result = { package: '@acme/widgets', registry: 'https://r/', owners: [{ name: 'alice', email: 'alice@example.com' }, { name: 'bob', email: null }] }
+    expect(render(owners, result).stdout).toBe('alice <alice@example.com>\nbob <>\n')
+    expect(render(owners, result, true).stdout).toBe('OWNER  EMAIL\nalice  alice@example.com\nbob    \n')
+  })
+
+  it('share and unshare say what changed, for a user and a team', () => {
+    const base = { package: '@acme/widgets', registry: 'https://r/' }
+    expect(render(share, { ...base, grantee: 'bob', permissions: 'read-write', changed: true }).stdout).toBe('@acme/widgets: bob is now an owner (read-write).\n')
+    expect(render(share, { ...base, grantee: '@acme:devs', permissions: 'read-write', changed: true, previous: 'read-only' }).stdout).toBe('@acme/widgets: @acme:devs now has read-write (was read-only).\n')
+    expect(render(share, { ...base, grantee: '@acme:devs', permissions: 'read-only', changed: false }).stdout).toBe('@acme/widgets: @acme:devs already has read-only; nothing changed.\n')
+    expect(render(unshare, { ...base, grantee: 'bob', permissions: null, changed: false }).stdout).toBe('@acme/widgets: bob is not an owner; nothing changed.\n')
+  })
+
+  it('make-private sums up a run over several packages on stderr, and its failure is the run\'s', () => {
+    const results = [{ package: '@acme/a', registry: 'https://r/', changed: true }, { package: '@acme/b', registry: 'https://r/', changed: false, error: { code: 'E403', message: 'no' } }]
+    const doc = { access: 'private', results, changed: 1, unchanged: 0, failed: 1, skipped: 0, [stoppedBy]: undefined }
+    expect(render(visibility, doc).stderr).toBe('✔ 1 made private, 0 already private, 1 failed.\n')
+    expect(visibility.failure?.(doc)).toMatchObject({ code: 'EPARTIAL', message: '1 of 2 packages failed.' })
+    const stopped = { ...doc, [stoppedBy]: new PkgsError('EOTP', 'asks for a one-time password.') }
+    expect(visibility.failure?.(stopped)).toMatchObject({ code: 'EOTP', message: 'Stopped: asks for a one-time password.' })
+  })
+
+  it("doctor: a mark per check, the hint of what is not ok, exit 1 when one is an error", () => {
+    const report = { ok: false, registry: 'https://r/', kind: 'npmjs', checks: [{ id: 'node', status: 'ok', message: 'Node.js 20' }, { id: 'login', status: 'error', message: 'Not logged in.', hint: 'pkgs login' }] }
+    expect(render(doctor, report).stdout).toBe('✔ Node.js 20\n✖ Not logged in.\n    → pkgs login\n1 problem to fix.\n')
+    expect(doctor.failure?.(report)).toBe(1)
+    expect(doctor.failure?.({ ...report, ok: true })).toBeUndefined()
+  })
+})
