@@ -28,6 +28,10 @@ describe.concurrent('pkgs init', () => {
     )
     expect(res.code, res.stderr).toBe(0)
     expect(JSON.parse(res.stdout)).toEqual({ path: join(dir, 'package.json'), name: '@acme/widgets-lib', version: '0.1.0', access: 'public', created: true })
+    // npm init's own name for the flag gives the same
+    const other = folder(sandbox, 'other')
+    const npmName = await runPkgs(['init', '--scope', 'acme', '--init-version', '0.1.0', '--json'], sandbox, { cwd: other })
+    expect(JSON.parse(npmName.stdout)).toMatchObject({ name: '@acme/other', version: '0.1.0' })
     expect(readPackage(sandbox, dir)).toEqual({
       name: '@acme/widgets-lib',
       version: '0.1.0',
@@ -121,17 +125,19 @@ describe.concurrent('pkgs init', () => {
 
   it('exits 2 and writes nothing for an invalid scope, name or version, or without any scope', async ({ expect }) => {
     const sandbox = makeSandbox()
-    const [scope, name, version, noScope, disagree] = await Promise.all([
+    const [scope, name, version, noScope, initVersion, disagree] = await Promise.all([
       runPkgs(['init', '--scope', 'Not A Scope', '--json'], sandbox),
       runPkgs(['init', '--scope', '@acme', '--name', 'Bad Name', '--json'], sandbox),
       runPkgs(['init', '--scope', '@acme', '--version', 'one', '--json'], sandbox),
       runPkgs(['init', '--json'], sandbox, { keepStdinOpen: true }),
+      runPkgs(['init', '--scope', '@acme', '--init-version', 'two', '--json'], sandbox),
       runPkgs(['init', '--scope', '@acme', '--name', '@other/x'], sandbox),
     ])
-    for (const res of [scope, name, version, noScope, disagree]) expect(res.code, res.stdout + res.stderr).toBe(2)
+    for (const res of [scope, name, version, noScope, initVersion, disagree]) expect(res.code, res.stdout + res.stderr).toBe(2)
     expect(JSON.parse(scope.stdout).error.message).toBe('Invalid scope "Not A Scope".')
     expect(JSON.parse(name.stdout).error.message).toContain('Invalid package name "@acme/Bad Name"')
     expect(JSON.parse(version.stdout).error.message).toBe('Invalid version "one" (--version).')
+    expect(JSON.parse(initVersion.stdout).error.message).toBe('Invalid version "two" (--init-version).')
     expect(JSON.parse(noScope.stdout).error).toMatchObject({ code: 'EUSAGE', hint: expect.stringContaining('--scope') })
     expect(disagree.stderr).toContain('--name @other/x and --scope @acme disagree')
     expect(existsSync(join(sandbox.cwd, 'package.json'))).toBe(false)
