@@ -1,7 +1,9 @@
 // One two-factor session per run, for every write that may need a one-time password (npm's
-// otplease, and np's prompt): try; on EOTP use the web flow the registry offers or ask on a
-// terminal (up to three codes), else let the challenge through to be explained. A code, once
-// accepted, serves every later request of the run; concurrent requests wait for the one asking.
+// otplease, and np's prompt): try; on EOTP use the browser flow the registry offers (with or
+// without a terminal: the URL is printed, the approval awaited), else ask on a terminal (up to
+// three codes), else let the challenge through to be explained. A code, once accepted, serves
+// every later request of the run until the registry refuses it; concurrent requests wait for
+// the one asking instead of asking too.
 import type { Config } from './config.js'
 import { PkgsError, RegistryError } from './errors.js'
 import { registryOptions, type Target } from './registry.js'
@@ -12,8 +14,12 @@ export interface OtpPrompter {
   otp(message: string): Promise<string>
   /** show the URL to approve in a browser (and open it where one can be) */
   sendToUrl(message: string, url: string): Promise<void>
+  info(message: string): void
   warn(message: string): void
 }
+
+/** How long a browser approval is awaited. */
+export const approvalWaitMs = 10 * 60_000
 
 function webAuthUrls(err: RegistryError): { authUrl: string; doneUrl: string } | undefined {
   const body = err.body as { authUrl?: unknown; doneUrl?: unknown } | undefined
@@ -32,8 +38,35 @@ export class OtpSession {
   constructor(
     private readonly prompter: OtpPrompter,
     otp?: string,
+    private readonly maxWaitMs = approvalWaitMs,
   ) {
     this.#otp = otp
+  }
+
+  /** The registry's browser flow: print (and open) its URL, poll doneUrl as it asks (npm-profile), for at most maxWaitMs. */
+  async #approveInBrowser(config: Config, target: Target, web: { authUrl: string; doneUrl: string }): Promise<void> {
+    const { webAuthOpener } = await import('npm-profile')
+    const minutes = Math.round(this.maxWaitMs / 60_000)
+    const opener = async (url: string, { signal }: { signal: AbortSignal }) => {
+      await this.prompter.sendToUrl('Authenticate your account in the browser to go on:', url)
+      this.prompter.info(`Waiting for the approval in the browser (at most ${minutes > 0 ? `${minutes} minutes` : `${this.maxWaitMs} ms`})…`)
+      // webAuthOpener aborts the signal once doneUrl answers with the code; a rejection here ends its polling
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new PkgsError('EOTP', `No approval came from the browser within ${minutes > 0 ? `${minutes} minutes` : `${this.maxWaitMs} ms`}: nothing more was sent.`, {
+              hint: 'Run it again and approve it in the browser, or pass --otp <code> from your authenticator app.',
+            }),
+          )
+        }, this.maxWaitMs)
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+    const result = await webAuthOpener(opener, web.authUrl, web.doneUrl, registryOptions(config, target))
+    this.#otp = result.token
   }
 
   async #ask(asking: () => Promise<void>): Promise<void> {
@@ -61,6 +94,12 @@ export class OtpSession {
         }
         // another operation of this run got a new code while this one was in flight
         if (this.#otp !== sent) continue
+        const web = webAuthUrls(err)
+        if (web && !webTried) {
+          webTried = true
+          await this.#ask(() => this.#approveInBrowser(config, target, web))
+          continue
+        }
         if (!this.prompter.canPrompt()) {
           if (sent) {
             throw new PkgsError('EOTP', `${target.registry.url} rejected the one-time password.`, {
@@ -69,17 +108,6 @@ export class OtpSession {
             })
           }
           throw err
-        }
-        const web = webAuthUrls(err)
-        if (web && !webTried) {
-          webTried = true
-          await this.#ask(async () => {
-            const { webAuthOpener } = await import('npm-profile')
-            const opener = (url: string) => this.prompter.sendToUrl('Authenticate your account in the browser to go on:', url)
-            const result = await webAuthOpener(opener, web.authUrl, web.doneUrl, registryOptions(config, target))
-            this.#otp = result.token
-          })
-          continue
         }
         if (typed >= maxTypedCodes) {
           throw new PkgsError('EOTP', `${target.registry.url} rejected ${maxTypedCodes} one-time passwords.`, {

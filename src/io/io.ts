@@ -137,7 +137,8 @@ export class IO {
       return { update() {}, succeed: (t) => t && this.success(t), fail() {}, stop() {} }
     }
     const { default: ora } = await import('ora')
-    const s = ora({ text: redactSecrets(text), stream: this.streams.stderr, color: 'cyan' }).start()
+    // ora's discardStdin puts the terminal in raw mode without reading it, which swallows Ctrl-C
+    const s = ora({ text: redactSecrets(text), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
     return {
       update: (t) => void (s.text = redactSecrets(t)),
       succeed: (t) => void s.succeed(t && redactSecrets(t)),
