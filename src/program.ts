@@ -169,6 +169,9 @@ Examples:
   $ pkgs                             on a terminal: a guided menu
   $ pkgs --json doctor | jq .ok      machine-readable output for scripts
 
+Two-factor authentication: --otp <code>, or approve in the browser (also without a terminal:
+the URL is printed and the approval awaited, at most 10 minutes); one approval per run.
+
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 unsupported by the registry, 130 cancelled.`,
   )
   return program
