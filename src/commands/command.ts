@@ -27,7 +27,9 @@ type ArgumentValue<S extends ArgumentSpec> = S extends { variadic: true }
   ? string[]
   : (S extends { choices: readonly (infer C)[] } ? C : string) | (S extends { required: true } ? never : undefined)
 
-type OptionValue<S extends OptionSpec> = S['flags'] extends `${string}<${string}>${string}`
+type OptionValue<S extends OptionSpec> = S['flags'] extends `${string}...>${string}`
+  ? string[] | undefined
+  : S['flags'] extends `${string}<${string}>${string}`
   ? (S extends { choices: readonly (infer C)[] } ? C : string) | (S extends { default: string } ? never : undefined)
   : boolean | undefined
 

@@ -18,6 +18,7 @@ export const commandModules: Record<string, Module> = {
   'make-private': () => import('./make-private.js'),
   access: () => import('./access.js'),
   mfa: () => import('./mfa.js'),
+  trust: () => import('./trust.js'),
   team: () => import('./team.js'),
   org: () => import('./org.js'),
   doctor: () => import('./doctor.js'),

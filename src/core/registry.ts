@@ -231,7 +231,7 @@ export const kindNames: Record<RegistryKind, string> = {
   unknown: 'an unrecognised registry',
 }
 
-export type Workflow = 'login' | 'web-login' | 'publish' | 'share' | 'teams' | 'visibility' | 'orgs'
+export type Workflow = 'login' | 'web-login' | 'publish' | 'share' | 'teams' | 'visibility' | 'orgs' | 'trust'
 
 export interface Support {
   supported: Workflow[]
@@ -241,7 +241,7 @@ export interface Support {
   ifRefused: Partial<Record<Workflow, string>>
 }
 
-const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs']
+const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs', 'trust']
 
 function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}): Support {
   return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused }
@@ -263,6 +263,7 @@ export function workflowsFor(identity: RegistryIdentity): Support {
           teams: config + '.',
           visibility: config + ' (access: $authenticated for private, $all for public).',
           orgs: 'Verdaccio has no organisations; groups come from its auth plugin.',
+          trust: 'Verdaccio has no trusted publishing: publish from CI with a token (pkgs login --token-stdin).',
         },
         // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
         Number.isNaN(major) ? noOwners : {},
@@ -270,17 +271,24 @@ export function workflowsFor(identity: RegistryIdentity): Support {
     }
     case 'github': {
       const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
-      return support({ 'web-login': 'Log in with a personal access token (classic) with write:packages as the password.', share: ui, teams: ui, visibility: ui, orgs: 'Organisations are GitHub organisations.' })
+      return support({
+        'web-login': 'Log in with a personal access token (classic) with write:packages as the password.',
+        share: ui,
+        teams: ui,
+        visibility: ui,
+        orgs: 'Organisations are GitHub organisations.',
+        trust: 'GitHub Packages takes the workflow\'s GITHUB_TOKEN (permissions: packages: write) instead.',
+      })
     }
     case 'gitlab': {
       const ui = 'GitLab manages this through project and group membership and the package registry settings.'
-      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui })
+      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui, trust: 'GitLab CI publishes with the job\'s CI_JOB_TOKEN instead.' })
     }
     case 'artifactory':
     case 'nexus': {
       const name = kindNames[identity.kind]
       const ui = `${name} manages this with its repository permissions, in its administration UI.`
-      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui })
+      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui, trust: `${name} has no trusted publishing: publish from CI with a token.` })
     }
     default:
       return support({})

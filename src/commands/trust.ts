@@ -1,0 +1,255 @@
+// pkgs trust: let a CI workflow publish packages without a token (`npm trust`), for one package,
+// several or a whole scope at once (read first: what is already trusted is left alone), and
+// list or revoke what is trusted.
+import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+import { usageError } from '../core/errors.js'
+import { requireWorkflow } from '../core/registry.js'
+import {
+  addTrust,
+  describeClaims,
+  describePermissions,
+  getTrust,
+  permissionNames,
+  repositoryOf,
+  revokeTrust,
+  sameTrust,
+  trustClaims,
+  trustWhat,
+  type Provider,
+  type ProviderOptions,
+  type TrustConfiguration,
+  type TrustPermission,
+} from '../core/trust.js'
+import type { IO } from '../io/io.js'
+import { table } from '../io/table.js'
+import { readManifest } from '../package/manifest.js'
+import { defineCommand, defineGroup, type Example } from './command.js'
+import type { Context } from './context.js'
+import { bulkDocumentFailure, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+
+const names: Record<Provider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
+
+const common = {
+  allowPublish: { flags: '--allow-publish', description: 'the workflow may publish (npm publish)' },
+  allowStagePublish: { flags: '--allow-stage-publish', description: 'the workflow may stage versions for approval (pkgs publish --stage)' },
+  dryRun: { flags: '--dry-run', description: 'show what would be trusted; send nothing' },
+  scope: { flags: '--scope <scope>', description: 'every package of this scope (org or user)' },
+  concurrency: { flags: '--concurrency <n>', description: 'packages to work on at once', default: '8' },
+} as const
+
+const packagesArgument = { name: 'packages', description: 'packages (default: the name in ./package.json)', variadic: true } as const
+
+interface TrustFlags {
+  packages: string[]
+  scope?: string
+  concurrency: string
+  allowPublish?: boolean
+  allowStagePublish?: boolean
+  dryRun?: boolean
+}
+
+function permissionsOf(flags: TrustFlags): TrustPermission[] {
+  const permissions: TrustPermission[] = []
+  if (flags.allowPublish) permissions.push(permissionNames.publish)
+  if (flags.allowStagePublish) permissions.push(permissionNames.stagePublish)
+  if (!permissions.length) throw usageError('Say what the workflow may do: --allow-publish, --allow-stage-publish, or both.', 'e.g. pkgs trust github --repo acme/widgets --file release.yml --allow-publish')
+  return permissions
+}
+
+interface TrustResult extends BulkResult {
+  id?: string
+  type: string
+  claims: Record<string, unknown>
+  permissions: TrustPermission[]
+  changed: boolean
+}
+
+async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, given: ProviderOptions) {
+  const permissions = permissionsOf(flags)
+  const local = await readManifest(ctx.cwd).catch(() => undefined)
+  const fromPackageJson = provider !== 'circleci' && !given.repository ? repositoryOf(local?.manifest, provider) : undefined
+  const wanted: TrustConfiguration = { type: provider, claims: trustClaims(provider, { ...given, repository: given.repository ?? fromPackageJson }), permissions }
+  const concurrency = concurrencyOf(flags.concurrency)
+  const { config, planned } = await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `trust ${provider}` })
+  for (const p of planned) requireWorkflow(p.target, 'trust', trustWhat)
+  if (fromPackageJson) ctx.io.info(`Trusting ${names[provider]} in ${fromPackageJson} (the repository in package.json).`)
+  const otp = ctx.otp()
+  const read = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getTrust(config, p.target, p.name, otp))
+  const results: TrustResult[] = planned.map((p, i) => {
+    const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
+    return { package: p.name, registry: p.target.registry.url, ...(existing?.id ? { id: existing.id } : {}), ...wanted, changed: false, ...(read.outcomes[i].error ? { error: itemError(read.outcomes[i]) } : {}) }
+  })
+  planned.forEach((p, i) => {
+    const o = read.outcomes[i]
+    if (o.error) reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
+    else if (results[i].id) ctx.io.print(`${p.name}: already trusted (${describeClaims(wanted)}; ${describePermissions(permissions)}); nothing changed.`)
+  })
+  if (planned.length === 1 && read.outcomes[0].error) throw read.outcomes[0].error
+  const changing = planned.filter((_, i) => !results[i].id && !results[i].error)
+  let stopped = read.stoppedBy
+  if (changing.length && !stopped && flags.dryRun) {
+    for (const p of changing) ctx.io.print(`${p.name}: would trust ${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)}) (dry run).`)
+  } else if (changing.length && !stopped) {
+    const count = changing.length === 1 ? changing[0].name : `${changing.length} packages`
+    await ctx.confirm({
+      question: `Let ${names[provider]} (${describeClaims(wanted)}) ${describePermissions(permissions)} ${count} without a token?`,
+      what: `Trusting ${names[provider]} to publish ${count} needs a confirmation`,
+      yesHint: 'Pass --yes to trust it without being asked (or --dry-run to see what would change).',
+      refused: 'Nothing was trusted: you did not confirm.',
+    })
+    const added = await forEachConcurrently(
+      changing,
+      concurrency,
+      (p) => addTrust(config, p.target, p.name, wanted, otp),
+      (p, o) => {
+        if (o.value) ctx.io.print(`${p.name}: trusted ${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})${o.value.id ? `, id ${o.value.id}` : ''}.`)
+        else reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
+      },
+    )
+    stopped = added.stoppedBy
+    changing.forEach((p, j) => {
+      const r = results[planned.indexOf(p)]
+      const o = added.outcomes[j]
+      if (o.error) r.error = itemError(o)
+      else Object.assign(r, { changed: true, ...(o.value.id ? { id: o.value.id } : {}) })
+    })
+    if (planned.length === 1 && added.outcomes[0].error) throw added.outcomes[0].error
+  }
+  const { failed, skipped } = tally(results)
+  const changed = results.filter((r) => r.changed).length
+  return { results, changed, unchanged: results.filter((r) => !r.changed && !r.error).length - (flags.dryRun ? changing.length : 0), failed, skipped, dryRun: Boolean(flags.dryRun), [stoppedBy]: stopped }
+}
+
+function renderSummary(r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean }, io: IO): void {
+  if (r.results.length > 1 && !r.dryRun) io.success(`${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`)
+}
+
+const json: Example = ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes --json', '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}']
+const notes = 'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.'
+
+const github = defineCommand({
+  name: 'github',
+  description: 'let a GitHub Actions workflow publish the packages without a token',
+  arguments: [packagesArgument],
+  options: {
+    repo: { flags: '--repo <owner/repo>', description: 'the repository (default: "repository" in package.json)' },
+    repository: { flags: '--repository <owner/repo>', description: 'npm\'s other name for --repo', hidden: true },
+    file: { flags: '--file <workflow.yml>', description: 'the workflow file in .github/workflows (its name, not a path)' },
+    env: { flags: '--env <name>', description: 'only jobs in this GitHub environment' },
+    environment: { flags: '--environment <name>', description: "npm's other name for --env", hidden: true },
+    ...common,
+  },
+  examples: [
+    ['pkgs trust github --file release.yml --allow-publish', 'the package in ./package.json, its repository from package.json'],
+    ['pkgs trust github @acme/a @acme/b --repo acme/mono --file release.yml --allow-publish --env npm', 'two packages, one environment'],
+    ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes', 'every package of @acme, one approval'],
+  ],
+  json,
+  notes,
+  run: (ctx, o) => runTrust(ctx, 'github', o, { repository: o.repo ?? o.repository, file: o.file, environment: o.env ?? o.environment }),
+  render: renderSummary,
+  failure: bulkDocumentFailure,
+})
+
+const gitlab = defineCommand({
+  name: 'gitlab',
+  description: 'let a GitLab CI/CD pipeline publish the packages without a token',
+  arguments: [packagesArgument],
+  options: {
+    project: { flags: '--project <group/project>', description: 'the project (default: "repository" in package.json)' },
+    file: { flags: '--file <.gitlab-ci.yml>', description: 'the pipeline file (its name, not a path)' },
+    env: { flags: '--env <name>', description: 'only jobs in this GitLab environment' },
+    environment: { flags: '--environment <name>', description: "npm's other name for --env", hidden: true },
+    ...common,
+  },
+  examples: [
+    ['pkgs trust gitlab --project acme/widgets --file .gitlab-ci.yml --allow-publish', 'the package in ./package.json'],
+    ['pkgs trust gitlab --scope @acme --project acme/mono --file .gitlab-ci.yml --allow-stage-publish --yes', 'every package of @acme may be staged'],
+  ],
+  json,
+  notes,
+  run: (ctx, o) => runTrust(ctx, 'gitlab', o, { repository: o.project, file: o.file, environment: o.env ?? o.environment }),
+  render: renderSummary,
+  failure: bulkDocumentFailure,
+})
+
+const circleci = defineCommand({
+  name: 'circleci',
+  description: 'let a CircleCI pipeline publish the packages without a token',
+  arguments: [packagesArgument],
+  options: {
+    orgId: { flags: '--org-id <uuid>', description: 'the CircleCI organisation id' },
+    projectId: { flags: '--project-id <uuid>', description: 'the CircleCI project id' },
+    pipelineDefinitionId: { flags: '--pipeline-definition-id <uuid>', description: 'the pipeline definition id' },
+    vcsOrigin: { flags: '--vcs-origin <origin>', description: 'the repository as provider/owner/repo, e.g. github.com/acme/widgets' },
+    contextId: { flags: '--context-id <uuid...>', description: 'only jobs with these contexts' },
+    ...common,
+  },
+  examples: [['pkgs trust circleci --org-id <uuid> --project-id <uuid> --pipeline-definition-id <uuid> --vcs-origin github.com/acme/widgets --allow-publish', 'the package in ./package.json']],
+  json,
+  notes,
+  run: (ctx, o) =>
+    runTrust(ctx, 'circleci', o, { orgId: o.orgId, projectId: o.projectId, pipelineDefinitionId: o.pipelineDefinitionId, vcsOrigin: o.vcsOrigin, contextIds: o.contextId }),
+  render: renderSummary,
+  failure: bulkDocumentFailure,
+})
+
+const ls = defineCommand({
+  name: 'ls',
+  description: 'list the CI workflows trusted to publish a package, with their ids',
+  arguments: [{ name: 'package', description: 'the package (default: the name in ./package.json)' }],
+  examples: [['pkgs trust ls @acme/widgets', 'one line per trusted workflow: id, provider, what it matches, permissions']],
+  json: ['pkgs trust ls @acme/widgets --json', '{"package", "registry", "trust": [{"id", "type", "claims", "permissions"}]}'],
+  async run(ctx, { package: packageArg }) {
+    const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs trust ls @acme/widgets')
+    requireWorkflow(target, 'trust', trustWhat)
+    await ctx.loggedIn({ scope: target.scope, packageName: name })
+    return { package: name, registry: target.registry.url, trust: await getTrust(config, target, name, ctx.otp()) }
+  },
+  render(r, io) {
+    if (!r.trust.length) return io.info(`No CI workflow is trusted to publish ${r.package}.`)
+    const rows = r.trust.map((t) => [t.id ?? '', t.type, describeClaims(t), describePermissions(t.permissions)])
+    if (io.isStdoutTTY) io.print(table(['ID', 'PROVIDER', 'TRUSTS', 'MAY'], rows, io.out.bold))
+    else for (const row of rows) io.print(row.join('\t'))
+  },
+})
+
+const revoke = defineCommand({
+  name: 'revoke',
+  description: 'stop trusting a CI workflow to publish a package',
+  arguments: [{ name: 'package', description: 'the package (default: the name in ./package.json)' }],
+  options: {
+    id: { flags: '--id <id>', description: 'the id of the trust (pkgs trust ls shows it)' },
+    dryRun: { flags: '--dry-run', description: 'say what would be revoked; send nothing' },
+  },
+  examples: [['pkgs trust revoke @acme/widgets --id 8d3c…', 'the workflow can no longer publish without a token']],
+  json: ['pkgs trust revoke --id 8d3c… --json', '{"package", "registry", "id", "present", "changed", "dryRun"}'],
+  notes: 'A trust that is not there: nothing is sent, exit 0, "changed": false.',
+  async run(ctx, opts) {
+    if (!opts.id) throw usageError('Name the trust to revoke with --id.', 'See the ids with: pkgs trust ls')
+    const { config, target, name } = await ctx.packageTarget(opts.package, 'pkgs trust revoke @acme/widgets --id <id>')
+    requireWorkflow(target, 'trust', trustWhat)
+    await ctx.loggedIn({ scope: target.scope, packageName: name })
+    const otp = ctx.otp()
+    const present = (await getTrust(config, target, name, otp)).some((t) => t.id === opts.id)
+    if (present && !opts.dryRun) await revokeTrust(config, target, name, opts.id, otp)
+    return { package: name, registry: target.registry.url, id: opts.id, changed: present && !opts.dryRun, dryRun: Boolean(opts.dryRun), present }
+  },
+  render(r, io) {
+    if (!r.present) io.print(`${r.package}: no trust with id ${r.id}; nothing changed.`)
+    else io.print(r.dryRun ? `${r.package}: would revoke the trust ${r.id} (dry run).` : `${r.package}: revoked the trust ${r.id}.`)
+  },
+})
+
+export default defineGroup({
+  name: 'trust',
+  description: 'let CI workflows publish without a token (trusted publishing, npm trust)',
+  examples: [
+    ['pkgs trust github --file release.yml --allow-publish', 'trust .github/workflows/release.yml of the repository in package.json'],
+    ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes', 'every package of @acme at once'],
+    ['pkgs trust ls', 'what is trusted for the package in ./package.json'],
+    ['pkgs trust revoke --id <id>', 'stop trusting one'],
+  ],
+  notes: 'Then publish from the workflow with `permissions: id-token: write` and no token: pkgs publish.',
+  commands: [github, gitlab, circleci, ls, revoke],
+})
