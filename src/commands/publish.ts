@@ -3,6 +3,8 @@
 import type { Config } from '../core/config.js'
 import { Exit, PkgsError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
+import { withoutCredentials, withToken } from '../core/auth.js'
+import { ciNames, ciProvider, provenanceByDefault, trustedPublishing, type CiProvider, type TrustedPublishing } from '../core/oidc.js'
 import { requireCredentials } from '../core/preflight.js'
 import {
   alreadyPublishedError,
@@ -115,7 +117,7 @@ async function withScriptBanners<T>(ctx: Context, scripts: () => Promise<T>): Pr
 }
 
 /** Registries without /-/whoami (or a failing one) do not stop a publish; bad credentials and no network do. */
-function loginProblem(result: Settled<string> | undefined): PkgsError | undefined {
+function loginProblem(result: Settled<string | undefined>): PkgsError | undefined {
   return result?.error && endsPublish(result.error) ? result.error : undefined
 }
 
@@ -133,12 +135,17 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
   ctx.warnAboutNpm()
   const loggedIn = target.credentials.type !== 'none'
-  if (!loggedIn && !target.credentials.problem && opts.dryRun) ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
-  else requireCredentials(target.registry, target.credentials, scope)
+  const ci = ciProvider(ctx.env)
+  // in CI the exchange of the job's ID token decides whether we can publish: checked when it answers
+  if (!ci && !loggedIn && !target.credentials.problem && opts.dryRun) ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
+  else if (!ci) requireCredentials(target.registry, target.credentials, scope)
 
+  // npm's order in CI: the exchange first, then the package's document with the token it gives;
   // the login check and the registry's copy are fetched while the scripts run and the package packs
-  const login = loggedIn ? settle(whoami(config, target)) : undefined
-  const published = settle(fetchPublished(config, target, name))
+  const auth: Promise<Sending> = ci ? viaTrustedPublishing(ctx, config, target, name, ci, loggedIn, Boolean(opts.dryRun)) : Promise.resolve({ config, target })
+  const authResult = settle(auth)
+  const login = settle(auth.then((a) => (!a.trusted && loggedIn ? whoami(a.config, a.target) : undefined)))
+  const published = settle(auth.then((a) => fetchPublished(a.config, a.target, name)))
   // loading npm's publishing library takes a while: let it load while scripts and requests run
   if (!opts.dryRun) preloadPublisher()
   const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
@@ -147,7 +154,9 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   const { manifest, tarball, packed } = await pack(ctx, source, config, { name, manifest: first.manifest }, fromPackage, scripts)
   if (manifest.version !== version) decideTag(name, String(manifest.version), { ...tagInput, publishConfig: manifest.publishConfig?.tag })
 
-  const [loginResult, publishedResult] = await Promise.all([login, published])
+  const [authSettled, loginResult, publishedResult] = await Promise.all([authResult, login, published])
+  if (authSettled.error) throw authSettled.error
+  const sending = authSettled.value
   const state = offlineDryRun(ctx, target, Boolean(opts.dryRun), loginProblem(loginResult) ?? publishedResult.error) ?? publishedResult.value
   if (!state) throw publishedResult.error
   const result: PublishResult = {
@@ -191,9 +200,10 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   }
   if (opts.dryRun) return result
 
-  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(opts.provenance ? { provenance: true } : {}) }
+  const provenance = opts.provenance || (sending.trusted && config.npm.find('provenance') === 'default' && provenanceByDefault(sending.trusted, ctx.env, state.visibility === 'public'))
+  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(provenance ? { provenance: true } : {}) }
   try {
-    await publishTarball(config, target, manifest, tarball, publishOpts, ctx.otp(), async () => {
+    await publishTarball(sending.config, sending.target, manifest, tarball, publishOpts, ctx.otp(), async () => {
       const spinner = await ctx.io.spinner(`Publishing ${name}@${result.version} to ${target.registry.url}`)
       return () => spinner.stop()
     })
@@ -201,7 +211,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     const error = explainPublishError(err, result.version, loginResult?.value)
     if (error.code !== 'EPUBLISHCONFLICT') throw error
     // published between our look at the registry and the upload (a parallel CI job): look again
-    const now = await settle(fetchPublished(config, target, name))
+    const now = await settle(fetchPublished(sending.config, sending.target, name))
     const there = now.value ? republishState(now.value, result.version, packed) : 'different'
     if (there === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
     throw alreadyPublishedError(target, name, result.version, there === 'new' ? 'different' : there, Boolean(opts.tolerateRepublish))
@@ -239,6 +249,42 @@ async function pack(
     })
   }
   return { manifest: again.manifest, tarball, packed: await tarballContents(tarball, after) }
+}
+
+/** What the publish is sent with: the configured credentials, or a token from trusted publishing. */
+interface Sending {
+  config: Config
+  target: Target
+  trusted?: TrustedPublishing
+}
+
+/**
+ * In CI: a publish token from the job's ID token (trusted publishing), used instead of any
+ * configured token. A failure says why: exit 3 without other credentials (a warning for a dry
+ * run), a warning with them, and the publish goes on with those.
+ */
+async function viaTrustedPublishing(
+  ctx: Context,
+  config: Config,
+  target: Target,
+  name: string,
+  ci: CiProvider,
+  loggedIn: boolean,
+  dryRun: boolean,
+): Promise<Sending> {
+  const anonymous = withoutCredentials(config, target)
+  const exists = () => fetchPublished(anonymous.config, anonymous.target, name).then((p) => p.exists === true, () => false)
+  try {
+    const trusted = await trustedPublishing(config, target, name, ctx.env, ci, exists)
+    ctx.io.info(`Publishing with a token from ${ciNames[ci]}'s ID token (trusted publishing).`)
+    return { ...withToken(config, target, trusted.token), trusted }
+  } catch (err) {
+    const error = explainError(err)
+    if (!loggedIn && !dryRun) throw error
+    ctx.io.warn(`Trusted publishing did not work: ${error.message}${loggedIn ? ' Publishing with the configured token instead.' : ' A real publish would stop here (dry run).'}`)
+    if (error.hint) ctx.io.hint(error.hint)
+    return { config, target }
+  }
 }
 
 /** A dry run still shows what would be sent when the registry cannot be reached (a warning). */

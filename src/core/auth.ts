@@ -84,6 +84,12 @@ export function withToken(config: Config, target: Target, token: string): { conf
   return { config: { ...config, flat }, target: { ...target, credentials: { type: 'token', key } } }
 }
 
+/** Config and target that send no credentials at all (a read as anyone would make it). */
+export function withoutCredentials(config: Config, target: Target): { config: Config; target: Target } {
+  const flat = Object.fromEntries(Object.entries(config.flat).filter(([key]) => !/:(_authToken|_auth|_password|username|certfile|keyfile)$/.test(key)))
+  return { config: { ...config, flat }, target: { ...target, credentials: { type: 'none' } } }
+}
+
 /** The user name a token belongs to; a token the registry does not accept is exit 3. */
 export async function verifyToken(config: Config, target: Target, token: string): Promise<string> {
   const sending = withToken(config, target, token)

@@ -138,3 +138,12 @@ declare module 'libnpmorg' {
   }
   export default org
 }
+
+declare module 'make-fetch-happen' {
+  interface Response {
+    status: number
+    ok: boolean
+    json(): Promise<unknown>
+  }
+  export default function fetch(url: string, opts?: Record<string, unknown>): Promise<Response>
+}

@@ -1,0 +1,161 @@
+// Trusted publishing from CI, as npm 11's lib/utils/oidc.js does it: get the job's ID token
+// (NPM_ID_TOKEN, or GitHub's ID-token service with audience npm:<registry host>), exchange it
+// (POST /-/npm/v1/oidc/token/exchange/package/<pkg>, the ID token as bearer) for a short-lived
+// publish token. Unlike npm, a failure is never silent: it is returned as its cause in words.
+import type { Config } from './config.js'
+import { Exit, PkgsError, RegistryError } from './errors.js'
+import { registryMessage } from './explain.js'
+import { redactInLog, registryCall, registryOptions, type Target } from './registry.js'
+import { escapedName } from '../package/names.js'
+
+export type CiProvider = 'github' | 'gitlab' | 'circleci'
+
+export const ciNames: Record<CiProvider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
+
+/**
+ * The CI the job runs in, by the variables ci-info reads for npm (GITHUB_ACTIONS, GITLAB_CI,
+ * CIRCLECI). Three lines of our own: ci-info reads process.env once when loaded, where pkgs
+ * takes the environment it was given.
+ */
+export function ciProvider(env: NodeJS.ProcessEnv): CiProvider | undefined {
+  if (env.GITHUB_ACTIONS) return 'github'
+  if (env.GITLAB_CI) return 'gitlab'
+  if (env.CIRCLECI) return 'circleci'
+  return undefined
+}
+
+/** The claims of an ID token (a JWT's payload), read without checking its signature: the registry does that. */
+export function idTokenClaims(idToken: string): Record<string, unknown> {
+  try {
+    const payload = JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as unknown
+    return payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+function oidcError(message: string, hint: string, cause?: unknown): PkgsError {
+  return new PkgsError('EOIDC', message, { hint, exitCode: Exit.auth, cause })
+}
+
+/** The job's ID token for this registry, or why there is none. */
+export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, registry: string, config: Config): Promise<string> {
+  if (env.NPM_ID_TOKEN) return env.NPM_ID_TOKEN
+  const audience = `npm:${new URL(registry).hostname}`
+  if (provider === 'gitlab') {
+    throw oidcError(`The GitLab CI/CD job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`, `Give the job one: id_tokens: { NPM_ID_TOKEN: { aud: "${audience}" } }`)
+  }
+  if (provider === 'circleci') {
+    throw oidcError(`The CircleCI job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`, `Set it in the job: export NPM_ID_TOKEN=$(circleci run oidc get --claims '{"aud": "${audience}"}')`)
+  }
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL
+  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+  if (!url || !requestToken) {
+    throw oidcError('The GitHub Actions job cannot get an ID token: the workflow lacks `permissions: id-token: write`.', 'Add to the publishing job (or the workflow): permissions: { id-token: write, contents: read }')
+  }
+  redactInLog(requestToken)
+  const request = new URL(url)
+  request.searchParams.append('audience', audience)
+  const { default: fetch } = await import('make-fetch-happen')
+  let status: number | string
+  try {
+    const res = await fetch(request.href, { retry: config.flat.retry, headers: { Accept: 'application/json', Authorization: `Bearer ${requestToken}` } })
+    status = res.status
+    const body = (await res.json().catch(() => ({}))) as { value?: unknown }
+    if (res.ok && typeof body.value === 'string' && body.value) {
+      redactInLog(body.value)
+      return body.value
+    }
+  } catch (err) {
+    status = (err as { code?: string }).code ?? 'no answer'
+  }
+  throw oidcError(`GitHub's ID-token service gave no ID token (${status}).`, "Check the job's `permissions: id-token: write`, then re-run it; GitHub's status page tells of outages.")
+}
+
+/** The `pkgs trust …` command that would let this job publish, from its ID token's claims. */
+export function trustCommand(provider: CiProvider, name: string, claims: Record<string, unknown>): string {
+  const file = (ref: unknown) => (typeof ref === 'string' ? (ref.split('@')[0].split('/').pop() ?? '') : '')
+  if (provider === 'github') {
+    const env = typeof claims.environment === 'string' ? ` --env ${claims.environment}` : ''
+    return `pkgs trust github ${name} --repo ${String(claims.repository ?? '<owner/repo>')} --file ${file(claims.workflow_ref) || '<workflow.yml>'}${env} --allow-publish`
+  }
+  if (provider === 'gitlab') {
+    const env = typeof claims.environment === 'string' ? ` --env ${claims.environment}` : ''
+    return `pkgs trust gitlab ${name} --project ${String(claims.project_path ?? '<group/project>')} --file ${file(claims.ci_config_ref_uri) || '.gitlab-ci.yml'}${env} --allow-publish`
+  }
+  const c = (key: string) => String(claims[`oidc.circleci.com/${key}`] ?? `<${key}>`)
+  return `pkgs trust circleci ${name} --org-id ${c('org-id')} --project-id ${c('project-id')} --pipeline-definition-id ${c('pipeline-definition-id')} --vcs-origin ${c('vcs-origin')} --allow-publish`
+}
+
+/** POST /-/npm/v1/oidc/token/exchange/package/<pkg> with the ID token as bearer, as npm sends it (at the registry host's root). */
+async function exchange(config: Config, target: Target, name: string, idToken: string): Promise<string> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  const registry = new URL(target.registry.url)
+  const authKey = `//${registry.host}${registry.pathname}:_authToken`
+  const url = new URL(`/-/npm/v1/oidc/token/exchange/package/${escapedName(name)}`, registry).href
+  const body = await registryCall(target, () => fetch.json(url, registryOptions(config, target, { [authKey]: idToken, method: 'POST' })) as Promise<{ token?: unknown }>, { packageName: name })
+  if (typeof body?.token !== 'string' || !body.token) {
+    throw oidcError(`${target.registry.url} accepted the ID token but sent no publish token.`, 'Try again; if it persists, publish with a token (NPM_TOKEN) and report it to the registry.')
+  }
+  redactInLog(body.token)
+  return body.token
+}
+
+export interface TrustedPublishing {
+  provider: CiProvider
+  token: string
+  claims: Record<string, unknown>
+}
+
+/**
+ * A publish token for this package from the CI job's ID token, or the cause of failure as a
+ * PkgsError (exit 3): no ID token, or the registry refused it (its words, and the trust command
+ * that would let this job publish). `packageExists` (a read without credentials) tells a 404 for
+ * a package that is there from one for a package not published yet.
+ */
+export async function trustedPublishing(
+  config: Config,
+  target: Target,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  provider: CiProvider,
+  packageExists: () => Promise<boolean>,
+): Promise<TrustedPublishing> {
+  const idToken = await getIdToken(env, provider, target.registry.url, config)
+  redactInLog(idToken)
+  const claims = idTokenClaims(idToken)
+  try {
+    return { provider, token: await exchange(config, target, name, idToken), claims }
+  } catch (err) {
+    if (!(err instanceof RegistryError) || err.status === undefined) throw err
+    const said = registryMessage(err.body)
+    const trust = trustCommand(provider, name, claims)
+    const quoted = said ? ` (${err.status}: ${said})` : ` (${err.status})`
+    if (err.status === 404) {
+      if (await packageExists()) {
+        throw oidcError(`${target.registry.url} refused the ID token${quoted}: no trusted publisher of ${name} matches this job (${describeJob(provider, claims)}).`, `Trust this job, logged in: ${trust}`, err)
+      }
+      throw oidcError(
+        `${target.registry.url} refused the ID token${quoted}: ${name} does not exist there yet (its first version must be published with a token), or no trusted publisher of it matches this job (${describeJob(provider, claims)}).`,
+        `A new package: publish its first version with a token (NPM_TOKEN), then trust this job. Either way, logged in: ${trust}`,
+        err,
+      )
+    }
+    throw oidcError(`${target.registry.url} refused the ID token${quoted} for ${describeJob(provider, claims)}.`, `Check what is trusted (pkgs trust ls ${name}); to trust this job: ${trust}`, err)
+  }
+}
+
+/** The job as its claims name it: "acme/widgets, workflow release.yml". */
+function describeJob(provider: CiProvider, claims: Record<string, unknown>): string {
+  if (provider === 'github') return `${String(claims.repository ?? 'an unknown repository')}, workflow ${String(claims.workflow_ref ?? 'unknown')}`
+  if (provider === 'gitlab') return `${String(claims.project_path ?? 'an unknown project')}, pipeline ${String(claims.ci_config_ref_uri ?? 'unknown')}`
+  return `${String(claims['oidc.circleci.com/vcs-origin'] ?? 'an unknown repository')}`
+}
+
+/** npm turns provenance on for trusted publishing from a public repository of a public package (not on CircleCI). */
+export function provenanceByDefault(t: TrustedPublishing, env: NodeJS.ProcessEnv, packagePublic: boolean): boolean {
+  if (!packagePublic) return false
+  if (t.provider === 'github') return t.claims.repository_visibility === 'public'
+  if (t.provider === 'gitlab') return t.claims.project_visibility === 'public' && Boolean(env.SIGSTORE_ID_TOKEN)
+  return false
+}
