@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
 const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org']
@@ -219,7 +219,7 @@ describe('registries that do not answer with a registry document', () => {
   })
   afterAll(() => Promise.all([html.close(), nothing.close()]))
 
-  const withToken = (url: string, token: string) => makeSandbox(`registry=${url}\n//${new URL(url).host}/:_authToken=${token}\n`)
+  const withToken = (url: string, token: string) => loggedIn({ url, tokens: { me: token } }, 'me')
 
   it('HTML: explained, exit 1, as JSON with --json', async () => {
     const url = html.url
@@ -256,8 +256,7 @@ describe('a registry that takes the connection and never answers', () => {
   })
 
   it('times out after npm\'s fetch-timeout, exit 1 with the setting in the hint, for reads and for a publish', async () => {
-    const host = new URL(url).host
-    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-slow\n`)
+    const sandbox = loggedIn({ url, tokens: { me: 'tok-slow' } }, 'me')
     sandbox.writePackageJson({ name: '@acme/slow', version: '1.0.0' })
     const env = { npm_config_fetch_timeout: '500', npm_config_fetch_retries: '0' }
     const results = await Promise.all([
