@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 let second: NpmjsRegistry
@@ -24,10 +24,6 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([registry?.close(), second?.close()]))
 
-function as(user: string, extra = ''): Sandbox {
-  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n${extra}`)
-}
-
 function json(res: { stdout: string }) {
   return JSON.parse(res.stdout)
 }
@@ -42,7 +38,7 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
     const name = '@acme/flip'
     registry.seedPackage(name, 'alice')
     registry.seedPackage('@acme/flip-npm', 'alice')
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const anonymous = makeSandbox(`registry=${registry.url}\n`)
     expect((await runNpm(['view', name, 'version'], anonymous)).code).not.toBe(0)
 
@@ -69,7 +65,7 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
   it('already as asked: exit 0, changed false, nothing sent', async () => {
     const name = '@acme/already'
     registry.seedPackage(name, 'alice')
-    const res = await runPkgs(['make-private', name, '--json'], as('alice'))
+    const res = await runPkgs(['make-private', name, '--json'], loggedIn(registry, 'alice'))
     expect(res.code, res.stderr).toBe(0)
     expect(json(res).results).toEqual([{ package: name, registry: registry.url, access: 'private', changed: false }])
     expect(accessPosts(registry, name)).toEqual([])
@@ -77,7 +73,7 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
 
   it('changes a package on its own scope registry, not the default one', async () => {
     second.seedPackage('@far/thing', 'alice')
-    const sandbox = as('alice', `@far:registry=${second.url}\n${nerfDart(second.url)}:_authToken=${second.tokens.alice}\n`)
+    const sandbox = loggedIn(registry, 'alice', `@far:registry=${second.url}\n${nerfDart(second.url)}:_authToken=${second.tokens.alice}\n`)
     const res = await runPkgs(['make-public', '@far/thing', '--yes'], sandbox)
     expect(res.code, res.stderr).toBe(0)
     expect(second.state.packages.get('@far/thing')?.access).toBe('public')
@@ -87,10 +83,10 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
   it('without a terminal make-public needs --yes; unscoped packages and no package at all are exit 2; no request either way', async () => {
     registry.seedPackage('@acme/asked', 'alice')
     const [noYes, unscoped, unnamed, unnamedMfa] = await Promise.all([
-      runPkgs(['make-public', '@acme/asked', '--json'], as('alice')),
-      runPkgs(['make-private', 'lodash-like', '--json'], as('alice')),
-      runPkgs(['make-private', '--json'], as('alice')),
-      runPkgs(['mfa', 'publish', '--json'], as('alice')),
+      runPkgs(['make-public', '@acme/asked', '--json'], loggedIn(registry, 'alice')),
+      runPkgs(['make-private', 'lodash-like', '--json'], loggedIn(registry, 'alice')),
+      runPkgs(['make-private', '--json'], loggedIn(registry, 'alice')),
+      runPkgs(['mfa', 'publish', '--json'], loggedIn(registry, 'alice')),
     ])
     // no package named and no package.json: the hint shows the command itself
     expect([unnamed.code, json(unnamed).error.hint]).toEqual([2, 'e.g. pkgs make-private @acme/widgets'])
@@ -105,17 +101,17 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
   it('uses one --otp for every package; without one and without a terminal it stops with the --otp hint', async () => {
     const names = ['@otto/a', '@otto/b', '@otto/c']
     for (const n of names) registry.seedPackage(n, 'otto', 'public')
-    const stopped = await runPkgs(['make-private', ...names, '--json', '--concurrency', '1'], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    const stopped = await runPkgs(['make-private', ...names, '--json', '--concurrency', '1'], loggedIn(registry, 'otto'))
     expect(stopped.code).toBe(1)
     const doc = json(stopped)
     expect(doc.error.code).toBe('EOTP')
     expect(doc.error.hint).toContain('--otp')
     expect(doc.results.map((r: { error?: { code: string } }) => r.error?.code)).toEqual(['EOTP', 'ESKIPPED', 'ESKIPPED'])
 
-    const res = await runPkgs(['make-private', ...names, '--otp', registry.otp], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    const res = await runPkgs(['make-private', ...names, '--otp', registry.otp], loggedIn(registry, 'otto'))
     expect(res.code, res.stderr).toBe(0)
     for (const n of names) expect(registry.state.packages.get(n)?.access).toBe('restricted')
-    const mfa = await runPkgs(['mfa', 'automation', ...names, '--otp', registry.otp, '--json'], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    const mfa = await runPkgs(['mfa', 'automation', ...names, '--otp', registry.otp, '--json'], loggedIn(registry, 'otto'))
     expect(mfa.code, mfa.stderr).toBe(0)
     expect(json(mfa)).toMatchObject({ mfa: 'automation', changed: 3, failed: 0 })
     for (const n of names) expect(registry.state.packages.get(n)?.mfa).toEqual({ publish_requires_tfa: true, automation_token_overrides_tfa: true })
@@ -127,17 +123,17 @@ describe('a scope of 200 packages', () => {
     const failing = ['@big/p010', '@big/p100', '@big/p199']
     // a POST is not retried (it is not idempotent): one injected failure each
     for (const n of failing) registry.failNext((m, p) => m === 'POST' && p === `/-/package/${n.replace('/', '%2f')}/access`, 500, { error: 'boom' })
-    const first = await runPkgs(['make-private', '--scope', '@big', '--json'], as('alice'), { timeoutMs: 60_000 })
+    const first = await runPkgs(['make-private', '--scope', '@big', '--json'], loggedIn(registry, 'alice'), { timeoutMs: 60_000 })
     expect(first.code).toBe(1)
     const doc = json(first)
     expect(doc.results).toHaveLength(200)
     expect(doc).toMatchObject({ changed: 197, failed: 3 })
     expect(doc.results.filter((r: { error?: unknown }) => r.error).map((r: { package: string }) => r.package)).toEqual(failing)
-    const second = await runPkgs(['make-private', '--scope', '@big', '--json'], as('alice'), { timeoutMs: 60_000 })
+    const second = await runPkgs(['make-private', '--scope', '@big', '--json'], loggedIn(registry, 'alice'), { timeoutMs: 60_000 })
     expect(second.code, second.stderr).toBe(0)
     expect(json(second)).toMatchObject({ changed: 3, unchanged: 197, failed: 0 })
     expect([...registry.state.packages.values()].filter((p) => p.doc.name.startsWith('@big/') && p.access !== 'restricted')).toEqual([])
-    const mfa = await runPkgs(['mfa', 'publish', '--scope', '@big'], as('alice'), { timeoutMs: 60_000 })
+    const mfa = await runPkgs(['mfa', 'publish', '--scope', '@big'], loggedIn(registry, 'alice'), { timeoutMs: 60_000 })
     expect(mfa.code, mfa.stderr).toBe(0)
     expect(mfa.stdout.trim().split('\n')).toHaveLength(200)
   })
@@ -145,7 +141,7 @@ describe('a scope of 200 packages', () => {
 
 describe.concurrent('registries without visibility, and the terminal', () => {
   it('Verdaccio: exit 4 with the config.yaml rule', async () => {
-    const sandbox = makeSandbox(`registry=${verdaccio.url}\n${nerfDart(verdaccio.url)}:_authToken=${verdaccio.users.alice.token}\n`)
+    const sandbox = loggedIn(verdaccio, 'alice')
     const [pub, status] = await Promise.all([
       runPkgs(['make-public', '@acme/v', '--yes', '--json'], sandbox),
       runPkgs(['access', '@acme/v', '--json'], sandbox),
@@ -160,7 +156,7 @@ describe.concurrent('registries without visibility, and the terminal', () => {
   it('asks for the name on a terminal before making a package public', async () => {
     const name = '@acme/typed'
     registry.seedPackage(name, 'alice')
-    const pty = runPkgsInPty(['make-public', name], as('alice'))
+    const pty = runPkgsInPty(['make-public', name], loggedIn(registry, 'alice'))
     await pty.waitFor(`Type ${name} to make it public`)
     expect(registry.state.packages.get(name)?.access).toBe('restricted')
     pty.write(name + keys.enter)
@@ -169,7 +165,7 @@ describe.concurrent('registries without visibility, and the terminal', () => {
 
     const other = '@acme/refused'
     registry.seedPackage(other, 'alice')
-    const refused = runPkgsInPty(['make-public', other], as('alice'))
+    const refused = runPkgsInPty(['make-public', other], loggedIn(registry, 'alice'))
     await refused.waitFor('to make it public')
     refused.write('@acme/wrong' + keys.enter)
     expect(await refused.exit).toBe(2)
@@ -179,7 +175,7 @@ describe.concurrent('registries without visibility, and the terminal', () => {
   it('with --json on a terminal, the question goes to stderr and stdout holds only the document', async () => {
     const name = '@acme/typed-json'
     registry.seedPackage(name, 'alice')
-    const sandbox = as('alice')
+    const sandbox = loggedIn(registry, 'alice')
     const stderrFile = join(sandbox.root, 'stderr.txt')
     const pty = runPkgsInPty(['make-public', name, '--json'], sandbox, { env: { PTY_STDERR_FILE: stderrFile } })
     for (let i = 0; i < 100 && !(existsSync(stderrFile) && readFileSync(stderrFile, 'utf8').includes('to make it public')); i++) await new Promise((r) => setTimeout(r, 100))
@@ -192,7 +188,7 @@ describe.concurrent('registries without visibility, and the terminal', () => {
   it('on a terminal: the count is typed for several packages, and one typed one-time password serves them all', async () => {
     const names = ['@otto/t1', '@otto/t2', '@otto/t3']
     for (const n of names) registry.seedPackage(n, 'otto')
-    const pty = runPkgsInPty(['make-public', ...names], makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.otto}\n`))
+    const pty = runPkgsInPty(['make-public', ...names], loggedIn(registry, 'otto'))
     await pty.waitFor('Type 3 (the number of packages)')
     pty.write('3' + keys.enter)
     await pty.waitFor('One-time password')

@@ -4,14 +4,17 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
 const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org']
 const subcommands = [['scope', 'set'], ['scope', 'unset'], ['team', 'ls'], ['team', 'create'], ['team', 'destroy'], ['team', 'add'], ['team', 'rm'], ['org', 'ls'], ['org', 'set'], ['org', 'rm']]
 
+/** A frame of a stack trace (`    at fn (file:line:column)`), as Node prints them to stderr. */
+const stackLine = /\n\s+at .+:\d+:\d+/
+
 function expectNoStack(text: string) {
-  expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  expect(text).not.toMatch(stackLine)
 }
 
 describe('the pkgs program', () => {
@@ -128,19 +131,23 @@ describe('the pkgs program', () => {
 
   it('never prints the password of a registry URL (user:password@host), in messages, hints, JSON or stacks', async () => {
     const sandbox = makeSandbox('registry=http://alice:TOPSECRET@127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\n')
-    const results = await Promise.all([
-      runPkgs(['whoami'], sandbox),
-      runPkgs(['whoami', '--json', '--verbose'], sandbox),
-      runPkgs(['doctor', '--json'], sandbox),
-      runPkgs(['doctor'], sandbox),
-      runPkgs(['owners', '@acme/x', '--verbose'], sandbox),
-      runPkgs(['scope', 'set', '@acme', '--json'], sandbox),
-      runPkgs(['whoami', '--registry', 'http://bob:s3cr3tpw@127.0.0.1:9/'], sandbox),
-      runPkgs(['login', '--registry', 'http://bob:s3cr3tpw@127.0.0.1:9/', '--json'], sandbox),
-    ])
-    for (const res of results) {
+    const commands = [
+      ['whoami'],
+      ['whoami', '--json', '--verbose'],
+      ['doctor', '--json'],
+      ['doctor'],
+      ['owners', '@acme/x', '--verbose'],
+      ['scope', 'set', '@acme', '--json'],
+      ['whoami', '--registry', 'http://bob:s3cr3tpw@127.0.0.1:9/'],
+      ['login', '--registry', 'http://bob:s3cr3tpw@127.0.0.1:9/', '--json'],
+    ]
+    const results = await Promise.all(commands.map((args) => runPkgs(args, sandbox)))
+    for (const [i, res] of results.entries()) {
       expect(res.stdout + res.stderr).not.toMatch(/TOPSECRET|s3cr3tpw|tok-abc-123/)
       expectNoStack(res.stdout)
+      // stacks go to stderr, only with --verbose: there the check above has read one
+      if (commands[i].includes('--verbose')) expect(res.stderr, commands[i].join(' ')).toMatch(stackLine)
+      else expectNoStack(res.stderr)
     }
     // the URL is still named, its password masked as npm masks it
     expect(results[0].stderr).toContain('http://alice:***@127.0.0.1:9/')
@@ -219,7 +226,7 @@ describe('registries that do not answer with a registry document', () => {
   })
   afterAll(() => Promise.all([html.close(), nothing.close()]))
 
-  const withToken = (url: string, token: string) => makeSandbox(`registry=${url}\n//${new URL(url).host}/:_authToken=${token}\n`)
+  const withToken = (url: string, token: string) => loggedIn({ url, tokens: { me: token } }, 'me')
 
   it('HTML: explained, exit 1, as JSON with --json', async () => {
     const url = html.url
@@ -256,8 +263,7 @@ describe('a registry that takes the connection and never answers', () => {
   })
 
   it('times out after npm\'s fetch-timeout, exit 1 with the setting in the hint, for reads and for a publish', async () => {
-    const host = new URL(url).host
-    const sandbox = makeSandbox(`registry=${url}\n//${host}/:_authToken=tok-slow\n`)
+    const sandbox = loggedIn({ url, tokens: { me: 'tok-slow' } }, 'me')
     sandbox.writePackageJson({ name: '@acme/slow', version: '1.0.0' })
     const env = { npm_config_fetch_timeout: '500', npm_config_fetch_retries: '0' }
     const results = await Promise.all([

@@ -5,7 +5,7 @@ import { chmodSync, statSync } from 'node:fs'
 import { afterAll, beforeAll, describe, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
 
 const stable = inject('verdaccio')
 const next = inject('verdaccioNext')
@@ -263,7 +263,7 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
 
   it('logout revokes the token on the registry (DELETE /-/user/token/…), then removes it', async ({ expect }) => {
     const token = registry.tokens.lou
-    const sandbox = as(`${nerfDart(registry.url)}:_authToken=${token}\n`)
+    const sandbox = loggedIn(registry, 'lou')
     const res = await runPkgs(['logout', '--json', '--verbose'], sandbox)
     expect(res.code, res.stderr).toBe(0)
     expect(JSON.parse(res.stdout)).toEqual({ registry: registry.url, revoked: true, file: sandbox.userconfig, changed: true })
@@ -274,7 +274,7 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
   })
 
   it('logout succeeds locally when the registry refuses or is unreachable; not logged in is nothing to change', async ({ expect }) => {
-    const refusing = as(`${nerfDart(registry.url)}:_authToken=${registry.tokens.rita}\n`)
+    const refusing = loggedIn(registry, 'rita')
     const down = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-down\n; after\n')
     registry.failNext((method, path) => method === 'DELETE' && path === `/-/user/token/${registry.tokens.rita}`, 403, { error: 'tokens are revoked on the website' })
     const [refused, unreachable, nobody] = await Promise.all([

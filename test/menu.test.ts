@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, runPkgs } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -12,17 +12,13 @@ beforeAll(async () => {
 })
 afterAll(() => registry?.close())
 
-function as(user: string): Sandbox {
-  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
-}
-
 const menuOrder = ['init', 'scope', 'login', 'publish', 'share', 'make-private', 'make-public', 'doctor', 'quit']
 const pick = (choice: string) => keys.down.repeat(menuOrder.indexOf(choice)) + keys.enter
 
 describe.concurrent('the guided menu', () => {
   it('shares the package of ./package.json: asks whom, offers the package, runs pkgs share', async () => {
     registry.seedPackage('@acme/menu', 'alice')
-    const sandbox = as('alice')
+    const sandbox = loggedIn(registry, 'alice')
     sandbox.writePackageJson({ name: '@acme/menu', version: '1.0.0' })
     const pty = runPkgsInPty([], sandbox)
     await pty.waitFor('What do you want to do?')
@@ -38,23 +34,23 @@ describe.concurrent('the guided menu', () => {
   })
 
   it('runs the doctor, quits, and cancels with Ctrl-C', async () => {
-    const doctor = runPkgsInPty([], as('alice'))
+    const doctor = runPkgsInPty([], loggedIn(registry, 'alice'))
     await doctor.waitFor('What do you want to do?')
     doctor.write(pick('doctor'))
     await doctor.waitFor('Logged in as alice.')
     await doctor.exit
-    const quit = runPkgsInPty([], as('alice'))
+    const quit = runPkgsInPty([], loggedIn(registry, 'alice'))
     await quit.waitFor('What do you want to do?')
     quit.write(pick('quit'))
     expect(await quit.exit).toBe(0)
-    const cancelled = runPkgsInPty([], as('alice'))
+    const cancelled = runPkgsInPty([], loggedIn(registry, 'alice'))
     await cancelled.waitFor('What do you want to do?')
     cancelled.write(keys.ctrlC)
     expect(await cancelled.exit).toBe(130)
   })
 
   it('without a terminal: the help, exit 0; with --json: the commands as one document', async () => {
-    const [plain, json] = await Promise.all([runPkgs([], as('alice'), { keepStdinOpen: true }), runPkgs(['--json'], as('alice'))])
+    const [plain, json] = await Promise.all([runPkgs([], loggedIn(registry, 'alice'), { keepStdinOpen: true }), runPkgs(['--json'], loggedIn(registry, 'alice'))])
     expect(plain.code).toBe(0)
     expect(plain.stdout).toContain('Usage: pkgs')
     expect(json.code).toBe(0)
@@ -67,7 +63,7 @@ describe.concurrent('the guided menu', () => {
   })
 
   it('pkgs team / pkgs org without what to do: exit 2, the help on stderr, a usage error with --json', async () => {
-    const [team, org] = await Promise.all([runPkgs(['team'], as('alice')), runPkgs(['org', '--json'], as('alice'))])
+    const [team, org] = await Promise.all([runPkgs(['team'], loggedIn(registry, 'alice')), runPkgs(['org', '--json'], loggedIn(registry, 'alice'))])
     expect(team.code).toBe(2)
     expect(team.stdout).toBe('')
     expect(team.stderr).toContain('Usage: pkgs team')

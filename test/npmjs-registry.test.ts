@@ -5,7 +5,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { makeSandbox, nerfDart, run, runNpm, type RunResult, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, run, runNpm, type RunResult, type Sandbox } from './support/sandbox.js'
 
 const require = createRequire(import.meta.url)
 const profile = require('npm-profile') as {
@@ -39,8 +39,8 @@ beforeAll(async () => {
 })
 afterAll(() => registry?.close())
 
-function as(user?: string, token = user && registry.tokens[user]): Sandbox {
-  return makeSandbox(`registry=${registry.url}\n${token ? `${nerfDart(registry.url)}:_authToken=${token}\n` : ''}`)
+function loggedOut(): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n`)
 }
 
 function npm(sandbox: Sandbox, args: string[], cwd?: string): Promise<RunResult> {
@@ -55,7 +55,7 @@ function packageIn(sandbox: Sandbox, name: string, version = '1.0.0'): string {
 
 /** A package published in-process with npm's own libraries, where the publish is not what a test is about. */
 async function seed(user: string, name: string, version = '1.0.0', { access = null as string | null, tag = 'latest' } = {}): Promise<void> {
-  const dir = packageIn(as(user), name, version)
+  const dir = packageIn(loggedIn(registry, user), name, version)
   const tarball = await pack(`file:${dir}`, { ignoreScripts: true })
   const auth = { registry: registry.url, [`${nerfDart(registry.url)}:_authToken`]: registry.tokens[user] }
   await publish({ name, version, main: 'index.js' }, tarball, { ...auth, access, defaultTag: tag })
@@ -105,14 +105,14 @@ async function until(check: () => boolean): Promise<void> {
 // the tests run side by side on their own packages; npm runs are CPU-bound, hence the time limit
 describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000 }, () => {
   it('answers npm whoami for a token, and E401 for a bad one', async ({ expect }) => {
-    const [alice, nope] = await Promise.all([npm(as('alice'), ['whoami']), npm(as('x', 'npm_nope'), ['whoami'])])
+    const [alice, nope] = await Promise.all([npm(loggedIn(registry, 'alice'), ['whoami']), npm(loggedIn({ url: registry.url, tokens: { x: 'npm_nope' } }, 'x'), ['whoami'])])
     expect(alice.stdout.trim()).toBe('alice')
     expect(nope.code).not.toBe(0)
     expect(nope.stderr).toContain('E401')
   })
 
   it('keeps a scoped package private by default: owners read it, anyone else gets E404', async ({ expect }) => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const published = await npm(alice, ['publish'], packageIn(alice, '@alice/secret'))
     expect(published.code, published.stderr).toBe(0)
     // npm sends no access for a default publish: the registry decides, and makes it restricted
@@ -120,8 +120,8 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     expect(registry.state.packages.get('@alice/secret')?.access).toBe('restricted')
     const [owner, other, anonymous, tarball] = await Promise.all([
       npm(alice, ['view', '@alice/secret', 'version']),
-      npm(as('bob'), ['view', '@alice/secret', 'version']),
-      npm(as(), ['view', '@alice/secret', 'version']),
+      npm(loggedIn(registry, 'bob'), ['view', '@alice/secret', 'version']),
+      npm(loggedOut(), ['view', '@alice/secret', 'version']),
       get('@alice/secret/-/secret-1.0.0.tgz', 'bob'),
     ])
     expect(owner.stdout.trim()).toBe('1.0.0')
@@ -131,7 +131,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('answers 402 for a private package in an unpaid scope, and takes it as public', async ({ expect }) => {
-    const bob = as('bob')
+    const bob = loggedIn(registry, 'bob')
     const dir = packageIn(bob, '@bob/thing')
     const restricted = await npm(bob, ['publish'], dir)
     expect(restricted.code).not.toBe(0)
@@ -140,14 +140,14 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     expect(restricted.stderr).toContain('You must sign up for private packages')
     const open = await npm(bob, ['publish', '--access', 'public'], dir)
     expect(open.code, open.stderr).toBe(0)
-    const [view, makePrivate] = await Promise.all([npm(as(), ['view', '@bob/thing', 'version']), npm(bob, ['access', 'set', 'status=private', '@bob/thing'])])
+    const [view, makePrivate] = await Promise.all([npm(loggedOut(), ['view', '@bob/thing', 'version']), npm(bob, ['access', 'set', 'status=private', '@bob/thing'])])
     expect(view.stdout.trim()).toBe('1.0.0')
     expect(makePrivate.stderr).toContain('E402')
   })
 
   it('refuses scopes that are not the user’s: 403 for a user or org scope, 404 for no such scope', async ({ expect }) => {
-    const alice = as('alice')
-    const bob = as('bob')
+    const alice = loggedIn(registry, 'alice')
+    const bob = loggedIn(registry, 'bob')
     const [userScope, orgScope, noScope] = await Promise.all([
       npm(bob, ['publish', '--access', 'public'], packageIn(bob, '@alice/intruder')),
       npm(alice, ['publish', '--access', 'public'], packageIn(alice, '@zeta/intruder')),
@@ -161,7 +161,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('refuses to publish over an existing version (npm checks first; with --force the registry says so)', async ({ expect }) => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     await seed('alice', '@alice/once')
     const dir = packageIn(alice, '@alice/once')
     const [again, forced] = await Promise.all([npm(alice, ['publish'], dir), npm(alice, ['publish', '--force'], dir)])
@@ -173,7 +173,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('demands a one-time password from a user with 2FA, and takes it in the npm-otp header', async ({ expect }) => {
-    const carol = as('carol')
+    const carol = loggedIn(registry, 'carol')
     const dir = packageIn(carol, '@carol/guarded')
     const [without, wrong] = await Promise.all([npm(carol, ['publish'], dir), npm(carol, ['publish', '--otp', '000000'], dir)])
     for (const res of [without, wrong]) {
@@ -191,7 +191,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('offers web 2FA: without a terminal npm prints both URLs, on a terminal it waits for the approval and retries', async ({ expect }) => {
-    const wendy = as('wendy')
+    const wendy = loggedIn(registry, 'wendy')
     const dir = packageIn(wendy, '@wendy/web')
     const plain = await npm(wendy, ['publish'], dir)
     expect(plain.stderr).toContain('EOTP')
@@ -211,8 +211,8 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('adds and removes owners as npm owner does; an owner installs the private package', async ({ expect }) => {
-    const alice = as('alice')
-    const bob = as('bob')
+    const alice = loggedIn(registry, 'alice')
+    const bob = loggedIn(registry, 'bob')
     await seed('alice', '@alice/shared')
     const add = await npm(alice, ['owner', 'add', 'bob', '@alice/shared'])
     expect(add.code, add.stderr).toBe(0)
@@ -236,15 +236,15 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('switches visibility and the 2FA policy as npm access set does', async ({ expect }) => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     await seed('alice', '@alice/flip')
     const pub = await npm(alice, ['access', 'set', 'status=public', '@alice/flip'])
     expect(pub.code, pub.stderr).toBe(0)
     expect(pub.stdout).toContain('@alice/flip: public')
-    expect((await npm(as(), ['view', '@alice/flip', 'version'])).stdout.trim()).toBe('1.0.0')
+    expect((await npm(loggedOut(), ['view', '@alice/flip', 'version'])).stdout.trim()).toBe('1.0.0')
     const priv = await npm(alice, ['access', 'set', 'status=private', '@alice/flip'])
     expect(priv.stdout).toContain('@alice/flip: private')
-    expect((await npm(as(), ['view', '@alice/flip', 'version'])).stderr).toContain('E404')
+    expect((await npm(loggedOut(), ['view', '@alice/flip', 'version'])).stderr).toContain('E404')
 
     expect((await npm(alice, ['access', 'set', 'mfa=publish', '@alice/flip'])).code).toBe(0)
     expect(registry.state.packages.get('@alice/flip')?.mfa).toEqual({ publish_requires_tfa: true, automation_token_overrides_tfa: false })
@@ -255,7 +255,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('grants teams real access, listed by npm access list; the developers team has every new package', async ({ expect }) => {
-    const [alice, dave, erin] = [as('alice'), as('dave'), as('erin')]
+    const [alice, dave, erin] = [loggedIn(registry, 'alice'), loggedIn(registry, 'dave'), loggedIn(registry, 'erin')]
     await seed('alice', '@acme/lib')
     const [daveBefore, erinReads] = await Promise.all([npm(dave, ['view', '@acme/lib', 'version']), npm(erin, ['view', '@acme/lib', 'version'])])
     expect(daveBefore.stderr).toContain('E404')
@@ -286,7 +286,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('manages teams and org members as npm team and npm org do', async ({ expect }) => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const [create, set] = await Promise.all([npm(alice, ['team', 'create', 'guild:docs']), npm(alice, ['org', 'set', 'guild', 'bob', 'developer'])])
     expect(create.code, create.stderr).toBe(0)
     expect(set.stdout).toContain('Added bob as developer to guild. You now have 3 members in this org.')
@@ -295,7 +295,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
       npm(alice, ['team', 'ls', 'guild', '--parseable']),
       npm(alice, ['team', 'ls', 'guild:docs', '--parseable']),
       npm(alice, ['org', 'ls', 'guild', '--json']),
-      npm(as('dave'), ['team', 'create', 'guild:rogue']),
+      npm(loggedIn(registry, 'dave'), ['team', 'create', 'guild:rogue']),
     ])
     expect(teams.stdout.trim().split('\n')).toEqual(['guild:developers', 'guild:docs'])
     expect(members.stdout.trim()).toBe('bob')
@@ -311,7 +311,7 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
   })
 
   it('moves dist-tags and deprecates as npm dist-tag and npm deprecate do', async ({ expect }) => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     await seed('alice', '@alice/tagged')
     await seed('alice', '@alice/tagged', '2.0.0-rc.1', { tag: 'next' })
     const [add, deprecate] = await Promise.all([
@@ -338,25 +338,25 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     expect(carol.status === 'fulfilled' && registry.state.tokens.get(carol.value.token)).toBe('carol')
     expect(olgaWithout).toMatchObject({ status: 'rejected', reason: { code: 'EOTP' } })
 
-    const sandbox = as()
-    const wrongPassword = as()
+    const sandbox = loggedOut()
+    const wrongPassword = loggedOut()
     const [login, wrong, olga] = await Promise.all([
       npmAnswering(sandbox, ['login', '--auth-type=legacy'], [[/Username: $/, 'alice'], [/Password: $/, 'pw-alice']]),
       npmAnswering(wrongPassword, ['login', '--auth-type=legacy'], [[/Username: $/, 'alice'], [/Password: $/, 'nope']]),
       // auth-only 2FA: the login needs the code, a publish does not
-      npmAnswering(as(), ['login', '--auth-type=legacy', '--otp', '123456'], [[/Username: $/, 'olga'], [/Password: $/, 'pw-olga']]),
+      npmAnswering(loggedOut(), ['login', '--auth-type=legacy', '--otp', '123456'], [[/Username: $/, 'olga'], [/Password: $/, 'pw-olga']]),
     ])
     expect(login.code, login.stderr).toBe(0)
     expect(wrong.stderr).toContain('E401')
     expect(olga.code, olga.stderr).toBe(0)
-    const olgaPublish = await npm(as('olga'), ['publish', '--access', 'public'], packageIn(as('olga'), 'olga-thing'))
+    const olgaPublish = await npm(loggedIn(registry, 'olga'), ['publish', '--access', 'public'], packageIn(loggedIn(registry, 'olga'), 'olga-thing'))
     expect(olgaPublish.code, olgaPublish.stderr).toBe(0)
     const token = /:_authToken=(\S+)/.exec(sandbox.readNpmrc())?.[1] ?? ''
     expect(registry.state.tokens.get(token)).toBe('alice')
   })
 
   it('logs in on the web through npm and npm-profile, and npm logout revokes the token', async ({ expect }) => {
-    const sandbox = as()
+    const sandbox = loggedOut()
     const login = npm(sandbox, ['login'])
     await until(() => registry.pendingWebLogins() > 0)
     registry.completeWebLogin('bob')

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -27,7 +27,7 @@ afterAll(() => registry?.close())
 
 /** A logged-in user's sandbox with a small package in its working folder. */
 function packageOf(user: string, pkg: Record<string, unknown>): Sandbox {
-  const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
+  const sandbox = loggedIn(registry, user)
   sandbox.writePackageJson({ version: '1.0.0', main: 'index.js', ...pkg })
   writeFileSync(join(sandbox.cwd, 'index.js'), 'module.exports = 1\n')
   return sandbox

@@ -1,6 +1,6 @@
 // pkgs scope: show, set and unset the default scope and scope registries, in the user or project
 // .npmrc, and npm reads the same.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'vitest'
 import { makeSandbox, runNpm, runPkgs } from './support/sandbox.js'
@@ -106,12 +106,18 @@ describe.concurrent('pkgs scope', () => {
 
   it('an invalid default scope in .npmrc: exit 2 naming the file where it is used, shown with a warning, ignored when a scope is given', async ({ expect }) => {
     const sandbox = makeSandbox('scope=Bad Scope!!\n')
+    // side by side, each in a folder of its own: an init that writes package.json must not be seen by the others
+    const folder = (name: string) => {
+      const dir = join(sandbox.root, name)
+      mkdirSync(dir)
+      return { cwd: dir }
+    }
     const [whoami, ls, init, initWithScope, show] = await Promise.all([
-      runPkgs(['whoami', '--json'], sandbox),
-      runPkgs(['ls'], sandbox),
-      runPkgs(['init', '--yes'], sandbox),
-      runPkgs(['init', '--scope', '@acme', '--yes', '--json'], sandbox),
-      runPkgs(['scope', '--json'], sandbox),
+      runPkgs(['whoami', '--json'], sandbox, folder('whoami')),
+      runPkgs(['ls'], sandbox, folder('ls')),
+      runPkgs(['init', '--yes'], sandbox, folder('init')),
+      runPkgs(['init', '--scope', '@acme', '--yes', '--json'], sandbox, folder('init-scoped')),
+      runPkgs(['scope', '--json'], sandbox, folder('show')),
     ])
     for (const res of [whoami, ls, init]) expect(res.code, res.stdout + res.stderr).toBe(2)
     expect(JSON.parse(whoami.stdout).error).toMatchObject({ code: 'EUSAGE', message: 'The default scope in ~/.npmrc, "Bad Scope!!", is not a valid scope.' })

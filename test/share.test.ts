@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 const next = inject('verdaccioNext')
 const stable = inject('verdaccio')
@@ -13,10 +13,6 @@ const run = Math.random().toString(36).slice(2, 8)
 
 function json(res: { stdout: string }) {
   return JSON.parse(res.stdout)
-}
-
-function onVerdaccio(v: typeof next, user: 'alice' | 'bob' | 'carol'): Sandbox {
-  return makeSandbox(`registry=${v.url}\n${nerfDart(v.url)}:_authToken=${v.users[user].token}\n`)
 }
 
 async function npmPublish(sandbox: Sandbox, name: string, version: string) {
@@ -28,8 +24,8 @@ async function npmPublish(sandbox: Sandbox, name: string, version: string) {
 describe.concurrent("owners on Verdaccio's next line", () => {
   it('share makes bob an owner who can publish, as npm owner ls shows; unshare takes it back; the last owner stays', async () => {
     const name = `@acme/shared-${run}`
-    const alice = onVerdaccio(next, 'alice')
-    const bob = onVerdaccio(next, 'bob')
+    const alice = loggedIn(next, 'alice')
+    const bob = loggedIn(next, 'bob')
     expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
     // only owners may publish here: bob cannot yet
     expect((await npmPublish(bob, name, '1.0.1')).code).not.toBe(0)
@@ -69,7 +65,7 @@ describe.concurrent("owners on Verdaccio's next line", () => {
 
   it('a package that does not exist: exit 1 saying so (not "unsupported"), as npm owner ls says E404', async () => {
     const name = `@acme/never-published-${run}`
-    const alice = onVerdaccio(next, 'alice')
+    const alice = loggedIn(next, 'alice')
     const results = await Promise.all([
       runPkgs(['owners', name, '--json'], alice),
       runPkgs(['share', 'bob', name, '--json'], alice),
@@ -84,7 +80,7 @@ describe.concurrent("owners on Verdaccio's next line", () => {
 
   it('teams, collaborators and package lists: exit 4 naming Verdaccio and its config.yaml', async () => {
     const name = `@acme/teams-${run}`
-    const alice = onVerdaccio(next, 'alice')
+    const alice = loggedIn(next, 'alice')
     expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
     for (const args of [['share', '@acme:devs', name], ['unshare', '@acme:devs', name], ['collaborators', name], ['ls'], ['ls', '@acme:devs']]) {
       const res = await runPkgs([...args, '--json'], alice)
@@ -99,7 +95,7 @@ describe.concurrent("owners on Verdaccio's next line", () => {
 describe.concurrent('owners on Verdaccio 6', () => {
   it('share, unshare and owners: exit 4 naming Verdaccio, not a raw 422', async () => {
     const name = `@acme/stable-${run}`
-    const alice = onVerdaccio(stable, 'alice')
+    const alice = loggedIn(stable, 'alice')
     expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
     // npm itself fails here with a raw 422
     expect((await runNpm(['owner', 'add', 'bob', name], alice)).stderr).toContain('422')
@@ -144,10 +140,6 @@ beforeAll(async () => {
 })
 afterAll(() => registry?.close())
 
-function as(user: string): Sandbox {
-  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
-}
-
 type Sent = Pick<RecordedRequest, 'method' | 'path' | 'body'>
 
 /** The changing requests since `from`, for one package, with the document revision made neutral. */
@@ -168,8 +160,8 @@ describe('teams on an npmjs-like registry', () => {
   it('grant read-only, then read-write, then revoke: what a team member can install and publish follows', async () => {
     const name = '@acme/team-effect'
     registry.seedPackage(name, 'alice')
-    const alice = as('alice')
-    const carol = as('carol')
+    const alice = loggedIn(registry, 'alice')
+    const carol = loggedIn(registry, 'carol')
     const canRead = async () => (await runNpm(['view', name, 'version'], carol)).code === 0
     const carolPublishes = async (version: string) => (await npmPublish(carol, name, version)).code === 0
     expect(await canRead()).toBe(false)
@@ -198,7 +190,7 @@ describe('teams on an npmjs-like registry', () => {
   it('collaborators and ls say what npm access list says', async () => {
     const name = '@acme/listed'
     registry.seedPackage(name, 'alice')
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     expect((await runPkgs(['share', 'bob', name], alice)).code).toBe(0)
     expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
 
@@ -222,13 +214,13 @@ describe('teams on an npmjs-like registry', () => {
       expect(oursPlain.stdout).toBe(npmsPlain.stdout)
     }
     expect(json(await runPkgs(['ls', '@acme:devs', '--json'], alice))).toMatchObject({ entity: '@acme:devs', kind: 'team', packages: { [name]: 'read-only' } })
-    expect(json(await runPkgs(['ls', '--json'], as('bob')))).toMatchObject({ entity: 'bob', kind: 'user', packages: { [name]: 'read-write' } })
+    expect(json(await runPkgs(['ls', '--json'], loggedIn(registry, 'bob')))).toMatchObject({ entity: 'bob', kind: 'user', packages: { [name]: 'read-write' } })
   })
 
   it('sends the requests npm sends: owner add, owner rm, grant read-only, grant read-write, revoke', async () => {
     const name = '@acme/parity'
     registry.seedPackage(name, 'alice')
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     // `reset` puts the state back as it was before the pkgs command, so npm starts from the same
     // state; `before` sets it up (an owner or a grant to remove)
     const cases: { pkgs: string[]; npm: string[]; reset: string[]; before?: string[] }[] = [
@@ -256,7 +248,7 @@ describe('teams on an npmjs-like registry', () => {
 describe.concurrent('share errors, explained', () => {
   it('an unknown user, package or team: a clear error and nothing changed', async () => {
     registry.seedPackage('@acme/errs', 'alice')
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const from = registry.requests.length
     const user = await runPkgs(['share', 'nobody', '@acme/errs', '--json'], alice)
     expect(user.code).toBe(1)
@@ -277,11 +269,11 @@ describe.concurrent('share errors, explained', () => {
 
   it('no permission: who may change owners or teams, and whom to ask', async () => {
     registry.seedPackage('@acme/guarded', 'alice', 'public')
-    const owners = await runPkgs(['share', 'carol', '@acme/guarded'], as('bob'))
+    const owners = await runPkgs(['share', 'carol', '@acme/guarded'], loggedIn(registry, 'bob'))
     expect(owners.code).toBe(1)
     expect(owners.stderr).toContain('You may not change the owners of @acme/guarded')
     expect(owners.stderr).toContain('pkgs owners @acme/guarded')
-    const team = await runPkgs(['share', '@acme:devs', '@acme/guarded'], as('carol'))
+    const team = await runPkgs(['share', '@acme:devs', '@acme/guarded'], loggedIn(registry, 'carol'))
     expect(team.code).toBe(1)
     expect(team.stderr).toContain('only owners and admins of @acme can')
     const loggedOut = await runPkgs(['share', 'bob', '@acme/guarded'], makeSandbox(`registry=${registry.url}\n`))
@@ -291,7 +283,7 @@ describe.concurrent('share errors, explained', () => {
 
   it('a one-time password: asked for with --otp without a terminal, sent when given, never printed', async () => {
     registry.seedPackage('@otto/secret', 'otto')
-    const otto = as('otto')
+    const otto = loggedIn(registry, 'otto')
     const without = await runPkgs(['share', 'bob', '@otto/secret', '--json'], otto, { keepStdinOpen: true })
     expect(without.code).toBe(1)
     expect(json(without).error).toMatchObject({ code: 'EOTP' })
@@ -311,7 +303,7 @@ describe.concurrent('share errors, explained', () => {
 
   it('on a terminal, asks for the one-time password and shares', async () => {
     registry.seedPackage('@otto/typed', 'otto')
-    const pty = runPkgsInPty(['share', 'bob', '@otto/typed'], as('otto'))
+    const pty = runPkgsInPty(['share', 'bob', '@otto/typed'], loggedIn(registry, 'otto'))
     await pty.waitFor('One-time password')
     pty.write(registry.otp)
     expect(await pty.exit).toBe(0)
@@ -321,7 +313,7 @@ describe.concurrent('share errors, explained', () => {
   })
 
   it('usage: both permissions, read-only for one user, a malformed team, no package', async () => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const both = await runPkgs(['share', '@acme:devs', '@acme/x', '--read-only', '--read-write'], alice)
     expect(both.code).toBe(2)
     const readOnlyUser = await runPkgs(['share', 'bob', '@acme/x', '--read-only', '--json'], alice)
@@ -338,10 +330,10 @@ describe.concurrent('share errors, explained', () => {
 
   it('owners and collaborators as tables on a terminal', async () => {
     registry.seedPackage('@acme/tabled', 'alice')
-    const pty = runPkgsInPty(['owners', '@acme/tabled'], as('alice'))
+    const pty = runPkgsInPty(['owners', '@acme/tabled'], loggedIn(registry, 'alice'))
     expect(await pty.exit).toBe(0)
     expect(pty.output()).toMatch(/OWNER\s+EMAIL\nalice\s+alice@example.com/)
-    const collab = runPkgsInPty(['collaborators', '@acme/tabled'], as('alice'))
+    const collab = runPkgsInPty(['collaborators', '@acme/tabled'], loggedIn(registry, 'alice'))
     expect(await collab.exit).toBe(0)
     expect(collab.output()).toMatch(/USER\s+PERMISSIONS\nalice\s+read-write/)
   })

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, usualUsers, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, runNpm, runPkgs } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 const verdaccio = inject('verdaccio')
@@ -17,17 +17,13 @@ beforeAll(async () => {
 })
 afterAll(() => registry?.close())
 
-function as(user: string): Sandbox {
-  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
-}
-
 function json(res: { stdout: string }) {
   return JSON.parse(res.stdout)
 }
 
 describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   it('a team from creation to destruction, its members and the org roles, as npm sees them', async () => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const created = await runPkgs(['team', 'create', '@guild:docs', '--json'], alice)
     expect(created.code, created.stderr).toBe(0)
     expect(json(created)).toEqual({ team: '@guild:docs', changed: true })
@@ -80,7 +76,7 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   })
 
   it('sends the requests npm team and npm org send', async () => {
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     const steps: [pkgs: string[], npm: string[]][] = [
       [['team', 'create', '@ours:docs', '--description', 'Docs writers'], ['team', 'create', 'theirs:docs']],
       [['org', 'set', 'ours', 'bob'], ['org', 'set', 'theirs', 'bob']],
@@ -113,21 +109,21 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   })
 
   it('explains: not an admin, no such org or team, invalid role, a one-time password', async () => {
-    const carol = await runPkgs(['team', 'create', '@quiet:rogue'], as('carol'))
+    const carol = await runPkgs(['team', 'create', '@quiet:rogue'], loggedIn(registry, 'carol'))
     expect(carol.code).toBe(1)
     expect(carol.stderr).toContain('managed by its owners and admins')
     expect(carol.stderr).toContain('pkgs org ls quiet')
-    const noOrg = await runPkgs(['org', 'ls', 'nowhere', '--json'], as('alice'))
+    const noOrg = await runPkgs(['org', 'ls', 'nowhere', '--json'], loggedIn(registry, 'alice'))
     expect(noOrg.code).toBe(1)
     expect(json(noOrg).error.message).toContain('There is no organisation @nowhere')
-    const noTeam = await runPkgs(['team', 'ls', '@quiet:nope'], as('alice'))
+    const noTeam = await runPkgs(['team', 'ls', '@quiet:nope'], loggedIn(registry, 'alice'))
     expect(noTeam.code).toBe(1)
     expect(noTeam.stderr).toContain('There is no team @quiet:nope')
     expect(noTeam.stderr).toContain('pkgs team ls @quiet')
     const [noUser, noTeamUser, outsider] = await Promise.all([
-      runPkgs(['org', 'set', 'quiet', 'nobody', '--json'], as('alice')),
-      runPkgs(['team', 'rm', '@quiet:developers', 'nobody'], as('alice')),
-      runPkgs(['team', 'add', '@quiet:developers', 'bob', '--json'], as('alice')),
+      runPkgs(['org', 'set', 'quiet', 'nobody', '--json'], loggedIn(registry, 'alice')),
+      runPkgs(['team', 'rm', '@quiet:developers', 'nobody'], loggedIn(registry, 'alice')),
+      runPkgs(['team', 'add', '@quiet:developers', 'bob', '--json'], loggedIn(registry, 'alice')),
     ])
     expect(noUser.code).toBe(1)
     expect(json(noUser).error.message).toBe(`There is no user "nobody" on ${registry.url}.`)
@@ -135,11 +131,11 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(noTeamUser.code).toBe(0)
     expect(outsider.code).toBe(1)
     expect(json(outsider).error).toMatchObject({ code: 'ENOTMEMBER', hint: 'Add them to the org first: pkgs org set quiet bob' })
-    const role = await runPkgs(['org', 'set', 'quiet', 'bob', 'boss'], as('alice'))
+    const role = await runPkgs(['org', 'set', 'quiet', 'bob', 'boss'], loggedIn(registry, 'alice'))
     expect(role.code).toBe(2)
     expect(role.stderr).toContain('developer (the default), admin or owner')
 
-    const otto = as('otto')
+    const otto = loggedIn(registry, 'otto')
     const without = await runPkgs(['org', 'set', 'otters', 'bob', '--json'], otto, { keepStdinOpen: true })
     expect(without.code).toBe(1)
     expect(json(without).error).toMatchObject({ code: 'EOTP' })
@@ -150,8 +146,8 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   })
 
   it('destroy asks on a terminal', async () => {
-    await runPkgs(['team', 'create', '@quiet:temp'], as('alice'))
-    const pty = runPkgsInPty(['team', 'destroy', '@quiet:temp'], as('alice'))
+    await runPkgs(['team', 'create', '@quiet:temp'], loggedIn(registry, 'alice'))
+    const pty = runPkgsInPty(['team', 'destroy', '@quiet:temp'], loggedIn(registry, 'alice'))
     await pty.waitFor('Destroy @quiet:temp?')
     pty.write('y' + keys.enter)
     expect(await pty.exit).toBe(0)
@@ -160,7 +156,7 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   })
 
   it('Verdaccio: exit 4, it has no organisations or teams', async () => {
-    const sandbox = makeSandbox(`registry=${verdaccio.url}\n${nerfDart(verdaccio.url)}:_authToken=${verdaccio.users.alice.token}\n`)
+    const sandbox = loggedIn(verdaccio, 'alice')
     const [org, team] = await Promise.all([runPkgs(['org', 'ls', 'acme'], sandbox), runPkgs(['team', 'ls', '@acme', '--json'], sandbox)])
     expect(org.code).toBe(4)
     expect(org.stderr).toContain('Verdaccio has no organisations')

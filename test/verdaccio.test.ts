@@ -2,17 +2,16 @@
 // take publishes from them and refuse anonymous reads of scoped packages.
 import { randomBytes } from 'node:crypto'
 import { describe, expect, inject, it } from 'vitest'
-import { makeSandbox, nerfDart, runNpm, type Sandbox } from './support/sandbox.js'
-import type { VerdaccioInfo, VerdaccioUser } from './support/verdaccio.js'
+import { loggedIn, makeSandbox, runNpm, type Sandbox } from './support/sandbox.js'
+import type { VerdaccioInfo } from './support/verdaccio.js'
 
 const lines: [string, VerdaccioInfo][] = [
   ['stable', inject('verdaccio')],
   ['next', inject('verdaccioNext')],
 ]
 
-function as(registry: VerdaccioInfo, user?: VerdaccioUser): Sandbox {
-  const auth = user ? `${nerfDart(registry.url)}:_authToken=${user.token}\n` : ''
-  return makeSandbox(`registry=${registry.url}\n${auth}`)
+function loggedOut(registry: VerdaccioInfo): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n`)
 }
 
 /** A scoped package no other test publishes (all test files share one server per line). */
@@ -21,7 +20,7 @@ function uniqueName(): string {
 }
 
 async function publishAsAlice(registry: VerdaccioInfo, name: string): Promise<void> {
-  const alice = as(registry, registry.users.alice)
+  const alice = loggedIn(registry, 'alice')
   alice.writePackageJson({ name, version: '1.0.0', description: 'proves the test registry' })
   const res = await runNpm(['publish'], alice)
   expect(res, res.stderr).toMatchObject({ code: 0 })
@@ -35,17 +34,17 @@ describe.concurrent.each(lines)('Verdaccio %s', (line, registry) => {
   })
 
   it('answers npm whoami with the user of the token', async () => {
-    const res = await runNpm(['whoami', '--registry', registry.url], as(registry, registry.users.alice))
+    const res = await runNpm(['whoami', '--registry', registry.url], loggedIn(registry, 'alice'))
     expect(res).toMatchObject({ code: 0, stdout: 'alice\n' })
   })
 
   it('takes a scoped publish from alice, shows it to bob, refuses it to anonymous', async () => {
     const name = uniqueName()
     await publishAsAlice(registry, name)
-    const bob = as(registry, registry.users.bob)
+    const bob = loggedIn(registry, 'bob')
     const [view, anonymous, owners] = await Promise.all([
       runNpm(['view', name, 'version'], bob),
-      runNpm(['view', name, 'version'], as(registry)),
+      runNpm(['view', name, 'version'], loggedOut(registry)),
       runNpm(['owner', 'ls', name], bob),
     ])
     expect(view).toMatchObject({ code: 0, stdout: '1.0.0\n' })
@@ -57,11 +56,11 @@ describe.concurrent.each(lines)('Verdaccio %s', (line, registry) => {
   })
 
   it('still accepts a token after npm logout (Verdaccio cannot revoke the tokens adduser returns)', async () => {
-    const carol = as(registry, registry.users.carol)
+    const carol = loggedIn(registry, 'carol')
     const logout = await runNpm(['logout', '--registry', registry.url], carol)
     expect(logout.code).toBe(0)
     expect(carol.readNpmrc()).not.toContain('_authToken')
-    const whoami = await runNpm(['whoami', '--registry', registry.url], as(registry, registry.users.carol))
+    const whoami = await runNpm(['whoami', '--registry', registry.url], loggedIn(registry, 'carol'))
     expect(whoami).toMatchObject({ code: 0, stdout: 'carol\n' })
   })
 })

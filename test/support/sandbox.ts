@@ -145,3 +145,21 @@ export function nerfDart(url: string): string {
   const u = new URL(url)
   return `//${u.host}${u.pathname.endsWith('/') ? u.pathname : u.pathname + '/'}`
 }
+
+/**
+ * A registry a test logs in to: its URL, and the users' tokens as the npmjs-like registry keeps
+ * them (`tokens`) or as Verdaccio's do (`users[name].token`).
+ */
+export type LoginRegistry = { url: string } & ({ tokens: Record<string, string> } | { users: Record<string, { token: string }> })
+
+/** The token of a user of this registry; a user it does not know is a mistake in the test. */
+export function tokenOf(registry: LoginRegistry, user: string): string {
+  const token = 'tokens' in registry ? registry.tokens[user] : registry.users[user]?.token
+  if (!token) throw new Error(`${registry.url} has no user ${user}`)
+  return token
+}
+
+/** A sandbox logged in as `user`: its .npmrc names the registry and holds the user's token, then `extraNpmrc`. */
+export function loggedIn(registry: LoginRegistry, user: string, extraNpmrc = ''): Sandbox {
+  return makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${tokenOf(registry, user)}\n${extraNpmrc}`)
+}
