@@ -119,7 +119,7 @@ function failed(id: string, err: unknown): Check {
 
 async function pingRegistry(config: Config, target: Target): Promise<{ check: Check; identity?: RegistryIdentity; reachable: boolean }> {
   try {
-    const res = await requestJson(config, target, '/-/ping', { cache: 'no-store' })
+    const res = await requestJson(config, target, '/-/ping', { preferOnline: true })
     return { check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` }, identity: detectKind(target.registry.url, res.headers), reachable: true }
   } catch (err) {
     const e = explainError(err)

@@ -16,6 +16,8 @@ const proxyVariables = ['https_proxy', 'http_proxy', 'proxy']
 export function canGetLightly(url: string, flat: Record<string, unknown>, env: NodeJS.ProcessEnv, extra: Record<string, unknown>): boolean {
   if (extra.method || extra.body || extra.otp) return false
   if (flat.proxy || flat.httpsProxy || flat.cert || flat.key || flat.localAddress || flat.offline) return false
+  // a client certificate for one registry (//host/:certfile and :keyfile) is npm-registry-fetch's to present
+  if (Object.keys(flat).some((k) => k.endsWith(':certfile') || k.endsWith(':keyfile'))) return false
   if (Object.keys(env).some((k) => proxyVariables.includes(k.toLowerCase()) && env[k])) return false
   const { protocol } = new URL(url)
   return protocol === 'http:' || protocol === 'https:'
@@ -23,7 +25,8 @@ export function canGetLightly(url: string, flat: Record<string, unknown>, env: N
 
 /** The headers npm-registry-fetch's getHeaders() sends for these options. */
 export function npmHeaders(flat: Record<string, unknown>, authorization?: string, extra: Record<string, string> = {}): Record<string, string> {
-  const headers: Record<string, string> = { 'user-agent': String(flat.userAgent ?? 'npm'), ...extra }
+  // minipass-fetch's default accept, which npm-registry-fetch sends when the caller names none
+  const headers: Record<string, string> = { 'user-agent': String(flat.userAgent ?? 'npm'), accept: '*/*', ...extra }
   if (flat.authType) headers['npm-auth-type'] = String(flat.authType)
   if (flat.scope) headers['npm-scope'] = String(flat.scope)
   if (flat.npmSession) headers['npm-session'] = String(flat.npmSession)

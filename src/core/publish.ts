@@ -121,7 +121,7 @@ export async function fetchPublished(config: Config, target: Target, name: strin
       (error: unknown) => ({ error }),
     ),
     // libnpmpublish asks the same for provenance; registries without it answer 404
-    requestJson<{ public?: unknown }>(config, target, `/-/package${path}/visibility`, { cache: 'no-store' }).then(
+    requestJson<{ public?: unknown }>(config, target, `/-/package${path}/visibility`, { preferOnline: true }).then(
       (res) => (typeof res.body.public === 'boolean' ? (res.body.public ? 'public' : 'restricted') : undefined),
       () => undefined,
     ),
