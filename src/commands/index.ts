@@ -19,6 +19,7 @@ export const commandModules: Record<string, Module> = {
   access: () => import('./access.js'),
   mfa: () => import('./mfa.js'),
   trust: () => import('./trust.js'),
+  stage: () => import('./stage.js'),
   team: () => import('./team.js'),
   org: () => import('./org.js'),
   doctor: () => import('./doctor.js'),

@@ -22,7 +22,8 @@ import {
   republishState,
   type Published,
 } from '../core/publish.js'
-import { detectKind, kindNames, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { detectKind, kindNames, requireWorkflow, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { stageWhat } from '../core/stage.js'
 import { accessChoices, accessMeaning, type Access } from '../package/access.js'
 import type { Manifest } from '../package/manifest.js'
 import { scopeOf, validatePackageName } from '../package/names.js'
@@ -47,6 +48,7 @@ interface PublishOptions {
   dryRun?: boolean
   tolerateRepublish?: boolean
   provenance?: boolean
+  stage?: boolean
 }
 
 interface PublishResult {
@@ -65,6 +67,8 @@ interface PublishResult {
   dryRun: boolean
   /** false for a dry run and for an identical version already there (--tolerate-republish) */
   published: boolean
+  /** --stage: the id of the version in the registry's staging queue */
+  stageId?: string
 }
 
 type Settled<T> = { value: T; error?: undefined } | { value?: undefined; error: PkgsError }
@@ -134,6 +138,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   const { tag, explicit: tagExplicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
   const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
   ctx.warnAboutNpm()
+  if (opts.stage) requireWorkflow(target, 'stage', stageWhat)
   const loggedIn = target.credentials.type !== 'none'
   const ci = ciProvider(ctx.env)
   // in CI the exchange of the job's ID token decides whether we can publish: checked when it answers
@@ -201,12 +206,13 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   if (opts.dryRun) return result
 
   const provenance = opts.provenance || (sending.trusted && config.npm.find('provenance') === 'default' && provenanceByDefault(sending.trusted, ctx.env, state.visibility === 'public'))
-  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(provenance ? { provenance: true } : {}) }
+  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(provenance ? { provenance: true } : {}), ...(opts.stage ? { stage: true } : {}) }
   try {
-    await publishTarball(sending.config, sending.target, manifest, tarball, publishOpts, ctx.otp(), async () => {
-      const spinner = await ctx.io.spinner(`Publishing ${name}@${result.version} to ${target.registry.url}`)
+    const { stageId } = await publishTarball(sending.config, sending.target, manifest, tarball, publishOpts, ctx.otp(), async () => {
+      const spinner = await ctx.io.spinner(`${opts.stage ? 'Staging' : 'Publishing'} ${name}@${result.version} to ${target.registry.url}`)
       return () => spinner.stop()
     })
+    if (stageId) result.stageId = stageId
   } catch (err) {
     const error = explainPublishError(err, result.version, loginResult?.value)
     if (error.code !== 'EPUBLISHCONFLICT') throw error
@@ -216,7 +222,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     if (there === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
     throw alreadyPublishedError(target, name, result.version, there === 'new' ? 'different' : there, Boolean(opts.tolerateRepublish))
   }
-  result.published = true
+  result.published = !opts.stage
   await withScriptBanners(ctx, async () => {
     await runLifecycle('publish', source, manifest, scripts)
     await runLifecycle('postpublish', source, manifest, scripts)
@@ -342,6 +348,7 @@ export default defineCommand({
     dryRun: { flags: '--dry-run', description: 'do everything but the upload, and show what would be sent' },
     tolerateRepublish: { flags: '--tolerate-republish', description: 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)' },
     provenance: { flags: '--provenance', description: 'publish with a signed provenance statement (from a supported CI provider)' },
+    stage: { flags: '--stage', description: 'upload to the staging queue: published once someone approves it (pkgs stage approve)' },
   },
   examples: [
     ['pkgs publish', 'publish ./ (restricted if scoped and not decided otherwise)'],
@@ -350,13 +357,17 @@ export default defineCommand({
     ['pkgs publish --tag next', 'publish a pre-release without moving "latest"'],
     ['pkgs publish ./dist --otp 123456', 'publish a folder with a one-time password'],
     ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
+    ['pkgs publish --stage --yes', 'in CI: stage it; a person approves it with pkgs stage approve'],
   ],
-  json: ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun"}'],
+  json: ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}'],
   notes:
     'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides).',
   run: runPublish,
   render(result, io) {
-    if (result.published) {
+    if (result.stageId) {
+      io.print(`+ ${result.name}@${result.version} (staged with id ${result.stageId})`)
+      io.success(`Staged ${result.name}@${result.version} on ${result.registry}: approve it with pkgs stage approve ${result.stageId}`)
+    } else if (result.published) {
       io.print(`+ ${result.name}@${result.version}`)
       io.success(`Published ${result.name}@${result.version} to ${result.registry} as ${result.access} (tag ${result.tag}).`)
     } else if (!result.dryRun) io.print(`= ${result.name}@${result.version} (already published)`)

@@ -211,25 +211,31 @@ export function preloadPublisher(): void {
   import('libnpmpublish').catch(() => undefined)
 }
 
-/** libnpmpublish.publish with the package's registry and credentials, under the run's two-factor session. */
+/**
+ * libnpmpublish.publish with the package's registry and credentials, under the run's two-factor
+ * session; with `stage`, to the registry's staging queue instead (POST /-/stage/package/<pkg>),
+ * which asks for no one-time password (approving does): the stage id is returned.
+ */
 export async function publishTarball(
   config: Config,
   target: Target,
   manifest: Record<string, unknown>,
   tarball: Buffer,
-  opts: Record<string, unknown>,
+  opts: Record<string, unknown> & { stage?: boolean },
   otp: OtpSession,
   onAttempt?: () => Promise<() => void>,
-): Promise<void> {
+): Promise<{ stageId?: string }> {
   const { publish } = await import('libnpmpublish')
-  await otp.run(config, target, async (code) => {
+  const attempt = async (code: string | undefined) => {
     const done = await onAttempt?.()
     try {
-      await registryCall(target, () => publish(manifest, tarball, registryOptions(config, target, { ...opts, otp: code })))
+      const res = (await registryCall(target, () => publish(manifest, tarball, registryOptions(config, target, { ...opts, otp: code })))) as { stageId?: unknown }
+      return typeof res?.stageId === 'string' ? { stageId: res.stageId } : {}
     } finally {
       done?.()
     }
-  })
+  }
+  return opts.stage ? attempt(undefined) : otp.run(config, target, attempt)
 }
 
 // npmjs: "You cannot publish over the previously published versions"; Verdaccio: 409 "this

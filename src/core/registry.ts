@@ -231,7 +231,7 @@ export const kindNames: Record<RegistryKind, string> = {
   unknown: 'an unrecognised registry',
 }
 
-export type Workflow = 'login' | 'web-login' | 'publish' | 'share' | 'teams' | 'visibility' | 'orgs' | 'trust'
+export type Workflow = 'login' | 'web-login' | 'publish' | 'share' | 'teams' | 'visibility' | 'orgs' | 'trust' | 'stage'
 
 export interface Support {
   supported: Workflow[]
@@ -241,7 +241,7 @@ export interface Support {
   ifRefused: Partial<Record<Workflow, string>>
 }
 
-const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs', 'trust']
+const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs', 'trust', 'stage']
 
 function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}): Support {
   return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused }
@@ -264,6 +264,7 @@ export function workflowsFor(identity: RegistryIdentity): Support {
           visibility: config + ' (access: $authenticated for private, $all for public).',
           orgs: 'Verdaccio has no organisations; groups come from its auth plugin.',
           trust: 'Verdaccio has no trusted publishing: publish from CI with a token (pkgs login --token-stdin).',
+          stage: 'Verdaccio has no staged publishing: a publish is installable at once.',
         },
         // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
         Number.isNaN(major) ? noOwners : {},
@@ -278,17 +279,18 @@ export function workflowsFor(identity: RegistryIdentity): Support {
         visibility: ui,
         orgs: 'Organisations are GitHub organisations.',
         trust: 'GitHub Packages takes the workflow\'s GITHUB_TOKEN (permissions: packages: write) instead.',
+        stage: 'GitHub Packages has no staged publishing.',
       })
     }
     case 'gitlab': {
       const ui = 'GitLab manages this through project and group membership and the package registry settings.'
-      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui, trust: 'GitLab CI publishes with the job\'s CI_JOB_TOKEN instead.' })
+      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui, trust: 'GitLab CI publishes with the job\'s CI_JOB_TOKEN instead.', stage: 'GitLab has no staged publishing.' })
     }
     case 'artifactory':
     case 'nexus': {
       const name = kindNames[identity.kind]
       const ui = `${name} manages this with its repository permissions, in its administration UI.`
-      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui, trust: `${name} has no trusted publishing: publish from CI with a token.` })
+      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui, trust: `${name} has no trusted publishing: publish from CI with a token.`, stage: `${name} has no staged publishing.` })
     }
     default:
       return support({})

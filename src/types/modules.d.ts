@@ -10,6 +10,7 @@ declare module 'npm-registry-fetch' {
     headers: { get(name: string): string | null }
     json(): Promise<unknown>
     text(): Promise<string>
+    arrayBuffer(): Promise<ArrayBuffer>
   }
   interface RegFetch {
     (uri: string, opts?: Record<string, unknown>): Promise<FetchResponse>

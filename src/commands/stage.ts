@@ -1,0 +1,205 @@
+// pkgs stage: the versions waiting in the registry's staging queue (`npm stage`): list them,
+// look at one or download it, approve (publish) or reject them, one, several, a scope's or all,
+// under one two-factor approval.
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+import { defaultScope } from '../core/config.js'
+import { PkgsError, usageError } from '../core/errors.js'
+import type { Target } from '../core/registry.js'
+import { decideStaged, downloadStaged, isStageId, listStaged, stageWhat, validateStageId, viewStaged, type StagedVersion } from '../core/stage.js'
+import type { IO } from '../io/io.js'
+import { table } from '../io/table.js'
+import { tarballContents } from '../package/pack.js'
+import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { defineCommand, defineGroup } from './command.js'
+import type { Context } from './context.js'
+import { bulkDocumentFailure, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+
+/** `@acme/widgets@1.2.0` as name and version; anything else is a usage error. */
+function parseSpec(spec: string): { name: string; version: string } {
+  const at = spec.lastIndexOf('@')
+  if (at <= 0) throw usageError(`"${spec}" is neither a stage id nor package@version.`, 'e.g. pkgs stage approve @acme/widgets@1.2.0, or a stage id from pkgs stage ls')
+  return { name: validatePackageName(spec.slice(0, at)), version: spec.slice(at + 1) }
+}
+
+/** The registry of the staged versions: the named package's or scope's, else the default scope's; logged in there. */
+async function stageTarget(ctx: Context, q: { packageName?: string; scope?: string }) {
+  const scope = q.packageName ? scopeOf(q.packageName) : q.scope ? normalizeScope(q.scope) : defaultScope(await ctx.config())
+  const { config, target } = await ctx.loggedIn({ scope, packageName: q.packageName }, { workflow: 'stage', what: stageWhat })
+  return { config, target }
+}
+
+/** A stage id as it is, or package@version found in the list. */
+async function resolveOne(ctx: Context, spec: string): Promise<{ config: Awaited<ReturnType<typeof stageTarget>>['config']; target: Target; item: StagedVersion | { id: string } }> {
+  if (isStageId(spec)) return { ...(await stageTarget(ctx, {})), item: { id: spec } }
+  const { name, version } = parseSpec(spec)
+  const { config, target } = await stageTarget(ctx, { packageName: name })
+  const item = (await listStaged(config, target, name)).find((i) => i.version === version)
+  if (!item) throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}.`, { hint: `See what is staged with: pkgs stage ls ${name}` })
+  return { config, target, item }
+}
+
+function renderItems(items: StagedVersion[], io: IO): void {
+  if (!items.length) return io.info('Nothing is staged.')
+  if (io.isStdoutTTY) {
+    io.print(table(['ID', 'PACKAGE', 'VERSION', 'TAG', 'STAGED', 'BY'], items.map((i) => [i.id, i.packageName, i.version, i.tag ?? '', String(i.createdAt ?? '').slice(0, 16).replace('T', ' '), stagedBy(i)]), io.out.bold))
+    return
+  }
+  // npm stage list's lines, one block per staged version
+  io.print(items.map(lines).join('\n\n'))
+}
+
+function stagedBy(i: StagedVersion): string {
+  return i.actorType ? `${i.actor} (${i.actorType})` : String(i.actor ?? '')
+}
+
+function lines(i: StagedVersion): string {
+  const { id, packageName, version, tag, createdAt, actor: _actor, actorType: _type, shasum, ...rest } = i
+  const fields: [string, unknown][] = [['id', id], ['package name', packageName], ['version', version], ['tag', tag], ['date staged', createdAt], ['staged by', stagedBy(i)], ['shasum', shasum], ...Object.entries(rest)]
+  return fields
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join('\n')
+}
+
+const ls = defineCommand({
+  name: 'ls',
+  description: 'list the versions waiting for approval',
+  arguments: [{ name: 'package', description: 'only this package' }],
+  options: { scope: { flags: '--scope <scope>', description: "the scope whose registry to ask (default: the package's, else the configured scope)" } },
+  examples: [
+    ['pkgs stage ls', 'every version you may approve, a table on a terminal'],
+    ['pkgs stage ls @acme/widgets | cat', "npm stage list's lines"],
+  ],
+  json: ['pkgs stage ls --json', '[{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}]'],
+  async run(ctx, opts) {
+    const packageName = opts.package ? validatePackageName(opts.package) : undefined
+    const { config, target } = await stageTarget(ctx, { packageName, scope: opts.scope })
+    return listStaged(config, target, packageName)
+  },
+  render: renderItems,
+})
+
+const view = defineCommand({
+  name: 'view',
+  description: 'show one staged version',
+  arguments: [{ name: 'spec', description: 'a stage id, or package@version', required: true }],
+  examples: [['pkgs stage view @acme/widgets@1.2.0', 'its id, tag, when and by whom it was staged, its shasum']],
+  json: ['pkgs stage view <id> --json', '{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}'],
+  async run(ctx, { spec }) {
+    const { config, target, item } = await resolveOne(ctx, spec)
+    return 'packageName' in item ? item : viewStaged(config, target, validateStageId(item.id))
+  },
+  render: (item, io) => io.print(lines(item)),
+})
+
+const download = defineCommand({
+  name: 'download',
+  description: 'download the tarball of a staged version, to look at it before approving',
+  arguments: [{ name: 'spec', description: 'a stage id, or package@version', required: true }],
+  examples: [['pkgs stage download @acme/widgets@1.2.0', 'writes acme-widgets-1.2.0-<id>.tgz here (npm stage download\'s name)']],
+  json: ['pkgs stage download <id> --json', '{"id", "name", "version", "file", "files", "size", "integrity"}'],
+  async run(ctx, { spec }) {
+    const { config, target, item } = await resolveOne(ctx, spec)
+    const id = validateStageId(item.id)
+    const [details, data] = await Promise.all(['packageName' in item ? item : viewStaged(config, target, id), downloadStaged(config, target, id)])
+    const packed = await tarballContents(data, { name: details.packageName, version: details.version })
+    // npm stage download's name: the package without @ and /, its version and the stage id
+    const file = `${details.packageName.replace('@', '').replace('/', '-')}-${details.version}-${id}.tgz`
+    await writeFile(join(ctx.cwd, file), data)
+    return { id, name: details.packageName, version: details.version, file, files: packed.files.length, size: packed.size, integrity: packed.integrity }
+  },
+  render: (r, io) => io.print(r.file),
+})
+
+function decisionCommand(decision: 'approve' | 'reject') {
+  const verb = decision === 'approve' ? 'approved' : 'rejected'
+  return defineCommand({
+    name: decision,
+    description: decision === 'approve' ? 'approve staged versions: each is published' : 'reject staged versions: each is deleted from the queue',
+    arguments: [{ name: 'specs', description: 'stage ids or package@version', variadic: true }],
+    options: {
+      all: { flags: '--all', description: 'every staged version you may ' + decision },
+      scope: { flags: '--scope <scope>', description: `every staged version of this scope` },
+      concurrency: { flags: '--concurrency <n>', description: 'versions to work on at once', default: '8' },
+    },
+    examples: [
+      [`pkgs stage ${decision} @acme/widgets@1.2.0`, decision === 'approve' ? 'publish it (two-factor authentication)' : 'delete it from the queue'],
+      [`pkgs stage ${decision} --scope @acme --yes`, 'every staged version of @acme, one approval for all'],
+    ],
+    json: [`pkgs stage ${decision} --all --yes --json`, '{"results": [{"id", "package", "version", "registry", "changed", "error"?}], "changed", "failed", "skipped"}'],
+    notes: 'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.',
+    async run(ctx, opts) {
+      const concurrency = Number(opts.concurrency)
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`Invalid --concurrency "${opts.concurrency}".`, 'e.g. --concurrency 8')
+      const bulk = opts.all || opts.scope
+      if (bulk && opts.specs.length) throw usageError('Name staged versions, or --all / --scope, not both.')
+      if (!bulk && !opts.specs.length) throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
+      for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec)
+      let chosen: { target: Target; item: StagedVersion | { id: string } }[]
+      let config
+      if (bulk) {
+        const scope = opts.scope ? normalizeScope(opts.scope) : undefined
+        const found = await stageTarget(ctx, { scope })
+        config = found.config
+        const { target } = found
+        const items = (await listStaged(config, target)).filter((i) => !scope || i.packageName.startsWith(`${scope}/`))
+        chosen = items.map((item) => ({ target, item }))
+      } else {
+        const resolved = []
+        for (const spec of opts.specs) resolved.push(await resolveOne(ctx, spec))
+        config = resolved[0].config
+        chosen = resolved
+      }
+      if (!chosen.length) ctx.io.warn('Nothing is staged there.')
+      const named = (c: { item: StagedVersion | { id: string } }) => ('packageName' in c.item ? `${c.item.packageName}@${c.item.version}` : c.item.id)
+      if (chosen.length > 1 || (bulk && chosen.length)) {
+        ctx.io.info(`${decision === 'approve' ? 'To approve (each is then published)' : 'To reject (each is deleted)'}:\n${chosen.map((c) => `  ${named(c)}  ${ctx.io.err.dim(c.item.id)}`).join('\n')}`)
+        await ctx.confirm({
+          question: `${decision === 'approve' ? 'Approve' : 'Reject'} ${chosen.length === 1 ? named(chosen[0]) : `these ${chosen.length} versions`}?`,
+          what: `${decision === 'approve' ? 'Approving' : 'Rejecting'} ${chosen.length} staged versions needs a confirmation`,
+          yesHint: `Pass --yes to ${decision} them without being asked.`,
+          refused: `Nothing was ${verb}: you did not confirm.`,
+        })
+      }
+      const otp = ctx.otp()
+      const run = await forEachConcurrently(
+        chosen,
+        concurrency,
+        (c) => decideStaged(config, c.target, validateStageId(c.item.id), decision, otp),
+        (c, o) => {
+          if (!o.error) ctx.io.print(`${named(c)}: ${verb}${decision === 'approve' ? ' and published' : ''}.`)
+          else reportFailure(ctx.io, named(c), o.error, o.skipped, chosen.length)
+        },
+      )
+      if (chosen.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
+      const results: BulkResult[] = chosen.map((c, i) => ({
+        id: c.item.id,
+        ...('packageName' in c.item ? { package: c.item.packageName, version: c.item.version } : { package: '' }),
+        registry: c.target.registry.url,
+        changed: !run.outcomes[i].error,
+        ...(run.outcomes[i].error ? { error: itemError(run.outcomes[i]) } : {}),
+      }))
+      const { failed, skipped } = tally(results)
+      return { results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
+    },
+    render(r, io) {
+      if (r.results.length > 1) io.success(`${r.changed} ${verb}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`)
+    },
+    failure: bulkDocumentFailure,
+  })
+}
+
+export default defineGroup({
+  name: 'stage',
+  description: 'versions waiting for approval before anyone can install them (staged publishing, npm stage)',
+  examples: [
+    ['pkgs publish --stage', 'in CI: upload the version to the queue (no two-factor prompt there)'],
+    ['pkgs stage ls', 'what waits for approval'],
+    ['pkgs stage download @acme/widgets@1.2.0', 'look at it first'],
+    ['pkgs stage approve @acme/widgets@1.2.0', 'publish it, with two-factor authentication'],
+    ['pkgs stage reject --scope @acme --yes', 'drop every staged version of @acme'],
+  ],
+  commands: [ls, view, download, decisionCommand('approve'), decisionCommand('reject')],
+})

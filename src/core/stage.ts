@@ -1,0 +1,90 @@
+// Staged publishing (`npm stage`): versions uploaded to the registry's queue that a person
+// approves, with two-factor authentication, before anyone can install them. The requests npm 11
+// sends (lib/commands/stage/*.js): GET /-/stage (pages of 100), GET /-/stage/<id> and its
+// tarball, POST /-/stage/<id>/approve, DELETE /-/stage/<id>.
+import type { Config } from './config.js'
+import { usageError } from './errors.js'
+import type { OtpSession } from './otp.js'
+import { registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
+
+export interface StagedVersion {
+  id: string
+  packageName: string
+  version: string
+  tag?: string
+  createdAt?: string
+  actor?: string
+  actorType?: string
+  shasum?: string
+  [key: string]: unknown
+}
+
+export const stageWhat = 'staged publishing (npm stage)'
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function isStageId(value: string): boolean {
+  return uuid.test(value)
+}
+
+/** A stage id, checked before any request (npm's validateUUID). */
+export function validateStageId(value: string): string {
+  if (!isStageId(value)) throw usageError(`"${value}" is not a stage id: those are UUIDs, such as 3f2b8c1e-…`, 'See the staged versions and their ids with: pkgs stage ls')
+  return value
+}
+
+function unsupported(err: unknown, target: Target): unknown {
+  return unsupportedBy(err, target, 'stage', stageWhat) ?? err
+}
+
+const perPage = 100
+
+/** Every staged version the user may publish (of one package, if named): all pages, as npm stage list. */
+export async function listStaged(config: Config, target: Target, packageName?: string): Promise<StagedVersion[]> {
+  const items: StagedVersion[] = []
+  try {
+    for (let page = 0; ; page++) {
+      const query = new URLSearchParams({ page: String(page), perPage: String(perPage), ...(packageName ? { package: packageName } : {}) })
+      const res = await requestJson<{ items?: unknown; total?: unknown }>(config, target, `/-/stage?${query}`, { preferOnline: true })
+      const got = Array.isArray(res.body.items) ? (res.body.items as StagedVersion[]) : []
+      items.push(...got)
+      if (got.length < perPage || items.length >= Number(res.body.total ?? 0)) return items
+    }
+  } catch (err) {
+    throw unsupported(err, target)
+  }
+}
+
+/** GET /-/stage/<id> (`npm stage view`). */
+export async function viewStaged(config: Config, target: Target, id: string): Promise<StagedVersion> {
+  try {
+    return (await requestJson<StagedVersion>(config, target, `/-/stage/${id}`, { preferOnline: true })).body
+  } catch (err) {
+    throw unsupported(err, target)
+  }
+}
+
+/** GET /-/stage/<id>/tarball (`npm stage download`). */
+export async function downloadStaged(config: Config, target: Target, id: string): Promise<Buffer> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  try {
+    const res = await registryCall(target, () => fetch(registryUrl(target, `/-/stage/${id}/tarball`), registryOptions(config, target)))
+    return Buffer.from(await res.arrayBuffer())
+  } catch (err) {
+    throw unsupported(err, target)
+  }
+}
+
+/** POST /-/stage/<id>/approve (approve: the version is published) or DELETE /-/stage/<id> (reject), with two-factor authentication. */
+export async function decideStaged(config: Config, target: Target, id: string, decision: 'approve' | 'reject', otp: OtpSession): Promise<void> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  const path = decision === 'approve' ? `/-/stage/${id}/approve` : `/-/stage/${id}`
+  const method = decision === 'approve' ? 'POST' : 'DELETE'
+  try {
+    await otp.run(config, target, (code) =>
+      registryCall(target, () => fetch(registryUrl(target, path), registryOptions(config, target, { method, ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined)),
+    )
+  } catch (err) {
+    throw unsupported(err, target)
+  }
+}
