@@ -54,7 +54,7 @@ function refuseEmptyValues(cmd: Command, args: unknown[]): void {
 function present(def: AnyCommand, ctx: Context, result: unknown): void {
   const failure = def.failure?.(result)
   const error = failure instanceof PkgsError ? failure : undefined
-  if (ctx.io.json) ctx.io.printJson(error ? { ...(result as object), error: { code: error.code, message: error.message, hint: error.hint } } : result)
+  if (ctx.io.json) ctx.io.printJson(error ? { ...(result as object), error: { code: error.code, message: error.message, hint: error.hint } } : result, { unmasked: def.showsSecret })
   else {
     def.render?.(result, ctx.io)
     if (error) {

@@ -51,6 +51,8 @@ export interface CommandDefinition<A extends readonly ArgumentSpec[] = readonly 
   json?: Example
   /** paragraphs after the examples in --help */
   notes?: string
+  /** the result holds a secret the user asked for (a new token): its --json document is printed unmasked, once */
+  showsSecret?: boolean
   run(ctx: Context, input: Input<A, O>): Promise<R>
   /** the result as text on a terminal or in a pipe (with --json the result itself is printed) */
   render?(result: NoInfer<R>, io: IO): void

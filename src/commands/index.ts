@@ -20,6 +20,7 @@ export const commandModules: Record<string, Module> = {
   mfa: () => import('./mfa.js'),
   trust: () => import('./trust.js'),
   stage: () => import('./stage.js'),
+  token: () => import('./token.js'),
   team: () => import('./team.js'),
   org: () => import('./org.js'),
   doctor: () => import('./doctor.js'),

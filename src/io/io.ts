@@ -106,8 +106,15 @@ export class IO {
     if (!this.json) this.streams.stdout.write(redactSecrets(line) + '\n')
   }
 
-  printJson(doc: unknown): void {
-    this.streams.stdout.write(redactSecrets(JSON.stringify(doc, null, 2)) + '\n')
+  /** The one document on stdout; `unmasked` only for a secret the user asked to see (a new token). */
+  printJson(doc: unknown, { unmasked = false } = {}): void {
+    const text = JSON.stringify(doc, null, 2)
+    this.streams.stdout.write((unmasked ? text : redactSecrets(text)) + '\n')
+  }
+
+  /** A secret the user asked for (a new token), alone on stdout, exactly once. */
+  printSecret(secret: string): void {
+    if (!this.json) this.streams.stdout.write(secret + '\n')
   }
 
   info(line: string): void {

@@ -1,0 +1,157 @@
+// pkgs token: granular access tokens (`npm token`): create one limited to packages, scopes or
+// orgs, read-only or read-write, with an expiry; list them; revoke them by id or prefix. A new
+// token is printed exactly once, on stdout.
+import { defaultScope } from '../core/config.js'
+import { usageError } from '../core/errors.js'
+import { nerfDart } from '../core/npmrc.js'
+import { createToken, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
+import type { IO } from '../io/io.js'
+import { table } from '../io/table.js'
+import { normalizeScope, validatePackageName } from '../package/names.js'
+import { defineCommand, defineGroup } from './command.js'
+import type { Context } from './context.js'
+
+async function readPassword(ctx: Context, fromStdin: boolean | undefined): Promise<string> {
+  if (fromStdin) {
+    let text = ''
+    ctx.io.streams.stdin.setEncoding('utf8')
+    for await (const chunk of ctx.io.streams.stdin) text += chunk
+    const password = text.replace(/\r?\n$/, '')
+    if (!password) throw usageError('No password on stdin (--password-stdin).', 'Pipe it in: printf %s "$NPM_PASSWORD" | pkgs token create --password-stdin …')
+    return password
+  }
+  ctx.io.requirePrompt('Pipe it in: printf %s "$NPM_PASSWORD" | pkgs token create --password-stdin …', 'Making a token needs your password')
+  return ctx.io.password('Password:')
+}
+
+/** The registry of the token: the first scope named, else the default scope's. */
+async function tokenTarget(ctx: Context, scope?: string) {
+  return ctx.loggedIn({ scope: scope ?? defaultScope(await ctx.config()) })
+}
+
+function expiresIn(entry: { expires?: string | null }): string {
+  if (!entry.expires) return 'never'
+  const days = Math.round((Date.parse(entry.expires) - Date.now()) / 86_400_000)
+  return days < 0 ? `expired ${entry.expires.slice(0, 10)}` : `${entry.expires.slice(0, 10)} (in ${days} day${days === 1 ? '' : 's'})`
+}
+
+function permissionsOf(t: TokenEntry): string {
+  const what = [
+    t.packages_all ? 'all packages' : undefined,
+    ...(t.scopes ?? []),
+    ...(t.packages ?? []),
+  ].filter(Boolean)
+  const packages = what.length ? `${t.packages_and_scopes_permission ?? (t.readonly ? 'read-only' : 'read-write')} ${what.join(', ')}` : t.readonly ? 'read-only' : 'read-write'
+  const orgs = t.orgs?.length ? `; orgs ${t.orgs.join(', ')} ${t.orgs_permission ?? ''}`.trimEnd() : ''
+  return packages + orgs
+}
+
+const create = defineCommand({
+  name: 'create',
+  description: 'make a granular access token (printed once, on stdout)',
+  options: {
+    name: { flags: '--name <name>', description: 'what the token is for (default: pkgs and the date)' },
+    description: { flags: '--description <text>', description: 'a longer description' },
+    readOnly: { flags: '--read-only', description: 'it may install the packages, not publish (the default)' },
+    readWrite: { flags: '--read-write', description: 'it may also publish them' },
+    scope: { flags: '--scope <scope...>', description: 'the packages of these scopes' },
+    package: { flags: '--package <package...>', description: 'these packages' },
+    allPackages: { flags: '--all-packages', description: 'every package you can read or write' },
+    org: { flags: '--org <org...>', description: 'these organisations (members, teams)' },
+    orgPermission: { flags: '--org-permission <permission>', description: 'what it may do in the orgs', choices: ['read-only', 'read-write', 'no-access'] },
+    expires: { flags: '--expires <days>', description: 'days until it stops working, 1 to 365 (default: the registry decides)' },
+    cidr: { flags: '--cidr <range...>', description: 'only from these IPv4 ranges, e.g. 192.0.2.0/24' },
+    bypass2fa: { flags: '--bypass-2fa', description: 'it may publish without two-factor authentication' },
+    passwordStdin: { flags: '--password-stdin', description: 'read your password from stdin (without a terminal)' },
+  },
+  examples: [
+    ['pkgs token create --read-only --scope @acme --expires 30', 'for CI and Docker builds: install @acme packages, nothing else'],
+    ['printf %s "$PW" | pkgs token create --read-write --package @acme/widgets --password-stdin', 'a token that can publish one package'],
+    ['pkgs token create --read-only --all-packages --cidr 192.0.2.0/24', 'only from one network'],
+  ],
+  json: ['pkgs token create --read-only --scope @acme --json', '{"token", "key", "name", "expires", "readonly", "cidr_whitelist", "npmrc", …}'],
+  notes: 'The token is printed once, on stdout (with --json, as "token"); it is never logged. Keep it in a secret,\nand use it through an environment variable: the .npmrc line to do so is printed after it.',
+  showsSecret: true,
+  async run(ctx, opts) {
+    if (opts.readOnly && opts.readWrite) throw usageError('Choose --read-only or --read-write, not both.')
+    const scopes = (opts.scope ?? []).map((s) => normalizeScope(s))
+    const packages = (opts.package ?? []).map((p) => validatePackageName(p))
+    const orgs = (opts.org ?? []).map((o) => normalizeScope(o).slice(1))
+    const cidrs = (opts.cidr ?? []).flatMap((c) => c.split(/,\s*/)).map(validateCidr)
+    const expires = opts.expires !== undefined ? validateExpiry(opts.expires) : undefined
+    const permission: GrantPermission = opts.readWrite ? 'read-write' : 'read-only'
+    const { config, target } = await tokenTarget(ctx, scopes[0])
+    const password = await readPassword(ctx, opts.passwordStdin)
+    const body: TokenRequest = {
+      name: opts.name ?? `pkgs ${new Date().toISOString().slice(0, 10)}`,
+      password,
+      ...(opts.description ? { description: opts.description } : {}),
+      ...(packages.length ? { packages } : {}),
+      ...(opts.allPackages ? { packages_all: true as const } : {}),
+      ...(scopes.length ? { scopes } : {}),
+      ...(orgs.length ? { orgs } : {}),
+      packages_and_scopes_permission: permission,
+      ...(opts.orgPermission ? { orgs_permission: opts.orgPermission } : {}),
+      ...(expires ? { expires } : {}),
+      ...(cidrs.length ? { cidr_whitelist: cidrs } : {}),
+      ...(opts.bypass2fa ? { bypass_2fa: true as const } : {}),
+    }
+    const created = await createToken(config, target, body, ctx.otp())
+    const { updated: _updated, ...shown } = created
+    return { ...shown, registry: target.registry.url, npmrc: `${nerfDart(target.registry.url)}:_authToken=\${NPM_TOKEN}` }
+  },
+  render(r, io) {
+    io.printSecret(r.token)
+    io.success(`Token made: ${r.readonly === false ? 'read-write' : 'read-only'}, expires ${expiresIn(r)}${r.cidr_whitelist?.length ? `, only from ${r.cidr_whitelist.join(', ')}` : ''}. It is shown this once.`)
+    io.hint(`To install with it in CI or Docker, keep it in NPM_TOKEN and add to .npmrc:\n  ${r.npmrc}`)
+  },
+})
+
+const ls = defineCommand({
+  name: 'ls',
+  description: 'list your tokens: id, name, permissions, expiry (the soonest first)',
+  options: { scope: { flags: '--scope <scope>', description: 'the scope whose registry to ask (default: the configured scope)' } },
+  examples: [['pkgs token ls', 'a table on a terminal, tab-separated lines otherwise']],
+  json: ['pkgs token ls --json', '{"registry", "tokens": [{"id", "key", "token", "name", "created", "expires", "readonly", "cidr_whitelist", …}]}'],
+  async run(ctx, opts) {
+    const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
+    const tokens = (await listTokens(config, target)).sort((a, b) => (Date.parse(a.expires ?? '') || Infinity) - (Date.parse(b.expires ?? '') || Infinity))
+    return { registry: target.registry.url, tokens }
+  },
+  render({ tokens }, io: IO) {
+    if (!tokens.length) return io.info('You have no tokens there.')
+    const rows = tokens.map((t) => [t.id, t.name ?? '', `${t.token}…`, permissionsOf(t), expiresIn(t), t.cidr_whitelist?.join(',') ?? ''])
+    if (io.isStdoutTTY) io.print(table(['ID', 'NAME', 'TOKEN', 'MAY', 'EXPIRES', 'CIDR'], rows, io.out.bold))
+    else for (const row of rows) io.print(row.join('\t'))
+  },
+})
+
+const revoke = defineCommand({
+  name: 'revoke',
+  description: 'revoke tokens by id, or by the start of one',
+  arguments: [{ name: 'ids', description: 'token ids (pkgs token ls), or prefixes of exactly one', variadic: true }],
+  options: { scope: { flags: '--scope <scope>', description: 'the scope whose registry to ask (default: the configured scope)' } },
+  examples: [['pkgs token revoke 3f9a2c', 'the token whose id starts with 3f9a2c']],
+  json: ['pkgs token revoke 3f9a2c --json', '{"registry", "revoked": [{"id", "key", "name"}]}'],
+  notes: 'A prefix that more than one token starts with is exit 2, listing them.',
+  async run(ctx, opts) {
+    if (!opts.ids.length) throw usageError('Name the tokens to revoke.', 'See their ids with: pkgs token ls')
+    const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
+    const chosen = tokensToRevoke(await listTokens(config, target), opts.ids)
+    const otp = ctx.otp()
+    for (const t of chosen) await revokeToken(config, target, t.key, otp)
+    return { registry: target.registry.url, revoked: chosen.map((t) => ({ id: t.id, key: t.key, name: t.name ?? null })) }
+  },
+  render: (r, io) => io.print(`Revoked ${r.revoked.length} token${r.revoked.length === 1 ? '' : 's'}: ${r.revoked.map((t) => `${t.id}${t.name ? ` (${t.name})` : ''}`).join(', ')}.`),
+})
+
+export default defineGroup({
+  name: 'token',
+  description: 'granular access tokens: make, list and revoke them (npm token)',
+  examples: [
+    ['pkgs token create --read-only --scope @acme', 'a token that installs @acme packages (CI, Docker)'],
+    ['pkgs token ls', 'your tokens and when they expire'],
+    ['pkgs token revoke <id>', 'stop one'],
+  ],
+  commands: [create, ls, revoke],
+})

@@ -1,0 +1,156 @@
+// Granular access tokens (`npm token`): the requests npm 11 sends (lib/commands/token.js):
+// POST /-/npm/v1/tokens with its body, GET /-/npm/v1/tokens following urls.next, and
+// DELETE /-/npm/v1/tokens/token/<key>; ids as npm shows them (the shortest unique key prefix).
+import { createHash } from 'node:crypto'
+import type { Config } from './config.js'
+import { PkgsError, usageError } from './errors.js'
+import type { OtpSession } from './otp.js'
+import { isStatus, redactInLog, registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
+
+export type GrantPermission = 'read-only' | 'read-write' | 'no-access'
+
+export interface TokenRequest {
+  name: string
+  password: string
+  description?: string
+  packages?: string[]
+  packages_all?: true
+  scopes?: string[]
+  orgs?: string[]
+  packages_and_scopes_permission?: GrantPermission
+  orgs_permission?: GrantPermission
+  expires?: number
+  cidr_whitelist?: string[]
+  bypass_2fa?: true
+}
+
+/** A token as the registry lists it: never the token itself, only its first characters. */
+export interface TokenEntry {
+  key: string
+  /** the first characters of the token */
+  token: string
+  /** npm's id: the shortest prefix of the key, at least 6 long, that no other token shares */
+  id: string
+  name?: string
+  created?: string
+  expires?: string | null
+  readonly?: boolean
+  cidr_whitelist?: string[] | null
+  packages_and_scopes_permission?: string
+  orgs_permission?: string
+  packages?: string[]
+  scopes?: string[]
+  orgs?: string[]
+  packages_all?: boolean
+  bypass_2fa?: boolean
+  [key: string]: unknown
+}
+
+export const tokensWhat = 'granular access tokens (npm token)'
+
+const ipv4Cidr = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
+
+/** IPv4 ranges only, as npm checks them (is-cidr): an IPv6 range or anything else is a usage error. */
+export function validateCidr(value: string): string {
+  const m = ipv4Cidr.exec(value)
+  if (m && m.slice(1, 5).every((n) => Number(n) <= 255) && Number(m[5]) <= 32) return value
+  if (value.includes(':')) throw usageError(`--cidr ${value}: only IPv4 ranges can limit a token, and this is IPv6.`, 'e.g. --cidr 192.0.2.0/24')
+  throw usageError(`--cidr ${value} is not an IPv4 range.`, 'Give an address and a prefix length, e.g. --cidr 192.0.2.0/24 (one address: 192.0.2.10/32).')
+}
+
+/** Days until expiry: a whole number from 1 to 365. */
+export function validateExpiry(value: string): number {
+  const days = Number(value)
+  if (!/^\d+$/.test(value) || days < 1 || days > 365) throw usageError(`--expires ${value}: give the number of days the token lasts, from 1 to 365.`, 'e.g. --expires 30')
+  return days
+}
+
+function unsupported(err: unknown, target: Target): unknown {
+  if (isStatus(err, 404, 405, 501)) {
+    return new PkgsError('EUNSUPPORTED', `${target.registry.url} does not make granular access tokens through npm's API.`, {
+      hint: 'Make a token in the registry\'s own web interface (on npmjs.com: Access Tokens in your account), then: pkgs login --token-stdin',
+      exitCode: 4,
+      cause: err,
+    })
+  }
+  return unsupportedBy(err, target, 'login', tokensWhat) ?? err
+}
+
+/** POST /-/npm/v1/tokens: the new token (printed once, never logged). A wrong password is said as such. */
+export async function createToken(config: Config, target: Target, body: TokenRequest, otp: OtpSession): Promise<TokenEntry & { token: string }> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  redactInLog(body.password)
+  try {
+    const created = (await otp.run(config, target, (code) =>
+      registryCall(target, () => fetch.json(registryUrl(target, '/-/npm/v1/tokens'), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) }))),
+    )) as TokenEntry & { token: string }
+    if (typeof created?.token !== 'string') throw new PkgsError('EBADRESPONSE', `${target.registry.url} made no token.`, { hint: 'Try again; if it persists, make the token in the registry\'s web interface.' })
+    redactInLog(created.token)
+    return created
+  } catch (err) {
+    if (isStatus(err, 401) && !err.wantsOtp && /password/i.test(JSON.stringify(err.body ?? ''))) {
+      throw new PkgsError('E401', `${target.registry.url} did not accept the password: no token was made.`, { hint: 'Type your account password again (the one you log in to the website with).', exitCode: 3, cause: err })
+    }
+    throw unsupported(err, target)
+  }
+}
+
+/** Every token of the user, all pages, with npm's short ids. */
+export async function listTokens(config: Config, target: Target): Promise<TokenEntry[]> {
+  const entries: TokenEntry[] = []
+  try {
+    let path: string | undefined = '/-/npm/v1/tokens'
+    while (path) {
+      const res: { body: { objects?: unknown; urls?: { next?: unknown } } } = await requestJson(config, target, path, { preferOnline: true })
+      if (Array.isArray(res.body.objects)) entries.push(...(res.body.objects as TokenEntry[]))
+      const next = res.body.urls?.next
+      // npm follows urls.next as the registry gives it: an absolute URL, or a path
+      path = typeof next === 'string' && next ? (next.startsWith(target.registry.url) ? next.slice(target.registry.url.length - 1) : next) : undefined
+    }
+  } catch (err) {
+    throw unsupported(err, target)
+  }
+  return withIds(entries)
+}
+
+function withIds(tokens: TokenEntry[]): TokenEntry[] {
+  return tokens.map((t) => {
+    let id = t.key
+    for (let n = 6; n < t.key.length; n++) {
+      if (!tokens.some((o) => o !== t && o.key.slice(0, n) === t.key.slice(0, n))) {
+        id = t.key.slice(0, n)
+        break
+      }
+    }
+    return { ...t, id }
+  })
+}
+
+/** The tokens a revocation means: each argument an id or a prefix of exactly one key. */
+export function tokensToRevoke(tokens: TokenEntry[], given: string[]): TokenEntry[] {
+  return given.map((id) => {
+    const matches = tokens.filter((t) => t.key.startsWith(id))
+    if (matches.length === 1) return matches[0]
+    if (matches.length > 1) {
+      throw usageError(`"${id}" is the start of ${matches.length} tokens: ${matches.map((t) => `${t.id} (${t.name ?? 'unnamed'})`).join(', ')}.`, 'Give more of the id: pkgs token ls shows them.')
+    }
+    throw new PkgsError('E404', `No token of yours has the id "${id}".`, { hint: 'See your tokens and their ids with: pkgs token ls' })
+  })
+}
+
+/** DELETE /-/npm/v1/tokens/token/<key>. */
+export async function revokeToken(config: Config, target: Target, key: string, otp: OtpSession): Promise<void> {
+  const { default: fetch } = await import('npm-registry-fetch')
+  try {
+    await otp.run(config, target, (code) =>
+      registryCall(target, () => fetch(registryUrl(target, `/-/npm/v1/tokens/token/${encodeURIComponent(key)}`), registryOptions(config, target, { method: 'DELETE', ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined)),
+    )
+  } catch (err) {
+    throw unsupported(err, target)
+  }
+}
+
+/** The registry's key of a token: npmjs lists tokens by the SHA-512 of their value. */
+export function tokenKey(token: string): string {
+  return createHash('sha512').update(token).digest('hex')
+}
