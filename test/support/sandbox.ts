@@ -53,6 +53,8 @@ export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (/^npm_/i.test(k) || /^(CI|NO_COLOR|FORCE_COLOR|NODE_OPTIONS|VITEST.*|TEST)$/i.test(k)) continue
+    // in a CI job npm would try trusted publishing (lib/utils/oidc.js) with the job's own ID token
+    if (/^(GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|ACTIONS_ID_TOKEN_REQUEST_.*|NPM_ID_TOKEN|SIGSTORE_ID_TOKEN)$/.test(k)) continue
     env[k] = v
   }
   return env
