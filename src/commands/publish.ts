@@ -147,7 +147,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
 
   // npm's order in CI: the exchange first, then the package's document with the token it gives;
   // the login check and the registry's copy are fetched while the scripts run and the package packs
-  const auth: Promise<Sending> = ci ? viaTrustedPublishing(ctx, config, target, name, ci, loggedIn, Boolean(opts.dryRun)) : Promise.resolve({ config, target })
+  const auth: Promise<Sending> = ci ? viaTrustedPublishing(ctx, config, target, name, ci, opts.stage ? 'stage' : 'publish', loggedIn, Boolean(opts.dryRun)) : Promise.resolve({ config, target })
   const authResult = settle(auth)
   const login = settle(auth.then((a) => (!a.trusted && loggedIn ? whoami(a.config, a.target) : undefined)))
   const published = settle(auth.then((a) => fetchPublished(a.config, a.target, name)))
@@ -206,7 +206,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   if (opts.dryRun) return result
 
   const provenance = opts.provenance || (sending.trusted && config.npm.find('provenance') === 'default' && provenanceByDefault(sending.trusted, ctx.env, state.visibility === 'public'))
-  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(provenance ? { provenance: true } : {}), ...(opts.stage ? { stage: true } : {}) }
+  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(provenance ? { provenance: true } : {}), ...(opts.stage ? { stage: true } : {}), npmCommand: opts.stage ? 'stage' : 'publish' }
   try {
     const { stageId } = await publishTarball(sending.config, sending.target, manifest, tarball, publishOpts, ctx.otp(), async () => {
       const spinner = await ctx.io.spinner(`${opts.stage ? 'Staging' : 'Publishing'} ${name}@${result.version} to ${target.registry.url}`)
@@ -275,13 +275,14 @@ async function viaTrustedPublishing(
   target: Target,
   name: string,
   ci: CiProvider,
+  command: 'publish' | 'stage',
   loggedIn: boolean,
   dryRun: boolean,
 ): Promise<Sending> {
   const anonymous = withoutCredentials(config, target)
   const exists = () => fetchPublished(anonymous.config, anonymous.target, name).then((p) => p.exists === true, () => false)
   try {
-    const trusted = await trustedPublishing(config, target, name, ctx.env, ci, exists)
+    const trusted = await trustedPublishing(config, target, name, ctx.env, ci, command, exists)
     ctx.io.info(`Publishing with a token from ${ciNames[ci]}'s ID token (trusted publishing).`)
     return { ...withToken(config, target, trusted.token), trusted }
   } catch (err) {

@@ -88,12 +88,12 @@ export function trustCommand(provider: CiProvider, name: string, claims: Record<
 }
 
 /** POST /-/npm/v1/oidc/token/exchange/package/<pkg> with the ID token as bearer, as npm sends it (at the registry host's root). */
-async function exchange(config: Config, target: Target, name: string, idToken: string): Promise<string> {
+async function exchange(config: Config, target: Target, name: string, idToken: string, command: 'publish' | 'stage'): Promise<string> {
   const { default: fetch } = await import('npm-registry-fetch')
   const registry = new URL(target.registry.url)
   const authKey = `//${registry.host}${registry.pathname}:_authToken`
   const url = new URL(`/-/npm/v1/oidc/token/exchange/package/${escapedName(name)}`, registry).href
-  const body = await registryCall(target, () => fetch.json(url, registryOptions(config, target, { [authKey]: idToken, method: 'POST' })) as Promise<{ token?: unknown }>, { packageName: name })
+  const body = await registryCall(target, () => fetch.json(url, registryOptions(config, target, { [authKey]: idToken, method: 'POST', npmCommand: command })) as Promise<{ token?: unknown }>, { packageName: name })
   if (typeof body?.token !== 'string' || !body.token) {
     throw oidcError(`${target.registry.url} accepted the ID token but sent no publish token.`, 'Try again; if it persists, publish with a token (NPM_TOKEN) and report it to the registry.')
   }
@@ -119,13 +119,14 @@ export async function trustedPublishing(
   name: string,
   env: NodeJS.ProcessEnv,
   provider: CiProvider,
+  command: 'publish' | 'stage',
   packageExists: () => Promise<boolean>,
 ): Promise<TrustedPublishing> {
   const idToken = await getIdToken(env, provider, target.registry.url, config)
   redactInLog(idToken)
   const claims = idTokenClaims(idToken)
   try {
-    return { provider, token: await exchange(config, target, name, idToken), claims }
+    return { provider, token: await exchange(config, target, name, idToken, command), claims }
   } catch (err) {
     if (!(err instanceof RegistryError) || err.status === undefined) throw err
     const said = registryMessage(err.body)

@@ -1,0 +1,337 @@
+// pkgs trust, pkgs publish from CI (trusted publishing), pkgs publish --stage with pkgs stage, and
+// pkgs token, on the npmjs-like registry: the requests npm sends (npm runs the same operation
+// beside pkgs), what pkgs does more (reads first, one approval for many, causes said), and no
+// secret in any output.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { startActionsIdTokenService } from './support/github-actions.js'
+import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
+import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+
+let registry: NpmjsRegistry
+const verdaccio = inject('verdaccio')
+
+beforeAll(async () => {
+  registry = await startNpmjsRegistry({
+    users: [
+      { name: 'alice', password: 'pw-alice' },
+      { name: 'carol', password: 'pw-carol', tfa: true },
+      { name: 'wendy', password: 'pw-wendy', tfa: 'web' },
+      { name: 'walt', password: 'pw-walt', tfa: 'web' },
+    ],
+    paidScopes: ['@alice', '@carol', '@wendy', '@walt'],
+    pageSize: 2,
+  })
+})
+afterAll(() => registry?.close())
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const as = (user: string) => loggedIn(registry, user)
+const anonymous = () => makeSandbox(`registry=${registry.url}\n`)
+const escaped = (name: string) => name.replace('/', '%2f')
+
+function json(res: { stdout: string }) {
+  return JSON.parse(res.stdout)
+}
+
+/** The requests since `mark` that concern this test (tests run concurrently on one registry). */
+function since(mark: number, match: (r: RecordedRequest) => boolean): RecordedRequest[] {
+  return registry.requests.slice(mark).filter(match)
+}
+
+const about = (...names: string[]) => (r: RecordedRequest) => names.some((n) => r.path.includes(escaped(n)) || r.path.includes(n))
+const approvalsOf = (mark: number, user: string) =>
+  new Set(since(mark, (r) => r.path.startsWith('/-/v1/auth/done/') && r.headers.authorization === `Bearer ${registry.tokens[user]}`).map((r) => r.path))
+
+function packageIn(sandbox: Sandbox, name: string, version: string): string {
+  const dir = `${sandbox.cwd}/${name.replace('/', '__')}-${version}`
+  sandbox.writePackageJson({ name, version, main: 'index.js' }, dir)
+  return dir
+}
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+const trustArgs = ['--repo', 'acme/widgets', '--file', 'release.yml', '--allow-publish', '--yes']
+
+describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
+  it('sends npm trust github\'s body; a second run sends nothing; ls and revoke as npm', async () => {
+    registry.seedPackage('@alice/t-npm', 'alice')
+    registry.seedPackage('@alice/t-pkgs', 'alice')
+    const alice = as('alice')
+    const npm = await runNpm(['trust', 'github', '@alice/t-npm', ...trustArgs], alice)
+    expect(npm.code, npm.stderr).toBe(0)
+    const mark = registry.requests.length
+    const first = await runPkgs(['trust', 'github', '@alice/t-pkgs', ...trustArgs, '--json'], alice)
+    expect(first.code, first.stderr).toBe(0)
+    const [npmPost] = registry.requests.filter((r) => r.method === 'POST' && r.path === '/-/package/@alice%2ft-npm/trust')
+    const [pkgsPost] = since(mark, (r) => r.method === 'POST' && about('@alice/t-pkgs')(r))
+    expect(pkgsPost.path).toBe('/-/package/@alice%2ft-pkgs/trust')
+    expect(pkgsPost.body).toEqual(npmPost.body)
+    const [result] = json(first).results
+    expect(result).toMatchObject({ package: '@alice/t-pkgs', type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'], changed: true })
+    expect(result.id).toMatch(uuid)
+
+    const again = registry.requests.length
+    const second = await runPkgs(['trust', 'github', '@alice/t-pkgs', ...trustArgs, '--json'], alice)
+    expect(json(second).results[0]).toMatchObject({ id: result.id, changed: false })
+    expect(since(again, (r) => r.method !== 'GET' && about('@alice/t-pkgs')(r))).toEqual([])
+
+    const ls = await runPkgs(['trust', 'ls', '@alice/t-pkgs', '--json'], alice)
+    expect(json(ls).trust).toEqual([{ id: result.id, type: 'github', claims: result.claims, permissions: ['createPackage'] }])
+    const npmId = registry.state.packages.get('@alice/t-npm')!.trust[0].id
+    const npmRevoke = await runNpm(['trust', 'revoke', '@alice/t-npm', '--id', npmId], alice)
+    expect(npmRevoke.code, npmRevoke.stderr).toBe(0)
+    const revoke = await runPkgs(['trust', 'revoke', '@alice/t-pkgs', '--id', result.id, '--json'], alice)
+    expect(json(revoke)).toMatchObject({ id: result.id, changed: true })
+    const deletes = registry.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/trust/') && about('@alice/t-npm', '@alice/t-pkgs')(r)).map((r) => r.path.replace(/trust\/.*/, 'trust/<id>'))
+    expect(deletes).toEqual(['/-/package/@alice%2ft-npm/trust/<id>', '/-/package/@alice%2ft-pkgs/trust/<id>'])
+    const gone = await runPkgs(['trust', 'revoke', '@alice/t-pkgs', '--id', result.id, '--json'], alice)
+    expect(json(gone)).toMatchObject({ changed: false })
+  })
+
+  it('checks its flags before any request, and says what a registry without trust does instead', async () => {
+    const alice = as('alice')
+    const mark = registry.requests.length
+    const runs = await Promise.all([
+      runPkgs(['trust', 'github', '@alice/x', '--repo', 'acme', '--file', 'release.yml', '--allow-publish', '--yes', '--json'], alice),
+      runPkgs(['trust', 'github', '@alice/x', '--repo', 'acme/widgets', '--file', '.github/workflows/release.yml', '--allow-publish', '--yes', '--json'], alice),
+      runPkgs(['trust', 'github', '@alice/x', '--repo', 'acme/widgets', '--file', 'release.txt', '--allow-publish', '--yes', '--json'], alice),
+      runPkgs(['trust', 'github', '@alice/x', ...trustArgs.filter((a) => a !== '--allow-publish'), '--json'], alice),
+      runPkgs(['trust', 'circleci', '@alice/x', '--org-id', 'nope', '--project-id', 'x', '--pipeline-definition-id', 'y', '--vcs-origin', 'github.com/a/b', '--allow-publish', '--json'], alice),
+    ])
+    for (const res of runs) expect(res.code, res.stdout).toBe(2)
+    expect(json(runs[0]).error.message).toContain('owner/repo')
+    expect(json(runs[1]).error.message).toContain('not a path')
+    expect(json(runs[3]).error.message).toContain('--allow-publish')
+    expect(since(mark, about('@alice/x'))).toEqual([])
+    const onVerdaccio = await runPkgs(['trust', 'github', '@acme/x', ...trustArgs, '--json'], loggedIn(verdaccio, 'alice'))
+    expect(onVerdaccio.code).toBe(4)
+    expect(json(onVerdaccio).error.hint).toContain('token')
+  })
+
+  it('trusts a whole scope of 20 packages under one browser approval; a second run changes nothing', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `@wendy/p${String(i).padStart(2, '0')}`)
+    for (const name of names) registry.seedPackage(name, 'wendy')
+    const wendy = as('wendy')
+    const mark = registry.requests.length
+    const run = runPkgs(['trust', 'github', '--scope', '@wendy', '--repo', 'acme/mono', '--file', 'release.yml', '--allow-publish', '--yes', '--json'], wendy)
+    await until(() => approvalsOf(mark, 'wendy').size > 0)
+    registry.completeWebOtp('wendy')
+    const res = await run
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ changed: 20, unchanged: 0, failed: 0 })
+    expect(approvalsOf(mark, 'wendy').size).toBe(1)
+    for (const name of names) expect(registry.state.packages.get(name)!.trust).toHaveLength(1)
+    const again = registry.requests.length
+    const second = await runPkgs(['trust', 'github', '--scope', '@wendy', '--repo', 'acme/mono', '--file', 'release.yml', '--allow-publish', '--yes', '--json'], wendy)
+    expect(json(second), second.stderr).toMatchObject({ changed: 0, unchanged: 20 })
+    expect(since(again, (r) => r.method !== 'GET' && about(...names)(r))).toEqual([])
+  })
+})
+
+describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000 }, () => {
+  async function job(workflow: string, repository = 'acme/widgets') {
+    return startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository, workflow, audience }))
+  }
+
+  it('in a GitHub Actions job: exchanges the ID token, then publishes with the token it gives, as npm does; no token printed', async () => {
+    registry.seedPackage('@alice/ci', 'alice')
+    expect((await runPkgs(['trust', 'github', '@alice/ci', ...trustArgs], as('alice'))).code).toBe(0)
+    const actions = await job('release.yml')
+    try {
+      const npmJob = anonymous()
+      const npmMark = registry.requests.length
+      const npm = await runNpm(['publish'], npmJob, { cwd: packageIn(npmJob, '@alice/ci', '1.1.0'), env: actions.env })
+      expect(npm.code, npm.stderr).toBe(0)
+      const ours = about('@alice/ci')
+      const npmSent = since(npmMark, ours).map((r) => `${r.method} ${r.path.split('?')[0]}`)
+
+      const pkgsJob = anonymous()
+      const mark = registry.requests.length
+      const res = await runPkgs(['publish', '--yes', '--json', '--verbose'], pkgsJob, { cwd: packageIn(pkgsJob, '@alice/ci', '1.2.0'), env: actions.env })
+      expect(res.code, res.stderr).toBe(0)
+      expect(json(res)).toMatchObject({ name: '@alice/ci', version: '1.2.0', published: true })
+      const sent = since(mark, ours).map((r) => `${r.method} ${r.path.split('?')[0]}`)
+      // npm's requests in npm's order; what pkgs adds is a read
+      expect(sent.filter((s) => npmSent.includes(s))).toEqual(npmSent)
+      expect(sent.filter((s) => !npmSent.includes(s)).every((s) => s.startsWith('GET '))).toBe(true)
+      expect(registry.state.packages.get('@alice/ci')!.doc.versions['1.2.0']._npmUser).toMatchObject({ name: 'GitHub Actions' })
+      const secrets = [...registry.state.trustTokens.keys(), actions.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN]
+      for (const secret of secrets) expect(res.stdout + res.stderr).not.toContain(secret)
+      expect(pkgsJob.readNpmrc()).not.toContain('_authToken')
+    } finally {
+      await actions.close()
+    }
+  })
+
+  it('says why it cannot: no id-token permission, no trust for this workflow, a package not there yet (exit 3)', async () => {
+    registry.seedPackage('@alice/public-one', 'alice', 'public')
+    registry.seedPackage('@alice/trusted-elsewhere', 'alice')
+    expect((await runPkgs(['trust', 'github', '@alice/trusted-elsewhere', ...trustArgs], as('alice'))).code).toBe(0)
+    const nightly = await job('nightly.yml')
+    try {
+      const publish = (name: string, env: Record<string, string>) => {
+        const sandbox = anonymous()
+        return runPkgs(['publish', '--yes', '--json'], sandbox, { cwd: packageIn(sandbox, name, '2.0.0'), env })
+      }
+      const mark = registry.requests.length
+      const [noPermission, untrusted, mismatch, absent] = await Promise.all([
+        publish('@alice/public-one', { GITHUB_ACTIONS: 'true' }),
+        publish('@alice/public-one', nightly.env),
+        publish('@alice/trusted-elsewhere', nightly.env),
+        publish('@alice/not-yet', nightly.env),
+      ])
+      for (const res of [noPermission, untrusted, mismatch, absent]) {
+        expect(res.code, res.stdout).toBe(3)
+        expect(json(res).error.code).toBe('EOIDC')
+      }
+      expect(json(noPermission).error.message).toContain('lacks `permissions: id-token: write`')
+      const trustHint = (name: string) => `pkgs trust github ${name} --repo acme/widgets --file nightly.yml --allow-publish`
+      expect(json(untrusted).error.message).toContain('no trusted publisher of @alice/public-one matches this job')
+      expect(json(untrusted).error.hint).toContain(trustHint('@alice/public-one'))
+      expect(json(mismatch).error.message).toMatch(/refused the ID token \(403: .+\)/)
+      expect(json(mismatch).error.hint).toContain(trustHint('@alice/trusted-elsewhere'))
+      expect(json(absent).error.message).toContain('does not exist there yet')
+      expect(json(absent).error.hint).toContain('first version with a token')
+      expect(since(mark, (r) => r.method === 'PUT' && about('@alice/public-one', '@alice/trusted-elsewhere', '@alice/not-yet')(r))).toEqual([])
+
+      const gitlab = anonymous()
+      const noIdToken = await runPkgs(['publish', '--yes', '--json'], gitlab, { cwd: packageIn(gitlab, '@alice/public-one', '2.0.1'), env: { GITLAB_CI: 'true' } })
+      expect(noIdToken.code).toBe(3)
+      expect(json(noIdToken).error.hint).toContain('id_tokens')
+
+      // with a token of its own, the cause is a warning and the publish goes on with that token
+      const withToken = as('alice')
+      const fallback = await runPkgs(['publish', '--yes'], withToken, { cwd: packageIn(withToken, '@alice/public-one', '2.1.0'), env: nightly.env })
+      expect(fallback.code, fallback.stderr).toBe(0)
+      expect(fallback.stderr).toContain('Trusted publishing did not work')
+      expect(fallback.stderr).toContain('Publishing with the configured token instead')
+    } finally {
+      await nightly.close()
+    }
+  })
+})
+
+describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, () => {
+  it('stages a version (not installable), lists it as npm does, approves it with a one-time password', async () => {
+    registry.seedPackage('@carol/st', 'carol')
+    const carol = as('carol')
+    const res = await runPkgs(['publish', '--stage', '--yes', '--json'], carol, { cwd: packageIn(carol, '@carol/st', '1.1.0') })
+    expect(res.code, res.stderr).toBe(0)
+    const staged = json(res)
+    expect(staged).toMatchObject({ name: '@carol/st', version: '1.1.0', published: false })
+    expect(staged.stageId).toMatch(uuid)
+    expect((await runNpm(['view', '@carol/st@1.1.0', 'version'], carol)).stdout.trim()).toBe('')
+
+    const ls = await runPkgs(['stage', 'ls', '--json'], carol)
+    const npmLs = await runNpm(['stage', 'list', '--json'], carol)
+    expect(json(ls).map((i: { id: string }) => i.id)).toEqual(JSON.parse(npmLs.stdout).map((i: { id: string }) => i.id))
+    expect(json(ls)).toContainEqual(expect.objectContaining({ id: staged.stageId, packageName: '@carol/st', version: '1.1.0' }))
+
+    const download = await runPkgs(['stage', 'download', '@carol/st@1.1.0', '--json'], carol)
+    expect(json(download)).toMatchObject({ id: staged.stageId, name: '@carol/st', version: '1.1.0', file: `carol-st-1.1.0-${staged.stageId}.tgz` })
+
+    const refused = await runPkgs(['stage', 'approve', '@carol/st@1.1.0', '--json'], carol)
+    expect(refused.code).toBe(1)
+    expect(json(refused).error.code).toBe('EOTP')
+    const approved = await runPkgs(['stage', 'approve', '@carol/st@1.1.0', '--otp', registry.otp, '--json'], carol)
+    expect(approved.code, approved.stderr).toBe(0)
+    expect(json(approved)).toMatchObject({ changed: 1, results: [{ id: staged.stageId, package: '@carol/st', version: '1.1.0', changed: true }] })
+    expect(registry.requests.some((r) => r.method === 'POST' && r.path === `/-/stage/${staged.stageId}/approve`)).toBe(true)
+    expect((await runNpm(['view', '@carol/st@1.1.0', 'version'], carol)).stdout.trim()).toBe('1.1.0')
+  })
+
+  it('approves a scope\'s staged versions under one browser approval; asks for --yes without a terminal; checks ids first', async () => {
+    const walt = as('walt')
+    for (const name of ['@walt/s1', '@walt/s2', '@walt/s3']) {
+      registry.seedPackage(name, 'walt')
+      const staged = await runPkgs(['publish', '--stage', '--yes', '--json'], walt, { cwd: packageIn(walt, name, '1.1.0') })
+      expect(staged.code, staged.stderr).toBe(0)
+    }
+    const mark = registry.requests.length
+    const [noYes, badId] = await Promise.all([runPkgs(['stage', 'approve', '--scope', '@walt', '--json'], walt), runPkgs(['stage', 'view', 'not-an-id', '--json'], walt)])
+    expect([noYes.code, badId.code]).toEqual([2, 2])
+    expect(json(noYes).error.hint).toContain('--yes')
+    expect(since(mark, (r) => r.method !== 'GET' && r.path.startsWith('/-/stage/'))).toEqual([])
+
+    const run = runPkgs(['stage', 'approve', '--scope', '@walt', '--yes', '--json'], walt)
+    await until(() => approvalsOf(mark, 'walt').size > 0)
+    registry.completeWebOtp('walt')
+    const res = await run
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ changed: 3, failed: 0 })
+    expect(approvalsOf(mark, 'walt').size).toBe(1)
+    const again = await runPkgs(['stage', 'approve', '--scope', '@walt', '--yes', '--json'], walt)
+    expect(json(again)).toMatchObject({ changed: 0, results: [] })
+  })
+})
+
+describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
+  it("sends npm token create's body, prints the token once with the .npmrc line, and the token installs but cannot publish", async () => {
+    const alice = as('alice')
+    registry.seedPackage('@alice/private-lib', 'alice')
+    const npm = await runNpm(['token', 'create', '--name', 'ci', '--scopes', '@alice', '--packages-and-scopes-permission', 'read-only', '--expires', '30', '--password', 'pw-alice', '--json'], alice)
+    expect(npm.code, npm.stderr).toBe(0)
+    const mark = registry.requests.length
+    const res = await runPkgs(['token', 'create', '--name', 'ci', '--read-only', '--scope', '@alice', '--expires', '30', '--password-stdin', '--verbose'], alice, { input: 'pw-alice\n' })
+    expect(res.code, res.stderr).toBe(0)
+    const [npmPost, pkgsPost] = registry.requests.filter((r) => r.method === 'POST' && r.path === '/-/npm/v1/tokens' && (r.body as { name?: string }).name === 'ci')
+    expect(pkgsPost.body).toEqual(npmPost.body)
+    expect(mark).toBeLessThan(registry.requests.indexOf(pkgsPost))
+    const token = res.stdout.trim()
+    expect(res.stdout).toBe(`${token}\n`)
+    expect(res.stderr).not.toContain(token)
+    expect(res.stderr).not.toContain('pw-alice')
+    expect(res.stderr).toContain(`${nerfDart(registry.url)}:_authToken=\${NPM_TOKEN}`)
+
+    const withIt = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=\${NPM_TOKEN}\n`)
+    const view = await runNpm(['view', '@alice/private-lib', 'version'], withIt, { env: { NPM_TOKEN: token } })
+    expect(view.stdout.trim()).toBe('1.0.0')
+    const dir = packageIn(withIt, '@alice/private-lib', '9.0.0')
+    const publish = await runPkgs(['publish', '--yes', '--json'], withIt, { cwd: dir, env: { NPM_TOKEN: token } })
+    expect(publish.code).toBe(1)
+
+    const jsonCreate = await runPkgs(['token', 'create', '--read-only', '--scope', '@alice', '--password-stdin', '--json'], alice, { input: 'pw-alice' })
+    expect(json(jsonCreate).token).toMatch(/^npm_/)
+    const wrong = await runPkgs(['token', 'create', '--read-only', '--password-stdin', '--json'], alice, { input: 'nope' })
+    expect(wrong.code).toBe(3)
+    const noPassword = await runPkgs(['token', 'create', '--json'], alice)
+    expect(noPassword.code).toBe(2)
+    expect(json(noPassword).error.hint).toContain('--password-stdin')
+    const badCidr = await runPkgs(['token', 'create', '--cidr', '2001:db8::/32', '--password-stdin', '--json'], alice, { input: 'pw-alice' })
+    expect(badCidr.code).toBe(2)
+  })
+
+  it('lists every page sorted by expiry, revokes by id, and refuses an ambiguous prefix (exit 2) listing the matches', async () => {
+    const carol = as('carol')
+    const make = (days: number) => runPkgs(['token', 'create', '--name', `d${days}`, '--read-only', '--expires', String(days), '--password-stdin', '--otp', registry.otp, '--json'], carol, { input: 'pw-carol' })
+    for (const days of [60, 5, 20]) expect((await make(days)).code).toBe(0)
+    const ls = await runPkgs(['token', 'ls', '--json'], carol)
+    expect(ls.code, ls.stderr).toBe(0)
+    const tokens = json(ls).tokens as { id: string; key: string; name: string; expires: string }[]
+    const named = tokens.filter((t) => /^d\d+$/.test(t.name)).map((t) => t.name)
+    expect(named).toEqual(['d5', 'd20', 'd60'])
+    // pages of 2: npm's urls.next followed to the end
+    expect(registry.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/-/npm/v1/tokens?page=')).length).toBeGreaterThan(0)
+
+    let keys = tokens.map((t) => t.key)
+    while (!keys.some((k, i) => keys.findIndex((o) => o[0] === k[0]) !== i)) {
+      expect((await make(7)).code).toBe(0)
+      keys = json(await runPkgs(['token', 'ls', '--json'], carol)).tokens.map((t: { key: string }) => t.key)
+    }
+    const shared = keys.find((k, i) => keys.findIndex((o) => o[0] === k[0]) !== i)![0]
+    const ambiguous = await runPkgs(['token', 'revoke', shared, '--json'], carol)
+    expect(ambiguous.code).toBe(2)
+    expect(json(ambiguous).error.message).toMatch(/is the start of \d+ tokens/)
+    const target = tokens.find((t) => t.name === 'd60')!
+    const revoked = await runPkgs(['token', 'revoke', target.id, '--otp', registry.otp, '--json'], carol)
+    expect(revoked.code, revoked.stderr).toBe(0)
+    expect(json(revoked).revoked).toEqual([{ id: target.id, key: target.key, name: 'd60' }])
+    expect(registry.requests.some((r) => r.method === 'DELETE' && r.path === `/-/npm/v1/tokens/token/${target.key}`)).toBe(true)
+  })
+})
