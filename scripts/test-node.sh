@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The test suite on each Node line pkgs supports: the machine's Node (20), then Node 22 and 24,
+# which npx installs from the npm registry as the `node` package (and keeps in its cache).
+# The build and the lint run once; vitest runs once per Node, with that Node first on PATH and
+# running vitest itself, so that everything the tests start runs under it too: the built CLI
+# and Verdaccio (spawned with process.execPath) and npm (`#!/usr/bin/env node`).
+#
+#   npm run test:node                          build, lint, then vitest on each Node
+#   bash scripts/test-node.sh --no-build       the same without the build (npm ci has just built)
+#   PKGS_TEST_NODES="22.9.0" npm run test:node  other versions beside the machine's
+#   npm run test:node -- test/npmrc.test.ts    arguments after the options go to `vitest run`
+#
+# Every step runs even when one before it failed; the last lines say which failed, and the exit
+# code is 1 when any did.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+read -r -a other_nodes <<<"${PKGS_TEST_NODES:-22.23.3 24.21.0}"
+build=1
+if [[ ${1:-} == --no-build ]]; then
+  build=0
+  shift
+fi
+vitest_args=("$@")
+
+summary=()
+failed=()
+
+# step LABEL COMMAND...: runs it, notes 'LABEL: passed|FAILED (N s)'
+step() {
+  local label=$1 start=$SECONDS code=0
+  shift
+  "$@" || code=$?
+  if ((code == 0)); then
+    summary+=("$label: passed ($((SECONDS - start)) s)")
+  else
+    summary+=("$label: FAILED, exit code $code ($((SECONDS - start)) s)")
+    failed+=("$label")
+  fi
+}
+
+# suite NODE_BINARY: vitest under that Node, which is also the first `node` on PATH
+suite() {
+  local node=$1
+  echo
+  echo "=== vitest on Node $("$node" -p process.versions.node): $node"
+  PATH="$(dirname "$node"):$PATH" npm version --json | grep -E '"(node|npm)"' | sed 's/^ */    npm under it: /'
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "${vitest_args[@]}"
+}
+
+if ((build)); then
+  npm run build || { echo "test:node: the build failed: nothing to test"; exit 1; }
+fi
+
+step "lint" npm run lint
+
+machine_node=$(command -v node)
+step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
+
+for version in "${other_nodes[@]}"; do
+  echo
+  echo "=== installing Node $version from the npm registry (npx -p node@$version)"
+  if node_bin=$(npx --yes -p "node@$version" node -p process.execPath </dev/null) && [[ -x $node_bin ]]; then
+    step "Node $version" suite "$node_bin"
+  else
+    summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
+    failed+=("Node $version")
+  fi
+done
+
+echo
+echo "=== test:node summary"
+printf '%s\n' "${summary[@]}"
+if ((${#failed[@]})); then
+  echo "test:node: FAILED: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
+  exit 1
+fi
+echo "test:node: passed on every Node"
