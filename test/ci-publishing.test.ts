@@ -335,3 +335,36 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     expect(registry.requests.some((r) => r.method === 'DELETE' && r.path === `/-/npm/v1/tokens/token/${target.key}`)).toBe(true)
   })
 })
+
+describe.concurrent('pkgs doctor on the 2026 rules', { timeout: 90_000 }, () => {
+  it('warns about a token that expires within 7 days', async () => {
+    const made = await runPkgs(['token', 'create', '--read-only', '--expires', '5', '--password-stdin', '--json'], as('alice'), { input: 'pw-alice' })
+    const token = json(made).token as string
+    const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${token}\n`)
+    const doctor = await runPkgs(['doctor', '--json'], sandbox)
+    const check = json(doctor).checks.find((c: { id: string }) => c.id === 'token-expiry')
+    expect(check).toMatchObject({ status: 'warn', message: expect.stringMatching(/expires on \d{4}-\d{2}-\d{2}, in [45] days/) })
+    expect(doctor.stdout + doctor.stderr).not.toContain(token)
+    const fresh = await runPkgs(['doctor', '--json'], as('alice'))
+    expect(json(fresh).checks.find((c: { id: string }) => c.id === 'token-expiry')?.status ?? 'ok').toBe('ok')
+  })
+
+  it('in a GitHub Actions job: the ID token, its repository and workflow, the trust command; a leftover token warned about', async () => {
+    const actions = await startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }))
+    try {
+      const job = anonymous()
+      job.writePackageJson({ name: '@alice/doc', version: '1.0.0' })
+      const doctor = await runPkgs(['doctor', '--json'], job, { env: actions.env })
+      const checks = json(doctor).checks as { id: string; status: string; message: string }[]
+      expect(checks.find((c) => c.id === 'ci')).toMatchObject({ status: 'ok', message: expect.stringContaining('acme/widgets') })
+      expect(checks.find((c) => c.id === 'ci-trust')?.message).toContain('pkgs trust github @alice/doc --repo acme/widgets --file release.yml --allow-publish')
+      expect(doctor.stdout).not.toContain(actions.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+      const noPermission = await runPkgs(['doctor', '--json'], job, { env: { GITHUB_ACTIONS: 'true', NODE_AUTH_TOKEN: 'x' } })
+      const failing = json(noPermission).checks as { id: string; status: string; message: string }[]
+      expect(failing.find((c) => c.id === 'ci')).toMatchObject({ status: 'error', message: expect.stringContaining('id-token: write') })
+      expect(failing.find((c) => c.id === 'ci-token')).toMatchObject({ status: 'warn', message: expect.stringContaining('NODE_AUTH_TOKEN') })
+    } finally {
+      await actions.close()
+    }
+  })
+})

@@ -3,7 +3,10 @@ import { createRequire } from 'node:module'
 import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
 import { PkgsError } from '../core/errors.js'
+import { tokenFor } from '../core/auth.js'
 import { explainError } from '../core/explain.js'
+import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, type CiProvider } from '../core/oidc.js'
+import { listTokens, tokenKey } from '../core/tokens.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { nameOf, readManifest, type Manifest } from '../package/manifest.js'
@@ -160,6 +163,49 @@ async function checkReadable(config: Config, target: Target, name: string, usern
   }
 }
 
+/** A warning when the token in use expires within 7 days, where the registry lists tokens with their expiry (npmjs). */
+async function checkTokenExpiry(config: Config, target: Target): Promise<Check | undefined> {
+  const token = tokenFor(config, target)
+  if (!token) return undefined
+  const mine = (await listTokens(config, target).catch(() => [])).find((t) => t.key === tokenKey(token))
+  const expires = mine?.expires ? Date.parse(mine.expires) : NaN
+  if (Number.isNaN(expires)) return undefined
+  const days = Math.floor((expires - Date.now()) / 86_400_000)
+  if (days >= 7) return { id: 'token-expiry', status: 'ok', message: `The token expires on ${mine!.expires!.slice(0, 10)} (in ${days} days).` }
+  return {
+    id: 'token-expiry',
+    status: 'warn',
+    message: days < 0 ? `The token for ${target.registry.url} expired on ${mine!.expires!.slice(0, 10)}.` : `The token for ${target.registry.url} expires on ${mine!.expires!.slice(0, 10)}, in ${days} day${days === 1 ? '' : 's'}.`,
+    hint: `Make a new one (pkgs token create …, or pkgs login) before then; pkgs token ls shows them all.`,
+  }
+}
+
+/**
+ * In CI: which CI it is, whether the job can get an ID token (its repository and workflow), and
+ * a configured token that publishing would not need; never the tokens themselves.
+ */
+async function checkTrustedPublishing(ctx: Context, config: Config, target: Target, ci: CiProvider, name: string | undefined): Promise<Check[]> {
+  const checks: Check[] = []
+  try {
+    const claims = idTokenClaims(await getIdToken(ctx.env, ci, target.registry.url, config))
+    const job = ci === 'github' ? `${String(claims.repository ?? '?')}, workflow ${String(claims.workflow_ref ?? '?')}` : ci === 'gitlab' ? `${String(claims.project_path ?? '?')}` : String(claims['oidc.circleci.com/vcs-origin'] ?? '?')
+    checks.push({ id: 'ci', status: 'ok', message: `${ciNames[ci]}: the job gets an ID token for ${target.registry.url} (${job}); pkgs publish exchanges it for a publish token.` })
+    if (name) checks.push({ id: 'ci-trust', status: 'ok', message: `For ${name} to accept it, the package must trust this job: ${trustCommand(ci, name, claims)}` })
+  } catch (err) {
+    const e = explainError(err)
+    checks.push({ id: 'ci', status: target.credentials.type === 'none' ? 'error' : 'warn', message: `${ciNames[ci]}: ${e.message}`, hint: e.hint })
+  }
+  if (target.credentials.type !== 'none' || ctx.env.NODE_AUTH_TOKEN) {
+    checks.push({
+      id: 'ci-token',
+      status: 'warn',
+      message: `A token for ${target.registry.url} is configured${target.credentials.source ? ` (${target.credentials.source.label})` : ''}${ctx.env.NODE_AUTH_TOKEN ? ' and NODE_AUTH_TOKEN is set' : ''}: it is used wherever trusted publishing does not work.`,
+      hint: 'With trusted publishing set up, remove the token from the workflow (and the registry-url/NODE_AUTH_TOKEN of setup-node).',
+    })
+  }
+  return checks
+}
+
 function checkKind(identity: RegistryIdentity): Check {
   const support = workflowsFor(identity)
   const name = kindNames[identity.kind] + (identity.version ? ` ${identity.version}` : '')
@@ -197,10 +243,13 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
   }
 
   const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
-  const [ping, login, readable] = await Promise.all([
+  const ci = ciProvider(ctx.env)
+  const [ping, login, readable, expiry, trusted] = await Promise.all([
     pingRegistry(config, target),
     username && checkLogin(username),
     packageName ? checkReadable(config, target, packageName, username) : undefined,
+    username && checkTokenExpiry(config, target),
+    ci ? checkTrustedPublishing(ctx, config, target, ci, packageName ?? localName) : undefined,
   ])
   const identity = ping.identity ?? detectKind(target.registry.url)
   const checks: Check[] = [
@@ -210,6 +259,8 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     ping.check,
     checkCredentials(target, scope),
     ...(login && ping.reachable ? [login] : []),
+    ...(expiry ? [expiry] : []),
+    ...(trusted ?? []),
     checkScope(config, scope),
     local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target),
     ...(readable && ping.reachable ? [readable] : []),
@@ -247,6 +298,9 @@ export default defineCommand({
     '_authToken/_auth at the top level of an .npmrc (npm refuses them: npm config fix).\n' +
     'So is whatever in ./package.json publish would refuse: a name or version that is not a\n' +
     'string or not valid, a publishConfig.access or publishConfig.registry it cannot use.\n' +
+    'Where the registry tells, a token that expires within 7 days is a warning. In CI (GitHub Actions,\n' +
+    'GitLab CI/CD, CircleCI): whether the job can get an ID token for trusted publishing, its repository\n' +
+    'and workflow, the pkgs trust command that trusts it, and a configured token that would be used instead.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,

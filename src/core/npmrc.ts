@@ -7,7 +7,6 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
-import type { Config } from './config.js'
 import { fileError } from './errors.js'
 
 const require = createRequire(import.meta.url)
@@ -15,7 +14,12 @@ const require = createRequire(import.meta.url)
 export type Location = 'user' | 'project'
 
 /** The file npm reads for a location: `userconfig`, or the .npmrc in the project's root (localPrefix). */
-export function npmrcPath(config: Config, location: Location): string {
+/** npm's configuration as far as where its files are goes (config.ts's Config is one). */
+interface NpmrcLocations {
+  npm: { localPrefix: string; get(key: string): unknown }
+}
+
+export function npmrcPath(config: NpmrcLocations, location: Location): string {
   if (location === 'project') return join(config.npm.localPrefix, '.npmrc')
   return String(config.npm.get('userconfig'))
 }

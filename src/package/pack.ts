@@ -6,9 +6,13 @@ import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { Config } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
 import { readManifest, type Manifest } from './manifest.js'
+
+/** What packing needs of npm's loaded configuration (core/config.ts's Config is one). */
+interface NpmConfig {
+  npm: { env: NodeJS.ProcessEnv; localPrefix: string }
+}
 
 const require = createRequire(import.meta.url)
 
@@ -90,7 +94,7 @@ export async function readPublishManifest(source: PackSource, flat: Record<strin
  * npm_execpath, NODE, INIT_CWD, npm_command). libnpmpack and pacote read process.env for
  * prepack, prepare and postpack, so the variables have to be there, as they are under npm.
  */
-export function exportNpmEnv(config: Config, command: string): void {
+export function exportNpmEnv(config: NpmConfig, command: string): void {
   for (const [key, value] of Object.entries(config.npm.env)) {
     if (value !== undefined && process.env[key] !== value) process.env[key] = value
   }
@@ -121,7 +125,7 @@ export async function runLifecycle(
 }
 
 /** libnpmpack as npm publish calls it (dryRun: the tarball stays in memory). */
-export async function packTarball(source: PackSource, config: Config, flat: Record<string, unknown>, opts: ScriptOptions): Promise<Buffer> {
+export async function packTarball(source: PackSource, config: NpmConfig, flat: Record<string, unknown>, opts: ScriptOptions): Promise<Buffer> {
   const { default: pack } = await import('libnpmpack')
   return pack(source.path, {
     ...flat,

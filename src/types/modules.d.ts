@@ -25,19 +25,6 @@ declare module '@npmcli/redact' {
   export function redactLog(value: string | string[]): string | string[]
 }
 
-declare module 'npm-package-arg' {
-  interface Result {
-    name: string | null
-    scope: string | null
-    escapedName: string | null
-    type: string
-    registry: boolean
-    rawSpec: string
-  }
-  function npa(spec: string, where?: string): Result
-  export default npa
-}
-
 declare module 'validate-npm-package-name' {
   function validate(name: string): {
     validForNewPackages: boolean
