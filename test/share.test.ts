@@ -195,6 +195,25 @@ describe('teams on an npmjs-like registry', () => {
     expect(json(none)).toMatchObject({ permissions: null, changed: false })
   })
 
+  it('share with no flag leaves an existing grant as it is; only a flag changes it', async () => {
+    const name = '@acme/kept-grant'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    expect((await runPkgs(['share', '@acme:devs', name, '--read-write'], alice)).code).toBe(0)
+    const from = registry.requests.length
+    const kept = await runPkgs(['share', '@acme:devs', name, '--json'], alice)
+    expect(kept.code, kept.stderr).toBe(0)
+    expect(json(kept)).toEqual({ package: name, registry: registry.url, grantee: '@acme:devs', permissions: 'read-write', changed: false })
+    const plain = await runPkgs(['share', '@acme:devs', name], alice)
+    expect(plain.stdout).toBe(`${name}: @acme:devs already has read-write; nothing changed.\n`)
+    expect(registry.requests.slice(from).filter((r) => r.method !== 'GET')).toEqual([])
+    expect(registry.state.orgs.get('acme')!.teams.get('devs')!.packages.get(name)).toBe('read-write')
+
+    const lowered = await runPkgs(['share', '@acme:devs', name, '--read-only', '--json'], alice)
+    expect(json(lowered)).toMatchObject({ permissions: 'read-only', changed: true, previous: 'read-write' })
+    expect(registry.state.orgs.get('acme')!.teams.get('devs')!.packages.get(name)).toBe('read-only')
+  })
+
   it('collaborators and ls say what npm access list says', async () => {
     const name = '@acme/listed'
     registry.seedPackage(name, 'alice')

@@ -52,17 +52,21 @@ function ownersWriter({ config, target, name }: SharePlan, otp: OtpSession) {
   return (doc: OwnersDocument, maintainers: Owner[]) => setOwners(config, target, name, doc, maintainers, otp)
 }
 
-/** Make a user an owner, or grant a team; nothing is sent when the access is already so. */
-export async function share(plan: SharePlan, permissions: Permission, otp: OtpSession): Promise<ShareResult> {
+/**
+ * Make a user an owner, or grant a team; nothing is sent when the access is already so. A team's
+ * `permissions` left undefined keeps an existing grant as it is and makes a new one read-only.
+ */
+export async function share(plan: SharePlan, permissions: Permission | undefined, otp: OtpSession): Promise<ShareResult> {
   const { config, target, name, grantee } = plan
   if (grantee.kind === 'user') {
     const { changed } = await changeOwner(config, target, name, grantee.user, 'add', ownersWriter(plan, otp))
     return result(plan, 'read-write', changed)
   }
   const current = await teamPermission(config, target, grantee.team, name)
-  if (current === permissions) return result(plan, permissions, false)
-  await grantTeam(config, target, grantee.team, name, permissions, otp)
-  return result(plan, permissions, true, current)
+  if (current && (permissions === undefined || current === permissions)) return result(plan, current as Permission, false)
+  const wanted = permissions ?? 'read-only'
+  await grantTeam(config, target, grantee.team, name, wanted, otp)
+  return result(plan, wanted, true, current)
 }
 
 /** Remove an owner (never the last one), or revoke a team's grant. */
