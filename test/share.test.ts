@@ -4,7 +4,7 @@
 // every request that changes something.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
-import { runPkgsInPty } from './support/pty.js'
+import { keys, runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 const next = inject('verdaccioNext')
@@ -326,6 +326,31 @@ describe.concurrent('share errors, explained', () => {
     const put = registry.requests.slice(from).find((r) => r.method === 'PUT' && r.path.startsWith('/@otto%2fsecret/'))
     expect(put?.headers['npm-otp']).toBe(registry.otp)
     expect(registry.state.packages.get('@otto/secret')!.doc.maintainers.map((m) => m.name)).toEqual(['otto', 'bob'])
+  })
+
+  it('unshare yourself asks first: without a terminal it needs --yes', async () => {
+    const name = '@acme/self-removal'
+    registry.seedPackage(name, 'alice')
+    expect((await runPkgs(['share', 'bob', name], as('alice'))).code).toBe(0)
+    const owners = () => registry.state.packages.get(name)!.doc.maintainers.map((m) => m.name)
+    const bob = as('bob')
+    const from = registry.requests.length
+    const unasked = await runPkgs(['unshare', 'bob', name, '--json'], bob)
+    expect(unasked.code).toBe(2)
+    expect(json(unasked).error.message).toContain(`Removing yourself (bob) from the owners of ${name} needs a confirmation`)
+    expect(json(unasked).error.hint).toContain('--yes')
+    expect(registry.requests.slice(from).filter((r) => r.method !== 'GET')).toEqual([])
+    expect(owners()).toEqual(['alice', 'bob'])
+
+    const refused = runPkgsInPty(['unshare', 'bob', name], bob)
+    await refused.waitFor(`Remove yourself (bob) from the owners of ${name}?`)
+    refused.write('n' + keys.enter)
+    expect(await refused.exit).toBe(2)
+    expect(owners()).toEqual(['alice', 'bob'])
+
+    const removed = await runPkgs(['unshare', 'bob', name, '--yes'], bob)
+    expect(removed.code, removed.stderr).toBe(0)
+    expect(owners()).toEqual(['alice'])
   })
 
   it('on a terminal, asks for the one-time password and shares', async () => {

@@ -6,7 +6,7 @@ import { defineCommand } from './command.js'
 
 export default defineCommand({
   name: 'unshare',
-  description: "take a user's ownership or a team's access to a package away",
+  description: "take a user's ownership or a team's access to a package away (asks before removing yourself)",
   arguments: [
     { name: 'grantee', description: 'an owner, or a team as @org:team', required: true },
     { name: 'package', description: 'the package (default: the name in ./package.json)' },
@@ -16,11 +16,20 @@ export default defineCommand({
     ['pkgs unshare @acme:devs @acme/widgets', 'the team devs of @acme loses its access'],
   ],
   json: ['pkgs unshare bob --json', '{"package", "registry", "grantee", "permissions": null, "changed"}'],
-  notes: 'The last owner cannot be removed: share the package with someone else first.\nNot shared: exit 0, "changed": false.',
+  notes:
+    'The last owner cannot be removed: share the package with someone else first.\nRemoving yourself asks on a terminal and needs --yes without one: you lose write access.\nNot shared: exit 0, "changed": false.',
   async run(ctx, opts) {
     const grantee = parseGrantee(opts.grantee)
     const { config, target, name } = await ctx.packageTarget(opts.package, `pkgs unshare ${opts.grantee} @acme/widgets`)
-    return unshare(planShare(config, target, name, grantee), ctx.otp())
+    const you = grantee.kind === 'user' ? grantee.user : opts.grantee
+    return unshare(planShare(config, target, name, grantee), ctx.otp(), () =>
+      ctx.confirm({
+        what: `Removing yourself (${you}) from the owners of ${name} needs a confirmation`,
+        yesHint: 'Pass --yes to remove yourself without being asked.',
+        question: `Remove yourself (${you}) from the owners of ${name}? You lose write access to it.`,
+        refused: `${you} is still an owner of ${name}.`,
+      }),
+    )
   },
   render(r, io) {
     const team = isTeam(r.grantee)

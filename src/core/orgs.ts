@@ -4,7 +4,7 @@ import type { Config } from './config.js'
 import { PkgsError, RegistryError, usageError } from './errors.js'
 import type { OtpSession } from './otp.js'
 import { noSuchUser } from './owners.js'
-import { registryCall, registryOptions, requestJson, unsupportedBy, type Target, type Workflow } from './registry.js'
+import { registryCall, registryOptions, requestJson, unsupportedBy, whoami, type Target, type Workflow } from './registry.js'
 import type { TeamName } from '../package/names.js'
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
@@ -88,6 +88,28 @@ export function getMembers(plan: OrgPlan): Promise<Record<string, string>> {
 export async function setMember(plan: OrgPlan, otp: OtpSession, user: string, role: OrgRole): Promise<void> {
   const { set } = (await import('libnpmorg')).default
   await change(otp, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
+}
+
+export interface MemberRemoval {
+  /** the user's role, undefined when they are not a member */
+  role?: string
+  /** the user is the one logged in (whoami) */
+  yourself: boolean
+}
+
+/**
+ * Before removing a member: the members and who you are, read together. The org's last owner
+ * is never removed (EOWNERRM), whoever asks.
+ */
+export async function checkMemberRemoval(plan: OrgPlan, user: string): Promise<MemberRemoval> {
+  const [members, me] = await Promise.all([getMembers(plan), whoami(plan.config, plan.target)])
+  const role: string | undefined = members[user]
+  if (role === 'owner' && Object.values(members).filter((r) => r === 'owner').length === 1) {
+    throw new PkgsError('EOWNERRM', `${user} is the only owner of ${plan.org}: an organisation cannot be left without owners.`, {
+      hint: `Make someone else an owner first: pkgs org set ${plan.org} <user> owner`,
+    })
+  }
+  return { role, yourself: user === me }
 }
 
 /** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */

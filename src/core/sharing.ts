@@ -5,7 +5,7 @@ import type { OtpSession } from './otp.js'
 import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
 import { grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
 import { requireCredentials } from './preflight.js'
-import { requireWorkflow, type Target } from './registry.js'
+import { requireWorkflow, whoami, type Target } from './registry.js'
 import { isTeam, parseTeam, validateUserName, type TeamName } from '../package/names.js'
 
 export type Grantee = { kind: 'user'; user: string } | { kind: 'team'; team: TeamName }
@@ -69,11 +69,21 @@ export async function share(plan: SharePlan, permissions: Permission | undefined
   return result(plan, wanted, true, current)
 }
 
-/** Remove an owner (never the last one), or revoke a team's grant. */
-export async function unshare(plan: SharePlan, otp: OtpSession): Promise<ShareResult> {
+/**
+ * Remove an owner (never the last one), or revoke a team's grant. Removing yourself (whoami, read
+ * with the owners) calls `removingYourself` first, which throws to stop it.
+ */
+export async function unshare(plan: SharePlan, otp: OtpSession, removingYourself?: () => Promise<void>): Promise<ShareResult> {
   const { config, target, name, grantee } = plan
   if (grantee.kind === 'user') {
-    const { changed } = await changeOwner(config, target, name, grantee.user, 'rm', ownersWriter(plan, otp))
+    const me = removingYourself ? whoami(config, target) : undefined
+    // awaited only before a removal: a user who is not an owner needs no answer
+    me?.catch(() => {})
+    const write = ownersWriter(plan, otp)
+    const { changed } = await changeOwner(config, target, name, grantee.user, 'rm', async (doc, maintainers) => {
+      if (me && (await me) === grantee.user) await removingYourself!()
+      await write(doc, maintainers)
+    })
     return result(plan, null, changed)
   }
   const current = await teamPermission(config, target, grantee.team, name)
