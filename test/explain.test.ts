@@ -22,6 +22,17 @@ describe('a registry answer, explained', () => {
     expect(anonymous).toMatchObject({ code: 'ENEEDAUTH', exitCode: Exit.auth, message: `You are not logged in to ${registry}.`, hint: 'Log in with: pkgs login --scope @acme' })
   })
 
+  it('a 404 on a scoped package when no credentials were sent is "log in" (exit 3)', () => {
+    const anonymous = explainError(answered(404, { error: 'Not found' }, { sentCredentials: false }))
+    expect(anonymous).toMatchObject({
+      code: 'ENEEDAUTH',
+      exitCode: Exit.auth,
+      message: `@acme/widgets was not found on ${registry}: you are not logged in, and a private package is found only by those who may read it.`,
+      hint: 'Log in with: pkgs login --scope @acme',
+    })
+    expect(explainError(answered(404)).exitCode).toBe(Exit.failure)
+  })
+
   it('credentials npm cannot use are said instead of a 401', () => {
     const unusable = new PkgsError('ENEEDAUTH', 'The credentials come from ${NPM_TOKEN}, which is not set.', { exitCode: Exit.auth })
     expect(explainError(answered(401, undefined, { credentialsError: unusable }))).toBe(unusable)

@@ -90,6 +90,14 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
         ...withCause,
       })
     case 404:
+      // npmjs answers 404 for a private package it will not show: without credentials, logging in may show it
+      if (pkg?.startsWith('@') && ctx.sentCredentials === false) {
+        return new PkgsError('ENEEDAUTH', `${pkg} was not found on${where(ctx)}: you are not logged in, and a private package is found only by those who may read it.`, {
+          hint: loginHint(ctx),
+          exitCode: Exit.auth,
+          ...withCause,
+        })
+      }
       return new PkgsError(
         'E404',
         pkg ? `${pkg} was not found on${where(ctx)} — or it is private and ${ctx.username ? `${ctx.username} has` : 'you have'} no access to it.` : `Not found on${where(ctx)}${said ? `: ${said}` : ''}.`,
