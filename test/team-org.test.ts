@@ -194,6 +194,22 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(registry.state.orgs.get('duo')!.members.has('alice')).toBe(false)
   })
 
+  it("a team the registry will not destroy: its reason, not a permission problem", async () => {
+    const res = await runPkgs(['team', 'destroy', '@quiet:developers', '--yes', '--json'], as('alice'))
+    expect(res.code).toBe(1)
+    expect(json(res).error).toMatchObject({
+      code: 'E403',
+      message: `${registry.url} will not destroy @quiet:developers: The developers team cannot be removed.`,
+    })
+    expect(json(res).error.message + json(res).error.hint).not.toContain('owners and admins')
+    expect(registry.state.orgs.get('quiet')!.teams.has('developers')).toBe(true)
+    // not an owner or admin: that is still said so
+    await runPkgs(['team', 'create', '@quiet:kept'], as('alice'))
+    const carol = await runPkgs(['team', 'destroy', '@quiet:kept', '--yes'], as('carol'))
+    expect(carol.code).toBe(1)
+    expect(carol.stderr).toContain('managed by its owners and admins')
+  })
+
   it('destroy asks on a terminal', async () => {
     await runPkgs(['team', 'create', '@quiet:temp'], as('alice'))
     const pty = runPkgsInPty(['team', 'destroy', '@quiet:temp'], as('alice'))

@@ -2,9 +2,10 @@
 // requests `npm org` and `npm team` send) and the same URLs for the lists.
 import type { Config } from './config.js'
 import { PkgsError, RegistryError, usageError } from './errors.js'
+import { registryMessage } from './explain.js'
 import type { OtpSession } from './otp.js'
 import { noSuchUser } from './owners.js'
-import { registryCall, registryOptions, requestJson, unsupportedBy, whoami, type Target, type Workflow } from './registry.js'
+import { isStatus, registryCall, registryOptions, requestJson, unsupportedBy, whoami, type Target, type Workflow } from './registry.js'
 import type { TeamName } from '../package/names.js'
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
@@ -68,12 +69,20 @@ async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: st
   }
 }
 
-/** A change, with the one-time password handling every change gets. */
-async function change(otp: OtpSession, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, subject: Subject = {}): Promise<void> {
+/** A change, with the one-time password handling every change gets; `own` explains its own cases first. */
+async function change(
+  otp: OtpSession,
+  plan: OrgPlan,
+  workflow: Workflow,
+  what: string,
+  op: (opts: Record<string, unknown>) => Promise<unknown>,
+  subject: Subject = {},
+  own?: (err: unknown) => Promise<PkgsError | undefined>,
+): Promise<void> {
   try {
     await otp.run(plan.config, plan.target, (code) => registryCall(plan.target, () => op(registryOptions(plan.config, plan.target, code ? { otp: code } : {}))))
   } catch (err) {
-    throw explain(err, plan, workflow, what, subject)
+    throw (own && (await own(err))) ?? explain(err, plan, workflow, what, subject)
   }
 }
 
@@ -136,10 +145,26 @@ export async function createTeam(plan: OrgPlan, otp: OtpSession, team: TeamName,
   await change(otp, plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
 }
 
+/**
+ * A destroy refused (403) to an owner or admin of the org is the registry's own rule (npmjs keeps
+ * every org's developers team): its reason is the reason. Who asked is read only then.
+ */
+async function destroyRefused(err: unknown, plan: OrgPlan, team: TeamName): Promise<PkgsError | undefined> {
+  if (!isStatus(err, 403)) return undefined
+  const [members, me] = await Promise.all([getMembers(plan).catch(() => undefined), whoami(plan.config, plan.target).catch(() => undefined)])
+  const role = me && members?.[me]
+  if (role !== 'owner' && role !== 'admin') return undefined
+  const said = registryMessage(err.body)
+  return new PkgsError('E403', `${plan.target.registry.url} will not destroy ${team.id}${said ? `: ${said}` : ' (it answered 403)'}.`, {
+    hint: `It stays as it is. To take away what it gives, unshare its packages (pkgs ls ${team.id}, then pkgs unshare ${team.id} <package>) or remove its members (pkgs team rm ${team.id} <user>).`,
+    cause: err,
+  })
+}
+
 /** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
 export async function destroyTeam(plan: OrgPlan, otp: OtpSession, team: TeamName): Promise<void> {
   const { destroy } = (await import('libnpmteam')).default
-  await change(otp, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team })
+  await change(otp, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team }, (err) => destroyRefused(err, plan, team))
 }
 
 /** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */
