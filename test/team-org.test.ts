@@ -210,6 +210,18 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(carol.stderr).toContain('managed by its owners and admins')
   })
 
+  it('team add of a user the registry does not know says so, not "add them to the org first"', async () => {
+    const from = registry.requests.length
+    const res = await runPkgs(['team', 'add', '@quiet:developers', 'nobody', '--json'], as('alice'))
+    expect(res.code).toBe(1)
+    expect(json(res).error).toMatchObject({ code: 'E404', message: `There is no user "nobody" on ${registry.url}.` })
+    expect(json(res).error.hint).not.toContain('org set')
+    // looked up as npm owner add does, and nothing sent
+    const sent = registry.requests.slice(from)
+    expect(sent.some((r) => r.method === 'GET' && r.path === '/-/user/org.couchdb.user:nobody')).toBe(true)
+    expect(sent.filter((r) => r.method !== 'GET' && JSON.stringify(r.body ?? null).includes('nobody'))).toEqual([])
+  })
+
   it('destroy asks on a terminal', async () => {
     await runPkgs(['team', 'create', '@quiet:temp'], as('alice'))
     const pty = runPkgsInPty(['team', 'destroy', '@quiet:temp'], as('alice'))

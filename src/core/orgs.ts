@@ -4,7 +4,7 @@ import type { Config } from './config.js'
 import { PkgsError, RegistryError, usageError } from './errors.js'
 import { registryMessage } from './explain.js'
 import type { OtpSession } from './otp.js'
-import { noSuchUser } from './owners.js'
+import { getUser, noSuchUser } from './owners.js'
 import { isStatus, registryCall, registryOptions, requestJson, unsupportedBy, whoami, type Target, type Workflow } from './registry.js'
 import type { TeamName } from '../package/names.js'
 
@@ -137,6 +137,24 @@ export async function getTeams(plan: OrgPlan): Promise<string[]> {
 export async function getTeamMembers(plan: OrgPlan, team: TeamName): Promise<string[]> {
   const users = await read<unknown[]>(plan, `/-/team/${eu(team.org)}/${eu(team.team)}/user?format=cli`, 'teams', 'teams', { team })
   return users.map(String).sort()
+}
+
+/**
+ * Before adding a user to a team or removing one: whether they are in it. Adding, the user must
+ * exist (`GET /-/user/org.couchdb.user:<name>`, as npm owner add looks) and be a member of the org;
+ * all is read together, and a failure is said in this order: the team, the org, the user.
+ */
+export async function isTeamMember(plan: OrgPlan, team: TeamName, user: string, adding: boolean): Promise<boolean> {
+  const [inTeam, inOrg] = (
+    await Promise.allSettled([getTeamMembers(plan, team), adding ? getMembers(plan) : undefined, adding ? getUser(plan.config, plan.target, user) : undefined])
+  ).map((read) => {
+    if (read.status === 'rejected') throw read.reason
+    return read.value
+  }) as [string[], Record<string, string> | undefined]
+  if (inOrg && !(user in inOrg)) {
+    throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, { hint: `Add them to the org first: pkgs org set ${team.org} ${user}` })
+  }
+  return inTeam.includes(user)
 }
 
 /** PUT /-/org/<org>/team {name, description} (libnpmteam.create). */
