@@ -86,6 +86,18 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
     expect(json(outsider).error.hint).toContain(`ask an owner to run \`pkgs share <your-user> ${name}\``)
   })
 
+  it('an unscoped package not found is only that: never "or it is private"', async () => {
+    const [loggedIn, anonymous] = await Promise.all([
+      runPkgs(['access', 'no-such-unscoped', '--json'], as('alice')),
+      runPkgs(['access', 'no-such-unscoped', '--json'], makeSandbox(`registry=${registry.url}\n`)),
+    ])
+    for (const res of [loggedIn, anonymous]) {
+      expect(res.code).toBe(1)
+      expect(json(res).error).toMatchObject({ code: 'E404', message: `no-such-unscoped was not found on ${registry.url}.` })
+      expect(JSON.stringify(json(res).error)).not.toContain('private')
+    }
+  })
+
   it('already as asked: exit 0, changed false, nothing sent', async () => {
     const name = '@acme/already'
     registry.seedPackage(name, 'alice')

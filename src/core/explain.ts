@@ -80,7 +80,7 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
         ...withCause,
       })
     case 402:
-      return new PkgsError('E402', `Private packages need a paid plan on${where(ctx)}${pkg ? ` (${pkg} is private)` : ''}.`, {
+      return new PkgsError('E402', `Private packages need a paid plan on${where(ctx)}${pkg ? ` (${pkg} would be private)` : ''}.`, {
         hint: "Publish it as public with --access public, or upgrade the scope's account or organisation to a paid plan.",
         ...withCause,
       })
@@ -97,6 +97,10 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
           exitCode: Exit.auth,
           ...withCause,
         })
+      }
+      // only a scoped package can be private: an unscoped one that is not found does not exist there
+      if (pkg && !pkg.startsWith('@')) {
+        return new PkgsError('E404', `${pkg} was not found on${where(ctx)}.`, { hint: `Check the name and the registry (\`pkgs doctor ${pkg}\`).`, ...withCause })
       }
       return new PkgsError(
         'E404',
