@@ -214,6 +214,24 @@ describe('teams on an npmjs-like registry', () => {
     expect(registry.state.orgs.get('acme')!.teams.get('devs')!.packages.get(name)).toBe('read-only')
   })
 
+  it('unshare of a user who is not an owner says when they still have access through a team', async () => {
+    const name = '@acme/via-team'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
+    const [viaTeam, viaTeamText, nobody] = await Promise.all([
+      runPkgs(['unshare', 'carol', name, '--json'], alice),
+      runPkgs(['unshare', 'carol', name], alice),
+      runPkgs(['unshare', 'bob', name, '--json'], alice),
+    ])
+    expect(viaTeam.code, viaTeam.stderr).toBe(0)
+    expect(json(viaTeam)).toEqual({ package: name, registry: registry.url, grantee: 'carol', permissions: null, changed: false, teamAccess: 'read-only' })
+    expect(viaTeamText.stdout).toBe(`${name}: carol is not an owner; nothing changed. carol still has read-only access through a team.\n`)
+    expect(viaTeamText.stderr).toContain(`pkgs collaborators ${name}`)
+    expect(viaTeamText.stderr).toContain('pkgs team rm @acme:<team> carol')
+    expect(json(nobody)).toEqual({ package: name, registry: registry.url, grantee: 'bob', permissions: null, changed: false })
+  })
+
   it('collaborators and ls say what npm access list says', async () => {
     const name = '@acme/listed'
     registry.seedPackage(name, 'alice')

@@ -1,7 +1,7 @@
 // pkgs unshare: remove an owner (`npm owner rm`, never the last one) or revoke a team's access
 // (`npm access revoke`).
 import { parseGrantee, planShare, unshare } from '../core/sharing.js'
-import { isTeam } from '../package/names.js'
+import { isTeam, scopeOf } from '../package/names.js'
 import { defineCommand } from './command.js'
 
 export default defineCommand({
@@ -15,9 +15,9 @@ export default defineCommand({
     ['pkgs unshare bob', 'bob is no longer an owner of the package in ./package.json (npm owner rm)'],
     ['pkgs unshare @acme:devs @acme/widgets', 'the team devs of @acme loses its access'],
   ],
-  json: ['pkgs unshare bob --json', '{"package", "registry", "grantee", "permissions": null, "changed"}'],
+  json: ['pkgs unshare bob --json', '{"package", "registry", "grantee", "permissions": null, "changed", "teamAccess"?}'],
   notes:
-    'The last owner cannot be removed: share the package with someone else first.\nRemoving yourself asks on a terminal and needs --yes without one: you lose write access.\nNot shared: exit 0, "changed": false.',
+    'The last owner cannot be removed: share the package with someone else first.\nRemoving yourself asks on a terminal and needs --yes without one: you lose write access.\nNot shared: exit 0, "changed": false; a user who is not an owner but still has access\nthrough a team (as the registry lists its collaborators) is told so ("teamAccess").',
   async run(ctx, opts) {
     const grantee = parseGrantee(opts.grantee)
     const { config, target, name } = await ctx.packageTarget(opts.package, `pkgs unshare ${opts.grantee} @acme/widgets`)
@@ -33,7 +33,11 @@ export default defineCommand({
   },
   render(r, io) {
     const team = isTeam(r.grantee)
-    if (!r.changed) io.print(team ? `${r.package}: ${r.grantee} has no access to revoke; nothing changed.` : `${r.package}: ${r.grantee} is not an owner; nothing changed.`)
+    if (!r.changed && r.teamAccess) {
+      io.print(`${r.package}: ${r.grantee} is not an owner; nothing changed. ${r.grantee} still has ${r.teamAccess} access through a team.`)
+      const org = scopeOf(r.package) ?? '@<org>'
+      io.hint(`pkgs collaborators ${r.package} lists who has what; pkgs team rm ${org}:<team> ${r.grantee} or pkgs unshare ${org}:<team> ${r.package} takes it away.`)
+    } else if (!r.changed) io.print(team ? `${r.package}: ${r.grantee} has no access to revoke; nothing changed.` : `${r.package}: ${r.grantee} is not an owner; nothing changed.`)
     else io.print(team ? `${r.package}: ${r.grantee} no longer has access (had ${r.previous}).` : `${r.package}: ${r.grantee} is no longer an owner.`)
   },
 })

@@ -3,7 +3,7 @@
 import type { Config } from './config.js'
 import type { OtpSession } from './otp.js'
 import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
-import { grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
+import { getCollaborators, grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
 import { requireCredentials } from './preflight.js'
 import { requireWorkflow, whoami, type Target } from './registry.js'
 import { isTeam, parseTeam, validateUserName, type TeamName } from '../package/names.js'
@@ -26,6 +26,8 @@ export interface ShareResult {
   changed: boolean
   /** a team's permission before the change, when it had one */
   previous?: string
+  /** a user who is not an owner: what they still have through a team, when the registry tells (its collaborators) */
+  teamAccess?: string
 }
 
 export function parseGrantee(value: string): Grantee {
@@ -84,7 +86,13 @@ export async function unshare(plan: SharePlan, otp: OtpSession, removingYourself
       if (me && (await me) === grantee.user) await removingYourself!()
       await write(doc, maintainers)
     })
-    return result(plan, null, changed)
+    if (changed) return result(plan, null, true)
+    // not an owner, yet perhaps not without access: a registry with teams lists every collaborator
+    const teamAccess = await getCollaborators(config, target, name).then(
+      (collaborators) => collaborators[grantee.user],
+      () => undefined,
+    )
+    return { ...result(plan, null, false), ...(teamAccess ? { teamAccess } : {}) }
   }
   const current = await teamPermission(config, target, grantee.team, name)
   if (!current) return result(plan, null, false)
