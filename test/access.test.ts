@@ -62,6 +62,38 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
     expect(ours.map((r) => r.body)).toEqual([{ access: 'public' }, { access: 'restricted' }])
   })
 
+  it('not logged in, a private package is "log in" (exit 3), not "ask an owner": access, owners, collaborators', async () => {
+    const name = '@acme/hidden'
+    registry.seedPackage(name, 'alice')
+    const anonymous = makeSandbox(`registry=${registry.url}\n`)
+    const runs = [['access', name], ['owners', name], ['collaborators', name]]
+    const results = await Promise.all(runs.map((args) => runPkgs([...args, '--json'], anonymous)))
+    results.forEach((res, i) => {
+      expect(res.code, runs[i].join(' ')).toBe(3)
+      expect(json(res).error, runs[i].join(' ')).toEqual({
+        code: 'ENEEDAUTH',
+        message: `${name} was not found on ${registry.url}: you are not logged in, and a private package is found only by those who may read it.`,
+        hint: `Log in with: pkgs login --registry ${registry.url}`,
+      })
+    })
+    // logged in without access, it is still "ask an owner"
+    const outsider = await runPkgs(['owners', name, '--json'], as('otto'))
+    expect(outsider.code).toBe(1)
+    expect(json(outsider).error.hint).toContain(`ask an owner to run \`pkgs share <your-user> ${name}\``)
+  })
+
+  it('an unscoped package not found is only that: never "or it is private"', async () => {
+    const [loggedIn, anonymous] = await Promise.all([
+      runPkgs(['access', 'no-such-unscoped', '--json'], as('alice')),
+      runPkgs(['access', 'no-such-unscoped', '--json'], makeSandbox(`registry=${registry.url}\n`)),
+    ])
+    for (const res of [loggedIn, anonymous]) {
+      expect(res.code).toBe(1)
+      expect(json(res).error).toMatchObject({ code: 'E404', message: `no-such-unscoped was not found on ${registry.url}.` })
+      expect(JSON.stringify(json(res).error)).not.toContain('private')
+    }
+  })
+
   it('already as asked: exit 0, changed false, nothing sent', async () => {
     const name = '@acme/already'
     registry.seedPackage(name, 'alice')

@@ -22,13 +22,31 @@ describe('a registry answer, explained', () => {
     expect(anonymous).toMatchObject({ code: 'ENEEDAUTH', exitCode: Exit.auth, message: `You are not logged in to ${registry}.`, hint: 'Log in with: pkgs login --scope @acme' })
   })
 
+  it('a 404 on a scoped package when no credentials were sent is "log in" (exit 3)', () => {
+    const anonymous = explainError(answered(404, { error: 'Not found' }, { sentCredentials: false }))
+    expect(anonymous).toMatchObject({
+      code: 'ENEEDAUTH',
+      exitCode: Exit.auth,
+      message: `@acme/widgets was not found on ${registry}: you are not logged in, and a private package is found only by those who may read it.`,
+      hint: 'Log in with: pkgs login --scope @acme',
+    })
+    expect(explainError(answered(404)).exitCode).toBe(Exit.failure)
+  })
+
+  it('a 404 on an unscoped package never says "or it is private": unscoped packages are always public', () => {
+    for (const sentCredentials of [true, false]) {
+      const e = explainError(answered(404, { error: 'Not found' }, { packageName: 'lodash-like', sentCredentials }))
+      expect(e).toMatchObject({ code: 'E404', exitCode: Exit.failure, message: `lodash-like was not found on ${registry}.`, hint: 'Check the name and the registry (`pkgs doctor lodash-like`).' })
+    }
+  })
+
   it('credentials npm cannot use are said instead of a 401', () => {
     const unusable = new PkgsError('ENEEDAUTH', 'The credentials come from ${NPM_TOKEN}, which is not set.', { exitCode: Exit.auth })
     expect(explainError(answered(401, undefined, { credentialsError: unusable }))).toBe(unusable)
   })
 
   it('402, 403, 404 and 5xx name the package and the registry, with the registry\'s own words once', () => {
-    expect(explainError(answered(402)).message).toBe(`Private packages need a paid plan on ${registry} (@acme/widgets is private).`)
+    expect(explainError(answered(402)).message).toBe(`Private packages need a paid plan on ${registry} (@acme/widgets would be private).`)
     expect(explainError(answered(403, { error: 'forbidden.' }, { username: 'bob' })).message).toBe(`${registry} refused this for @acme/widgets (logged in as bob): forbidden.`)
     expect(explainError(answered(404)).hint).toBe('Check the name and the registry (`pkgs doctor @acme/widgets`), or ask an owner to run `pkgs share <your-user> @acme/widgets`.')
     expect(explainError(answered(503, 'Service Unavailable'))).toMatchObject({ code: 'E503', message: `${registry} is having problems: it answered 503 (Service Unavailable).` })

@@ -303,8 +303,17 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     expect([...registry.state.orgs.get('guild')!.teams.get('developers')!.members]).toEqual(['alice', 'dave', 'bob'])
     expect(notAdmin.stderr).toContain('E403')
 
-    const [destroy, rm] = await Promise.all([npm(alice, ['team', 'destroy', 'guild:docs']), npm(alice, ['org', 'rm', 'guild', 'bob'])])
+    const [destroy, rm, developers] = await Promise.all([
+      npm(alice, ['team', 'destroy', 'guild:docs']),
+      npm(alice, ['org', 'rm', 'guild', 'bob']),
+      npm(alice, ['team', 'destroy', 'guild:developers']),
+    ])
     expect(destroy.code, destroy.stderr).toBe(0)
+    // npmjs keeps every org's developers team: a 403 with its reason
+    expect(developers.code).not.toBe(0)
+    expect(developers.stderr).toContain('E403')
+    expect(developers.stderr).toContain('The developers team cannot be removed')
+    expect(registry.state.orgs.get('guild')?.teams.has('developers')).toBe(true)
     expect(rm.stdout).toContain('Successfully removed bob from guild. You now have 2 members in this org.')
     expect(registry.state.orgs.get('guild')?.teams.has('docs')).toBe(false)
     expect(registry.state.orgs.get('guild')?.teams.get('developers')?.members.has('bob')).toBe(false)

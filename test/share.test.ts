@@ -4,8 +4,8 @@
 // every request that changes something.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
-import { runPkgsInPty } from './support/pty.js'
-import { loggedIn, makeSandbox, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { keys, runPkgsInPty } from './support/pty.js'
+import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 const next = inject('verdaccioNext')
 const stable = inject('verdaccio')
@@ -187,6 +187,43 @@ describe('teams on an npmjs-like registry', () => {
     expect(json(none)).toMatchObject({ permissions: null, changed: false })
   })
 
+  it('share with no flag leaves an existing grant as it is; only a flag changes it', async () => {
+    const name = '@acme/kept-grant'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    expect((await runPkgs(['share', '@acme:devs', name, '--read-write'], alice)).code).toBe(0)
+    const from = registry.requests.length
+    const kept = await runPkgs(['share', '@acme:devs', name, '--json'], alice)
+    expect(kept.code, kept.stderr).toBe(0)
+    expect(json(kept)).toEqual({ package: name, registry: registry.url, grantee: '@acme:devs', permissions: 'read-write', changed: false })
+    const plain = await runPkgs(['share', '@acme:devs', name], alice)
+    expect(plain.stdout).toBe(`${name}: @acme:devs already has read-write; nothing changed.\n`)
+    expect(registry.requests.slice(from).filter((r) => r.method !== 'GET')).toEqual([])
+    expect(registry.state.orgs.get('acme')!.teams.get('devs')!.packages.get(name)).toBe('read-write')
+
+    const lowered = await runPkgs(['share', '@acme:devs', name, '--read-only', '--json'], alice)
+    expect(json(lowered)).toMatchObject({ permissions: 'read-only', changed: true, previous: 'read-write' })
+    expect(registry.state.orgs.get('acme')!.teams.get('devs')!.packages.get(name)).toBe('read-only')
+  })
+
+  it('unshare of a user who is not an owner says when they still have access through a team', async () => {
+    const name = '@acme/via-team'
+    registry.seedPackage(name, 'alice')
+    const alice = as('alice')
+    expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
+    const [viaTeam, viaTeamText, nobody] = await Promise.all([
+      runPkgs(['unshare', 'carol', name, '--json'], alice),
+      runPkgs(['unshare', 'carol', name], alice),
+      runPkgs(['unshare', 'bob', name, '--json'], alice),
+    ])
+    expect(viaTeam.code, viaTeam.stderr).toBe(0)
+    expect(json(viaTeam)).toEqual({ package: name, registry: registry.url, grantee: 'carol', permissions: null, changed: false, teamAccess: 'read-only' })
+    expect(viaTeamText.stdout).toBe(`${name}: carol is not an owner; nothing changed. carol still has read-only access through a team.\n`)
+    expect(viaTeamText.stderr).toContain(`pkgs collaborators ${name}`)
+    expect(viaTeamText.stderr).toContain('pkgs team rm @acme:<team> carol')
+    expect(json(nobody)).toEqual({ package: name, registry: registry.url, grantee: 'bob', permissions: null, changed: false })
+  })
+
   it('collaborators and ls say what npm access list says', async () => {
     const name = '@acme/listed'
     registry.seedPackage(name, 'alice')
@@ -299,6 +336,31 @@ describe.concurrent('share errors, explained', () => {
     const put = registry.requests.slice(from).find((r) => r.method === 'PUT' && r.path.startsWith('/@otto%2fsecret/'))
     expect(put?.headers['npm-otp']).toBe(registry.otp)
     expect(registry.state.packages.get('@otto/secret')!.doc.maintainers.map((m) => m.name)).toEqual(['otto', 'bob'])
+  })
+
+  it('unshare yourself asks first: without a terminal it needs --yes', async () => {
+    const name = '@acme/self-removal'
+    registry.seedPackage(name, 'alice')
+    expect((await runPkgs(['share', 'bob', name], as('alice'))).code).toBe(0)
+    const owners = () => registry.state.packages.get(name)!.doc.maintainers.map((m) => m.name)
+    const bob = as('bob')
+    const from = registry.requests.length
+    const unasked = await runPkgs(['unshare', 'bob', name, '--json'], bob)
+    expect(unasked.code).toBe(2)
+    expect(json(unasked).error.message).toContain(`Removing yourself (bob) from the owners of ${name} needs a confirmation`)
+    expect(json(unasked).error.hint).toContain('--yes')
+    expect(registry.requests.slice(from).filter((r) => r.method !== 'GET')).toEqual([])
+    expect(owners()).toEqual(['alice', 'bob'])
+
+    const refused = runPkgsInPty(['unshare', 'bob', name], bob)
+    await refused.waitFor(`Remove yourself (bob) from the owners of ${name}?`)
+    refused.write('n' + keys.enter)
+    expect(await refused.exit).toBe(2)
+    expect(owners()).toEqual(['alice', 'bob'])
+
+    const removed = await runPkgs(['unshare', 'bob', name, '--yes'], bob)
+    expect(removed.code, removed.stderr).toBe(0)
+    expect(owners()).toEqual(['alice'])
   })
 
   it('on a terminal, asks for the one-time password and shares', async () => {

@@ -1,5 +1,5 @@
 // pkgs org: the members of an organisation and their roles (`npm org`), with libnpmorg.
-import { getMembers, removeMember, setMember, validateRole } from '../core/orgs.js'
+import { checkMemberRemoval, getMembers, removeMember, setMember, validateRole } from '../core/orgs.js'
 import { table } from '../io/table.js'
 import { validateUserName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -48,13 +48,26 @@ const set = defineCommand({
 
 const rm = defineCommand({
   name: 'rm',
-  description: 'remove a user from an org',
+  description: 'remove a user from an org (never its last owner; asks before removing yourself)',
   arguments: [orgArgument, { name: 'user', description: 'the member to remove', required: true }],
-  examples: [['pkgs org rm acme bob --json', '{"org", "user", "changed"}']],
+  examples: [
+    ['pkgs org rm acme bob --json', '{"org", "user", "changed"}'],
+    ['pkgs org rm acme alice --yes', 'leave acme yourself (asks on a terminal; needs --yes without one)'],
+  ],
+  notes: "The org's last owner cannot be removed: make someone else an owner first (pkgs org set <org> <user> owner).",
   async run(ctx, opts) {
     const user = validateUserName(opts.user)
     const plan = await ctx.org(opts.org, 'orgs')
-    const changed = user in (await getMembers(plan))
+    const { role, yourself } = await checkMemberRemoval(plan, user)
+    const changed = role !== undefined
+    if (changed && yourself) {
+      await ctx.confirm({
+        what: `Removing yourself (${user}) from ${plan.org} needs a confirmation`,
+        yesHint: 'Pass --yes to leave it without being asked.',
+        question: `Remove yourself (${user}) from ${plan.org}? You lose what its teams and your role (${role}) give you.`,
+        refused: `${user} is still a member of ${plan.org}.`,
+      })
+    }
     if (changed) await removeMember(plan, ctx.otp(), user)
     return { org: plan.org, user, changed }
   },

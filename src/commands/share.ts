@@ -6,7 +6,8 @@ import { parseGrantee, planShare, share } from '../core/sharing.js'
 import { isTeam } from '../package/names.js'
 import { defineCommand } from './command.js'
 
-function permissionsOf(grantee: string, opts: { readOnly?: boolean; readWrite?: boolean }): Permission {
+/** The permission asked for; undefined for a team without a flag (a new grant is read-only, an existing one stays). */
+function permissionsOf(grantee: string, opts: { readOnly?: boolean; readWrite?: boolean }): Permission | undefined {
   if (opts.readOnly && opts.readWrite) throw usageError('Choose --read-only or --read-write, not both.')
   if (!isTeam(grantee)) {
     if (opts.readOnly) {
@@ -17,7 +18,7 @@ function permissionsOf(grantee: string, opts: { readOnly?: boolean; readWrite?: 
     }
     return 'read-write'
   }
-  return opts.readWrite ? 'read-write' : 'read-only'
+  return opts.readWrite ? 'read-write' : opts.readOnly ? 'read-only' : undefined
 }
 
 export default defineCommand({
@@ -28,7 +29,7 @@ export default defineCommand({
     { name: 'package', description: 'the package (default: the name in ./package.json)' },
   ],
   options: {
-    readOnly: { flags: '--read-only', description: 'a team may install it (the default for teams)' },
+    readOnly: { flags: '--read-only', description: 'a team may install it (the default for a new grant)' },
     readWrite: { flags: '--read-write', description: 'a team may install and publish it' },
   },
   examples: [
@@ -38,7 +39,8 @@ export default defineCommand({
     ['pkgs share @acme:devs @acme/widgets --read-write', 'and publish it'],
   ],
   json: ['pkgs share bob --json', '{"package", "registry", "grantee", "permissions", "changed"}'],
-  notes: 'A single user is always read-write (an owner): for read-only, add them to a team\n(pkgs team add @org:team <user>) and share with the team. Already shared: exit 0, "changed": false.',
+  notes:
+    'A single user is always read-write (an owner): for read-only, add them to a team\n(pkgs team add @org:team <user>) and share with the team. Without a flag, a team that already\nhas the package keeps its permission; --read-only or --read-write changes it.\nAlready shared: exit 0, "changed": false.',
   async run(ctx, opts) {
     const permissions = permissionsOf(opts.grantee, opts)
     const grantee = parseGrantee(opts.grantee)

@@ -1,6 +1,5 @@
 // pkgs team: an organisation's teams and their members (`npm team`), with libnpmteam.
-import { PkgsError } from '../core/errors.js'
-import { createTeam, destroyTeam, getMembers, getTeamMembers, getTeams, setTeamMember, type OrgPlan } from '../core/orgs.js'
+import { createTeam, destroyTeam, getTeamMembers, getTeams, isTeamMember, setTeamMember, type OrgPlan } from '../core/orgs.js'
 import { isTeam, parseTeam, validateUserName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
@@ -76,18 +75,14 @@ const destroy = defineCommand({
 function memberCommand(member: boolean) {
   return defineCommand({
     name: member ? 'add' : 'rm',
-    description: member ? 'add a member of the org to a team' : 'remove a user from a team',
+    description: member ? 'add a member of the org to a team (the user must exist and be in the org)' : 'remove a user from a team',
     arguments: [teamArgument, { name: 'user', description: member ? 'a member of the org' : 'a member of the team', required: true }],
     examples: [[`pkgs team ${member ? 'add' : 'rm'} @acme:devs bob --json`, '{"team", "user", "changed"}']],
     async run(ctx, opts) {
       const team = parseTeam(opts.team)
       const user = validateUserName(opts.user)
       const plan = await ctx.org(team.org, 'teams')
-      const [inTeam, inOrg] = await Promise.all([getTeamMembers(plan, team), member ? getMembers(plan) : undefined])
-      if (inOrg && !(user in inOrg)) {
-        throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, { hint: `Add them to the org first: pkgs org set ${team.org} ${user}` })
-      }
-      const changed = inTeam.includes(user) !== member
+      const changed = (await isTeamMember(plan, team, user, member)) !== member
       if (changed) await setTeamMember(plan, ctx.otp(), team, user, member)
       return { team: team.id, user, changed }
     },

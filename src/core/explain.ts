@@ -80,7 +80,7 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
         ...withCause,
       })
     case 402:
-      return new PkgsError('E402', `Private packages need a paid plan on${where(ctx)}${pkg ? ` (${pkg} is private)` : ''}.`, {
+      return new PkgsError('E402', `Private packages need a paid plan on${where(ctx)}${pkg ? ` (${pkg} would be private)` : ''}.`, {
         hint: "Publish it as public with --access public, or upgrade the scope's account or organisation to a paid plan.",
         ...withCause,
       })
@@ -90,6 +90,18 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
         ...withCause,
       })
     case 404:
+      // npmjs answers 404 for a private package it will not show: without credentials, logging in may show it
+      if (pkg?.startsWith('@') && ctx.sentCredentials === false) {
+        return new PkgsError('ENEEDAUTH', `${pkg} was not found on${where(ctx)}: you are not logged in, and a private package is found only by those who may read it.`, {
+          hint: loginHint(ctx),
+          exitCode: Exit.auth,
+          ...withCause,
+        })
+      }
+      // only a scoped package can be private: an unscoped one that is not found does not exist there
+      if (pkg && !pkg.startsWith('@')) {
+        return new PkgsError('E404', `${pkg} was not found on${where(ctx)}.`, { hint: `Check the name and the registry (\`pkgs doctor ${pkg}\`).`, ...withCause })
+      }
       return new PkgsError(
         'E404',
         pkg ? `${pkg} was not found on${where(ctx)} — or it is private and ${ctx.username ? `${ctx.username} has` : 'you have'} no access to it.` : `Not found on${where(ctx)}${said ? `: ${said}` : ''}.`,

@@ -2,9 +2,10 @@
 // requests `npm org` and `npm team` send) and the same URLs for the lists.
 import type { Config } from './config.js'
 import { PkgsError, RegistryError, usageError } from './errors.js'
+import { registryMessage } from './explain.js'
 import type { OtpSession } from './otp.js'
-import { noSuchUser } from './owners.js'
-import { registryCall, registryOptions, requestJson, unsupportedBy, type Target, type Workflow } from './registry.js'
+import { getUser, noSuchUser } from './owners.js'
+import { isStatus, registryCall, registryOptions, requestJson, unsupportedBy, whoami, type Target, type Workflow } from './registry.js'
 import type { TeamName } from '../package/names.js'
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
@@ -68,12 +69,20 @@ async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: st
   }
 }
 
-/** A change, with the one-time password handling every change gets. */
-async function change(otp: OtpSession, plan: OrgPlan, workflow: Workflow, what: string, op: (opts: Record<string, unknown>) => Promise<unknown>, subject: Subject = {}): Promise<void> {
+/** A change, with the one-time password handling every change gets; `own` explains its own cases first. */
+async function change(
+  otp: OtpSession,
+  plan: OrgPlan,
+  workflow: Workflow,
+  what: string,
+  op: (opts: Record<string, unknown>) => Promise<unknown>,
+  subject: Subject = {},
+  own?: (err: unknown) => Promise<PkgsError | undefined>,
+): Promise<void> {
   try {
     await otp.run(plan.config, plan.target, (code) => registryCall(plan.target, () => op(registryOptions(plan.config, plan.target, code ? { otp: code } : {}))))
   } catch (err) {
-    throw explain(err, plan, workflow, what, subject)
+    throw (own && (await own(err))) ?? explain(err, plan, workflow, what, subject)
   }
 }
 
@@ -88,6 +97,28 @@ export function getMembers(plan: OrgPlan): Promise<Record<string, string>> {
 export async function setMember(plan: OrgPlan, otp: OtpSession, user: string, role: OrgRole): Promise<void> {
   const { set } = (await import('libnpmorg')).default
   await change(otp, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
+}
+
+export interface MemberRemoval {
+  /** the user's role, undefined when they are not a member */
+  role?: string
+  /** the user is the one logged in (whoami) */
+  yourself: boolean
+}
+
+/**
+ * Before removing a member: the members and who you are, read together. The org's last owner
+ * is never removed (EOWNERRM), whoever asks.
+ */
+export async function checkMemberRemoval(plan: OrgPlan, user: string): Promise<MemberRemoval> {
+  const [members, me] = await Promise.all([getMembers(plan), whoami(plan.config, plan.target)])
+  const role: string | undefined = members[user]
+  if (role === 'owner' && Object.values(members).filter((r) => r === 'owner').length === 1) {
+    throw new PkgsError('EOWNERRM', `${user} is the only owner of ${plan.org}: an organisation cannot be left without owners.`, {
+      hint: `Make someone else an owner first: pkgs org set ${plan.org} <user> owner`,
+    })
+  }
+  return { role, yourself: user === me }
 }
 
 /** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */
@@ -108,16 +139,50 @@ export async function getTeamMembers(plan: OrgPlan, team: TeamName): Promise<str
   return users.map(String).sort()
 }
 
+/**
+ * Before adding a user to a team or removing one: whether they are in it. Adding, the user must
+ * exist (`GET /-/user/org.couchdb.user:<name>`, as npm owner add looks) and be a member of the org;
+ * all is read together, and a failure is said in this order: the team, the org, the user.
+ */
+export async function isTeamMember(plan: OrgPlan, team: TeamName, user: string, adding: boolean): Promise<boolean> {
+  const [inTeam, inOrg] = (
+    await Promise.allSettled([getTeamMembers(plan, team), adding ? getMembers(plan) : undefined, adding ? getUser(plan.config, plan.target, user) : undefined])
+  ).map((read) => {
+    if (read.status === 'rejected') throw read.reason
+    return read.value
+  }) as [string[], Record<string, string> | undefined]
+  if (inOrg && !(user in inOrg)) {
+    throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, { hint: `Add them to the org first: pkgs org set ${team.org} ${user}` })
+  }
+  return inTeam.includes(user)
+}
+
 /** PUT /-/org/<org>/team {name, description} (libnpmteam.create). */
 export async function createTeam(plan: OrgPlan, otp: OtpSession, team: TeamName, description?: string): Promise<void> {
   const { create } = (await import('libnpmteam')).default
   await change(otp, plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
 }
 
+/**
+ * A destroy refused (403) to an owner or admin of the org is the registry's own rule (npmjs keeps
+ * every org's developers team): its reason is the reason. Who asked is read only then.
+ */
+async function destroyRefused(err: unknown, plan: OrgPlan, team: TeamName): Promise<PkgsError | undefined> {
+  if (!isStatus(err, 403)) return undefined
+  const [members, me] = await Promise.all([getMembers(plan).catch(() => undefined), whoami(plan.config, plan.target).catch(() => undefined)])
+  const role = me && members?.[me]
+  if (role !== 'owner' && role !== 'admin') return undefined
+  const said = registryMessage(err.body)
+  return new PkgsError('E403', `${plan.target.registry.url} will not destroy ${team.id}${said ? `: ${said}` : ' (it answered 403)'}.`, {
+    hint: `It stays as it is. To take away what it gives, unshare its packages (pkgs ls ${team.id}, then pkgs unshare ${team.id} <package>) or remove its members (pkgs team rm ${team.id} <user>).`,
+    cause: err,
+  })
+}
+
 /** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
 export async function destroyTeam(plan: OrgPlan, otp: OtpSession, team: TeamName): Promise<void> {
   const { destroy } = (await import('libnpmteam')).default
-  await change(otp, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team })
+  await change(otp, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team }, (err) => destroyRefused(err, plan, team))
 }
 
 /** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */

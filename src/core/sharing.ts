@@ -3,9 +3,9 @@
 import type { Config } from './config.js'
 import type { OtpSession } from './otp.js'
 import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
-import { grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
+import { getCollaborators, grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
 import { requireCredentials } from './preflight.js'
-import { requireWorkflow, type Target } from './registry.js'
+import { requireWorkflow, whoami, type Target } from './registry.js'
 import { isTeam, parseTeam, validateUserName, type TeamName } from '../package/names.js'
 
 export type Grantee = { kind: 'user'; user: string } | { kind: 'team'; team: TeamName }
@@ -26,6 +26,8 @@ export interface ShareResult {
   changed: boolean
   /** a team's permission before the change, when it had one */
   previous?: string
+  /** a user who is not an owner: what they still have through a team, when the registry tells (its collaborators) */
+  teamAccess?: string
 }
 
 export function parseGrantee(value: string): Grantee {
@@ -52,25 +54,45 @@ function ownersWriter({ config, target, name }: SharePlan, otp: OtpSession) {
   return (doc: OwnersDocument, maintainers: Owner[]) => setOwners(config, target, name, doc, maintainers, otp)
 }
 
-/** Make a user an owner, or grant a team; nothing is sent when the access is already so. */
-export async function share(plan: SharePlan, permissions: Permission, otp: OtpSession): Promise<ShareResult> {
+/**
+ * Make a user an owner, or grant a team; nothing is sent when the access is already so. A team's
+ * `permissions` left undefined keeps an existing grant as it is and makes a new one read-only.
+ */
+export async function share(plan: SharePlan, permissions: Permission | undefined, otp: OtpSession): Promise<ShareResult> {
   const { config, target, name, grantee } = plan
   if (grantee.kind === 'user') {
     const { changed } = await changeOwner(config, target, name, grantee.user, 'add', ownersWriter(plan, otp))
     return result(plan, 'read-write', changed)
   }
   const current = await teamPermission(config, target, grantee.team, name)
-  if (current === permissions) return result(plan, permissions, false)
-  await grantTeam(config, target, grantee.team, name, permissions, otp)
-  return result(plan, permissions, true, current)
+  if (current && (permissions === undefined || current === permissions)) return result(plan, current as Permission, false)
+  const wanted = permissions ?? 'read-only'
+  await grantTeam(config, target, grantee.team, name, wanted, otp)
+  return result(plan, wanted, true, current)
 }
 
-/** Remove an owner (never the last one), or revoke a team's grant. */
-export async function unshare(plan: SharePlan, otp: OtpSession): Promise<ShareResult> {
+/**
+ * Remove an owner (never the last one), or revoke a team's grant. Removing yourself (whoami, read
+ * with the owners) calls `removingYourself` first, which throws to stop it.
+ */
+export async function unshare(plan: SharePlan, otp: OtpSession, removingYourself?: () => Promise<void>): Promise<ShareResult> {
   const { config, target, name, grantee } = plan
   if (grantee.kind === 'user') {
-    const { changed } = await changeOwner(config, target, name, grantee.user, 'rm', ownersWriter(plan, otp))
-    return result(plan, null, changed)
+    const me = removingYourself ? whoami(config, target) : undefined
+    // awaited only before a removal: a user who is not an owner needs no answer
+    me?.catch(() => {})
+    const write = ownersWriter(plan, otp)
+    const { changed } = await changeOwner(config, target, name, grantee.user, 'rm', async (doc, maintainers) => {
+      if (me && (await me) === grantee.user) await removingYourself!()
+      await write(doc, maintainers)
+    })
+    if (changed) return result(plan, null, true)
+    // not an owner, yet perhaps not without access: a registry with teams lists every collaborator
+    const teamAccess = await getCollaborators(config, target, name).then(
+      (collaborators) => collaborators[grantee.user],
+      () => undefined,
+    )
+    return { ...result(plan, null, false), ...(teamAccess ? { teamAccess } : {}) }
   }
   const current = await teamPermission(config, target, grantee.team, name)
   if (!current) return result(plan, null, false)
