@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, runPkgsReadingOneLine, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 let second: NpmjsRegistry
@@ -140,6 +140,15 @@ describe('a scope of 200 packages', () => {
     const mfa = await runPkgs(['mfa', 'publish', '--scope', '@big'], as('alice'), { timeoutMs: 60_000 })
     expect(mfa.code, mfa.stderr).toBe(0)
     expect(mfa.stdout.trim().split('\n')).toHaveLength(200)
+  })
+})
+
+describe('a reader that stops reading (pkgs … | head -1)', () => {
+  it('ends the run quietly with exit 0: no EPIPE, no error', async () => {
+    const res = await runPkgsReadingOneLine(['access', '--scope', '@big'], as('alice'), { timeoutMs: 60_000 })
+    expect(res.stdout.split('\n')[0]).toBe('@big/p000: public')
+    expect(res.stderr).toBe('')
+    expect(res.code).toBe(0)
   })
 })
 

@@ -1,10 +1,12 @@
 // The built CLI as a process: help, version, exit codes, --json documents, no stack traces,
 // no prompts and no hangs without a terminal.
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer, type Server } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
+import { makeSandbox, repoRoot, run, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
 const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org']
@@ -271,6 +273,24 @@ describe('a registry that takes the connection and never answers', () => {
       expect(error).toMatchObject({ code: 'ETIMEDOUT', message: `The registry ${url} did not answer in time.` })
       expect(error.hint).toContain('fetch-timeout')
       expect(res.stdout + res.stderr).not.toContain('tok-slow')
+    }
+  })
+})
+
+describe('the build (npm install in a clone runs it as prepare)', () => {
+  it('bundles without a warning: every flag given to rolldown is one it knows', async () => {
+    const { scripts } = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8'))
+    const rolldown = String(scripts.build).split('&&').map((part) => part.trim().split(/\s+/)).find(([cmd]) => cmd === 'rolldown')
+    expect(rolldown).toBeDefined()
+    // into a folder of its own: dist/ is what the other tests run
+    const out = mkdtempSync(join(tmpdir(), 'pkgs-build-'))
+    try {
+      const res = await run(process.execPath, [join(repoRoot, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), ...rolldown!.slice(1), '--dir', out], makeSandbox(), { cwd: repoRoot, timeoutMs: 60_000 })
+      expect(res.code, res.stderr).toBe(0)
+      expect(res.stdout + res.stderr).not.toMatch(/WARN|unrecognized/i)
+      expect(existsSync(join(out, 'cli.js'))).toBe(true)
+    } finally {
+      rmSync(out, { recursive: true, force: true })
     }
   })
 })
