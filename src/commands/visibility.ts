@@ -1,7 +1,7 @@
 // make-public and make-private: switch scoped packages' visibility (`npm access set status=…`),
 // one package or a whole scope; visibility is read first, so only what differs changes.
 import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
-import { notConfirmedError, usageError } from '../core/errors.js'
+import { notConfirmedError } from '../core/errors.js'
 import { getVisibility, setVisibility, type Visibility } from '../core/visibility.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
@@ -40,9 +40,6 @@ export function visibilityCommand(want: Visibility) {
     notes: 'Already as asked: exit 0, "changed": false. Some failed: exit 1; run it again to finish the rest.',
     async run(ctx, opts) {
       const concurrency = concurrencyOf(opts.concurrency)
-      if (want === 'public' && !ctx.options.yes && !ctx.io.canPrompt()) {
-        throw usageError(`Making packages public needs a confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to make them public without being asked.')
-      }
       const { config, planned } = await planPackages(ctx, opts.packages, opts.scope, { scopedOnly: true, loggedIn: true, want, command: name })
       const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))
       const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, access: checked.outcomes[i].value, changed: false }))
@@ -58,7 +55,11 @@ export function visibilityCommand(want: Visibility) {
       if (planned.length === 1 && checked.outcomes[0].error) throw checked.outcomes[0].error
       let stopped = checked.stoppedBy
       if (changing.length && !stopped) {
-        if (want === 'public' && !ctx.options.yes) await confirmPublic(ctx, changing)
+        // asked only now: a registry that cannot do it (exit 4) or nothing to change (exit 0) is said first; reads change nothing
+        if (want === 'public' && !ctx.options.yes) {
+          ctx.requireConfirmable({ what: 'Making packages public needs a confirmation', yesHint: 'Pass --yes to make them public without being asked.' })
+          await confirmPublic(ctx, changing)
+        }
         const otp = ctx.otp()
         const changed = await forEachConcurrently(
           changing,
