@@ -46,7 +46,9 @@ describe('renderings', () => {
   it('make-private sums up a run over several packages on stderr, and its failure is the run\'s', () => {
     const results = [{ package: '@acme/a', registry: 'https://r/', changed: true }, { package: '@acme/b', registry: 'https://r/', changed: false, error: { code: 'E403', message: 'no' } }]
     const doc = { access: 'private', results, changed: 1, unchanged: 0, failed: 1, skipped: 0, [stoppedBy]: undefined }
-    expect(render(visibility, doc).stderr).toBe('✔ 1 made private, 0 already private, 1 failed.\n')
+    // a run with failures shows no success mark
+    expect(render(visibility, doc).stderr).toBe('1 made private, 0 already private, 1 failed.\n')
+    expect(render(visibility, { ...doc, results: [results[0], { ...results[1], error: undefined }], failed: 0 }).stderr).toBe('✔ 1 made private, 0 already private.\n')
     expect(visibility.failure?.(doc)).toMatchObject({ code: 'EPARTIAL', message: '1 of 2 packages failed.' })
     const stopped = { ...doc, [stoppedBy]: new PkgsError('EOTP', 'asks for a one-time password.') }
     expect(visibility.failure?.(stopped)).toMatchObject({ code: 'EOTP', message: 'Stopped: asks for a one-time password.' })
