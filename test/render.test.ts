@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { IO } from '../src/io/io.js'
 import type { AnyCommand } from '../src/commands/command.js'
 import owners from '../src/commands/owners.js'
+import ls from '../src/commands/ls.js'
 import share from '../src/commands/share.js'
 import unshare from '../src/commands/unshare.js'
 import visibility from '../src/commands/make-private.js'
@@ -33,6 +34,13 @@ describe('renderings', () => {
     const result = { package: '@acme/widgets', registry: 'https://r/', owners: [{ name: 'alice', email: 'alice@example.com' }, { name: 'bob', email: null }] }
     expect(render(owners, result).stdout).toBe('alice <alice@example.com>\nbob <>\n')
     expect(render(owners, result, true).stdout).toBe('OWNER  EMAIL\nalice  alice@example.com\nbob    \n')
+  })
+
+  it('ls with nothing to list says so on a terminal and prints nothing in a pipe', () => {
+    const result = { entity: 'alice', kind: 'user', registry: 'https://r/', packages: {} }
+    expect(render(ls, result, true)).toEqual({ stdout: 'No packages.\n', stderr: '' })
+    expect(render(ls, result)).toEqual({ stdout: '', stderr: '' })
+    expect(render(ls, { ...result, packages: { '@acme/a': 'read-write' } })).toEqual({ stdout: '@acme/a: read-write\n', stderr: '' })
   })
 
   it('share and unshare say what changed, for a user and a team', () => {
