@@ -248,7 +248,24 @@ function report(err: unknown, argv: string[], program?: Command): number {
   return error.exitCode
 }
 
+/**
+ * A reader that stops reading (`pkgs access --scope @acme | head -1`) has what it wanted: a
+ * closed stdout ends the run quietly with exit 0, as npm's own output does; a closed stderr
+ * only loses what would have been said there.
+ */
+function endQuietlyWhenOutputCloses(): void {
+  const closed = (err: NodeJS.ErrnoException) => err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED'
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (!closed(err)) throw err
+    process.exit(Exit.ok)
+  })
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (!closed(err)) throw err
+  })
+}
+
 export async function main(argv: string[], version: string): Promise<number> {
+  endQuietlyWhenOutputCloses()
   let program: Command | undefined
   // a library that throws inside a callback (npm-packlist on a "files" that is not a list) would
   // end the process with a raw stack: report it like any other failure instead

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, runPkgsReadingOneLine, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 let second: NpmjsRegistry
@@ -171,13 +171,89 @@ describe('a scope of 200 packages', () => {
   })
 })
 
+describe('bulk output', () => {
+  let slow: NpmjsRegistry
+  // the first package's answers are the slowest: without ordering, lines would come last to first
+  const delays: Record<string, number> = { 'ord-1': 600, 'ord-2': 450, 'ord-3': 300, 'ord-4': 150 }
+  beforeAll(async () => {
+    slow = await startNpmjsRegistry({
+      users: [{ name: 'alice', password: 'alice-pw' }, { name: 'otto', password: 'otto-pw' }],
+      paidScopes: ['@acme', '@ext'],
+      orgs: { acme: { members: { alice: 'owner' } } },
+      latencyMs: (_method, path) => delays[/ord-\d/.exec(path)?.[0] ?? ''] ?? 0,
+    })
+    slow.seedPackage('@acme/ord-1', 'alice', 'public')
+    slow.seedPackage('@acme/ord-2', 'alice', 'restricted')
+    slow.seedPackage('@acme/ord-3', 'alice', 'public')
+    slow.seedPackage('@acme/ord-4', 'alice', 'restricted')
+    slow.seedPackage('@ext/e1', 'otto', 'public')
+    slow.seedPackage('@ext/e2', 'otto', 'public')
+  })
+  afterAll(() => slow?.close())
+  const alice = () => makeSandbox(`registry=${slow.url}\n${nerfDart(slow.url)}:_authToken=${slow.tokens.alice}\n`)
+  const lines = (res: { stdout: string }) => res.stdout.trimEnd().split('\n')
+
+  it('comes in the order of the package names whichever answer comes first, unchanged ones where they stand', async () => {
+    const sandbox = alice()
+    const access = await runPkgs(['access', '--scope', '@acme'], sandbox)
+    expect(lines(access)).toEqual(['@acme/ord-1: public', '@acme/ord-2: private', '@acme/ord-3: public', '@acme/ord-4: private'])
+    const priv = await runPkgs(['make-private', '--scope', '@acme'], sandbox)
+    expect(priv.code, priv.stderr).toBe(0)
+    expect(lines(priv)).toEqual(['@acme/ord-1: private', '@acme/ord-2: private (unchanged)', '@acme/ord-3: private', '@acme/ord-4: private (unchanged)'])
+    expect(priv.stderr).toBe('✔ 2 made private, 2 already private.\n')
+    const pub = await runPkgs(['make-public', '--scope', '@acme', '--yes'], sandbox)
+    expect(lines(pub)).toEqual(['@acme/ord-1: public', '@acme/ord-2: public', '@acme/ord-3: public', '@acme/ord-4: public'])
+    const mfa = await runPkgs(['mfa', 'publish', '--scope', '@acme'], sandbox)
+    expect(lines(mfa)).toEqual(['@acme/ord-1: mfa=publish', '@acme/ord-2: mfa=publish', '@acme/ord-3: mfa=publish', '@acme/ord-4: mfa=publish'])
+  })
+
+  it('refused packages: each failure with its hint, no success mark, and no "run it again" for what a re-run would not fix', async () => {
+    const sandbox = alice()
+    const [priv, mfa, json] = await Promise.all([
+      runPkgs(['make-private', '@ext/e1', '@ext/e2'], sandbox),
+      runPkgs(['mfa', 'publish', '@ext/e1', '@ext/e2'], sandbox),
+      runPkgs(['make-private', '@ext/e1', '@ext/e2', '--json'], sandbox),
+    ])
+    for (const res of [priv, mfa]) {
+      expect(res.code).toBe(1)
+      expect(res.stderr).not.toContain('✔')
+      const err = res.stderr.split('\n')
+      for (const name of ['@ext/e1', '@ext/e2']) {
+        const at = err.findIndex((l) => l.startsWith(`error ${name}: `))
+        expect(at, res.stderr).toBeGreaterThanOrEqual(0)
+        expect(err[at + 1]).toMatch(/^hint: /)
+      }
+      expect(res.stderr).toContain('error 2 of 2 packages failed.')
+      expect(res.stderr).not.toContain('Run the same command again')
+      expect(res.stderr).toContain('would be refused the same way (403)')
+    }
+    expect(priv.stderr).toContain('0 made private, 0 already private, 2 failed.\n')
+    expect(mfa.stderr).toContain('mfa=publish set on 0; 2 failed.\n')
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'EPARTIAL', hint: expect.stringContaining('pkgs share <your-user> <package>') })
+    expect(slow.state.packages.get('@ext/e1')?.access).toBe('public')
+  })
+})
+
+describe('a reader that stops reading (pkgs … | head -1)', () => {
+  it('ends the run quietly with exit 0: no EPIPE, no error', async () => {
+    const res = await runPkgsReadingOneLine(['access', '--scope', '@big'], as('alice'), { timeoutMs: 60_000 })
+    expect(res.stdout.split('\n')[0]).toMatch(/^@big\/p000: (public|private)$/)
+    expect(res.stderr).toBe('')
+    expect(res.code).toBe(0)
+  })
+})
+
 describe.concurrent('registries without visibility, and the terminal', () => {
   it('Verdaccio: exit 4 with the config.yaml rule', async () => {
     const sandbox = loggedIn(verdaccio, 'alice')
-    const [pub, status] = await Promise.all([
+    const [pub, status, unasked] = await Promise.all([
       runPkgs(['make-public', '@acme/v', '--yes', '--json'], sandbox),
       runPkgs(['access', '@acme/v', '--json'], sandbox),
+      // without --yes and without a terminal: that the registry cannot do it comes first
+      runPkgs(['make-public', '@acme/v', '--json'], sandbox),
     ])
+    expect([unasked.code, json(unasked).error.code]).toEqual([4, 'EUNSUPPORTED'])
+    expect(json(unasked).error.hint).toContain('config.yaml')
     expect(pub.code).toBe(4)
     expect(json(pub).error.message).toContain('Verdaccio')
     expect(json(pub).error.hint).toContain('config.yaml')

@@ -1,10 +1,12 @@
 // The built CLI as a process: help, version, exit codes, --json documents, no stack traces,
 // no prompts and no hangs without a terminal.
-import { readFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loggedIn, makeSandbox, repoRoot, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, repoRoot, run, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
 const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org']
@@ -277,6 +279,102 @@ describe('a registry that takes the connection and never answers', () => {
       expect(error).toMatchObject({ code: 'ETIMEDOUT', message: `The registry ${url} did not answer in time.` })
       expect(error.hint).toContain('fetch-timeout')
       expect(res.stdout + res.stderr).not.toContain('tok-slow')
+    }
+  })
+})
+
+/** A registry whose /-/whoami fails the first `times` requests as `first` does, then answers alice. */
+async function failingFirst(first: (res: ServerResponse) => void, times = 1): Promise<{ url: string; times: number[]; close(): Promise<void> }> {
+  const times_: number[] = []
+  const server: Server = createServer((req, res) => {
+    times_.push(Date.now())
+    if (times_.length <= times) return first(res)
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ username: 'alice' }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    times: times_,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+describe('retries as npm: a registry that asks to slow down, or stalls, once', () => {
+  const tooMany = (retryAfter?: string) => (res: ServerResponse) => {
+    res.writeHead(429, { 'content-type': 'application/json', ...(retryAfter ? { 'retry-after': retryAfter } : {}) })
+    res.end(JSON.stringify({ error: 'rate limited' }))
+  }
+  const withToken = (url: string) => makeSandbox(`registry=${url}\n//${new URL(url).host}/:_authToken=tok-retry\n`)
+
+  it('a 429 is retried, after the Retry-After the registry asks for', async () => {
+    const registry = await failingFirst(tooMany('1'))
+    try {
+      const res = await runPkgs(['whoami'], withToken(registry.url))
+      expect(res.code, res.stderr).toBe(0)
+      expect(res.stdout).toBe('alice\n')
+      expect(registry.times).toHaveLength(2)
+      expect(registry.times[1] - registry.times[0]).toBeGreaterThanOrEqual(950)
+    } finally {
+      await registry.close()
+    }
+  })
+
+  it("a 429 without Retry-After waits as npm's fetch-retry-* settings say; with fetch-retries=0 it is not retried", async () => {
+    const registry = await failingFirst(tooMany(), 2)
+    try {
+      // waits of 300 and 600 ms: fetch-retry-mintimeout times fetch-retry-factor per try
+      const env = { npm_config_fetch_retries: '2', npm_config_fetch_retry_mintimeout: '300', npm_config_fetch_retry_factor: '2', npm_config_fetch_retry_maxtimeout: '10000' }
+      const res = await runPkgs(['whoami'], withToken(registry.url), { env })
+      expect(res.code, res.stderr).toBe(0)
+      expect(registry.times).toHaveLength(3)
+      expect(registry.times[1] - registry.times[0]).toBeGreaterThanOrEqual(280)
+      expect(registry.times[2] - registry.times[1]).toBeGreaterThanOrEqual(580)
+    } finally {
+      await registry.close()
+    }
+    const once = await failingFirst(tooMany('1'))
+    try {
+      const res = await runPkgs(['whoami', '--json'], withToken(once.url), { env: { npm_config_fetch_retries: '0' } })
+      expect(res.code).toBe(1)
+      expect(JSON.parse(res.stdout).error.code).toBe('E429')
+      expect(once.times).toHaveLength(1)
+    } finally {
+      await once.close()
+    }
+  })
+
+  it('a request that times out is tried again', async () => {
+    const registry = await failingFirst(() => {})
+    try {
+      const res = await runPkgs(['whoami'], withToken(registry.url), { env: { npm_config_fetch_timeout: '500' } })
+      expect(res.code, res.stderr).toBe(0)
+      expect(res.stdout).toBe('alice\n')
+      expect(registry.times).toHaveLength(2)
+    } finally {
+      await registry.close()
+    }
+  })
+})
+
+describe('the build (npm install in a clone runs it as prepare)', () => {
+  it('bundles without a warning: every flag given to rolldown is one it knows', async () => {
+    const { scripts } = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8'))
+    const rolldown = String(scripts.build).split('&&').map((part) => part.trim().split(/\s+/)).find(([cmd]) => cmd === 'rolldown')
+    expect(rolldown).toBeDefined()
+    // into a folder of its own: dist/ is what the other tests run
+    const out = mkdtempSync(join(tmpdir(), 'pkgs-build-'))
+    try {
+      const res = await run(process.execPath, [join(repoRoot, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), ...rolldown!.slice(1), '--dir', out], makeSandbox(), { cwd: repoRoot, timeoutMs: 60_000 })
+      expect(res.code, res.stderr).toBe(0)
+      expect(res.stdout + res.stderr).not.toMatch(/WARN|unrecognized/i)
+      expect(existsSync(join(out, 'cli.js'))).toBe(true)
+    } finally {
+      rmSync(out, { recursive: true, force: true })
     }
   })
 })

@@ -111,8 +111,18 @@ describe('the bulk runner', () => {
     const skipped = run.outcomes.filter((o) => o.skipped)
     expect(skipped.length).toBeGreaterThan(0)
     expect(itemError(skipped[0])).toMatchObject({ code: 'ESKIPPED', message: 'Not attempted: the run stopped (E401).' })
-    expect(bulkFailure(1, 4, run.stoppedBy)).toMatchObject({ code: 'E401', exitCode: Exit.auth, message: `Stopped: ${run.stoppedBy?.message}` })
-    expect(bulkFailure(2, 4)).toMatchObject({ code: 'EPARTIAL', message: '2 of 4 packages failed.', exitCode: Exit.failure })
-    expect(bulkFailure(0, 4)).toBeUndefined()
+    const results = (...codes: (string | undefined)[]) => codes.map((code) => (code ? { error: { code, message: code } } : {}))
+    expect(bulkFailure(results('E401', undefined, undefined, undefined), run.stoppedBy)).toMatchObject({ code: 'E401', exitCode: Exit.auth, message: `Stopped: ${run.stoppedBy?.message}` })
+    expect(bulkFailure(results('E500', 'ECONNRESET', undefined, undefined))).toMatchObject({ code: 'EPARTIAL', message: '2 of 4 packages failed.', exitCode: Exit.failure, hint: 'Run the same command again to finish the rest.' })
+    expect(bulkFailure(results(undefined, undefined, undefined, undefined))).toBeUndefined()
+  })
+
+  it('says "run it again" only for what a re-run can finish', () => {
+    const results = (...codes: string[]) => codes.map((code) => ({ error: { code, message: code } }))
+    const refused = bulkFailure(results('E403', 'E403'))?.hint
+    expect(refused).not.toContain('Run the same command again')
+    expect(refused).toBe('Running it again would be refused the same way (403): an owner of each package can give you access with `pkgs share <your-user> <package>` (`pkgs owners <package>` shows who), or run it as a user who has it.')
+    expect(bulkFailure(results('E500', 'E403'))?.hint).toMatch(/^Running the same command again finishes the 1 that failed on the way\. The 1 refused \(403\) would be refused again: /)
+    expect(bulkFailure(results('E402', 'E404'))?.hint).toBe("Running it again would fail the same way: fix what each one's error says first.")
   })
 })

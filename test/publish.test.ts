@@ -191,6 +191,25 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(json(real)).toMatchObject({ registry: verdaccio.url, published: true })
   })
 
+  it('--dry-run without a login on a registry that needs one to read: warnings, and the dry run completes (as npm)', async () => {
+    const name = `@acme/dry-anon-${run}`
+    // Verdaccio here answers 401 to a read without credentials (access: $authenticated)
+    const sandbox = as(undefined)
+    writeFixture(sandbox.cwd, { name })
+    const [ours, text, npm] = await Promise.all([
+      runPkgs(['publish', '--dry-run', '--json'], sandbox),
+      runPkgs(['publish', '--dry-run'], sandbox),
+      runNpm(['publish', '--dry-run'], sandbox),
+    ])
+    expect(npm.code, npm.stderr).toBe(0)
+    expect(ours.code, ours.stderr).toBe(0)
+    expect(json(ours)).toMatchObject({ name, version: '1.0.0', registry: verdaccio.url, dryRun: true, published: false })
+    expect(ours.stderr).toContain(`You are not logged in to ${verdaccio.url}`)
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('Would publish (dry run):')
+    expect(text.stderr).toMatch(/warning .*not checked \(dry run\)/)
+  })
+
   it('on a terminal: no access question (Verdaccio does not use it), a confirmation, then the upload', async () => {
     const name = `@acme/asked-${run}`
     const sandbox = as(alice)

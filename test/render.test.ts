@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { IO } from '../src/io/io.js'
 import type { AnyCommand } from '../src/commands/command.js'
 import owners from '../src/commands/owners.js'
+import ls from '../src/commands/ls.js'
 import share from '../src/commands/share.js'
 import unshare from '../src/commands/unshare.js'
 import visibility from '../src/commands/make-private.js'
@@ -35,6 +36,13 @@ describe('renderings', () => {
     expect(render(owners, result, true).stdout).toBe('OWNER  EMAIL\nalice  alice@example.com\nbob    \n')
   })
 
+  it('ls with nothing to list says so on a terminal and prints nothing in a pipe', () => {
+    const result = { entity: 'alice', kind: 'user', registry: 'https://r/', packages: {} }
+    expect(render(ls, result, true)).toEqual({ stdout: 'No packages.\n', stderr: '' })
+    expect(render(ls, result)).toEqual({ stdout: '', stderr: '' })
+    expect(render(ls, { ...result, packages: { '@acme/a': 'read-write' } })).toEqual({ stdout: '@acme/a: read-write\n', stderr: '' })
+  })
+
   it('share and unshare say what changed, for a user and a team', () => {
     const base = { package: '@acme/widgets', registry: 'https://r/' }
     expect(render(share, { ...base, grantee: 'bob', permissions: 'read-write', changed: true }).stdout).toBe('@acme/widgets: bob is now an owner (read-write).\n')
@@ -46,7 +54,9 @@ describe('renderings', () => {
   it('make-private sums up a run over several packages on stderr, and its failure is the run\'s', () => {
     const results = [{ package: '@acme/a', registry: 'https://r/', changed: true }, { package: '@acme/b', registry: 'https://r/', changed: false, error: { code: 'E403', message: 'no' } }]
     const doc = { access: 'private', results, changed: 1, unchanged: 0, failed: 1, skipped: 0, [stoppedBy]: undefined }
-    expect(render(visibility, doc).stderr).toBe('✔ 1 made private, 0 already private, 1 failed.\n')
+    // a run with failures shows no success mark
+    expect(render(visibility, doc).stderr).toBe('1 made private, 0 already private, 1 failed.\n')
+    expect(render(visibility, { ...doc, results: [results[0], { ...results[1], error: undefined }], failed: 0 }).stderr).toBe('✔ 1 made private, 0 already private.\n')
     expect(visibility.failure?.(doc)).toMatchObject({ code: 'EPARTIAL', message: '1 of 2 packages failed.' })
     const stopped = { ...doc, [stoppedBy]: new PkgsError('EOTP', 'asks for a one-time password.') }
     expect(visibility.failure?.(stopped)).toMatchObject({ code: 'EOTP', message: 'Stopped: asks for a one-time password.' })

@@ -60,6 +60,19 @@ describe('pkgs whoami on Verdaccio', () => {
     expect(error.hint).toContain('pkgs login --scope @acme')
   })
 
+  it('without a default scope and logged in only for @acme: the hint names pkgs whoami --scope @acme', async () => {
+    // no scope=, no registry=: plain whoami asks the default registry, where there are no credentials
+    const sandbox = makeSandbox(`@acme:registry=${verdaccio.url}\n${nerf}:_authToken=${alice.token}\n`)
+    const [json, text] = await Promise.all([runPkgs(['whoami', '--json'], sandbox), runPkgs(['whoami'], sandbox)])
+    expect(json.code).toBe(3)
+    const { error } = JSON.parse(json.stdout)
+    expect(error.code).toBe('ENEEDAUTH')
+    expect(error.hint).toContain('pkgs whoami --scope @acme')
+    expect(error.hint).toContain('pkgs login')
+    expect(text.code).toBe(3)
+    expect(text.stderr).toContain("hint: You are logged in on @acme's registry: pkgs whoami --scope @acme")
+  })
+
   it('logs requests with --verbose without printing the token', async () => {
     const sandbox = loggedIn()
     const res = await runPkgs(['whoami', '--verbose'], sandbox)

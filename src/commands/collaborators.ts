@@ -17,5 +17,5 @@ export default defineCommand({
     const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs collaborators @acme/widgets')
     return { package: name, registry: target.registry.url, collaborators: await getCollaborators(config, target, name) }
   },
-  render: (result, io) => printPermissions(io, 'USER', result.collaborators),
+  render: (result, io) => printPermissions(io, 'USER', result.collaborators, 'No collaborators.'),
 })

@@ -39,5 +39,5 @@ export default defineCommand({
     const { kind, packages } = await getPackagesOf(config, target, holder)
     return { entity: holder.kind === 'team' ? holder.team.id : holder.name, kind, registry: target.registry.url, packages }
   },
-  render: (result, io) => printPermissions(io, 'PACKAGE', result.packages),
+  render: (result, io) => printPermissions(io, 'PACKAGE', result.packages, 'No packages.'),
 })

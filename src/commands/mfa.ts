@@ -3,7 +3,7 @@
 import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
 import { setMfa } from '../core/visibility.js'
 import { defineCommand } from './command.js'
-import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
 
 export default defineCommand({
   name: 'mfa',
@@ -39,7 +39,7 @@ export default defineCommand({
     return { mfa: level, results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
   },
   render(r, io) {
-    if (r.results.length > 1) io.success(`mfa=${r.mfa} set on ${r.changed}${r.failed ? `; ${r.failed} failed` : ''}${r.skipped ? `; ${r.skipped} not attempted` : ''}.`)
+    if (r.results.length > 1) summary(io, `mfa=${r.mfa} set on ${r.changed}${r.failed ? `; ${r.failed} failed` : ''}${r.skipped ? `; ${r.skipped} not attempted` : ''}.`, r)
   },
   failure: bulkDocumentFailure,
 })

@@ -3,7 +3,7 @@
 // and the result document of the run.
 import type { Config } from '../core/config.js'
 import { usageError, type PkgsError } from '../core/errors.js'
-import { bulkFailure, tally, type ItemError } from '../core/bulk.js'
+import { bulkFailure, type ItemError } from '../core/bulk.js'
 import { requireCredentials } from '../core/preflight.js'
 import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
@@ -84,9 +84,45 @@ export async function planPackages(
   return { config, planned }
 }
 
-/** Per-package failures on stderr as they happen (one package alone: its error is the run's). */
+/**
+ * Per-package failures on stderr, each with its hint (one package alone: its error is the run's,
+ * said by the registrar; not attempted: the error that stopped the run says why).
+ */
 export function reportFailure(io: IO, name: string, error: PkgsError | undefined, skipped: boolean, total: number): void {
-  if (error && !skipped && total > 1) io.info(`${io.err.red('error')} ${name}: ${error.message}`)
+  if (!error || skipped || total < 2) return
+  io.info(`${io.err.red('error')} ${name}: ${error.message}`)
+  if (error.hint) io.hint(error.hint)
+}
+
+/**
+ * A run's lines in the packages' order, whichever finishes first and in whichever phase (a
+ * package left unchanged by the read is said where it stands, not before those that change):
+ * a package's lines are printed once those of every package before it have been.
+ */
+export class LinesInOrder {
+  readonly #pending: ((() => void) | undefined)[]
+  #next = 0
+
+  constructor(count: number) {
+    this.#pending = new Array(count)
+  }
+
+  /** The lines of package i, printed as soon as those before it are. */
+  set(i: number, say: () => void): void {
+    this.#pending[i] = say
+    while (this.#next < this.#pending.length && this.#pending[this.#next]) this.#pending[this.#next++]!()
+  }
+
+  /** What is left, in order, skipping packages that have nothing to say (the run stopped before them). */
+  flush(): void {
+    for (; this.#next < this.#pending.length; this.#next++) this.#pending[this.#next]?.()
+  }
+}
+
+/** A summary line on stderr: the success mark only when nothing failed. */
+export function summary(io: IO, line: string, { failed, skipped }: { failed: number; skipped: number }): void {
+  if (failed || skipped) io.info(line)
+  else io.success(line)
 }
 
 /** The error that stopped a run: kept with its document, out of its JSON (a symbol key). */
@@ -99,6 +135,5 @@ export interface BulkDocument {
 
 /** The run's error for the registrar: what stopped it, else how many failed or were not attempted. */
 export function bulkDocumentFailure(doc: BulkDocument): PkgsError | undefined {
-  const { failed, skipped } = tally(doc.results)
-  return bulkFailure(failed + skipped, doc.results.length, doc[stoppedBy])
+  return bulkFailure(doc.results, doc[stoppedBy])
 }

@@ -294,11 +294,17 @@ async function viaTrustedPublishing(
   }
 }
 
-/** A dry run still shows what would be sent when the registry cannot be reached (a warning). */
+/**
+ * A dry run still shows what would be sent when the registry cannot be reached, or will not
+ * answer without a login (npm's dry run does not ask it at all): a warning. Credentials it
+ * rejected still end a dry run (exit 3): the real publish would need them fixed.
+ */
 function offlineDryRun(ctx: Context, target: Target, dryRun: boolean, problem: PkgsError | undefined): Published | undefined {
   if (!problem) return undefined
-  if (!dryRun || problem.exitCode === Exit.auth) throw problem
-  ctx.io.warn(`${problem.message} The registry was not checked (dry run).`)
+  const notLoggedIn = problem.code === 'ENEEDAUTH' && target.credentials.type === 'none'
+  if (!dryRun || (problem.exitCode === Exit.auth && !notLoggedIn)) throw problem
+  if (notLoggedIn) ctx.io.warn(`${target.registry.url} shows nothing without a login, so whether ${target.packageName ?? 'the package'} is there was not checked (dry run).`)
+  else ctx.io.warn(`${problem.message} The registry was not checked (dry run).`)
   return { exists: undefined, versions: {}, identity: detectKind(target.registry.url) }
 }
 
@@ -346,7 +352,7 @@ export default defineCommand({
   options: {
     access: { flags: '--access <access>', description: 'who may install it (default: publishConfig.access, else restricted for scoped packages)', choices: ['restricted', 'public'] },
     tag: { flags: '--tag <tag>', description: 'the dist-tag to publish under (default: latest; required for pre-releases)' },
-    dryRun: { flags: '--dry-run', description: 'do everything but the upload, and show what would be sent' },
+    dryRun: { flags: '--dry-run', description: 'do everything but the upload, and show what would be sent (also without a login: a warning)' },
     tolerateRepublish: { flags: '--tolerate-republish', description: 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)' },
     provenance: { flags: '--provenance', description: 'publish with a signed provenance statement (from a supported CI provider)' },
     stage: { flags: '--stage', description: 'upload to the staging queue: published once someone approves it (pkgs stage approve)' },

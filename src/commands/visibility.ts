@@ -1,11 +1,11 @@
 // make-public and make-private: switch scoped packages' visibility (`npm access set status=…`),
 // one package or a whole scope; visibility is read first, so only what differs changes.
 import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
-import { notConfirmedError, usageError } from '../core/errors.js'
+import { notConfirmedError } from '../core/errors.js'
 import { getVisibility, setVisibility, type Visibility } from '../core/visibility.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, bulkOptions, concurrencyOf, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult, type Planned } from './packages.js'
+import { bulkDocumentFailure, bulkOptions, concurrencyOf, LinesInOrder, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult, type Planned } from './packages.js'
 
 async function confirmPublic(ctx: Context, changing: Planned[]): Promise<void> {
   const shown = changing.slice(0, 20).map((p) => `  ${p.name}  ${ctx.io.err.dim(p.target.registry.url)}`)
@@ -37,46 +37,55 @@ export function visibilityCommand(want: Visibility) {
             ['pkgs make-private --scope @acme --otp 123456', 'every package of @acme, one one-time password for all'],
           ],
     json: [want === 'public' ? 'pkgs make-public --scope @acme --yes --json' : 'pkgs make-private --scope @acme --json', jsonShape],
-    notes: 'Already as asked: exit 0, "changed": false. Some failed: exit 1; run it again to finish the rest.',
+    notes:
+      'One line per package, in the order of their names. Already as asked: exit 0, "changed": false. Some failed: exit 1; running it again finishes what failed on the way (not a refusal, 403: the hint says what to do instead).',
     async run(ctx, opts) {
       const concurrency = concurrencyOf(opts.concurrency)
-      if (want === 'public' && !ctx.options.yes && !ctx.io.canPrompt()) {
-        throw usageError(`Making packages public needs a confirmation: ${ctx.io.noPromptReason()}.`, 'Pass --yes to make them public without being asked.')
-      }
       const { config, planned } = await planPackages(ctx, opts.packages, opts.scope, { scopedOnly: true, loggedIn: true, want, command: name })
       const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))
       const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, access: checked.outcomes[i].value, changed: false }))
       const changing = planned.filter((_, i) => checked.outcomes[i].value && checked.outcomes[i].value !== want)
-      planned.forEach((p, i) => {
-        const o = checked.outcomes[i]
-        if (o.value === want) ctx.io.print(`${p.name}: ${want} (unchanged)`)
-        else if (o.error) {
-          results[i].error = itemError(o)
-          reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
-        }
-      })
-      if (planned.length === 1 && checked.outcomes[0].error) throw checked.outcomes[0].error
+      // the lines in the packages' order: one left unchanged is said where it stands, among those that change
+      const lines = new LinesInOrder(planned.length)
       let stopped = checked.stoppedBy
-      if (changing.length && !stopped) {
-        if (want === 'public' && !ctx.options.yes) await confirmPublic(ctx, changing)
-        const otp = ctx.otp()
-        const changed = await forEachConcurrently(
-          changing,
-          concurrency,
-          (p) => setVisibility(config, p.target, p.name, want, otp),
-          (p, outcome) => {
-            if (!outcome.error) ctx.io.print(`${p.name}: ${want}`)
-            else reportFailure(ctx.io, p.name, outcome.error, outcome.skipped, planned.length)
-          },
-        )
-        stopped = changed.stoppedBy
-        changing.forEach((p, j) => {
-          const r = results[planned.indexOf(p)]
-          const o = changed.outcomes[j]
-          if (o.error) r.error = itemError(o)
-          else Object.assign(r, { access: want, changed: true })
+      try {
+        planned.forEach((p, i) => {
+          const o = checked.outcomes[i]
+          if (o.value === want) lines.set(i, () => ctx.io.print(`${p.name}: ${want} (unchanged)`))
+          else if (o.error) {
+            results[i].error = itemError(o)
+            lines.set(i, () => reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length))
+          }
         })
-        if (planned.length === 1 && changed.outcomes[0].error) throw changed.outcomes[0].error
+        if (planned.length === 1 && checked.outcomes[0].error) throw checked.outcomes[0].error
+        if (changing.length && !stopped) {
+          // asked only now: a registry that cannot do it (exit 4) or nothing to change (exit 0) is said first; reads change nothing
+          if (want === 'public' && !ctx.options.yes) {
+            ctx.requireConfirmable({ what: 'Making packages public needs a confirmation', yesHint: 'Pass --yes to make them public without being asked.' })
+            await confirmPublic(ctx, changing)
+          }
+          const otp = ctx.otp()
+          const changed = await forEachConcurrently(
+            changing,
+            concurrency,
+            (p) => setVisibility(config, p.target, p.name, want, otp),
+            (p, outcome) =>
+              lines.set(planned.indexOf(p), () => {
+                if (!outcome.error) ctx.io.print(`${p.name}: ${want}`)
+                else reportFailure(ctx.io, p.name, outcome.error, outcome.skipped, planned.length)
+              }),
+          )
+          stopped = changed.stoppedBy
+          changing.forEach((p, j) => {
+            const r = results[planned.indexOf(p)]
+            const o = changed.outcomes[j]
+            if (o.error) r.error = itemError(o)
+            else Object.assign(r, { access: want, changed: true })
+          })
+          if (planned.length === 1 && changed.outcomes[0].error) throw changed.outcomes[0].error
+        }
+      } finally {
+        lines.flush()
       }
       for (const r of results) if (r.access === undefined) delete r.access
       const { failed, skipped } = tally(results)
@@ -85,7 +94,7 @@ export function visibilityCommand(want: Visibility) {
     },
     render(r, io) {
       if (r.results.length > 1) {
-        io.success(`${r.changed} made ${want}, ${r.unchanged} already ${want}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`)
+        summary(io, `${r.changed} made ${want}, ${r.unchanged} already ${want}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`, r)
       }
     },
     failure: bulkDocumentFailure,

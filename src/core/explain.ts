@@ -107,6 +107,14 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
         pkg ? `${pkg} was not found on${where(ctx)} — or it is private and ${ctx.username ? `${ctx.username} has` : 'you have'} no access to it.` : `Not found on${where(ctx)}${said ? `: ${said}` : ''}.`,
         { hint: pkg ? `Check the name and the registry (\`pkgs doctor ${pkg}\`), or ask an owner to run \`pkgs share <your-user> ${pkg}\`.` : undefined, ...withCause },
       )
+    case 429: {
+      const after = e.header('retry-after')
+      const wait = after && /^\d+$/.test(after) ? `${after} seconds, as it asks,` : 'a minute'
+      return new PkgsError('E429', `${registry} is limiting how often it is asked (429: too many requests)${said ? `: ${said}` : ''}.`, {
+        hint: `Wait ${wait} and run it again. npm's fetch-retries and fetch-retry-* settings say how often and how long pkgs tries before giving up.`,
+        ...withCause,
+      })
+    }
     case 413:
       return new PkgsError('E413', `${registry} refused the upload: it is too large${said ? ` (${said})` : ''}.`, {
         hint: 'See the largest files with `pkgs publish --dry-run --verbose`, and leave out what users do not need with "files" in package.json or an .npmignore.',

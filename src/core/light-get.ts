@@ -64,7 +64,37 @@ async function once(url: string, opts: LightGetOptions): Promise<{ status: numbe
   })
 }
 
-const retryable = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'])
+/** npm's retry settings (fetch-retries, fetch-retry-factor, fetch-retry-mintimeout, fetch-retry-maxtimeout), as npm-registry-fetch gets them. */
+export interface RetryPolicy {
+  retries: number
+  factor: number
+  minTimeout: number
+  maxTimeout: number
+}
+
+/** The waits before each retry, as @gar/promise-retry computes them for make-fetch-happen (npm does not randomize). */
+export function retryWaits(policy: RetryPolicy): number[] {
+  const waits: number[] = []
+  for (let i = 0; i < policy.retries; i++) waits.push(Math.min(Math.round(Math.max(policy.minTimeout, 1) * policy.factor ** i), policy.maxTimeout))
+  return waits.sort((a, b) => a - b)
+}
+
+/** make-fetch-happen retries a GET that is answered 408, 420, 429 or 5xx. */
+function retriableStatus(status: number): boolean {
+  return status === 408 || status === 420 || status === 429 || status >= 500
+}
+
+/** A registry that asks for longer than this is not waited for: its answer is the error. */
+const longestRetryAfterMs = 60_000
+
+/** Retry-After in ms (seconds, or an HTTP date), when given. */
+function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = [value].flat()[0]?.trim()
+  if (!text) return undefined
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
 
 export interface LightGetOptions {
   headers: Record<string, string>
@@ -73,37 +103,47 @@ export interface LightGetOptions {
   strictSSL: boolean
   /** npm's ca / cafile certificates, when set */
   ca?: string | string[]
-  /** tries after the first, with the wait between them (npm-registry-fetch's retry policy) */
-  retries: number
-  retryWaitMs: number
+  /** npm-registry-fetch's retry policy, from npm's fetch-retry-* settings */
+  retry: RetryPolicy
   /** called once per answered request, for the --verbose log */
   onResponse?(line: string): void
 }
 
-/** GET url; a non-2xx answer or a network failure throws an error shaped like npm-registry-fetch's. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * GET url; a non-2xx answer or a network failure throws an error shaped like npm-registry-fetch's.
+ * Retried as make-fetch-happen retries a GET: any failure of the request itself (refused, reset,
+ * timed out, …) and an answer of 408, 420, 429 or 5xx, waiting as npm's retry settings say; a
+ * Retry-After longer than that wait is honoured (up to a minute; longer, the answer is the error).
+ */
 export async function lightGet(url: string, opts: LightGetOptions): Promise<LightResponse> {
+  const waits = retryWaits(opts.retry)
   for (let attempt = 0; ; attempt++) {
     const start = Date.now()
+    const canRetry = attempt < waits.length
+    let res: Awaited<ReturnType<typeof once>>
     try {
-      const res = await once(url, opts)
-      opts.onResponse?.(`GET ${res.status} ${url} ${Date.now() - start}ms${attempt ? ` attempt #${attempt + 1}` : ''}`)
-      if (res.status >= 500 && attempt < opts.retries) {
-        await new Promise((r) => setTimeout(r, opts.retryWaitMs))
-        continue
-      }
-      if (res.status < 200 || res.status >= 400) throw httpError(res.status, res.statusText, url, res.text, res.headers)
-      return {
-        status: res.status,
-        headers: { get: (name) => [res.headers[name.toLowerCase()] ?? null].flat()[0] ?? null },
-        text: async () => res.text,
-      }
+      res = await once(url, opts)
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code && retryable.has(code) && attempt < opts.retries) {
-        await new Promise((r) => setTimeout(r, opts.retryWaitMs))
+      if (!canRetry) throw err
+      opts.onResponse?.(`GET ${url} attempt ${attempt + 1} failed with ${(err as NodeJS.ErrnoException).code ?? (err as { type?: string }).type ?? 'an error'}`)
+      await sleep(waits[attempt])
+      continue
+    }
+    opts.onResponse?.(`GET ${res.status} ${url} ${Date.now() - start}ms${attempt ? ` attempt #${attempt + 1}` : ''}`)
+    if (canRetry && retriableStatus(res.status)) {
+      const asked = retryAfterMs(res.headers['retry-after'])
+      if (asked === undefined || asked <= longestRetryAfterMs) {
+        await sleep(Math.max(waits[attempt], asked ?? 0))
         continue
       }
-      throw err
+    }
+    if (res.status < 200 || res.status >= 400) throw httpError(res.status, res.statusText, url, res.text, res.headers)
+    return {
+      status: res.status,
+      headers: { get: (name) => [res.headers[name.toLowerCase()] ?? null].flat()[0] ?? null },
+      text: async () => res.text,
     }
   }
 }

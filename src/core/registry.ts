@@ -122,8 +122,8 @@ async function send(config: Config, target: Target, url: string, opts: Record<st
       timeout: Number(config.flat.timeout ?? 300_000),
       strictSSL: config.flat.strictSSL !== false,
       ca: (config.flat.ca as string | string[] | null) ?? undefined,
-      retries: Number(retry.retries ?? 1),
-      retryWaitMs: Number(retry.minTimeout ?? 500),
+      // make-fetch-happen's defaults where a value is missing (promise-retry's)
+      retry: { retries: Number(retry.retries ?? 10), factor: Number(retry.factor ?? 2), minTimeout: Number(retry.minTimeout ?? 1000), maxTimeout: Number(retry.maxTimeout ?? Infinity) },
       // the same log event npm-registry-fetch emits, so --verbose shows both alike
       onResponse: (line) => (require('proc-log') as { log: { http(...a: string[]): void } }).log.http('fetch', line),
     })

@@ -9,9 +9,12 @@ export function table(header: string[], rows: string[][], style: (s: string) => 
   return [style(line(header)), ...rows.map(line)].join('\n')
 }
 
-/** A name -> permission list: a table on a terminal, npm's `name: permission` lines otherwise. */
-export function printPermissions(io: IO, column: string, entries: Record<string, string>): void {
+/**
+ * A name -> permission list: a table on a terminal, npm's `name: permission` lines otherwise.
+ * Nothing to list: `empty` said on a terminal, nothing printed otherwise (as npm prints nothing).
+ */
+export function printPermissions(io: IO, column: string, entries: Record<string, string>, empty: string): void {
   const rows = Object.entries(entries)
-  if (io.isStdoutTTY) io.print(rows.length ? table([column, 'PERMISSIONS'], rows, io.out.bold) : '(none)')
+  if (io.isStdoutTTY) io.print(rows.length ? table([column, 'PERMISSIONS'], rows, io.out.bold) : empty)
   else for (const [name, permissions] of rows) io.print(`${name}: ${permissions}`)
 }

@@ -49,8 +49,8 @@ export interface NpmjsRegistryOptions {
   orgs?: Record<string, { members: Record<string, OrgRole>; teams?: Record<string, string[]> }>
   /** the one valid one-time password (default 123456) */
   otp?: string
-  /** delay every answer by this many ms */
-  latencyMs?: number
+  /** delay every answer by this many ms, or by what the function says for each request (to make answers overtake each other) */
+  latencyMs?: number | ((method: string, path: string) => number)
   /** entries per page of GET /-/npm/v1/tokens and GET /-/stage when the client asks for no size (default 10) */
   pageSize?: number
 }
@@ -1450,7 +1450,8 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
     const body = parseBody(await readBody(req))
     const record: RecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body, status: 0 }
     requests.push(record)
-    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs))
+    const latency = typeof opts.latencyMs === 'function' ? opts.latencyMs(record.method, record.path) : opts.latencyMs
+    if (latency) await new Promise((r) => setTimeout(r, latency))
     const a = answer(req, body)
     record.status = a.status
     send(res, a)

@@ -137,6 +137,32 @@ export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {})
   return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
 }
 
+/**
+ * Run the built CLI with a reader that stops after the first line, as `pkgs … | head -1` does:
+ * stdout is closed once a line has arrived; the rest of what was read is kept.
+ */
+export function runPkgsReadingOneLine(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [pkgsBin, ...args], { cwd: opts.cwd ?? sandbox.cwd, env: { ...sandbox.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      stdout += d
+      if (stdout.includes('\n')) child.stdout.destroy()
+    })
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`pkgs ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 20_000} ms\nstderr: ${stderr}`))
+    }, opts.timeoutMs ?? 20_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr })
+    })
+  })
+}
+
 /** Run the real npm CLI in the sandbox. */
 export function runNpm(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
   return run('npm', args, sandbox, { timeoutMs: 60_000, ...opts })
