@@ -239,12 +239,17 @@ export interface Support {
   unsupported: Partial<Record<Workflow, string>>
   /** workflows that some versions of this kind lack: why, should the registry refuse one */
   ifRefused: Partial<Record<Workflow, string>>
+  /**
+   * For a kind that does not use npm's access (restricted or public): who can install a package
+   * there, and where that is set ("who can install it is set by …").
+   */
+  installs?: string
 }
 
 const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs']
 
-function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}): Support {
-  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused }
+function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}, installs?: string): Support {
+  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused, ...(installs ? { installs } : {}) }
 }
 
 /** Which pkgs workflows a kind of registry supports. */
@@ -266,21 +271,34 @@ export function workflowsFor(identity: RegistryIdentity): Support {
         },
         // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
         Number.isNaN(major) ? noOwners : {},
+        'who can install it is set by the `access` of its `packages:` rules in Verdaccio\'s config.yaml, where $all is everyone and $authenticated anyone logged in',
       )
     }
     case 'github': {
       const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
-      return support({ 'web-login': 'Log in with a personal access token (classic) with write:packages as the password.', share: ui, teams: ui, visibility: ui, orgs: 'Organisations are GitHub organisations.' })
+      return support(
+        { 'web-login': 'Log in with a personal access token (classic) with write:packages as the password.', share: ui, teams: ui, visibility: ui, orgs: 'Organisations are GitHub organisations.' },
+        {},
+        "who can install it is set by its visibility and Manage access, in the package's settings on github.com",
+      )
     }
     case 'gitlab': {
       const ui = 'GitLab manages this through project and group membership and the package registry settings.'
-      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui })
+      return support(
+        { 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui },
+        {},
+        "who can install it follows the visibility and members of its GitLab project or group, and the package registry settings",
+      )
     }
     case 'artifactory':
     case 'nexus': {
       const name = kindNames[identity.kind]
       const ui = `${name} manages this with its repository permissions, in its administration UI.`
-      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui })
+      return support(
+        { 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui },
+        {},
+        `who can install it is set by ${name}'s repository permissions, in its administration UI`,
+      )
     }
     default:
       return support({})
