@@ -116,10 +116,11 @@ export interface RegistryResponse<T> {
 
 async function send(config: Config, target: Target, url: string, opts: Record<string, unknown>) {
   if (canGetLightly(url, config.flat, process.env, opts)) {
-    const retry = retryPolicy(config)
+    // a caller's own timeout and retries (a quick look) win, as they do in npm-registry-fetch's options
+    const retry = { ...retryPolicy(config), ...(opts.retry as Record<string, unknown> | undefined) }
     return lightGet(url, {
       headers: npmHeaders(config.flat, authorizationFor(config, url), opts.headers as Record<string, string> | undefined),
-      timeout: Number(config.flat.timeout ?? 300_000),
+      timeout: Number(opts.timeout ?? config.flat.timeout ?? 300_000),
       strictSSL: config.flat.strictSSL !== false,
       ca: (config.flat.ca as string | string[] | null) ?? undefined,
       retries: Number(retry.retries ?? 1),
@@ -313,6 +314,22 @@ export function requireWorkflow(target: Target, workflow: Workflow, what: string
   const identity = detectKind(target.registry.url)
   const reason = identity.evidence === 'host' ? workflowsFor(identity).unsupported[workflow] : undefined
   if (reason) throw unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
+}
+
+/**
+ * What kind of registry this is, for offering only what it supports: its host, else the headers
+ * of one quick `/-/ping` (no retry, at most `timeoutMs`). A registry that does not answer in time
+ * is taken for what its address shows.
+ */
+export async function identifyRegistry(config: Config, target: Target, timeoutMs: number): Promise<RegistryIdentity> {
+  const byAddress = detectKind(target.registry.url)
+  if (byAddress.evidence === 'host') return byAddress
+  try {
+    return identityOf(target, await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: timeoutMs, retry: { retries: 0 } }))
+  } catch (err) {
+    // a registry without /-/ping still says what it is in the headers of its answer
+    return err instanceof RegistryError && err.status ? identityOf(target, err) : byAddress
+  }
 }
 
 /** The kind of registry behind an answer, or behind the error that carried one. */

@@ -32,6 +32,8 @@ export interface Choice<T> {
   name: string
   value: T
   description?: string
+  /** shown, dimmed and not selectable, with this reason after its name */
+  disabled?: string
 }
 
 export interface Spinner {
@@ -220,6 +222,6 @@ export class IO {
 
   async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
     const { select } = await import('@inquirer/prompts')
-    return this.ask(() => select<T>({ message: redactSecrets(message), choices: choices.map((c) => ({ ...c, name: redactSecrets(c.name) })), default: defaultValue }, this.context()))
+    return this.ask(() => select<T>({ message: redactSecrets(message), choices: choices.map((c) => ({ ...c, name: redactSecrets(c.name), ...(c.disabled ? { disabled: redactSecrets(c.disabled) } : {}) })), default: defaultValue }, this.context()))
   }
 }
