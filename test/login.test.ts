@@ -1,7 +1,8 @@
 // pkgs login / logout: password login in a real pseudo-terminal on both Verdaccio lines (web login
 // falls back as npm's does), --token-stdin, logout; web login and the one-time password step on
 // the npmjs-like registry; and an .npmrc whose every other line survives scope set, login, logout.
-import { chmodSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -238,6 +239,16 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
     expect(registry.state.tokens.get(token)).toBe('alice')
     expect(sandbox.readNpmrc()).toBe(`registry=${registry.url}\n; mine\n${nerfDart(registry.url)}:_authToken=${token}\n`)
     expect(pty.output()).not.toContain(token)
+  })
+
+  it('names the user .npmrc as ~/.npmrc when it cannot be written, whichever way HOME is written', async ({ expect }) => {
+    const sandbox = as()
+    const dir = join(sandbox.root, 'home', 'npmrc-dir')
+    mkdirSync(dir)
+    const res = await runPkgs(['login', '--token-stdin', '--registry', registry.url], sandbox, { input: `${registry.tokens.alice}\n`, env: { HOME: `${sandbox.home}/`, NPM_CONFIG_USERCONFIG: dir } })
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain('Cannot read ~/npmrc-dir: EISDIR')
+    expect(res.stderr).not.toContain(sandbox.home)
   })
 
   it('asks for the one-time password after user name and password (couch login with 2FA)', async ({ expect }) => {

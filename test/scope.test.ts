@@ -1,6 +1,6 @@
 // pkgs scope: show, set and unset the default scope and scope registries, in the user or project
 // .npmrc, and npm reads the same.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'vitest'
 import { makeSandbox, runNpm, runPkgs } from './support/sandbox.js'
@@ -57,7 +57,9 @@ describe.concurrent('pkgs scope', () => {
     expect(readFileSync(project, 'utf8')).toBe('scope=@acme\n@acme:registry=https://npm.acme.dev/\n')
 
     const [show, npmScope] = await Promise.all([runPkgs(['scope'], sandbox), runNpm(['config', 'get', 'scope'], sandbox)])
-    expect(show.stdout).toContain(`Default scope: @acme (${project})`)
+    // the file written is shown the same way when it is read back
+    expect(show.stdout).toContain('Default scope: @acme (./.npmrc)')
+    expect(show.stdout).not.toContain(project)
     expect(show.stdout).toMatch(/@acme\s+https:\/\/npm\.acme\.dev\/\s+.*\.npmrc/)
     expect(show.stdout).toMatch(/@mine\s+https:\/\/npm\.mine\.dev\/\s+~\/\.npmrc/)
     expect(npmScope.stdout.trim()).toBe('@acme')
@@ -106,12 +108,13 @@ describe.concurrent('pkgs scope', () => {
 
   it('an invalid default scope in .npmrc: exit 2 naming the file where it is used, shown with a warning, ignored when a scope is given', async ({ expect }) => {
     const sandbox = makeSandbox('scope=Bad Scope!!\n')
-    const [whoami, ls, init, initWithScope, show] = await Promise.all([
+    const [whoami, ls, init, initWithScope, show, shown] = await Promise.all([
       runPkgs(['whoami', '--json'], sandbox),
       runPkgs(['ls'], sandbox),
       runPkgs(['init', '--yes'], sandbox),
       runPkgs(['init', '--scope', '@acme', '--yes', '--json'], sandbox),
       runPkgs(['scope', '--json'], sandbox),
+      runPkgs(['scope'], sandbox),
     ])
     for (const res of [whoami, ls, init]) expect(res.code, res.stdout + res.stderr).toBe(2)
     expect(JSON.parse(whoami.stdout).error).toMatchObject({ code: 'EUSAGE', message: 'The default scope in ~/.npmrc, "Bad Scope!!", is not a valid scope.' })
@@ -119,7 +122,41 @@ describe.concurrent('pkgs scope', () => {
     expect(initWithScope.code, initWithScope.stderr).toBe(0)
     expect(JSON.parse(initWithScope.stdout).name).toMatch(/^@acme\//)
     expect(show.code).toBe(0)
-    expect(JSON.parse(show.stdout).scope).toBe('@Bad Scope!!')
+    // as written in the file, not with an @ put in front of it
+    expect(JSON.parse(show.stdout).scope).toBe('Bad Scope!!')
     expect(show.stderr).toContain('is not a valid scope')
+    expect(shown.stdout).toContain('Default scope: Bad Scope!! (~/.npmrc)')
+    expect(shown.stdout).not.toContain('@Bad')
+  })
+
+  it('names an npm_config_* variable as it was written (NPM_CONFIG_REGISTRY), in the source and in the hint', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const env = { NPM_CONFIG_REGISTRY: 'http://upper.example/', NPM_CONFIG_SCOPE: 'Not A Scope' }
+    const [show, whoami] = await Promise.all([runPkgs(['scope'], sandbox, { env }), runPkgs(['whoami', '--json'], sandbox, { env })])
+    expect(show.stdout).toContain('Default registry: http://upper.example/ (environment variable NPM_CONFIG_REGISTRY (registry))')
+    expect(show.stdout).toContain('Default scope: Not A Scope (environment variable NPM_CONFIG_SCOPE)')
+    expect(JSON.parse(whoami.stdout).error).toMatchObject({
+      message: 'The default scope in environment variable NPM_CONFIG_SCOPE, "Not A Scope", is not a valid scope.',
+      hint: expect.stringMatching(/^Set NPM_CONFIG_SCOPE to a scope such as @your-scope/),
+    })
+    // npm reads it too, whatever its case
+    expect((await runNpm(['config', 'get', 'registry'], sandbox, { env })).stdout.trim()).toBe('http://upper.example/')
+  })
+
+  it('shows the user .npmrc as ~/.npmrc, also when HOME ends in a slash, and in a failure to read or write it', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const slash = { HOME: `${sandbox.home}/` }
+    const set = await runPkgs(['scope', 'set', '@acme'], sandbox, { env: slash })
+    expect(set.code, set.stderr).toBe(0)
+    expect(set.stderr).toContain('Default scope: @acme (written to ~/.npmrc).')
+    const dir = join(sandbox.home, 'npmrc-dir')
+    mkdirSync(dir)
+    const broken = { ...slash, NPM_CONFIG_USERCONFIG: dir }
+    const [failedSet, failedUnset] = await Promise.all([runPkgs(['scope', 'set', '@acme'], sandbox, { env: broken }), runPkgs(['scope', 'unset'], sandbox, { env: broken })])
+    for (const res of [failedSet, failedUnset]) {
+      expect(res.code).toBe(1)
+      expect(res.stderr).toContain('Cannot read ~/npmrc-dir: EISDIR')
+      expect(res.stderr).not.toContain(sandbox.home)
+    }
   })
 })

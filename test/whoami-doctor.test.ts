@@ -313,7 +313,7 @@ describe('credentials npm cannot use', () => {
     expect(res.code).toBe(3)
     const { error } = JSON.parse(res.stdout)
     expect(error.code).toBe('ERR_INVALID_AUTH')
-    expect(error.message).toContain(`in ${join(sandbox.cwd, '.npmrc')}, \`username\` must be renamed to \`//registry.npmjs.org/:username\` and \`_password\``)
+    expect(error.message).toContain(`in ./.npmrc, \`username\` must be renamed to \`//registry.npmjs.org/:username\` and \`_password\``)
     expect(error.hint).toBe(
       `Run \`npm config fix\` (it ties them to //registry.npmjs.org/), or, if they are for ${verdaccio.url}, rename them to \`${nerf}:username\` and \`${nerf}:_password\` yourself.`,
     )
