@@ -34,7 +34,7 @@ async function tokenFromStdin(ctx: Context): Promise<string> {
 async function browserLogin(ctx: Context, config: Config, target: Target, forced: boolean): Promise<{ token: string; username: string } | undefined> {
   let spinner: Spinner | undefined
   const opener = async (url: string) => {
-    await ctx.io.sendToUrl(`Log in on ${target.registry.url} in your browser:`, url)
+    await ctx.io.sendToUrl(`Log in on ${target.registry.url} in your browser:`, url, config.npm.get('browser'))
     spinner = await ctx.io.spinner('Waiting for the login in the browser…')
   }
   try {
@@ -121,7 +121,8 @@ export default defineCommand({
   json: ['pkgs login --token-stdin --json < token.txt', '{"username", "registry", "scope"}'],
   notes:
     'The token is written to your user .npmrc as //host/path/:_authToken, as npm login does; nothing else in the file changes.' +
-    '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.',
+    '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.' +
+    "\nThe browser: npm's browser setting (false: only print the URL), else BROWSER (none: only print it), else the system's opener.",
   run: runLogin,
   render: (r, io) => io.success(`Logged in as ${r.username} on ${r.registry}${r.scope ? ` (${r.scope} packages use it)` : ''}; the token is saved in ${r[savedIn] ?? 'your user .npmrc'}.`),
 })
