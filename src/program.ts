@@ -130,6 +130,16 @@ function hasNoCommand(argv: string[]): boolean {
   return true
 }
 
+/** `--registry <url>` or `--registry=<url>` among the global options (the menu's commands use it). */
+function registryIn(argv: string[]): string | undefined {
+  let found: string | undefined
+  argv.forEach((arg, i) => {
+    if (arg === '--registry') found = argv[i + 1]
+    else if (arg.startsWith('--registry=')) found = arg.slice('--registry='.length)
+  })
+  return found
+}
+
 const isVersionFlag = (a: string) => a === '--version' || a === '-V' || a.startsWith('--version=')
 
 /** The definitions argv needs: the named command's alone, else all of them (help, suggestions, the command list). */
@@ -287,7 +297,8 @@ export async function main(argv: string[], version: string): Promise<number> {
       }
       current = { io, verbose: argv.includes('--verbose') }
       const { chooseFromMenu } = await import('./commands/menu.js')
-      const chosen = await chooseFromMenu(io, process.cwd())
+      const menuOptions: GlobalOptions = { registry: registryIn(argv), json: false, yes: false, verbose: false, color: !argv.includes('--no-color') }
+      const chosen = await chooseFromMenu(new Context(io, menuOptions, process.cwd(), process.env))
       if (!chosen.length) return Exit.ok
       argv = [...argv, ...chosen]
     }

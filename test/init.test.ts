@@ -55,6 +55,31 @@ describe.concurrent('pkgs init', () => {
     expect(readPackage(sandbox, dir)).toEqual({ name: '@team/gadget', version: '1.0.0', license: 'ISC', publishConfig: { access: 'restricted' } })
   })
 
+  it('says who can install it on the scope\'s registry: npm\'s access, a registry\'s own rules, or both when the URL does not tell (no request)', async ({ expect }) => {
+    const github = makeSandbox('@acme:registry=https://npm.pkg.github.com/\n')
+    const unknown = makeSandbox('registry=http://127.0.0.1:9/\n')
+    const npmjs = makeSandbox()
+    const [onGithub, onUnknown, onNpmjs] = await Promise.all([github, unknown, npmjs].map((sandbox) => runPkgs(['init', '--scope', '@acme', '--yes'], sandbox, { cwd: folder(sandbox, 'where') })))
+    for (const res of [onGithub, onUnknown, onNpmjs]) expect(res.code, res.stderr).toBe(0)
+    // the kind is known from the host: access is not used there, and the package settings decide
+    expect(onGithub.stderr).toContain("@acme/where@1.0.0, restricted (not used by GitHub Packages: who can install it is set by its visibility and Manage access, in the package's settings on github.com).")
+    expect(onGithub.stderr).not.toContain('only you')
+    // an address that does not say what it is (Verdaccio, say): no promise of privacy, and no request to find out
+    expect(onUnknown.stderr).toContain('restricted (private: only you and those you share it with can install it, where the registry uses access; one such as Verdaccio decides by rules of its own).')
+    expect(onUnknown.stderr).not.toContain('ECONNREFUSED')
+    expect(onNpmjs.stderr).toContain('@acme/where@1.0.0, restricted (private: only you and those you share it with can install it).')
+  })
+
+  it('asks no access question on a terminal where the registry does not use access (as publish)', async ({ expect }) => {
+    const sandbox = makeSandbox('@acme:registry=https://npm.pkg.github.com/\n')
+    const dir = folder(sandbox, 'no-access-question')
+    const pty = runPkgsInPty(['init', '--scope', '@acme', '--name', 'quiet', '--init-version', '1.0.0', '--description', '', '--license', 'MIT'], sandbox, { cwd: dir })
+    expect(await pty.exit, pty.output()).toBe(0)
+    expect(pty.output()).not.toContain('Who may install')
+    expect(pty.output()).toContain('not used by GitHub Packages')
+    expect(readPackage(sandbox, dir)).toMatchObject({ name: '@acme/quiet', publishConfig: { access: 'restricted' } })
+  })
+
   it('keeps every other field and the indentation (4 spaces, tabs, CRLF) of an existing package.json', async ({ expect }) => {
     const sandbox = makeSandbox()
     const spaces = folder(sandbox, 'spaces')

@@ -1,7 +1,8 @@
 // pkgs login / logout: password login in a real pseudo-terminal on both Verdaccio lines (web login
 // falls back as npm's does), --token-stdin, logout; web login and the one-time password step on
 // the npmjs-like registry; and an .npmrc whose every other line survives scope set, login, logout.
-import { chmodSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -238,6 +239,49 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
     expect(registry.state.tokens.get(token)).toBe('alice')
     expect(sandbox.readNpmrc()).toBe(`registry=${registry.url}\n; mine\n${nerfDart(registry.url)}:_authToken=${token}\n`)
     expect(pty.output()).not.toContain(token)
+  })
+
+  it('opens the URL with BROWSER, or npm\'s browser setting first (as npm\'s open-url), and says where the token went', async ({ expect }) => {
+    // a "browser" that logs in as alice at the URL it is given, and notes the URL it got
+    const browser = (sandbox: Sandbox, name: string) => {
+      const script = join(sandbox.root, name)
+      writeFileSync(script, `#!/bin/sh\necho "$1" > "$0.url"\nexec node -e "fetch(process.argv[1] + '?user=alice')" "$1"\n`)
+      chmodSync(script, 0o755)
+      return script
+    }
+    const viaEnv = as()
+    const fromEnv = browser(viaEnv, 'env-browser')
+    const viaSetting = makeSandbox()
+    const fromSetting = browser(viaSetting, 'npm-browser')
+    viaSetting.writeNpmrc(`registry=${registry.url}\nbrowser=${fromSetting}\n`)
+    const [one, two] = [
+      runPkgsInPty(['login'], viaEnv, { env: { BROWSER: fromEnv } }),
+      // npm's own setting wins over BROWSER, which here would do nothing
+      runPkgsInPty(['login'], viaSetting, { env: { BROWSER: 'true' } }),
+    ]
+    for (const pty of [one, two]) {
+      expect(await pty.exit, pty.output()).toBe(0)
+      expect(pty.output()).toContain(`Logged in as alice on ${registry.url}; the token is saved in ~/.npmrc.`)
+      expect(pty.output()).not.toContain('Could not open a browser')
+    }
+    expect(readFileSync(`${fromEnv}.url`, 'utf8')).toMatch(/\/-\/v1\/login\/cli\//)
+    expect(readFileSync(`${fromSetting}.url`, 'utf8')).toMatch(/\/-\/v1\/login\/cli\//)
+    // BROWSER=true: the command runs (and does nothing); no complaint about a missing browser
+    const quiet = runPkgsInPty(['login'], as(), { env: { BROWSER: 'true' } })
+    await quiet.waitFor(/\/-\/v1\/login\/cli\/\S+/)
+    await fetch(`${/(http:\/\/\S+\/-\/v1\/login\/cli\/\S+)/.exec(quiet.output())![1]}?user=alice`)
+    expect(await quiet.exit, quiet.output()).toBe(0)
+    expect(quiet.output()).not.toContain('Could not open a browser')
+  })
+
+  it('names the user .npmrc as ~/.npmrc when it cannot be written, whichever way HOME is written', async ({ expect }) => {
+    const sandbox = as()
+    const dir = join(sandbox.root, 'home', 'npmrc-dir')
+    mkdirSync(dir)
+    const res = await runPkgs(['login', '--token-stdin', '--registry', registry.url], sandbox, { input: `${registry.tokens.alice}\n`, env: { HOME: `${sandbox.home}/`, NPM_CONFIG_USERCONFIG: dir } })
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain('Cannot read ~/npmrc-dir: EISDIR')
+    expect(res.stderr).not.toContain(sandbox.home)
   })
 
   it('asks for the one-time password after user name and password (couch login with 2FA)', async ({ expect }) => {

@@ -1,6 +1,6 @@
 // pkgs with no command on a terminal: the guided menu runs the same commands, asking only for
 // what is missing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
 import { loggedIn, runPkgs } from './support/sandbox.js'
@@ -31,6 +31,36 @@ describe.concurrent('the guided menu', () => {
     expect(await pty.exit).toBe(0)
     expect(pty.output()).toContain('@acme/menu: bob is now an owner (read-write).')
     expect(registry.state.packages.get('@acme/menu')!.doc.maintainers.map((m) => m.name)).toEqual(['alice', 'bob'])
+  })
+
+  it('offers only what the registry supports, and says why the rest is missing: by its address, or by its answer (Verdaccio)', async () => {
+    // GitHub Packages is known from its host: nothing is asked of it
+    const github = runPkgsInPty([], makeSandbox('scope=@acme\n@acme:registry=https://npm.pkg.github.com/\n'))
+    // Verdaccio on localhost says what it is in the headers of its answer to a ping
+    const verdaccio = inject('verdaccio')
+    const onVerdaccio = makeSandbox(`scope=@acme\n@acme:registry=${verdaccio.url}\n${nerfDart(verdaccio.url)}:_authToken=${verdaccio.users.alice.token}\n`)
+    const local = runPkgsInPty([], onVerdaccio)
+    for (const pty of [github, local]) await pty.waitFor('Make a package public')
+    const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
+    expect(github.output()).toContain(`- Share a package with a user or a team — ${ui}`)
+    expect(github.output()).toContain(`- Make a package private — ${ui}`)
+    expect(github.output()).toContain(`- Make a package public — ${ui}`)
+    expect(local.output()).toContain('- Make a package private — Verdaccio decides who can read and publish in its config.yaml `packages:` rules (access: $authenticated for private, $all for public).')
+    expect(local.output()).toContain('- Make a package public — Verdaccio decides')
+    // the choices it cannot do are skipped: five steps down from the first is Quit, not "Make a package private"
+    github.write(keys.down.repeat(5) + keys.enter)
+    expect(await github.exit, github.output()).toBe(0)
+    expect(github.output()).not.toContain('Package:')
+    local.write(keys.ctrlC)
+    expect(await local.exit).toBe(130)
+  })
+
+  it('offers everything on a registry that supports it (the npmjs-like one), with nothing dimmed', async () => {
+    const pty = runPkgsInPty([], as('alice'))
+    await pty.waitFor('Make a package public')
+    expect(pty.output()).not.toContain(' — ')
+    pty.write(keys.ctrlC)
+    expect(await pty.exit).toBe(130)
   })
 
   it('runs the doctor, quits, and cancels with Ctrl-C', async () => {

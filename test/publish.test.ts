@@ -180,7 +180,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(dry.stdout).toContain(`${name}@1.0.0`)
     expect(dry.stdout).toContain(`${verdaccio.url} from package.json (publishConfig.registry)`)
     // Verdaccio decides access in its config.yaml: the summary says so instead of promising privacy
-    expect(dry.stdout).toMatch(/access +restricted \(not used by Verdaccio: Verdaccio decides who can read and publish in its config\.yaml `packages:` rules/)
+    expect(dry.stdout).toMatch(/access +restricted \(not used by Verdaccio: who can install it is set by the `access` of its `packages:` rules in Verdaccio's config\.yaml/)
     expect(dry.stdout).not.toContain('only you and those you share it with')
     expect(existsSync(join(sandbox.cwd, 'postpublish.ran'))).toBe(false)
     const view = await runNpm(['view', name, 'version', '--registry', verdaccio.url], sandbox)
@@ -219,6 +219,9 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(pty.output()).not.toContain('Who may install it?')
     pty.write('y' + keys.enter)
     expect(await pty.exit, pty.output()).toBe(0)
+    // the success line says what the summary says: Verdaccio's config.yaml decides, not "restricted"
+    expect(pty.output()).toContain(`Published ${name}@1.0.0 to ${verdaccio.url} (tag latest): restricted (not used by Verdaccio: who can install it is set by the \`access\` of its \`packages:\` rules in Verdaccio's config.yaml, where $all is everyone and $authenticated anyone logged in).`)
+    expect(pty.output()).not.toContain('only you and those you share it with')
     const view = await runNpm(['view', name, 'version'], as(bob))
     expect(view.stdout.trim()).toBe('1.0.0')
   })

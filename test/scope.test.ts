@@ -57,7 +57,9 @@ describe.concurrent('pkgs scope', () => {
     expect(readFileSync(project, 'utf8')).toBe('scope=@acme\n@acme:registry=https://npm.acme.dev/\n')
 
     const [show, npmScope] = await Promise.all([runPkgs(['scope'], sandbox), runNpm(['config', 'get', 'scope'], sandbox)])
-    expect(show.stdout).toContain(`Default scope: @acme (${project})`)
+    // the file written is shown the same way when it is read back
+    expect(show.stdout).toContain('Default scope: @acme (./.npmrc)')
+    expect(show.stdout).not.toContain(project)
     expect(show.stdout).toMatch(/@acme\s+https:\/\/npm\.acme\.dev\/\s+.*\.npmrc/)
     expect(show.stdout).toMatch(/@mine\s+https:\/\/npm\.mine\.dev\/\s+~\/\.npmrc/)
     expect(npmScope.stdout.trim()).toBe('@acme')
@@ -112,12 +114,13 @@ describe.concurrent('pkgs scope', () => {
       mkdirSync(dir)
       return { cwd: dir }
     }
-    const [whoami, ls, init, initWithScope, show] = await Promise.all([
+    const [whoami, ls, init, initWithScope, show, shown] = await Promise.all([
       runPkgs(['whoami', '--json'], sandbox, folder('whoami')),
       runPkgs(['ls'], sandbox, folder('ls')),
       runPkgs(['init', '--yes'], sandbox, folder('init')),
       runPkgs(['init', '--scope', '@acme', '--yes', '--json'], sandbox, folder('init-scoped')),
       runPkgs(['scope', '--json'], sandbox, folder('show')),
+      runPkgs(['scope'], sandbox, folder('shown')),
     ])
     for (const res of [whoami, ls, init]) expect(res.code, res.stdout + res.stderr).toBe(2)
     expect(JSON.parse(whoami.stdout).error).toMatchObject({ code: 'EUSAGE', message: 'The default scope in ~/.npmrc, "Bad Scope!!", is not a valid scope.' })
@@ -125,7 +128,41 @@ describe.concurrent('pkgs scope', () => {
     expect(initWithScope.code, initWithScope.stderr).toBe(0)
     expect(JSON.parse(initWithScope.stdout).name).toMatch(/^@acme\//)
     expect(show.code).toBe(0)
-    expect(JSON.parse(show.stdout).scope).toBe('@Bad Scope!!')
+    // as written in the file, not with an @ put in front of it
+    expect(JSON.parse(show.stdout).scope).toBe('Bad Scope!!')
     expect(show.stderr).toContain('is not a valid scope')
+    expect(shown.stdout).toContain('Default scope: Bad Scope!! (~/.npmrc)')
+    expect(shown.stdout).not.toContain('@Bad')
+  })
+
+  it('names an npm_config_* variable as it was written (NPM_CONFIG_REGISTRY), in the source and in the hint', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const env = { NPM_CONFIG_REGISTRY: 'http://upper.example/', NPM_CONFIG_SCOPE: 'Not A Scope' }
+    const [show, whoami] = await Promise.all([runPkgs(['scope'], sandbox, { env }), runPkgs(['whoami', '--json'], sandbox, { env })])
+    expect(show.stdout).toContain('Default registry: http://upper.example/ (environment variable NPM_CONFIG_REGISTRY (registry))')
+    expect(show.stdout).toContain('Default scope: Not A Scope (environment variable NPM_CONFIG_SCOPE)')
+    expect(JSON.parse(whoami.stdout).error).toMatchObject({
+      message: 'The default scope in environment variable NPM_CONFIG_SCOPE, "Not A Scope", is not a valid scope.',
+      hint: expect.stringMatching(/^Set NPM_CONFIG_SCOPE to a scope such as @your-scope/),
+    })
+    // npm reads it too, whatever its case
+    expect((await runNpm(['config', 'get', 'registry'], sandbox, { env })).stdout.trim()).toBe('http://upper.example/')
+  })
+
+  it('shows the user .npmrc as ~/.npmrc, also when HOME ends in a slash, and in a failure to read or write it', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const slash = { HOME: `${sandbox.home}/` }
+    const set = await runPkgs(['scope', 'set', '@acme'], sandbox, { env: slash })
+    expect(set.code, set.stderr).toBe(0)
+    expect(set.stderr).toContain('Default scope: @acme (written to ~/.npmrc).')
+    const dir = join(sandbox.home, 'npmrc-dir')
+    mkdirSync(dir)
+    const broken = { ...slash, NPM_CONFIG_USERCONFIG: dir }
+    const [failedSet, failedUnset] = await Promise.all([runPkgs(['scope', 'set', '@acme'], sandbox, { env: broken }), runPkgs(['scope', 'unset'], sandbox, { env: broken })])
+    for (const res of [failedSet, failedUnset]) {
+      expect(res.code).toBe(1)
+      expect(res.stderr).toContain('Cannot read ~/npmrc-dir: EISDIR')
+      expect(res.stderr).not.toContain(sandbox.home)
+    }
   })
 })

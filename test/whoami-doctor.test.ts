@@ -157,6 +157,8 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(ping.status).toBe('error')
     expect(ping.message).toContain('Cannot reach the registry http://127.0.0.1:9/')
     expect(ping.hint).toContain('~/.npmrc (@acme:registry)')
+    // the login cannot be checked: said so, and why, rather than left out
+    expect(check(JSON.parse(res.stdout), 'login')).toMatchObject({ status: 'warn', message: 'The login was not checked: http://127.0.0.1:9/ cannot be reached (see above).' })
     // a registry that never answered cannot be recognised: said as such, not as a kind of registry
     expect(check(JSON.parse(res.stdout), 'registry-kind').message).toBe(
       'Registry kind not recognised: pkgs tries login, web-login, publish, share, teams, visibility, orgs, and says so when the registry refuses one.',
@@ -210,6 +212,22 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(pkg).toMatchObject({ status: 'error', message: '@acme/anything cannot be read without logging in.', hint: 'Log in with: pkgs login --scope @acme' })
     expect(owners.code).toBe(3)
     expect(JSON.parse(owners.stdout).error).toMatchObject({ code: 'ENEEDAUTH', message: `You are not logged in to ${verdaccio.url}.` })
+  })
+
+  it('says where a scope\'s registry comes from: its own mapping, or only the plain registry= setting', async () => {
+    const plain = makeSandbox(`registry=${verdaccio.url}\n${nerf}:_authToken=${alice.token}\n`)
+    const mapped = loggedIn()
+    for (const sandbox of [plain, mapped]) sandbox.writePackageJson({ name: '@acme/elsewhere', version: '1.0.0', publishConfig: { registry: 'http://other.example/' } })
+    const [fromPlain, fromMapping] = await Promise.all([runPkgs(['doctor', '--json'], plain), runPkgs(['doctor', '--json'], mapped)])
+    const plainDoc = JSON.parse(fromPlain.stdout) as DoctorDoc
+    expect(check(plainDoc, 'registry').message).toBe(`Registry for @acme: ${verdaccio.url} (the default registry, set by registry= in ~/.npmrc)`)
+    expect(check(plainDoc, 'package-json').message).toBe(
+      `@acme/elsewhere publishes to http://other.example/ (publishConfig.registry), but @acme is not mapped to a registry: its packages use the default registry, ${verdaccio.url} (set by registry= in ~/.npmrc).`,
+    )
+    expect(fromPlain.stdout).not.toContain('is mapped to')
+    expect(check(JSON.parse(fromMapping.stdout) as DoctorDoc, 'package-json').message).toBe(
+      `@acme/elsewhere publishes to http://other.example/ (publishConfig.registry), but @acme is mapped to ${verdaccio.url} (~/.npmrc (@acme:registry)).`,
+    )
   })
 
   it('fails on a default scope that is not a valid scope, naming the file and the value', async () => {
@@ -308,7 +326,7 @@ describe('credentials npm cannot use', () => {
     expect(res.code).toBe(3)
     const { error } = JSON.parse(res.stdout)
     expect(error.code).toBe('ERR_INVALID_AUTH')
-    expect(error.message).toContain(`in ${join(sandbox.cwd, '.npmrc')}, \`username\` must be renamed to \`//registry.npmjs.org/:username\` and \`_password\``)
+    expect(error.message).toContain(`in ./.npmrc, \`username\` must be renamed to \`//registry.npmjs.org/:username\` and \`_password\``)
     expect(error.hint).toBe(
       `Run \`npm config fix\` (it ties them to //registry.npmjs.org/), or, if they are for ${verdaccio.url}, rename them to \`${nerf}:username\` and \`${nerf}:_password\` yourself.`,
     )

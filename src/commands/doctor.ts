@@ -34,10 +34,12 @@ function checkNode(): Check {
 }
 
 function checkRegistry(target: Target, scope?: string): Check {
+  // a scope without a mapping of its own uses the default registry: said so, not as if mapped
+  const from = scope && target.registry.rule === 'registry' ? `the default registry, set by ${defaultRegistryFrom(target)}` : `from ${target.registry.source}`
   return {
     id: 'registry',
     status: 'ok',
-    message: `Registry${scope ? ` for ${scope}` : ''}: ${target.registry.url} (from ${target.registry.source})`,
+    message: `Registry${scope ? ` for ${scope}` : ''}: ${target.registry.url} (${from})`,
   }
 }
 
@@ -109,10 +111,25 @@ function checkManifest(found: Found | undefined, target: Target): Check {
     return { id: 'package-json', status: 'warn', message: `${name} is not scoped: it can only be published as public.`, hint: 'Give it a scope: pkgs init --scope @your-scope' }
   }
   if (registry && registry !== target.registry.url) {
-    return { id: 'package-json', status: 'warn', message: `${name} publishes to ${registry} (publishConfig.registry), but ${scope} is mapped to ${target.registry.url}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}` }
+    return { id: 'package-json', status: 'warn', message: `${name} publishes to ${registry} (publishConfig.registry), but ${whereScopeGoes(scope, target)}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}` }
   }
   const access = publishConfig?.access ?? 'restricted (default for scoped packages)'
   return { id: 'package-json', status: 'ok', message: `${name} is scoped; it publishes as ${access}.` }
+}
+
+/** What sets the default registry: `registry=` in a file, or the variable that holds it. */
+function defaultRegistryFrom(target: Target): string {
+  const label = target.registry.source.replace(/ \(registry\)$/, '')
+  return label.startsWith('environment variable') ? label : `registry= in ${label}`
+}
+
+/** Where a scope's packages go, and what says so: its own mapping, else the default registry (and what sets it), or --registry. */
+function whereScopeGoes(scope: string, target: Target): string {
+  const { url, rule, source } = target.registry
+  if (rule === 'scope') return `${scope} is mapped to ${url} (${source})`
+  if (rule === 'flag') return `--registry names ${url}`
+  if (rule === 'default') return `${scope} is not mapped to a registry: its packages use npm's default, ${url}`
+  return `${scope} is not mapped to a registry: its packages use the default registry, ${url} (set by ${defaultRegistryFrom(target)})`
 }
 
 function failed(id: string, err: unknown): Check {
@@ -132,6 +149,11 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
     }
     return { check: failed('ping', err), reachable: false }
   }
+}
+
+/** A check skipped because the registry cannot be reached: said, with why, rather than left out. */
+function notChecked(id: string, what: string, target: Target): Check {
+  return { id, status: 'warn', message: `${what}: ${target.registry.url} cannot be reached (see above).`, hint: 'Once it can be reached, run pkgs doctor again.' }
 }
 
 async function checkLogin(username: Promise<string>): Promise<Check> {
@@ -258,12 +280,12 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     checkRegistry(target, scope),
     ping.check,
     checkCredentials(target, scope),
-    ...(login && ping.reachable ? [login] : []),
+    ...(login ? [ping.reachable ? login : notChecked('login', 'The login was not checked', target)] : []),
     ...(expiry ? [expiry] : []),
     ...(trusted ?? []),
     checkScope(config, scope),
     local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target),
-    ...(readable && ping.reachable ? [readable] : []),
+    ...(readable && packageName ? [ping.reachable ? readable : notChecked('package', `Whether ${packageName} is readable was not checked`, target)] : []),
     checkKind(identity),
   ]
   return { ok: checks.every((c) => c.status !== 'error'), registry: target.registry.url, kind: identity.kind, checks }
@@ -298,6 +320,7 @@ export default defineCommand({
     '_authToken/_auth at the top level of an .npmrc (npm refuses them: npm config fix).\n' +
     'So is whatever in ./package.json publish would refuse: a name or version that is not a\n' +
     'string or not valid, a publishConfig.access or publishConfig.registry it cannot use.\n' +
+    'When the registry cannot be reached, the login and package checks are warnings saying so.\n' +
     'Where the registry tells, a token that expires within 7 days is a warning. In CI (GitHub Actions,\n' +
     'GitLab CI/CD, CircleCI): whether the job can get an ID token for trusted publishing, its repository\n' +
     'and workflow, the pkgs trust command that trusts it, and a configured token that would be used instead.\n' +

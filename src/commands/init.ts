@@ -1,8 +1,10 @@
 // pkgs init: create or update ./package.json as @scope/name with its access recorded in
 // publishConfig; a short wizard on a terminal, flags and defaults everywhere else.
-import { defaultScope } from '../core/config.js'
+import { defaultScope, resolveRegistry, type Config } from '../core/config.js'
 import { usageError } from '../core/errors.js'
-import { accessChoices, accessMeaning, type Access } from '../package/access.js'
+import { detectKind, type RegistryIdentity } from '../core/registry.js'
+import { accessIgnoredBy, accessOn } from '../core/access.js'
+import { accessChoices, type Access } from '../package/access.js'
 import { bareName, checkAnswers, defaultsFrom, isValidVersion, writeManifest, type Defaults, type InitAnswers } from '../package/init.js'
 import { readManifest } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -20,7 +22,11 @@ interface InitOptions {
   license?: string
 }
 
+/** The kind of the scope's registry as its URL shows it, for the text only (a symbol key: not in the JSON document). */
+const registryIdentity = Symbol('registryIdentity')
+
 interface InitResult {
+  [registryIdentity]?: RegistryIdentity
   path: string
   name: string
   version: string
@@ -62,7 +68,21 @@ function validity(check: () => unknown): true | string {
   }
 }
 
-async function ask(ctx: Context, given: Partial<InitAnswers>, defaults: Defaults): Promise<InitAnswers> {
+/**
+ * The kind of registry a scope's packages go to, from the configuration and the URL alone: init
+ * sends no request (it works offline, and a look-up would add a round trip to a local command),
+ * so a registry is named only when its host or path shows what it is.
+ */
+function registryKindOf(ctx: Context, config: Config, scope: string): RegistryIdentity {
+  try {
+    return detectKind(resolveRegistry(config, { scope, override: ctx.options.registry }).url)
+  } catch {
+    // a registry URL that is not one is publish's to refuse (and doctor's to show), not init's
+    return { kind: 'unknown', evidence: 'none' }
+  }
+}
+
+async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, defaults: Defaults): Promise<InitAnswers> {
   const io = ctx.io
   const scope =
     given.scope ??
@@ -82,9 +102,10 @@ async function ask(ctx: Context, given: Partial<InitAnswers>, defaults: Defaults
     given.version ??
     (await io.input('Version:', { default: defaults.version, validate: (v) => (isValidVersion(v.trim()) ? true : 'A semantic version such as 1.0.0.') })).trim()
   const description = given.description ?? (await io.input('Description:', { default: defaults.description || undefined }))
+  // as publish does: no question where the registry decides who can install by its own rules
   const access =
     given.access ??
-    (await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
+    (accessIgnoredBy(registryKindOf(ctx, config, scope)) ? defaults.access : await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
   const license = given.license ?? (await io.input('License:', { default: defaults.license ?? 'ISC' })).trim()
   return { scope, name, version, description, access, license }
 }
@@ -110,7 +131,7 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   const existing = found?.manifest
   const defaults = defaultsFrom(existing, ctx.cwd, () => given.scope ?? defaultScope(config))
   const wizard = ctx.io.canPrompt() && !ctx.options.yes
-  const answers = wizard ? await ask(ctx, given, defaults) : withDefaults(given, defaults)
+  const answers = wizard ? await ask(ctx, config, given, defaults) : withDefaults(given, defaults)
   const name = checkAnswers(answers)
 
   const current = typeof existing?.name === 'string' && existing.name ? existing.name : undefined
@@ -128,7 +149,7 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   if (existing?.private === true) {
     ctx.io.warn('package.json has "private": true, so npm refuses to publish it. Remove that line to publish (access "restricted" keeps it private on the registry).')
   }
-  return { path: written.path, name, version: answers.version, access: answers.access, created: written.created }
+  return { [registryIdentity]: registryKindOf(ctx, config, answers.scope), path: written.path, name, version: answers.version, access: answers.access, created: written.created }
 }
 
 const versionFlag = { description: "the version (default: the package's, else 1.0.0)" }
@@ -155,10 +176,13 @@ export default defineCommand({
   json: ['pkgs init --scope @acme --yes --json', '{"path", "name", "version", "access", "created"}'],
   notes:
     'An existing package.json keeps every other field and its formatting; renaming it asks first (--yes agrees).' +
-    '\nWithout a terminal nothing is asked: the scope must come from --scope or the configured scope.',
+    '\nWithout a terminal nothing is asked: the scope must come from --scope or the configured scope.' +
+    "\nThe last line says who can install it on the scope's registry, known from its address alone (no request):" +
+    '\nnot used by GitHub Packages, GitLab, Artifactory or Nexus (nor asked for there), which set it their own way.',
   run: runInit,
   render(result, io) {
-    io.success(`${result.created ? 'Created' : 'Updated'} ${result.path}: ${result.name}@${result.version}, ${result.access} (${accessMeaning[result.access]}).`)
+    const identity = result[registryIdentity] ?? { kind: 'unknown', evidence: 'none' }
+    io.success(`${result.created ? 'Created' : 'Updated'} ${result.path}: ${result.name}@${result.version}, ${accessOn(result.access, identity, false)}.`)
     io.hint('Publish it with: pkgs publish')
   },
 })

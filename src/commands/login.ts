@@ -2,7 +2,7 @@
 // one-time password if asked), as npm 11's `npm login`; --token-stdin for scripts and CI. The
 // token goes where npm keeps it: `//host/path/:_authToken` in the user .npmrc.
 import { authTypeFor, passwordLogin, saveToken, verifyToken, webLogin } from '../core/auth.js'
-import { defaultScope, tildify, type Config } from '../core/config.js'
+import { defaultScope, shownPath, type Config } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import type { Target } from '../core/registry.js'
@@ -34,7 +34,7 @@ async function tokenFromStdin(ctx: Context): Promise<string> {
 async function browserLogin(ctx: Context, config: Config, target: Target, forced: boolean): Promise<{ token: string; username: string } | undefined> {
   let spinner: Spinner | undefined
   const opener = async (url: string) => {
-    await ctx.io.sendToUrl(`Log in on ${target.registry.url} in your browser:`, url)
+    await ctx.io.sendToUrl(`Log in on ${target.registry.url} in your browser:`, url, config.npm.get('browser'))
     spinner = await ctx.io.spinner('Waiting for the login in the browser…')
   }
   try {
@@ -60,7 +60,17 @@ interface LoginOptions {
   tokenStdin?: boolean
 }
 
-async function runLogin(ctx: Context, opts: LoginOptions): Promise<{ username: string; registry: string; scope?: string }> {
+/** The file the token went to, as every message shows it, for the text only (a symbol key: not in the JSON document). */
+const savedIn = Symbol('savedIn')
+
+interface LoginResult {
+  [savedIn]?: string
+  username: string
+  registry: string
+  scope?: string
+}
+
+async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> {
   const explicitScope = opts.scope ? normalizeScope(opts.scope) : undefined
   if (!opts.tokenStdin && !ctx.io.canPrompt()) {
     throw usageError(`Logging in needs a token: ${ctx.io.noPromptReason()}.`, 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
@@ -83,7 +93,7 @@ async function runLogin(ctx: Context, opts: LoginOptions): Promise<{ username: s
 
   const saved = await saveToken(config, target, login.token, explicitScope)
   if (saved.shadowedBy) {
-    ctx.io.warn(`${saved.shadowedBy.label} also sets credentials for ${target.registry.url}, and npm uses those instead of ${tildify(saved.file, config.home)}.`)
+    ctx.io.warn(`${saved.shadowedBy.label} also sets credentials for ${target.registry.url}, and npm uses those instead of ${shownPath(config, saved.file)}.`)
   }
   const problem = target.credentials.problem
   if (problem?.kind === 'invalid-auth') {
@@ -91,7 +101,7 @@ async function runLogin(ctx: Context, opts: LoginOptions): Promise<{ username: s
     const where = [...new Set(problem.keys.map((k) => k.file))].join(' and ')
     ctx.io.warn(`npm still refuses to run while ${where} has ${problem.keys.map((k) => `\`${k.key}\``).join(', ')} at the top level: delete ${problem.keys.length > 1 ? 'those lines' : 'that line'} (the new token is saved under ${nerfDart(target.registry.url)}).`)
   }
-  return { username: login.username, registry: target.registry.url, ...(explicitScope ? { scope: explicitScope } : {}) }
+  return { [savedIn]: shownPath(config, saved.file), username: login.username, registry: target.registry.url, ...(explicitScope ? { scope: explicitScope } : {}) }
 }
 
 export default defineCommand({
@@ -111,7 +121,8 @@ export default defineCommand({
   json: ['pkgs login --token-stdin --json < token.txt', '{"username", "registry", "scope"}'],
   notes:
     'The token is written to your user .npmrc as //host/path/:_authToken, as npm login does; nothing else in the file changes.' +
-    '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.',
+    '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.' +
+    "\nThe browser: npm's browser setting (false: only print the URL), else BROWSER (none: only print it), else the system's opener.",
   run: runLogin,
-  render: (r, io) => io.success(`Logged in as ${r.username} on ${r.registry}${r.scope ? ` (${r.scope} packages use it)` : ''}.`),
+  render: (r, io) => io.success(`Logged in as ${r.username} on ${r.registry}${r.scope ? ` (${r.scope} packages use it)` : ''}; the token is saved in ${r[savedIn] ?? 'your user .npmrc'}.`),
 })

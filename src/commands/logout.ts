@@ -2,7 +2,7 @@
 // npm logout), then remove the credentials from the file they are in. Unlike npm, a registry that
 // is down or refuses does not keep the credentials on disk, and not being logged in is no error.
 import { removeCredentials, revokeToken, tokenFor, verifyToken } from '../core/auth.js'
-import { defaultScope, tildify } from '../core/config.js'
+import { defaultScope, shownPath } from '../core/config.js'
 import { explainError } from '../core/explain.js'
 import { redactInLog } from '../core/registry.js'
 import { normalizeScope } from '../package/names.js'
@@ -45,7 +45,7 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
   }
 
   const { removed, leftIn, alsoIn } = await removeCredentials(config, target)
-  const where = (file: string) => tildify(file, config.home)
+  const where = (file: string) => shownPath(config, file)
   if (leftIn) {
     ctx.io.warn(`The credentials come from ${leftIn.label}, which pkgs cannot change: unset it to stop sending them.`)
   }

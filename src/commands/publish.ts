@@ -22,9 +22,10 @@ import {
   republishState,
   type Published,
 } from '../core/publish.js'
-import { detectKind, kindNames, requireWorkflow, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { detectKind, requireWorkflow, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { stageWhat } from '../core/stage.js'
-import { accessChoices, accessMeaning, type Access } from '../package/access.js'
+import { accessOn } from '../core/access.js'
+import { accessChoices, type Access } from '../package/access.js'
 import type { Manifest } from '../package/manifest.js'
 import { scopeOf, validatePackageName } from '../package/names.js'
 import {
@@ -51,7 +52,11 @@ interface PublishOptions {
   stage?: boolean
 }
 
+/** The kind of registry published to, for the text only (a symbol key: not in the JSON document). */
+const registryIdentity = Symbol('registryIdentity')
+
 interface PublishResult {
+  [registryIdentity]?: RegistryIdentity
   name: string
   version: string
   access: Access
@@ -178,6 +183,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     dryRun: Boolean(opts.dryRun),
     published: false,
   }
+  result[registryIdentity] = state.identity
   const republish = republishState(state, result.version, packed)
   if (republish === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
   if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))
@@ -320,19 +326,13 @@ function formatBytes(bytes: number): string {
 }
 
 /** What will be sent; for a dry run it is the result (stdout) and lists every file. */
-/** The access row: what it means, or that this kind of registry decides access its own way. */
-function accessRow(access: Access, identity: RegistryIdentity): string {
-  const elsewhere = workflowsFor(identity).unsupported.visibility
-  return elsewhere ? `${access} (not used by ${kindNames[identity.kind]}: ${elsewhere.replace(/\.$/, '')})` : `${access} (${accessMeaning[access]})`
-}
-
 function renderSummary(ctx: Context, result: PublishResult, packed: Packed, target: Target, identity: RegistryIdentity): void {
   const c = result.dryRun ? ctx.io.out : ctx.io.err
   const write = (line: string) => (result.dryRun ? ctx.io.print(line) : ctx.io.info(line))
   const row = (label: string, value: string) => write(`  ${c.dim(label.padEnd(10))} ${value}`)
   write(result.dryRun ? c.bold('Would publish (dry run):') : c.bold('Publishing:'))
   row('package', `${result.name}@${result.version}`)
-  row('access', accessRow(result.access, identity))
+  row('access', accessOn(result.access, identity))
   row('tag', result.tag)
   row('registry', `${result.registry} ${c.dim(`from ${target.registry.source}`)}`)
   row('files', String(result.files))
@@ -368,7 +368,7 @@ export default defineCommand({
   ],
   json: ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}'],
   notes:
-    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides).',
+    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).',
   run: runPublish,
   render(result, io) {
     if (result.stageId) {
@@ -376,7 +376,8 @@ export default defineCommand({
       io.success(`Staged ${result.name}@${result.version} on ${result.registry}: approve it with pkgs stage approve ${result.stageId}`)
     } else if (result.published) {
       io.print(`+ ${result.name}@${result.version}`)
-      io.success(`Published ${result.name}@${result.version} to ${result.registry} as ${result.access} (tag ${result.tag}).`)
+      const identity = result[registryIdentity] ?? detectKind(result.registry)
+      io.success(`Published ${result.name}@${result.version} to ${result.registry} (tag ${result.tag}): ${accessOn(result.access, identity)}.`)
     } else if (!result.dryRun) io.print(`= ${result.name}@${result.version} (already published)`)
   },
 })

@@ -1,6 +1,6 @@
 // pkgs scope: show the default scope and every scope's registry (and where each is set); set and
 // unset them in the user or project .npmrc, keeping everything else in the file.
-import { invalidDefaultScope, normalizeRegistryUrl, resolveRegistry, sourceOf, tildify, type Source } from '../core/config.js'
+import { invalidDefaultScope, normalizeRegistryUrl, resolveRegistry, shownPath, sourceOf, type Source } from '../core/config.js'
 import type { Location } from '../core/npmrc.js'
 import { readScopes, setScope, unsetScope, type ScopeChange } from '../core/scopes.js'
 import type { IO } from '../io/io.js'
@@ -56,10 +56,6 @@ async function runScopeShow(ctx: Context): Promise<ScopeShowResult> {
   }
 }
 
-function label(ctx: Context, file: string, home: string): string {
-  return file.startsWith(ctx.cwd + '/') ? '.' + file.slice(ctx.cwd.length) : tildify(file, home)
-}
-
 function warnOverridden(ctx: Context, change: ScopeChange, written: string, what: string): void {
   if (change.overriddenBy) ctx.io.warn(`${change.overriddenBy.label} also sets ${what}, and wins over ${written} here.`)
 }
@@ -72,7 +68,7 @@ async function runScopeSet(ctx: Context, { scope: scopeArg, ...opts }: ScopeSetO
   const change = await setScope(config, scope, location, mapped)
   const resolved = mapped ? undefined : resolveRegistry(config, { scope })
   if (!ctx.io.json) {
-    const where = label(ctx, change.file, config.home)
+    const where = shownPath(config, change.file)
     if (change.changed.length) ctx.io.success(`Default scope: ${scope}${mapped ? `, on ${mapped}` : ''} (written to ${where}).`)
     else ctx.io.info(`${scope}${mapped ? ` on ${mapped}` : ''} is already set in ${where}: nothing to change.`)
     warnOverridden(ctx, change, where, mapped ? `the scope or ${scope}:registry` : 'the scope')
@@ -87,7 +83,7 @@ async function runScopeUnset(ctx: Context, { scope: scopeArg, ...opts }: ScopeSe
   const location = opts.location ?? 'user'
   const change = await unsetScope(config, location, scope)
   if (!ctx.io.json) {
-    const where = label(ctx, change.file, config.home)
+    const where = shownPath(config, change.file)
     if (change.changed.length) ctx.io.success(`Removed ${change.changed.join(' and ')} from ${where}.`)
     else {
       ctx.io.info(`${where} sets ${scope ? `no ${scope}:registry` : 'no default scope'}: nothing to change.`)

@@ -2,7 +2,7 @@
 // login where the registry offers it, else user name and password (npm-profile); the token kept
 // under the registry's nerf-dart in the user .npmrc; logout revokes it, then removes it.
 import type { Config, Source } from './config.js'
-import { credentialsFor } from './config.js'
+import { credentialsFor, shownPath } from './config.js'
 import { Exit, PkgsError, RegistryError } from './errors.js'
 import { explainError } from './explain.js'
 import { editNpmrcFile, nerfDart, npmrcPath, type FileEditResult } from './npmrc.js'
@@ -123,7 +123,7 @@ export async function saveToken(config: Config, target: Target, token: string, s
   const file = npmrcPath(config, 'user')
   const set: Record<string, string> = { [`${nerfed}:_authToken`]: token }
   if (scope) set[`${scope}:registry`] = target.registry.url
-  await editNpmrcFile(file, { set, remove: [`${nerfed}:_auth`, `${nerfed}:_password`, `${nerfed}:username`] })
+  await editNpmrcFile(file, { set, remove: [`${nerfed}:_auth`, `${nerfed}:_password`, `${nerfed}:username`] }, shownPath(config, file))
   const before = credentialsFor(config, target.registry.url).source
   const higher = before && ['cli', 'env', 'project'].includes(before.layer) ? before : undefined
   return { file, shadowedBy: higher }
@@ -165,7 +165,7 @@ export async function removeCredentials(config: Config, target: Target): Promise
   const fileLayers = ['project', 'user', 'global', 'builtin']
   let removed: FileEditResult | undefined
   let leftIn: Source | undefined
-  if (source?.file && fileLayers.includes(source.layer)) removed = await editNpmrcFile(source.file, { remove: keys })
+  if (source?.file && fileLayers.includes(source.layer)) removed = await editNpmrcFile(source.file, { remove: keys }, shownPath(config, source.file))
   else leftIn = source
   const alsoIn: string[] = []
   for (const layer of fileLayers) {

@@ -15,6 +15,8 @@ export interface NpmcliConfig {
   flat: Record<string, unknown>
   data: Map<string, { source: string | null; raw: Record<string, unknown>; data: Record<string, unknown> }>
   localPrefix: string
+  /** the folder npm was started in */
+  cwd: string
   home: string
   /** the environment with npm's exports for scripts (npm_config_*, npm_execpath, …) */
   env: NodeJS.ProcessEnv
@@ -25,6 +27,8 @@ export interface Config {
   /** the options npm passes to its libraries (npm-registry-fetch, libnpmpublish, …) */
   flat: Record<string, unknown>
   home: string
+  /** the environment variable each env-layer key comes from, as the user wrote it (NPM_CONFIG_REGISTRY) */
+  envNames?: Record<string, string>
 }
 
 export interface LoadOptions {
@@ -51,7 +55,26 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     warn: false,
   }) as unknown as NpmcliConfig & { load(): Promise<void> }
   await npm.load()
-  return { npm, flat: npm.flat, home: npm.home || homedir() }
+  return { npm, flat: npm.flat, home: npm.home || homedir(), envNames: envNamesOf(opts.env) }
+}
+
+/**
+ * npm reads `npm_config_*` variables in any case (NPM_CONFIG_REGISTRY too), the last one of a key
+ * winning: @npmcli/config's loadEnv, whose key is the rest of the name, lower case, `_` as `-`.
+ */
+function envNamesOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const names: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^npm_config_/i.test(name) || value === '' || value === undefined) continue
+    const rest = name.slice('npm_config_'.length)
+    names[rest.startsWith('//') ? rest : rest.replace(/(?!^)_/g, '-').toLowerCase()] = name
+  }
+  return names
+}
+
+/** The variable a key of the env layer comes from, as written (npm_config_<key> if unknown). */
+export function envVariableOf(config: Config, key: string): string {
+  return config.envNames?.[key] ?? `npm_config_${key}`
 }
 
 /** Where a configuration key's value comes from, in words a person can act on. */
@@ -66,8 +89,22 @@ export interface Source {
   label: string
 }
 
+/**
+ * A file as every message shows it: `./.npmrc` under the folder pkgs runs in, `~/.npmrc` under
+ * the home folder, else its absolute path.
+ */
+export function shownPath(config: Config, file: string): string {
+  const cwd = config.npm.cwd?.replace(/(?<=.)\/+$/, '')
+  const home = config.home.replace(/(?<=.)\/+$/, '')
+  if (cwd && cwd !== '/' && cwd !== home && file.startsWith(cwd + '/')) return '.' + file.slice(cwd.length)
+  return tildify(file, config.home)
+}
+
+/** A file under the home folder as `~/…`, whichever way HOME is written (a trailing slash too). */
 export function tildify(file: string, home: string): string {
-  return home && file.startsWith(home + '/') ? '~' + file.slice(home.length) : file
+  const root = home.replace(/(?<=.)\/+$/, '')
+  if (!root || root === '/') return file
+  return file === root ? '~' : file.startsWith(root + '/') ? '~' + file.slice(root.length) : file
 }
 
 export function sourceOf(config: Config, key: string): Source | undefined {
@@ -78,10 +115,10 @@ export function sourceOf(config: Config, key: string): Source | undefined {
   const raw = data?.raw?.[key]
   const variable = typeof raw === 'string' ? /\$\{([^}]+)\}/.exec(raw)?.[1] : undefined
   if (layer === 'env') {
-    return { layer, variable, label: `environment variable npm_config_${key}` }
+    return { layer, variable, label: `environment variable ${envVariableOf(config, key)}` }
   }
   const file = data?.source ?? undefined
-  const label = file ? tildify(file, config.home) : layer
+  const label = file ? shownPath(config, file) : layer
   return { layer, file, variable, label: variable ? `${label} (via \${${variable}})` : label }
 }
 
@@ -240,7 +277,7 @@ function unsetVariable(config: Config, keys: string[]): CredentialsProblem | und
     const variable = unsetVariableIn(config, key)
     if (!variable) continue
     const source = sourceOf(config, key)
-    return { kind: 'unset-variable', variable, key, file: source?.file ? tildify(source.file, config.home) : (source?.label ?? 'npm config') }
+    return { kind: 'unset-variable', variable, key, file: source?.file ? shownPath(config, source.file) : (source?.label ?? 'npm config') }
   }
   return undefined
 }
@@ -259,7 +296,7 @@ function invalidAuthKeys(config: Config): InvalidAuthKey[] {
     const own = (key: string) => Boolean(config.npm.get(key, layer))
     if (!['_authtoken', '-authtoken', '_auth', '_authToken', 'username', '_password'].some(own)) continue
     const source = config.npm.data.get(layer)?.source
-    const file = source ? tildify(source, config.home) : `${layer} config`
+    const file = source ? shownPath(config, source) : `${layer} config`
     for (const key of ['_authtoken', '-authtoken']) if (own(key)) found.push({ key, file })
     for (const key of ['_auth', '_authToken', 'username', '_password']) {
       if (!own(key)) continue
@@ -301,11 +338,17 @@ export function authorizationFor(config: Config, uri: string): string | undefine
   return undefined
 }
 
-/** The `scope` setting as configured, @ added, valid or not (for showing it). */
+/** The `scope` setting as configured, @ added (as npm adds it), valid or not. */
 export function configuredScope(config: Config): string | undefined {
   const scope = config.npm.get('scope')
   if (typeof scope !== 'string' || !scope) return undefined
   return scope.startsWith('@') ? scope : `@${scope}`
+}
+
+/** The default scope to show: a valid one as npm uses it (`acme` is @acme), an invalid one as written. */
+export function shownScope(config: Config): string | undefined {
+  const configured = configuredScope(config)
+  return configured && invalidDefaultScope(config) ? String(config.npm.get('scope')) : configured
 }
 
 /** Why the configured default scope is not one: the file (or variable) and how to fix it. */
@@ -320,7 +363,7 @@ export function invalidDefaultScope(config: Config, example = '@your-scope'): Pk
     return usageError(
       `The default scope in ${source?.label ?? 'npm config'}, ${JSON.stringify(config.npm.get('scope'))}, is not a valid scope.`,
       source?.layer === 'env'
-        ? `Set npm_config_scope to a scope such as ${example} (@ and lower-case letters, digits, "-", "." or "_"), or unset it.`
+        ? `Set ${envVariableOf(config, 'scope')} to a scope such as ${example} (@ and lower-case letters, digits, "-", "." or "_"), or unset it.`
         : `A scope is @ and lower-case letters, digits, "-", "." or "_": pkgs scope set ${example}${source?.layer === 'project' ? ' --location project' : ''}`,
     )
   }

@@ -35,11 +35,13 @@ export class PkgsError extends Error {
 }
 
 /** A file pkgs could not read or write, with a hint when it is a matter of permissions. */
-export function fileError(what: 'read' | 'write', path: string, err: unknown): PkgsError {
+export function fileError(what: 'read' | 'write', path: string, err: unknown, shownAs = path): PkgsError {
   const code = (err as NodeJS.ErrnoException).code
   const denied = code === 'EACCES' || code === 'EPERM'
-  return new PkgsError(denied ? 'EACCES' : 'EFILE', `Cannot ${what} ${path}: ${(err as Error).message}.`, {
-    hint: denied ? `Check the permissions of ${path} and its folder.` : undefined,
+  // Node's message names the path too ("EACCES: permission denied, open '/home/u/.npmrc'"): as shown
+  const why = String((err as Error).message).split(path).join(shownAs)
+  return new PkgsError(denied ? 'EACCES' : 'EFILE', `Cannot ${what} ${shownAs}: ${why}.`, {
+    hint: denied ? `Check the permissions of ${shownAs} and its folder.` : undefined,
     cause: err,
   })
 }

@@ -204,13 +204,13 @@ export interface FileEditResult {
  * credentials is made mode 600; otherwise its mode is kept. Missing: created (when there is
  * something to write).
  */
-export async function editNpmrcFile(path: string, edit: NpmrcEdit): Promise<FileEditResult> {
+export async function editNpmrcFile(path: string, edit: NpmrcEdit, shownAs = path): Promise<FileEditResult> {
   let text = ''
   let created = false
   try {
     text = await readFile(path, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('read', path, err)
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('read', path, err, shownAs)
     created = true
   }
   const result = editNpmrcText(text, edit)
@@ -221,7 +221,7 @@ export async function editNpmrcFile(path: string, edit: NpmrcEdit): Promise<File
     // without a mode, write-file-atomic keeps the file's own (or the umask's, for a new file)
     await writeFileAtomic(path, result.text, holdsCredentials(result.text) ? { mode: 0o600 } : {})
   } catch (err) {
-    throw fileError('write', path, err)
+    throw fileError('write', path, err, shownAs)
   }
   return { path, changed: result.changed, created }
 }

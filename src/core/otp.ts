@@ -12,8 +12,8 @@ import { registryOptions, type Target } from './registry.js'
 export interface OtpPrompter {
   canPrompt(): boolean
   otp(message: string): Promise<string>
-  /** show the URL to approve in a browser (and open it where one can be) */
-  sendToUrl(message: string, url: string): Promise<void>
+  /** show the URL to approve in a browser (and open it where one can be, with npm's `browser` setting) */
+  sendToUrl(message: string, url: string, browser?: unknown): Promise<void>
   info(message: string): void
   warn(message: string): void
 }
@@ -48,7 +48,7 @@ export class OtpSession {
     const { webAuthOpener } = await import('npm-profile')
     const minutes = Math.round(this.maxWaitMs / 60_000)
     const opener = async (url: string, { signal }: { signal: AbortSignal }) => {
-      await this.prompter.sendToUrl('Authenticate your account in the browser to go on:', url)
+      await this.prompter.sendToUrl('Authenticate your account in the browser to go on:', url, config.npm.get('browser'))
       this.prompter.info(`Waiting for the approval in the browser (at most ${minutes > 0 ? `${minutes} minutes` : `${this.maxWaitMs} ms`})…`)
       // webAuthOpener aborts the signal once doneUrl answers with the code; a rejection here ends its polling
       await new Promise<void>((resolve, reject) => {

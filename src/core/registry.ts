@@ -116,10 +116,11 @@ export interface RegistryResponse<T> {
 
 async function send(config: Config, target: Target, url: string, opts: Record<string, unknown>) {
   if (canGetLightly(url, config.flat, process.env, opts)) {
-    const retry = retryPolicy(config)
+    // a caller's own timeout and retries (a quick look) win, as they do in npm-registry-fetch's options
+    const retry = { ...retryPolicy(config), ...(opts.retry as Record<string, unknown> | undefined) }
     return lightGet(url, {
       headers: npmHeaders(config.flat, authorizationFor(config, url), opts.headers as Record<string, string> | undefined),
-      timeout: Number(config.flat.timeout ?? 300_000),
+      timeout: Number(opts.timeout ?? config.flat.timeout ?? 300_000),
       strictSSL: config.flat.strictSSL !== false,
       ca: (config.flat.ca as string | string[] | null) ?? undefined,
       // make-fetch-happen's defaults where a value is missing (promise-retry's)
@@ -239,12 +240,17 @@ export interface Support {
   unsupported: Partial<Record<Workflow, string>>
   /** workflows that some versions of this kind lack: why, should the registry refuse one */
   ifRefused: Partial<Record<Workflow, string>>
+  /**
+   * For a kind that does not use npm's access (restricted or public): who can install a package
+   * there, and where that is set ("who can install it is set by …").
+   */
+  installs?: string
 }
 
 const allWorkflows: Workflow[] = ['login', 'web-login', 'publish', 'share', 'teams', 'visibility', 'orgs', 'trust', 'stage']
 
-function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}): Support {
-  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused }
+function support(unsupported: Partial<Record<Workflow, string>>, ifRefused: Partial<Record<Workflow, string>> = {}, installs?: string): Support {
+  return { supported: allWorkflows.filter((w) => !(w in unsupported)), unsupported, ifRefused, ...(installs ? { installs } : {}) }
 }
 
 /** Which pkgs workflows a kind of registry supports. */
@@ -268,29 +274,34 @@ export function workflowsFor(identity: RegistryIdentity): Support {
         },
         // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
         Number.isNaN(major) ? noOwners : {},
+        'who can install it is set by the `access` of its `packages:` rules in Verdaccio\'s config.yaml, where $all is everyone and $authenticated anyone logged in',
       )
     }
     case 'github': {
       const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
-      return support({
-        'web-login': 'Log in with a personal access token (classic) with write:packages as the password.',
-        share: ui,
-        teams: ui,
-        visibility: ui,
-        orgs: 'Organisations are GitHub organisations.',
-        trust: 'GitHub Packages takes the workflow\'s GITHUB_TOKEN (permissions: packages: write) instead.',
-        stage: 'GitHub Packages has no staged publishing.',
-      })
+      return support(
+        { 'web-login': 'Log in with a personal access token (classic) with write:packages as the password.', share: ui, teams: ui, visibility: ui, orgs: 'Organisations are GitHub organisations.', trust: "GitHub Packages takes the workflow's GITHUB_TOKEN (permissions: packages: write) instead.", stage: 'GitHub Packages has no staged publishing.' },
+        {},
+        "who can install it is set by its visibility and Manage access, in the package's settings on github.com",
+      )
     }
     case 'gitlab': {
       const ui = 'GitLab manages this through project and group membership and the package registry settings.'
-      return support({ 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui, trust: 'GitLab CI publishes with the job\'s CI_JOB_TOKEN instead.', stage: 'GitLab has no staged publishing.' })
+      return support(
+        { 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui, trust: "GitLab CI publishes with the job's CI_JOB_TOKEN instead.", stage: 'GitLab has no staged publishing.' },
+        {},
+        "who can install it follows the visibility and members of its GitLab project or group, and the package registry settings",
+      )
     }
     case 'artifactory':
     case 'nexus': {
       const name = kindNames[identity.kind]
       const ui = `${name} manages this with its repository permissions, in its administration UI.`
-      return support({ 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui, trust: `${name} has no trusted publishing: publish from CI with a token.`, stage: `${name} has no staged publishing.` })
+      return support(
+        { 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui, trust: `${name} has no trusted publishing: publish from CI with a token.`, stage: `${name} has no staged publishing.` },
+        {},
+        `who can install it is set by ${name}'s repository permissions, in its administration UI`,
+      )
     }
     default:
       return support({})
@@ -305,6 +316,22 @@ export function requireWorkflow(target: Target, workflow: Workflow, what: string
   const identity = detectKind(target.registry.url)
   const reason = identity.evidence === 'host' ? workflowsFor(identity).unsupported[workflow] : undefined
   if (reason) throw unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
+}
+
+/**
+ * What kind of registry this is, for offering only what it supports: its host, else the headers
+ * of one quick `/-/ping` (no retry, at most `timeoutMs`). A registry that does not answer in time
+ * is taken for what its address shows.
+ */
+export async function identifyRegistry(config: Config, target: Target, timeoutMs: number): Promise<RegistryIdentity> {
+  const byAddress = detectKind(target.registry.url)
+  if (byAddress.evidence === 'host') return byAddress
+  try {
+    return identityOf(target, await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: timeoutMs, retry: { retries: 0 } }))
+  } catch (err) {
+    // a registry without /-/ping still says what it is in the headers of its answer
+    return err instanceof RegistryError && err.status ? identityOf(target, err) : byAddress
+  }
 }
 
 /** The kind of registry behind an answer, or behind the error that carried one. */

@@ -1,6 +1,6 @@
 // The default scope and the `@scope:registry` mappings: where each is set, and changing them in
 // the user or project .npmrc.
-import { configuredScope, resolveRegistry, sourceOf, type Config, type ResolvedRegistry, type Source } from './config.js'
+import { resolveRegistry, shownPath, shownScope, sourceOf, type Config, type ResolvedRegistry, type Source } from './config.js'
 import { editNpmrcFile, npmrcPath, readNpmrcValue, type Location } from './npmrc.js'
 import { readFile } from 'node:fs/promises'
 
@@ -11,7 +11,7 @@ export interface ScopeMapping {
 }
 
 export interface ScopeSettings {
-  /** the default scope (`scope` config), with its @ */
+  /** the default scope (`scope` config), with its @; an invalid one as written */
   scope?: string
   scopeSource?: Source
   /** the registry of packages whose scope is not mapped */
@@ -36,7 +36,7 @@ export function scopeMappings(config: Config): ScopeMapping[] {
 
 export function readScopes(config: Config): ScopeSettings {
   // shown as configured, even when it is not a valid scope: this is where one looks to fix it
-  const scope = configuredScope(config)
+  const scope = shownScope(config)
   return {
     scope,
     scopeSource: scope ? sourceOf(config, 'scope') : undefined,
@@ -68,7 +68,7 @@ export async function setScope(config: Config, scope: string, location: Location
   const file = npmrcPath(config, location)
   const set: Record<string, string> = { scope }
   if (registry) set[`${scope}:registry`] = registry
-  const { changed } = await editNpmrcFile(file, { set })
+  const { changed } = await editNpmrcFile(file, { set }, shownPath(config, file))
   const shadowing = Object.keys(set)
     .map((key) => overriddenBy(config, key, location))
     .find((s) => s !== undefined)
@@ -88,6 +88,6 @@ export async function unsetScope(config: Config, location: Location, scope?: str
     const current = readNpmrcValue(text, 'scope')
     if (current && (current.startsWith('@') ? current : `@${current}`) === scope) remove.push('scope')
   } else remove.push('scope')
-  const { changed } = await editNpmrcFile(file, { remove })
+  const { changed } = await editNpmrcFile(file, { remove }, shownPath(config, file))
   return { location, file, changed }
 }

@@ -32,6 +32,8 @@ export interface Choice<T> {
   name: string
   value: T
   description?: string
+  /** shown, dimmed and not selectable, with this reason after its name */
+  disabled?: string
 }
 
 export interface Spinner {
@@ -53,11 +55,18 @@ function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, wanted:
   return env.COLORTERM === 'truecolor' ? 3 : 2
 }
 
-/** A graphical session to open a browser in (npm's `browser` setting false, or BROWSER=none: never). */
-function hasBrowser(env: NodeJS.ProcessEnv): boolean {
-  if (env.BROWSER === 'none' || env.npm_config_browser === 'false') return false
-  if (process.platform === 'darwin' || process.platform === 'win32') return true
-  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY || env.BROWSER)
+/**
+ * How to open a URL, as npm's open-url does with its `browser` setting: false (or BROWSER=none)
+ * never; a command, that command; true, the system's opener. Unset, a BROWSER command is used
+ * (as xdg-open and sensible-browser do), else the system's opener where there is a graphical
+ * session. `{ open: false }`: print the URL only.
+ */
+function browserCommand(env: NodeJS.ProcessEnv, setting: unknown): { open: boolean; command?: string } {
+  if (setting === false || env.BROWSER === 'none' || (setting === undefined && /^false$/i.test(env.npm_config_browser ?? ''))) return { open: false }
+  if (typeof setting === 'string' && setting) return { open: true, command: setting }
+  if (setting !== true && env.BROWSER) return { open: true, command: env.BROWSER }
+  if (process.platform === 'darwin' || process.platform === 'win32') return { open: true }
+  return { open: Boolean(env.DISPLAY || env.WAYLAND_DISPLAY) }
 }
 
 function isPromptExit(err: unknown): boolean {
@@ -156,13 +165,15 @@ export class IO {
 
   /**
    * Send a person to a URL (web login, web 2FA): always print it; open a browser only when a
-   * person is at a terminal with a graphical session, and never wait for the browser.
+   * person is at a terminal (with npm's `browser` setting, else BROWSER, else the system's
+   * opener in a graphical session), and never wait for the browser.
    */
-  async sendToUrl(message: string, url: string): Promise<void> {
+  async sendToUrl(message: string, url: string, browser?: unknown): Promise<void> {
     this.info(`${message}\n  ${this.err.cyan.underline(url)}`)
-    if (!this.canPrompt() || !hasBrowser(this.streams.env)) return
+    const how = browserCommand(this.streams.env, browser)
+    if (!this.canPrompt() || !how.open) return
     const { default: promiseSpawn } = await import('@npmcli/promise-spawn')
-    promiseSpawn.open(url, { stdio: 'ignore' }).catch(() => this.hint('Could not open a browser: open the URL above yourself.'))
+    promiseSpawn.open(url, { stdio: 'ignore', ...(how.command ? { command: how.command } : {}) }).catch(() => this.hint('Could not open a browser: open the URL above yourself.'))
   }
 
   /** Fail with the flag to pass when no one can answer a prompt. */
@@ -227,6 +238,6 @@ export class IO {
 
   async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
     const { select } = await import('@inquirer/prompts')
-    return this.ask(() => select<T>({ message: redactSecrets(message), choices: choices.map((c) => ({ ...c, name: redactSecrets(c.name) })), default: defaultValue }, this.context()))
+    return this.ask(() => select<T>({ message: redactSecrets(message), choices: choices.map((c) => ({ ...c, name: redactSecrets(c.name), ...(c.disabled ? { disabled: redactSecrets(c.disabled) } : {}) })), default: defaultValue }, this.context()))
   }
 }

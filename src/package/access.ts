@@ -1,4 +1,6 @@
-// Who may install a package, as init records it and publish sends it.
+// Who may install a package, as init records it and publish sends it (core/access.ts says what
+// it means on a given registry).
+
 export type Access = 'restricted' | 'public'
 
 export const accessMeaning: Record<Access, string> = {
