@@ -9,8 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggedIn, makeSandbox, repoRoot, run, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
-const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org']
-const subcommands = [['scope', 'set'], ['scope', 'unset'], ['team', 'ls'], ['team', 'create'], ['team', 'destroy'], ['team', 'add'], ['team', 'rm'], ['org', 'ls'], ['org', 'set'], ['org', 'rm']]
+const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org', 'trust', 'stage', 'token']
+const subcommands = [
+  ...[['scope', 'set'], ['scope', 'unset'], ['team', 'ls'], ['team', 'create'], ['team', 'destroy'], ['team', 'add'], ['team', 'rm'], ['org', 'ls'], ['org', 'set'], ['org', 'rm']],
+  ...['github', 'gitlab', 'circleci', 'ls', 'revoke'].map((c) => ['trust', c]),
+  ...['ls', 'view', 'download', 'approve', 'reject'].map((c) => ['stage', c]),
+  ...['create', 'ls', 'revoke'].map((c) => ['token', c]),
+]
 
 /** A frame of a stack trace (`    at fn (file:line:column)`), as Node prints them to stderr. */
 const stackLine = /\n\s+at .+:\d+:\d+/
