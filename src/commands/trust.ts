@@ -127,6 +127,9 @@ function renderSummary(r: { results: unknown[]; changed: number; unchanged: numb
 const json: Example = ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes --json', '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}']
 const notes = 'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.'
 
+/** What the three providers' commands share: the JSON, the notes, the summary, the failure. */
+const providerCommand = { json, notes, render: renderSummary, failure: bulkDocumentFailure }
+
 const github = defineCommand({
   name: 'github',
   description: 'let a GitHub Actions workflow publish the packages without a token',
@@ -144,11 +147,8 @@ const github = defineCommand({
     ['pkgs trust github @acme/a @acme/b --repo acme/mono --file release.yml --allow-publish --env npm', 'two packages, one environment'],
     ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes', 'every package of @acme, one approval'],
   ],
-  json,
-  notes,
+  ...providerCommand,
   run: (ctx, o) => runTrust(ctx, 'github', o, { repository: o.repo ?? o.repository, file: o.file, environment: o.env ?? o.environment }),
-  render: renderSummary,
-  failure: bulkDocumentFailure,
 })
 
 const gitlab = defineCommand({
@@ -166,11 +166,8 @@ const gitlab = defineCommand({
     ['pkgs trust gitlab --project acme/widgets --file .gitlab-ci.yml --allow-publish', 'the package in ./package.json'],
     ['pkgs trust gitlab --scope @acme --project acme/mono --file .gitlab-ci.yml --allow-stage-publish --yes', 'every package of @acme may be staged'],
   ],
-  json,
-  notes,
+  ...providerCommand,
   run: (ctx, o) => runTrust(ctx, 'gitlab', o, { repository: o.project, file: o.file, environment: o.env ?? o.environment }),
-  render: renderSummary,
-  failure: bulkDocumentFailure,
 })
 
 const circleci = defineCommand({
@@ -186,12 +183,9 @@ const circleci = defineCommand({
     ...common,
   },
   examples: [['pkgs trust circleci --org-id <uuid> --project-id <uuid> --pipeline-definition-id <uuid> --vcs-origin github.com/acme/widgets --allow-publish', 'the package in ./package.json']],
-  json,
-  notes,
+  ...providerCommand,
   run: (ctx, o) =>
     runTrust(ctx, 'circleci', o, { orgId: o.orgId, projectId: o.projectId, pipelineDefinitionId: o.pipelineDefinitionId, vcsOrigin: o.vcsOrigin, contextIds: o.contextId }),
-  render: renderSummary,
-  failure: bulkDocumentFailure,
 })
 
 const ls = defineCommand({
