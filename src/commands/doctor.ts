@@ -1,12 +1,13 @@
 // pkgs doctor: a checklist of the whole set-up, each check with a hint, registry checks in parallel.
 import { createRequire } from 'node:module'
+import { dirname, relative } from 'node:path'
 import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
 import { PkgsError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
-import { nameOf, readManifest, type Manifest } from '../package/manifest.js'
+import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
@@ -70,8 +71,8 @@ function checkScope(config: Config, scope?: string): Check {
 type Found = { path: string; manifest: Manifest }
 
 /** What `pkgs publish` would refuse in package.json, said before it does (npm's rules for name and version). */
-function checkManifest(found: Found | undefined, target: Target): Check {
-  if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
+function checkManifest(found: Found | undefined, target: Target, cwd: string): Check {
+  if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder or above it.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
   const { path, manifest } = found
   const problem = (message: string, hint?: string): Check => ({ id: 'package-json', status: 'error', message, hint })
   let name: string | undefined
@@ -109,7 +110,9 @@ function checkManifest(found: Found | undefined, target: Target): Check {
     return { id: 'package-json', status: 'warn', message: `${name} publishes to ${registry} (publishConfig.registry), but ${scope} is mapped to ${target.registry.url}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}` }
   }
   const access = publishConfig?.access ?? 'restricted (default for scoped packages)'
-  return { id: 'package-json', status: 'ok', message: `${name} is scoped; it publishes as ${access}.` }
+  // found above this folder, as npm finds it: say which one
+  const above = dirname(path) === cwd ? '' : ` (${relative(cwd, path)})`
+  return { id: 'package-json', status: 'ok', message: `${name}${above} is scoped; it publishes as ${access}.` }
 }
 
 function failed(id: string, err: unknown): Check {
@@ -179,7 +182,7 @@ function checkKind(identity: RegistryIdentity): Check {
 
 async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { package?: string; scope?: string }): Promise<DoctorReport> {
   const packageName = packageArg ? validatePackageName(packageArg) : undefined
-  const [config, local] = await Promise.all([ctx.config(), readManifest(ctx.cwd).catch((err: PkgsError) => err)])
+  const [config, local] = await Promise.all([ctx.config(), findManifest(ctx.cwd).catch((err: PkgsError) => err)])
   const localManifest = local instanceof Error ? undefined : local
   const localName = typeof localManifest?.manifest.name === 'string' ? localManifest.manifest.name : undefined
   const scope = opts.scope
@@ -211,7 +214,7 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     checkCredentials(target, scope),
     ...(login && ping.reachable ? [login] : []),
     checkScope(config, scope),
-    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target),
+    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target, ctx.cwd),
     ...(readable && ping.reachable ? [readable] : []),
     checkKind(identity),
   ]

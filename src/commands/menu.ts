@@ -1,7 +1,7 @@
 // pkgs with no command, on a terminal: a guided menu. Each choice asks only for what the command
 // cannot find or ask for itself, then runs the command exactly as if it had been typed.
 import type { IO } from '../io/io.js'
-import { readManifest } from '../package/manifest.js'
+import { findManifest } from '../package/manifest.js'
 import { isTeam, normalizeScope, parseTeam, validatePackageName, validateUserName } from '../package/names.js'
 
 type Choice = 'init' | 'scope' | 'login' | 'publish' | 'share' | 'make-private' | 'make-public' | 'doctor' | 'quit'
@@ -24,7 +24,7 @@ async function packageName(io: IO, local: string | undefined, message: string): 
 
 /** The arguments of the command chosen (empty: quit). */
 export async function chooseFromMenu(io: IO, cwd: string): Promise<string[]> {
-  const name = (await readManifest(cwd).catch(() => undefined))?.manifest.name
+  const name = (await findManifest(cwd).catch(() => undefined))?.manifest.name
   const local = typeof name === 'string' && name ? name : undefined
   const here = local ? ` (${local})` : ''
   const choice = await io.select<Choice>('What do you want to do?', [

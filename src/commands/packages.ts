@@ -12,7 +12,7 @@ import { normalizeScope, scopeOf, validatePackageName } from '../package/names.j
 import type { IO } from '../io/io.js'
 import type { Context } from './context.js'
 
-export const packagesArgument = { name: 'packages', description: 'scoped packages (default: the name in ./package.json)', variadic: true } as const
+export const packagesArgument = { name: 'packages', description: 'scoped packages (default: the name in the nearest package.json, here or above)', variadic: true } as const
 
 export function bulkOptions(concurrencyWhat: string) {
   return {
