@@ -44,6 +44,24 @@ describe.concurrent('pkgs init', () => {
     expect(JSON.parse(npm.stdout)).toEqual({ name: '@acme/widgets-lib', 'publishConfig.access': 'public' })
   })
 
+  it('in a subfolder of a package: creates package.json where asked, as npm init does, and says which package it is inside', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    sandbox.writePackageJson({ name: '@acme/outer', version: '1.0.0' })
+    const before = readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')
+    const [ours, npms] = [folder(sandbox, 'tools'), folder(sandbox, 'npm-tools')]
+    const [res, npm] = await Promise.all([runPkgs(['init', '--scope', 'acme', '--yes', '--json'], sandbox, { cwd: ours }), runNpm(['init', '-y'], sandbox, { cwd: npms })])
+    expect(npm.code, npm.stderr).toBe(0)
+    expect(existsSync(join(npms, 'package.json'))).toBe(true)
+    expect(res.code, res.stderr).toBe(0)
+    expect(JSON.parse(res.stdout)).toMatchObject({ path: join(ours, 'package.json'), name: '@acme/tools', created: true })
+    expect(readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')).toBe(before)
+    expect(res.stderr).toContain('This folder is inside the package @acme/outer (../package.json)')
+    expect(res.stderr).toContain('run pkgs init in ..')
+    // updating a package that is there says nothing of the one around it
+    const again = await runPkgs(['init', '--scope', 'acme', '--yes'], sandbox, { cwd: ours })
+    expect(again.stderr).not.toContain('inside the package')
+  })
+
   it('takes the configured scope and the defaults with --yes', async ({ expect }) => {
     const sandbox = makeSandbox('scope=@team\n')
     const dir = folder(sandbox, 'gadget')

@@ -191,6 +191,29 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(json(real)).toMatchObject({ registry: verdaccio.url, published: true })
   })
 
+  it('in a subfolder of a package: publish and doctor find it above (owners too: share.test.ts)', async () => {
+    const name = `@acme/nested-${run}`
+    const sandbox = as(alice)
+    writeFixture(sandbox.cwd, { name })
+    const sub = join(sandbox.cwd, 'lib')
+    // npm's pack and publish take "." as the folder (they fail in lib/); its owner, access and run
+    // commands take the nearest package.json above, as pkgs does for every command
+    const [dry, npmDry] = await Promise.all([
+      runPkgs(['publish', '--dry-run', '--json'], sandbox, { cwd: sub }),
+      runNpm(['pack', '--dry-run', '--json'], sandbox, { cwd: sandbox.cwd }),
+    ])
+    expect(dry.code, dry.stderr).toBe(0)
+    const [packed] = JSON.parse(npmDry.stdout)
+    expect(json(dry)).toMatchObject({ name, files: packed.entryCount, integrity: packed.integrity })
+    const real = await runPkgs(['publish', '--json'], sandbox, { cwd: sub })
+    expect(real.code, real.stderr).toBe(0)
+    expect(json(real)).toMatchObject({ name, published: true })
+    const [view, doctor] = await Promise.all([runNpm(['view', name, 'version'], sandbox), runPkgs(['doctor', '--json'], sandbox, { cwd: sub })])
+    expect(view.stdout.trim()).toBe('1.0.0')
+    const check = json(doctor).checks.find((c: { id: string }) => c.id === 'package-json')
+    expect(check).toMatchObject({ status: 'ok', message: `${name} (../package.json) is scoped; it publishes as restricted (default for scoped packages).` })
+  })
+
   it('--dry-run without a login on a registry that needs one to read: warnings, and the dry run completes (as npm)', async () => {
     const name = `@acme/dry-anon-${run}`
     // Verdaccio here answers 401 to a read without credentials (access: $authenticated)

@@ -2,6 +2,8 @@
 // `npm owner` and, with publish.check_owners, lets only owners publish), exit 4 on Verdaccio 6,
 // teams on the npmjs-like registry; the real npm as the second client and as the reference for
 // every request that changes something.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -22,6 +24,19 @@ async function npmPublish(sandbox: Sandbox, name: string, version: string) {
 }
 
 describe.concurrent("owners on Verdaccio's next line", () => {
+  it('in a subfolder of a package: owners is of the package above, as npm owner ls', async () => {
+    const name = `@acme/nested-${run}`
+    const alice = onVerdaccio(next, 'alice')
+    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    const sub = join(alice.cwd, 'src', 'deep')
+    mkdirSync(sub, { recursive: true })
+    const [owners, npmOwners] = await Promise.all([runPkgs(['owners'], alice, { cwd: sub }), runNpm(['owner', 'ls'], alice, { cwd: sub })])
+    expect(npmOwners.code, npmOwners.stderr).toBe(0)
+    expect(owners.code, owners.stderr).toBe(0)
+    expect(owners.stdout).toBe(npmOwners.stdout)
+    expect(owners.stdout).toBe('alice <>\n')
+  })
+
   it('share makes bob an owner who can publish, as npm owner ls shows; unshare takes it back; the last owner stays', async () => {
     const name = `@acme/shared-${run}`
     const alice = loggedIn(next, 'alice')

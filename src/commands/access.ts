@@ -7,7 +7,7 @@ import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, readConc
 export default defineCommand({
   name: 'access',
   description: 'show whether packages are public or private',
-  arguments: [{ name: 'packages', description: 'packages (default: the name in ./package.json)', variadic: true }],
+  arguments: [{ name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true }],
   options: bulkOptions('packages to ask about at once'),
   examples: [
     ['pkgs access', 'the package in ./package.json'],

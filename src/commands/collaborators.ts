@@ -7,7 +7,7 @@ import { defineCommand } from './command.js'
 export default defineCommand({
   name: 'collaborators',
   description: 'list everyone who can install or publish a package, with read-only or read-write',
-  arguments: [{ name: 'package', description: 'the package (default: the name in ./package.json)' }],
+  arguments: [{ name: 'package', description: 'the package (default: the name in the nearest package.json, here or above)' }],
   examples: [
     ['pkgs collaborators', 'for the package in ./package.json'],
     ['pkgs collaborators @acme/widgets | cat', '"alice: read-write" per line, as npm access list collaborators'],

@@ -87,7 +87,7 @@ export class Context {
   /** The package named, else ./package.json's, validated; with its registry. */
   async packageTarget(packageArg: string | undefined, example: string): Promise<{ config: Config; target: Target; name: string }> {
     const given = await packageNameOrLocal(this.cwd, packageArg)
-    if (!given) throw usageError('Name the package: there is no package.json here.', `e.g. ${example}`)
+    if (!given) throw usageError('Name the package: there is no package.json here or above.', `e.g. ${example}`)
     const name = validatePackageName(given)
     const config = await this.config()
     const target = await this.target({ scope: scopeOf(name), packageName: name })

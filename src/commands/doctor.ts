@@ -1,5 +1,6 @@
 // pkgs doctor: a checklist of the whole set-up, each check with a hint, registry checks in parallel.
 import { createRequire } from 'node:module'
+import { dirname, relative } from 'node:path'
 import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
 import { PkgsError } from '../core/errors.js'
@@ -9,7 +10,7 @@ import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, type CiPr
 import { listTokens, tokenKey } from '../core/tokens.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
 import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
-import { nameOf, readManifest, type Manifest } from '../package/manifest.js'
+import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
@@ -75,8 +76,8 @@ function checkScope(config: Config, scope?: string): Check {
 type Found = { path: string; manifest: Manifest }
 
 /** What `pkgs publish` would refuse in package.json, said before it does (npm's rules for name and version). */
-function checkManifest(found: Found | undefined, target: Target): Check {
-  if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
+function checkManifest(found: Found | undefined, target: Target, cwd: string): Check {
+  if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder or above it.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
   const { path, manifest } = found
   const problem = (message: string, hint?: string): Check => ({ id: 'package-json', status: 'error', message, hint })
   let name: string | undefined
@@ -114,7 +115,9 @@ function checkManifest(found: Found | undefined, target: Target): Check {
     return { id: 'package-json', status: 'warn', message: `${name} publishes to ${registry} (publishConfig.registry), but ${whereScopeGoes(scope, target)}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}` }
   }
   const access = publishConfig?.access ?? 'restricted (default for scoped packages)'
-  return { id: 'package-json', status: 'ok', message: `${name} is scoped; it publishes as ${access}.` }
+  // found above this folder, as npm finds it: say which one
+  const above = dirname(path) === cwd ? '' : ` (${relative(cwd, path)})`
+  return { id: 'package-json', status: 'ok', message: `${name}${above} is scoped; it publishes as ${access}.` }
 }
 
 /** What sets the default registry: `registry=` in a file, or the variable that holds it. */
@@ -247,7 +250,7 @@ function checkKind(identity: RegistryIdentity): Check {
 
 async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { package?: string; scope?: string }): Promise<DoctorReport> {
   const packageName = packageArg ? validatePackageName(packageArg) : undefined
-  const [config, local] = await Promise.all([ctx.config(), readManifest(ctx.cwd).catch((err: PkgsError) => err)])
+  const [config, local] = await Promise.all([ctx.config(), findManifest(ctx.cwd).catch((err: PkgsError) => err)])
   const localManifest = local instanceof Error ? undefined : local
   const localName = typeof localManifest?.manifest.name === 'string' ? localManifest.manifest.name : undefined
   const scope = opts.scope
@@ -284,7 +287,7 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     ...(expiry ? [expiry] : []),
     ...(trusted ?? []),
     checkScope(config, scope),
-    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target),
+    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target, ctx.cwd),
     ...(readable && packageName ? [ping.reachable ? readable : notChecked('package', `Whether ${packageName} is readable was not checked`, target)] : []),
     checkKind(identity),
   ]

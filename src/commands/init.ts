@@ -1,12 +1,13 @@
 // pkgs init: create or update ./package.json as @scope/name with its access recorded in
 // publishConfig; a short wizard on a terminal, flags and defaults everywhere else.
+import { dirname, relative } from 'node:path'
 import { defaultScope, resolveRegistry, type Config } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { detectKind, type RegistryIdentity } from '../core/registry.js'
 import { accessIgnoredBy, accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
 import { bareName, checkAnswers, defaultsFrom, isValidVersion, writeManifest, type Defaults, type InitAnswers } from '../package/init.js'
-import { readManifest } from '../package/manifest.js'
+import { findManifest, readManifest } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
@@ -125,6 +126,17 @@ function withDefaults(given: Partial<InitAnswers>, defaults: Defaults): InitAnsw
   }
 }
 
+/** A new package.json in a folder of another package makes a package of its own there: say which one it is inside. */
+async function sayWhenNested(ctx: Context): Promise<void> {
+  const parent = dirname(ctx.cwd)
+  const outer = parent === ctx.cwd ? undefined : await findManifest(parent).catch(() => undefined)
+  if (!outer) return
+  const name = typeof outer.manifest.name === 'string' && outer.manifest.name ? `${outer.manifest.name} ` : ''
+  const where = relative(ctx.cwd, dirname(outer.path))
+  ctx.io.warn(`This folder is inside the package ${name}(${relative(ctx.cwd, outer.path)}): package.json is created here, a package of its own, as npm init does.`)
+  ctx.io.hint(`To set up that package instead, run pkgs init in ${where}.`)
+}
+
 async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   const given = fromFlags(opts)
   const [config, found] = await Promise.all([ctx.config(), readManifest(ctx.cwd)])
@@ -145,6 +157,8 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
       refusedHint: `Run it again and answer yes, or pass --yes (or --name ${bareName(current)}${scopeOf(current) ? ` --scope ${scopeOf(current)}` : ''} to keep the name).`,
     })
   }
+  // as npm init: the package.json is written here, in the folder asked; say so when that nests it in another package
+  if (!found) await sayWhenNested(ctx)
   const written = await writeManifest(ctx.cwd, answers, existing)
   if (existing?.private === true) {
     ctx.io.warn('package.json has "private": true, so npm refuses to publish it. Remove that line to publish (access "restricted" keeps it private on the registry).')

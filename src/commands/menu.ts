@@ -3,7 +3,7 @@
 import { configuredScope, invalidDefaultScope, resolveRegistry, type Config } from '../core/config.js'
 import { identifyRegistry, workflowsFor, type Support } from '../core/registry.js'
 import type { IO } from '../io/io.js'
-import { readManifest } from '../package/manifest.js'
+import { findManifest } from '../package/manifest.js'
 import { isTeam, normalizeScope, parseTeam, scopeOf, validatePackageName, validateUserName } from '../package/names.js'
 import type { Context } from './context.js'
 
@@ -71,7 +71,7 @@ function unless(reason: string | undefined): { disabled?: string } {
 /** The arguments of the command chosen (empty: quit). */
 export async function chooseFromMenu(ctx: Context): Promise<string[]> {
   const io = ctx.io
-  const manifestName = readManifest(ctx.cwd).then(
+  const manifestName = findManifest(ctx.cwd).then(
     (found) => (typeof found?.manifest.name === 'string' && found.manifest.name ? found.manifest.name : undefined),
     () => undefined,
   )

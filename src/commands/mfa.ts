@@ -10,7 +10,7 @@ export default defineCommand({
   description: 'whether publishing the packages needs two-factor authentication',
   arguments: [
     { name: 'level', description: 'none: no 2FA to publish; publish: 2FA, no token bypass; automation: 2FA, automation tokens may bypass', required: true, choices: ['none', 'publish', 'automation'] },
-    { name: 'packages', description: 'packages (default: the name in ./package.json)', variadic: true },
+    { name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true },
   ],
   options: bulkOptions('packages to work on at once'),
   examples: [

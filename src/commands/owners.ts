@@ -6,7 +6,7 @@ import { defineCommand } from './command.js'
 export default defineCommand({
   name: 'owners',
   description: 'list the owners of a package (they can publish it and share it)',
-  arguments: [{ name: 'package', description: 'the package (default: the name in ./package.json)' }],
+  arguments: [{ name: 'package', description: 'the package (default: the name in the nearest package.json, here or above)' }],
   examples: [
     ['pkgs owners', 'the owners of the package in ./package.json'],
     ['pkgs owners @acme/widgets | cat', '"alice <alice@example.com>" per line, as npm owner ls'],

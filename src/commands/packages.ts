@@ -12,7 +12,7 @@ import { normalizeScope, scopeOf, validatePackageName } from '../package/names.j
 import type { IO } from '../io/io.js'
 import type { Context } from './context.js'
 
-export const packagesArgument = { name: 'packages', description: 'scoped packages (default: the name in ./package.json)', variadic: true } as const
+export const packagesArgument = { name: 'packages', description: 'scoped packages (default: the name in the nearest package.json, here or above)', variadic: true } as const
 
 export function bulkOptions(concurrencyWhat: string) {
   return {
@@ -65,7 +65,7 @@ export async function planPackages(
     if (!names.length) ctx.io.warn(`${scope} has no packages on ${target.registry.url} that you can see.`)
   } else {
     const local = args.length ? args : [await packageNameOrLocal(ctx.cwd)].filter((n): n is string => Boolean(n))
-    if (!local.length) throw usageError('Name a package (or --scope <@s>): there is no package.json here.', `e.g. pkgs ${command} @acme/widgets`)
+    if (!local.length) throw usageError('Name a package (or --scope <@s>): there is no package.json here or above.', `e.g. pkgs ${command} @acme/widgets`)
     names = [...new Set(local.map((n) => validatePackageName(n)))]
   }
   if (scopedOnly) {

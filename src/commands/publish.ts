@@ -26,7 +26,7 @@ import { detectKind, requireWorkflow, whoami, workflowsFor, type RegistryIdentit
 import { stageWhat } from '../core/stage.js'
 import { accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
-import type { Manifest } from '../package/manifest.js'
+import { packageRoot, type Manifest } from '../package/manifest.js'
 import { scopeOf, validatePackageName } from '../package/names.js'
 import {
   exportNpmEnv,
@@ -131,7 +131,8 @@ function loginProblem(result: Settled<string | undefined>): PkgsError | undefine
 }
 
 async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishResult> {
-  const source = await packSource(ctx.cwd, opts.path)
+  // no folder named: the package this folder is in, the nearest package.json, here or above (npm's own publish looks only here; its owner, access and run commands look above too)
+  const source = await packSource(ctx.cwd, opts.path ?? (await packageRoot(ctx.cwd)))
   const config = await ctx.config()
   const first = await readPublishManifest(source, config.flat)
   const { name, version } = identify(first.manifest, source)
@@ -348,7 +349,7 @@ function renderSummary(ctx: Context, result: PublishResult, packed: Packed, targ
 export default defineCommand({
   name: 'publish',
   description: 'pack exactly as npm does and publish: private by default for scoped packages',
-  arguments: [{ name: 'path', description: 'a folder with a package.json (default: .) or a tarball made by npm pack' }],
+  arguments: [{ name: 'path', description: 'a folder with a package.json (default: the nearest one, here or above) or a tarball made by npm pack' }],
   options: {
     access: { flags: '--access <access>', description: 'who may install it (default: publishConfig.access, else restricted for scoped packages)', choices: ['restricted', 'public'] },
     tag: { flags: '--tag <tag>', description: 'the dist-tag to publish under (default: latest; required for pre-releases)' },

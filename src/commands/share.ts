@@ -26,7 +26,7 @@ export default defineCommand({
   description: 'give a user (as an owner) or a team access to a package',
   arguments: [
     { name: 'grantee', description: 'a user (becomes an owner) or a team as @org:team', required: true },
-    { name: 'package', description: 'the package (default: the name in ./package.json)' },
+    { name: 'package', description: 'the package (default: the name in the nearest package.json, here or above)' },
   ],
   options: {
     readOnly: { flags: '--read-only', description: 'a team may install it (the default for a new grant)' },

@@ -9,7 +9,7 @@ export default defineCommand({
   description: "take a user's ownership or a team's access to a package away (asks before removing yourself)",
   arguments: [
     { name: 'grantee', description: 'an owner, or a team as @org:team', required: true },
-    { name: 'package', description: 'the package (default: the name in ./package.json)' },
+    { name: 'package', description: 'the package (default: the name in the nearest package.json, here or above)' },
   ],
   examples: [
     ['pkgs unshare bob', 'bob is no longer an owner of the package in ./package.json (npm owner rm)'],

@@ -1,6 +1,7 @@
-// Reading ./package.json: missing is not an error here, broken is (with the file named).
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+// Reading package.json: missing is not an error here, broken is (with the file named). The
+// package of a folder is found as npm finds it: in the folder or the nearest one above.
+import { readFile, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { PkgsError } from '../core/errors.js'
 
 /** package.json as written: any field may hold any JSON value. */
@@ -45,9 +46,36 @@ export function nameOf({ path, manifest }: { path: string; manifest: Manifest })
   return name
 }
 
-/** `[<package>]` arguments default to the name in ./package.json. */
+async function exists(path: string, what: 'file' | 'directory'): Promise<boolean> {
+  try {
+    const s = await stat(path)
+    return what === 'file' ? s.isFile() : s.isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The folder npm works in from `dir` (its local prefix, as @npmcli/config's loadLocalPrefix
+ * finds it): the nearest folder, `dir` or above, with a package.json or a node_modules. npm
+ * publishes, packs and reads the package there; undefined when there is none up to the root.
+ */
+export async function packageRoot(dir: string): Promise<string | undefined> {
+  for (let at = dir; ; at = dirname(at)) {
+    if ((await exists(join(at, 'package.json'), 'file')) || (await exists(join(at, 'node_modules'), 'directory'))) return at
+    if (dirname(at) === at) return undefined
+  }
+}
+
+/** The package.json of the package `dir` is in (the nearest one, as npm finds it), if any. */
+export async function findManifest(dir: string): Promise<{ path: string; manifest: Manifest } | undefined> {
+  const root = await packageRoot(dir)
+  return root ? readManifest(root) : undefined
+}
+
+/** `[<package>]` arguments default to the name in the package.json of the package we are in. */
 export async function packageNameOrLocal(dir: string, given?: string): Promise<string | undefined> {
   if (given) return given
-  const found = await readManifest(dir)
+  const found = await findManifest(dir)
   return found && nameOf(found)
 }
