@@ -77,17 +77,17 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
       })
     })
     // logged in without access, it is still "ask an owner"
-    const outsider = await runPkgs(['owners', name, '--json'], as('otto'))
+    const outsider = await runPkgs(['owners', name, '--json'], loggedIn(registry, 'otto'))
     expect(outsider.code).toBe(1)
     expect(json(outsider).error.hint).toContain(`ask an owner to run \`pkgs share <your-user> ${name}\``)
   })
 
   it('an unscoped package not found is only that: never "or it is private"', async () => {
-    const [loggedIn, anonymous] = await Promise.all([
-      runPkgs(['access', 'no-such-unscoped', '--json'], as('alice')),
+    const [known, anonymous] = await Promise.all([
+      runPkgs(['access', 'no-such-unscoped', '--json'], loggedIn(registry, 'alice')),
       runPkgs(['access', 'no-such-unscoped', '--json'], makeSandbox(`registry=${registry.url}\n`)),
     ])
-    for (const res of [loggedIn, anonymous]) {
+    for (const res of [known, anonymous]) {
       expect(res.code).toBe(1)
       expect(json(res).error).toMatchObject({ code: 'E404', message: `no-such-unscoped was not found on ${registry.url}.` })
       expect(JSON.stringify(json(res).error)).not.toContain('private')
@@ -236,7 +236,7 @@ describe('bulk output', () => {
 
 describe('a reader that stops reading (pkgs … | head -1)', () => {
   it('ends the run quietly with exit 0: no EPIPE, no error', async () => {
-    const res = await runPkgsReadingOneLine(['access', '--scope', '@big'], as('alice'), { timeoutMs: 60_000 })
+    const res = await runPkgsReadingOneLine(['access', '--scope', '@big'], loggedIn(registry, 'alice'), { timeoutMs: 60_000 })
     expect(res.stdout.split('\n')[0]).toMatch(/^@big\/p000: (public|private)$/)
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)

@@ -67,8 +67,7 @@ async function bothWays(flat: Record<string, unknown>, extra: Record<string, unk
     timeout: Number(flat.timeout ?? 300_000),
     strictSSL: flat.strictSSL !== false,
     ca: (flat.ca as string | string[] | null) ?? undefined,
-    retries: 0,
-    retryWaitMs: 0,
+    retry: { retries: 0, factor: 1, minTimeout: 0, maxTimeout: 0 },
   })
   const heavyRes = await registryFetch(heavy, { ...flat, registry: url, retry: { retries: 0 }, ...extra })
   expect([lightRes.status, await lightRes.text()]).toEqual([heavyRes.status, await heavyRes.text()])

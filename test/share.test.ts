@@ -26,7 +26,7 @@ async function npmPublish(sandbox: Sandbox, name: string, version: string) {
 describe.concurrent("owners on Verdaccio's next line", () => {
   it('in a subfolder of a package: owners is of the package above, as npm owner ls', async () => {
     const name = `@acme/nested-${run}`
-    const alice = onVerdaccio(next, 'alice')
+    const alice = loggedIn(next, 'alice')
     expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
     const sub = join(alice.cwd, 'src', 'deep')
     mkdirSync(sub, { recursive: true })
@@ -205,7 +205,7 @@ describe('teams on an npmjs-like registry', () => {
   it('share with no flag leaves an existing grant as it is; only a flag changes it', async () => {
     const name = '@acme/kept-grant'
     registry.seedPackage(name, 'alice')
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     expect((await runPkgs(['share', '@acme:devs', name, '--read-write'], alice)).code).toBe(0)
     const from = registry.requests.length
     const kept = await runPkgs(['share', '@acme:devs', name, '--json'], alice)
@@ -224,7 +224,7 @@ describe('teams on an npmjs-like registry', () => {
   it('unshare of a user who is not an owner says when they still have access through a team', async () => {
     const name = '@acme/via-team'
     registry.seedPackage(name, 'alice')
-    const alice = as('alice')
+    const alice = loggedIn(registry, 'alice')
     expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
     const [viaTeam, viaTeamText, nobody] = await Promise.all([
       runPkgs(['unshare', 'carol', name, '--json'], alice),
@@ -356,9 +356,9 @@ describe.concurrent('share errors, explained', () => {
   it('unshare yourself asks first: without a terminal it needs --yes', async () => {
     const name = '@acme/self-removal'
     registry.seedPackage(name, 'alice')
-    expect((await runPkgs(['share', 'bob', name], as('alice'))).code).toBe(0)
+    expect((await runPkgs(['share', 'bob', name], loggedIn(registry, 'alice'))).code).toBe(0)
     const owners = () => registry.state.packages.get(name)!.doc.maintainers.map((m) => m.name)
-    const bob = as('bob')
+    const bob = loggedIn(registry, 'bob')
     const from = registry.requests.length
     const unasked = await runPkgs(['unshare', 'bob', name, '--json'], bob)
     expect(unasked.code).toBe(2)

@@ -157,8 +157,8 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   it("org rm never removes the org's last owner, and asks before removing yourself", async () => {
     const from = registry.requests.length
     const [last, lastByAdmin] = await Promise.all([
-      runPkgs(['org', 'rm', 'solo', 'alice', '--yes', '--json'], as('alice')),
-      runPkgs(['org', 'rm', 'solo', 'alice', '--json'], as('bob')),
+      runPkgs(['org', 'rm', 'solo', 'alice', '--yes', '--json'], loggedIn(registry, 'alice')),
+      runPkgs(['org', 'rm', 'solo', 'alice', '--json'], loggedIn(registry, 'bob')),
     ])
     for (const res of [last, lastByAdmin]) {
       expect(res.code, res.stderr).toBe(1)
@@ -171,27 +171,27 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(registry.state.orgs.get('solo')!.members.get('alice')).toBe('owner')
 
     // yourself, without a terminal: --yes is needed, and nothing is sent
-    const unasked = await runPkgs(['org', 'rm', 'duo', 'alice', '--json'], as('alice'))
+    const unasked = await runPkgs(['org', 'rm', 'duo', 'alice', '--json'], loggedIn(registry, 'alice'))
     expect(unasked.code).toBe(2)
     expect(json(unasked).error.message).toContain('Removing yourself (alice) from duo needs a confirmation')
     expect(json(unasked).error.hint).toContain('--yes')
     expect(registry.requests.slice(from).filter((r) => r.method === 'DELETE' && /\/(solo|duo)\//.test(r.path))).toEqual([])
     expect(registry.state.orgs.get('duo')!.members.has('alice')).toBe(true)
 
-    const refused = runPkgsInPty(['org', 'rm', 'duo', 'alice'], as('alice'))
+    const refused = runPkgsInPty(['org', 'rm', 'duo', 'alice'], loggedIn(registry, 'alice'))
     await refused.waitFor('Remove yourself (alice) from duo?')
     refused.write('n' + keys.enter)
     expect(await refused.exit).toBe(2)
     expect(registry.state.orgs.get('duo')!.members.has('alice')).toBe(true)
 
-    const removed = await runPkgs(['org', 'rm', 'duo', 'alice', '--yes'], as('alice'))
+    const removed = await runPkgs(['org', 'rm', 'duo', 'alice', '--yes'], loggedIn(registry, 'alice'))
     expect(removed.code, removed.stderr).toBe(0)
     expect(removed.stdout).toBe('Removed alice from duo.\n')
     expect(registry.state.orgs.get('duo')!.members.has('alice')).toBe(false)
   })
 
   it("a team the registry will not destroy: its reason, not a permission problem", async () => {
-    const res = await runPkgs(['team', 'destroy', '@quiet:developers', '--yes', '--json'], as('alice'))
+    const res = await runPkgs(['team', 'destroy', '@quiet:developers', '--yes', '--json'], loggedIn(registry, 'alice'))
     expect(res.code).toBe(1)
     expect(json(res).error).toMatchObject({
       code: 'E403',
@@ -200,15 +200,15 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(json(res).error.message + json(res).error.hint).not.toContain('owners and admins')
     expect(registry.state.orgs.get('quiet')!.teams.has('developers')).toBe(true)
     // not an owner or admin: that is still said so
-    await runPkgs(['team', 'create', '@quiet:kept'], as('alice'))
-    const carol = await runPkgs(['team', 'destroy', '@quiet:kept', '--yes'], as('carol'))
+    await runPkgs(['team', 'create', '@quiet:kept'], loggedIn(registry, 'alice'))
+    const carol = await runPkgs(['team', 'destroy', '@quiet:kept', '--yes'], loggedIn(registry, 'carol'))
     expect(carol.code).toBe(1)
     expect(carol.stderr).toContain('managed by its owners and admins')
   })
 
   it('team add of a user the registry does not know says so, not "add them to the org first"', async () => {
     const from = registry.requests.length
-    const res = await runPkgs(['team', 'add', '@quiet:developers', 'nobody', '--json'], as('alice'))
+    const res = await runPkgs(['team', 'add', '@quiet:developers', 'nobody', '--json'], loggedIn(registry, 'alice'))
     expect(res.code).toBe(1)
     expect(json(res).error).toMatchObject({ code: 'E404', message: `There is no user "nobody" on ${registry.url}.` })
     expect(json(res).error.hint).not.toContain('org set')

@@ -161,7 +161,7 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(check(JSON.parse(res.stdout), 'login')).toMatchObject({ status: 'warn', message: 'The login was not checked: http://127.0.0.1:9/ cannot be reached (see above).' })
     // a registry that never answered cannot be recognised: said as such, not as a kind of registry
     expect(check(JSON.parse(res.stdout), 'registry-kind').message).toBe(
-      'Registry kind not recognised: pkgs tries login, web-login, publish, share, teams, visibility, orgs, and says so when the registry refuses one.',
+      'Registry kind not recognised: pkgs tries login, web-login, publish, share, teams, visibility, orgs, trust, stage, and says so when the registry refuses one.',
     )
   })
 
