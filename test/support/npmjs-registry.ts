@@ -1456,6 +1456,9 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
     record.status = a.status
     send(res, a)
   })
+  // clients (npm's agent, kept alive across a test file) reuse idle sockets: a server that closes
+  // them after Node's 5 s default races a reused one and the request hangs up. Keep them longer.
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
 
