@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { loggedIn, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runPkgs } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -56,7 +56,7 @@ describe.concurrent('the guided menu', () => {
   })
 
   it('offers everything on a registry that supports it (the npmjs-like one), with nothing dimmed', async () => {
-    const pty = runPkgsInPty([], as('alice'))
+    const pty = runPkgsInPty([], loggedIn(registry, 'alice'))
     await pty.waitFor('Make a package public')
     expect(pty.output()).not.toContain(' — ')
     pty.write(keys.ctrlC)
