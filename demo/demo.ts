@@ -40,6 +40,7 @@ const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 const style = (format: Parameters<typeof styleText>[0], text: string) => (color ? styleText(format, text) : text)
 const say = (line = '') => process.stdout.write(line + '\n')
 const stepTimeoutMs = 60_000
+const npmLogLine = /^npm error (A complete log of this run|Log files were not written)/
 
 let root: string | undefined
 let verdaccio: RunningVerdaccio | undefined
@@ -92,8 +93,6 @@ function makePerson(name: string, work: string): Person {
     NPM_CONFIG_FUND: 'false',
     NPM_CONFIG_AUDIT: 'false',
     NPM_CONFIG_LOGLEVEL: 'warn',
-    // no debug log (and no line pointing at one inside a folder about to be removed)
-    NPM_CONFIG_LOGS_MAX: '0',
     ...(color ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
   }
   return { name, home, npmrc, cwd, env }
@@ -115,15 +114,19 @@ function run(who: Person, cmd: string, args: string[], shown: string, input?: st
     child = proc
     let text = ''
     let stdout = ''
-    const show = (d: string) => {
+    // whole lines, so that npm's line about its debug log (in a folder about to go) can be left out
+    const pending = { out: '', err: '' }
+    const show = (from: keyof typeof pending, d: string, end = false) => {
       text += d
-      process.stdout.write(d)
+      const lines = (pending[from] + d).split(/(?<=\n)/)
+      pending[from] = end || lines.at(-1)!.endsWith('\n') ? '' : lines.pop()!
+      for (const line of lines) if (!npmLogLine.test(line)) process.stdout.write(line)
     }
     proc.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d
-      show(d)
+      show('out', d)
     })
-    proc.stderr.setEncoding('utf8').on('data', show)
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => show('err', d))
     const timer = setTimeout(() => proc.kill('SIGKILL'), stepTimeoutMs)
     proc.on('error', (err) => {
       clearTimeout(timer)
@@ -132,6 +135,8 @@ function run(who: Person, cmd: string, args: string[], shown: string, input?: st
     proc.on('close', (code) => {
       clearTimeout(timer)
       child = undefined
+      show('out', '', true)
+      show('err', '', true)
       resolve({ code, text, stdout })
     })
     proc.stdin.end(input)
@@ -236,10 +241,12 @@ async function main(): Promise<void> {
   heading('Switch visibility on Verdaccio', 'Verdaccio decides who reads a package in its config.yaml, so pkgs says so (exit 4) instead of failing obscurely.')
   await pkgs(alice, ['make-public'], { code: 4, shows: 'config.yaml', then: 'exit 4: the registry does not support this operation' })
 
-  heading('The same package on an npmjs-like registry', "bob's and the anonymous user's .npmrc now map @acme there too.")
+  heading('The same package on an npmjs-like registry', "bob's and the anonymous user's .npmrc now map @acme there too; bob starts a new project.")
   await pkgs(alice, ['scope', 'set', '@acme', '--registry', npmjs.url], { shows: '@acme' })
   await pkgs(alice, ['login', '--token-stdin'], { shows: 'alice' }, { name: 'ALICE_NPM_TOKEN', value: npmjs.tokens.alice })
   writeFileSync(bob.npmrc, npmrcFor(npmjs.url, npmjs.tokens.bob))
+  bob.cwd = join(root, 'bob', 'app2')
+  mkdirSync(bob.cwd)
   writeFileSync(nobody.npmrc, npmrcFor(npmjs.url))
   await pkgs(alice, ['doctor'], { shows: 'alice' })
   await pkgs(alice, ['publish'], { shows: 'restricted' })
@@ -248,7 +255,7 @@ async function main(): Promise<void> {
 
   heading('Share it with bob, list the owners, take it back')
   await pkgs(alice, ['share', 'bob'], { shows: 'bob' })
-  await npm(bob, ['install', pkg], { shows: /added 1 package|up to date|changed 1 package/ })
+  await npm(bob, ['install', pkg], { shows: 'added 1 package' })
   await pkgs(alice, ['owners'], { shows: 'bob' })
   await pkgs(alice, ['unshare', 'bob'], { shows: 'bob' })
   ensure(!npmjs.state.packages.get(pkg)!.doc.maintainers.some((m) => m.name === 'bob'), 'bob is still an owner')
@@ -287,6 +294,7 @@ main().then(
     const message = err instanceof StepFailed ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
     process.stderr.write(`\ndemo failed: ${message}\n`)
     await stop()
+    process.stderr.write(`demo: the registries are stopped${root ? ` and ${root} is removed` : ''}.\n`)
     process.exit(1)
   },
 )
