@@ -12,6 +12,8 @@ import { commandModules } from './commands/index.js'
 
 let current: { io: IO; verbose: boolean } | undefined
 let exitCode: number = Exit.ok
+/** after a menu choice: the line that shows the command it ran */
+let ranLine: string | undefined
 
 function streams() {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
@@ -274,6 +276,17 @@ function endQuietlyWhenOutputCloses(): void {
   })
 }
 
+/** An argument as a POSIX shell reads it back: as it is when it can be, else in single quotes. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}
+
+/** The command line a menu choice ran, to type next time; a one-time password given with it is masked. */
+function commandLine(argv: string[]): string {
+  const shown = argv.map((arg, i) => (argv[i - 1] === '--otp' ? '***' : arg.startsWith('--otp=') ? '--otp=***' : arg))
+  return ['pkgs', ...shown].map(shellWord).join(' ')
+}
+
 export async function main(argv: string[], version: string): Promise<number> {
   endQuietlyWhenOutputCloses()
   let program: Command | undefined
@@ -301,12 +314,20 @@ export async function main(argv: string[], version: string): Promise<number> {
       const chosen = await chooseFromMenu(new Context(io, menuOptions, process.cwd(), process.env))
       if (!chosen.length) return Exit.ok
       argv = [...argv, ...chosen]
+      // the choice ends with the command it ran (also when it failed: to run again once fixed)
+      ranLine = io.err.dim(`Ran: ${redactSecrets(commandLine(argv))}`)
     }
     const { definitions, at } = await definitionsFor(argv)
     program = buildProgram(version, definitions, { versionFlag: at < 0 || !argv.slice(at + 1).some(isVersionFlag) })
     await program.parseAsync(argv, { from: 'user' })
-    return exitCode
+    return ran(exitCode)
   } catch (err) {
-    return report(err, argv, program)
+    return ran(report(err, argv, program))
   }
+}
+
+/** The menu's `Ran: pkgs …` line once its command has finished (on stderr), unless it was cancelled. */
+function ran(code: number): number {
+  if (ranLine && code !== Exit.cancelled) process.stderr.write(`${ranLine}\n`)
+  return code
 }

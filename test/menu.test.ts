@@ -1,5 +1,7 @@
 // pkgs with no command on a terminal: the guided menu runs the same commands, asking only for
 // what is missing.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -16,11 +18,13 @@ const menuOrder = ['init', 'scope', 'login', 'publish', 'share', 'make-private',
 const pick = (choice: string) => keys.down.repeat(menuOrder.indexOf(choice)) + keys.enter
 
 describe.concurrent('the guided menu', () => {
-  it('shares the package of ./package.json: asks whom, offers the package, runs pkgs share', async () => {
+  it('shares the package of ./package.json: asks whom, offers the package, runs pkgs share, ends with that command on stderr', async () => {
     registry.seedPackage('@acme/menu', 'alice')
     const sandbox = loggedIn(registry, 'alice')
     sandbox.writePackageJson({ name: '@acme/menu', version: '1.0.0' })
-    const pty = runPkgsInPty([], sandbox)
+    // stderr apart from the terminal, to tell which stream the command line is on
+    const stderrFile = join(sandbox.root, 'stderr.txt')
+    const pty = runPkgsInPty([], sandbox, { env: { PTY_STDERR_FILE: stderrFile } })
     await pty.waitFor('What do you want to do?')
     pty.write(pick('share'))
     await pty.waitFor('Share with')
@@ -31,6 +35,9 @@ describe.concurrent('the guided menu', () => {
     expect(await pty.exit).toBe(0)
     expect(pty.output()).toContain('@acme/menu: bob is now an owner (read-write).')
     expect(registry.state.packages.get('@acme/menu')!.doc.maintainers.map((m) => m.name)).toEqual(['alice', 'bob'])
+    // the choice ends with the command it ran, to type next time
+    expect(readFileSync(stderrFile, 'utf8').trimEnd().split('\n').at(-1)).toBe('Ran: pkgs share bob @acme/menu')
+    expect(pty.output()).not.toContain('Ran:')
   })
 
   it('offers only what the registry supports, and says why the rest is missing: by its address, or by its answer (Verdaccio)', async () => {
@@ -69,14 +76,17 @@ describe.concurrent('the guided menu', () => {
     doctor.write(pick('doctor'))
     await doctor.waitFor('Logged in as alice.')
     await doctor.exit
+    expect(doctor.output().trimEnd().split('\n').at(-1)).toBe('Ran: pkgs doctor')
     const quit = runPkgsInPty([], loggedIn(registry, 'alice'))
     await quit.waitFor('What do you want to do?')
     quit.write(pick('quit'))
     expect(await quit.exit).toBe(0)
+    expect(quit.output()).not.toContain('Ran:')
     const cancelled = runPkgsInPty([], loggedIn(registry, 'alice'))
     await cancelled.waitFor('What do you want to do?')
     cancelled.write(keys.ctrlC)
     expect(await cancelled.exit).toBe(130)
+    expect(cancelled.output()).not.toContain('Ran:')
   })
 
   it('without a terminal: the help, exit 0; with --json: the commands as one document', async () => {

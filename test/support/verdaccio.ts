@@ -110,8 +110,15 @@ async function addUser(url: string, name: string): Promise<VerdaccioUser> {
   return { name, password, token: body.token }
 }
 
-export async function startVerdaccio(line: keyof typeof lines): Promise<RunningVerdaccio> {
-  const dir = mkdtempSync(join(tmpdir(), `pkgs-verdaccio-${line}-`))
+export interface VerdaccioOptions {
+  /** the folder to make its temporary folder in (default: the system's) */
+  parent?: string
+  /** the users to create (default: alice, bob and carol) */
+  users?: readonly string[]
+}
+
+export async function startVerdaccio(line: keyof typeof lines, opts: VerdaccioOptions = {}): Promise<RunningVerdaccio> {
+  const dir = mkdtempSync(join(opts.parent ?? tmpdir(), `pkgs-verdaccio-${line}-`))
   const configPath = join(dir, 'config.yaml')
   writeFileSync(configPath, configYaml(dir, line))
   const port = await freePort()
@@ -132,7 +139,7 @@ export async function startVerdaccio(line: keyof typeof lines): Promise<RunningV
     await waitForPing(url, child, log)
     // one at a time: Verdaccio's htpasswd plugin loses users added concurrently
     const users: Record<string, VerdaccioUser> = {}
-    for (const name of userNames) users[name] = await addUser(url, name)
+    for (const name of opts.users ?? userNames) users[name] = await addUser(url, name)
     return {
       url,
       version,
