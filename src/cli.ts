@@ -1,5 +1,7 @@
-// The entry point. `pkgs --version` answers before anything else is loaded; everything else
-// loads the program (commander, the commands) on demand.
+// The entry point. `pkgs --version` answers before anything else is loaded, and so does
+// `pkgs --help` at commander's width of 80: the build writes that text to dist/help.txt (made by
+// the program itself; test/cli.test.ts checks the two agree), which saves loading commander and
+// every command's module (about 40 ms). Everything else loads the program on demand.
 import { readFileSync } from 'node:fs'
 
 const cancelled = 130
@@ -10,8 +12,25 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(version + '\n')
     return 0
   }
+  // commander wraps help to the terminal's width, or to 80 columns when stdout is not one
+  const width = process.stdout.isTTY ? process.stdout.columns : 80
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && width === 80) {
+    const help = readPrebuilt('help.txt')
+    if (help) {
+      process.stdout.write(help)
+      return 0
+    }
+  }
   const { main } = await import('./program.js')
   return main(argv, version)
+}
+
+function readPrebuilt(name: string): string | undefined {
+  try {
+    return readFileSync(new URL(name, import.meta.url), 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 process.on('SIGINT', () => process.exit(cancelled))

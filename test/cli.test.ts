@@ -34,6 +34,9 @@ describe('the pkgs program', () => {
     const sandbox = makeSandbox()
     const top = await runPkgs(['--help'], sandbox)
     expect(top.code).toBe(0)
+    // the prebuilt text of `pkgs --help` (dist/help.txt) is what the program itself prints
+    const made = await runPkgs(['--no-color', '--help'], sandbox)
+    expect(top.stdout).toBe(made.stdout)
     for (const name of commandNames) expect(top.stdout).toContain(name)
     const each = await Promise.all([...commandNames.map((name) => [name]), ...subcommands].map((args) => runPkgs([...args, '--help'], sandbox)))
     for (const res of each) {
