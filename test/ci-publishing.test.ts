@@ -94,6 +94,23 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(json(gone)).toMatchObject({ changed: false })
   })
 
+  it("sends npm trust gitlab's and npm trust circleci's bodies", async () => {
+    const alice = as('alice')
+    const ids = ['11111111-2222-4333-8444-555555555555', '21111111-2222-4333-8444-555555555555', '31111111-2222-4333-8444-555555555555', '41111111-2222-4333-8444-555555555555']
+    const circle = ['--org-id', ids[0], '--project-id', ids[1], '--pipeline-definition-id', ids[2], '--vcs-origin', 'github.com/acme/circle', '--context-id', ids[3], '--allow-stage-publish', '--yes']
+    const gitlab = ['--project', 'acme/lab', '--file', '.gitlab-ci.yml', '--env', 'release', '--allow-publish', '--yes']
+    for (const name of ['@alice/gl-npm', '@alice/gl-pkgs', '@alice/cc-npm', '@alice/cc-pkgs']) registry.seedPackage(name, 'alice')
+    for (const [provider, args, npmName, pkgsName] of [['gitlab', gitlab, '@alice/gl-npm', '@alice/gl-pkgs'], ['circleci', circle, '@alice/cc-npm', '@alice/cc-pkgs']] as const) {
+      const npm = await runNpm(['trust', provider, npmName, ...args], alice)
+      expect(npm.code, npm.stderr).toBe(0)
+      const ours = await runPkgs(['trust', provider, pkgsName, ...args], alice)
+      expect(ours.code, ours.stderr).toBe(0)
+      const body = (name: string) => registry.requests.find((r) => r.method === 'POST' && r.path === `/-/package/${escaped(name)}/trust`)?.body
+      expect(body(pkgsName)).toEqual(body(npmName))
+      expect(body(pkgsName)).toBeDefined()
+    }
+  })
+
   it('checks its flags before any request, and says what a registry without trust does instead', async () => {
     const alice = as('alice')
     const mark = registry.requests.length
