@@ -1,8 +1,11 @@
-// Loading npm-registry-fetch (make-fetch-happen, cacache, proxy agents) costs about 100 ms, more
-// than a read-only request to the registry itself. A plain GET that needs none of that — no
+// Loading npm-registry-fetch (make-fetch-happen, cacache, proxy agents) costs about 100 ms (the
+// best of 5 `require('npm-registry-fetch')` on Node 20 here: 123 ms on a loaded 2-core machine),
+// more than a read-only request to the registry itself, and as much as all the rest of
+// `pkgs whoami`. A plain GET that needs none of that — no
 // proxy, no TLS client settings, no cache — goes through node:http(s) here, with the headers
 // npm-registry-fetch sends and errors shaped like its own, so every caller treats both alike.
 // Anything else (mutations, proxies, custom CAs, client certificates) uses npm-registry-fetch.
+// test/light-get.test.ts sends the same GETs both ways and checks the headers agree.
 
 export interface LightResponse {
   status: number
