@@ -14,6 +14,19 @@ export function redactSecrets(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'()<>]*):[^\s/@"'()<>]+@/gi, '$1:***@').replace(/\bnpms?_[a-zA-Z0-9]{36,48}\b/g, 'npm_***')
 }
 
+/** The colours chalk writes (SGR: ESC [ … m): kept when colour is on, as they are ours. */
+const controls = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+
+/**
+ * Every text line pkgs writes shows control characters as escapes (`\u001b`), so that a name,
+ * value or registry answer that carries one (an escape sequence, a bell, a carriage return) cannot
+ * move the cursor, retitle or clear the terminal, or hide what came before on the line. Newlines
+ * and tabs stay; colours stay when they are on (with --no-color, NO_COLOR or in a pipe, none are ours).
+ */
+export function visible(text: string, keepColour = false): string {
+  return text.replace(controls, (m) => (m.length > 1 && keepColour ? m : m.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)))
+}
+
 export interface Streams {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean }
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
@@ -112,7 +125,7 @@ export class IO {
 
   /** A result line on stdout (suppressed with --json: the document is the result). */
   print(line = ''): void {
-    if (!this.json) this.streams.stdout.write(redactSecrets(line) + '\n')
+    if (!this.json) this.streams.stdout.write(visible(redactSecrets(line), this.out.level > 0) + '\n')
   }
 
   /** The one document on stdout; `unmasked` only for a secret the user asked to see (a new token). */
@@ -127,7 +140,7 @@ export class IO {
   }
 
   info(line: string): void {
-    this.streams.stderr.write(redactSecrets(line) + '\n')
+    this.streams.stderr.write(visible(redactSecrets(line), this.err.level > 0) + '\n')
   }
 
   success(line: string): void {
@@ -154,11 +167,11 @@ export class IO {
     }
     const { default: ora } = await import('ora')
     // ora's discardStdin puts the terminal in raw mode without reading it, which swallows Ctrl-C
-    const s = ora({ text: redactSecrets(text), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
+    const s = ora({ text: visible(redactSecrets(text)), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
     return {
-      update: (t) => void (s.text = redactSecrets(t)),
-      succeed: (t) => void s.succeed(t && redactSecrets(t)),
-      fail: (t) => void s.fail(t && redactSecrets(t)),
+      update: (t) => void (s.text = visible(redactSecrets(t))),
+      succeed: (t) => void s.succeed(t && visible(redactSecrets(t))),
+      fail: (t) => void s.fail(t && visible(redactSecrets(t))),
       stop: () => void s.stop(),
     }
   }
