@@ -10,8 +10,24 @@ import { cancelledError, usageError } from '../core/errors.js'
  * so it misses one in quotes or brackets ("http://…", (http://…)).
  */
 export function redactSecrets(text: string): string {
+  for (const secret of known) if (text.includes(secret)) text = text.split(secret).join('***')
   if (!text.includes('@') && !text.includes('_')) return text
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'()<>]*):[^\s/@"'()<>]+@/gi, '$1:***@').replace(/\bnpms?_[a-zA-Z0-9]{36,48}\b/g, 'npm_***')
+}
+
+/** This run's secrets, whatever their shape: masked in every line, even where a registry quotes one back. */
+const known = new Set<string>()
+
+/**
+ * A secret of this run (a configured token or password, a one-time password, a token or password
+ * read from stdin or typed): from now on it is `***` in every line pkgs writes. Values shorter
+ * than 6 characters are left alone: they would mask ordinary words.
+ */
+export function maskSecret(value: unknown): void {
+  if (typeof value !== 'string' || value.length < 6) return
+  known.add(value)
+  const encoded = encodeURIComponent(value)
+  if (encoded !== value) known.add(encoded)
 }
 
 /** The colours chalk writes (SGR: ESC [ … m): kept when colour is on, as they are ours. */
@@ -220,7 +236,9 @@ export class IO {
 
   async password(message: string): Promise<string> {
     const { password } = await import('@inquirer/prompts')
-    return this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
+    const answer = await this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
+    maskSecret(answer)
+    return answer
   }
 
   /** A one-time password: submits by itself at six digits; Enter submits a recovery code. */
