@@ -42,7 +42,8 @@ export interface Confirmation {
 function maskCredentials(flat: Record<string, unknown>): void {
   const decoded = (v: string) => Buffer.from(v, 'base64').toString('utf8')
   for (const [key, value] of Object.entries(flat)) {
-    if (typeof value !== 'string' || !value) continue
+    // a `${VAR}` npm could not expand is a name, said in messages about it, not a secret
+    if (typeof value !== 'string' || !value || /\$\{[^}]*\}/.test(value)) continue
     if (/(^|:)_authToken$/i.test(key)) maskSecret(value)
     else if (/(^|:)_password$/.test(key)) [value, decoded(value), Buffer.from(decoded(value)).toString('base64')].forEach(maskSecret)
     else if (/(^|:)_auth$/.test(key)) [value, decoded(value), decoded(value).split(':').slice(1).join(':')].forEach(maskSecret)
