@@ -5,7 +5,7 @@ import { Argument, Command, CommanderError, Option } from 'commander'
 import { Exit, PkgsError, usageError } from './core/errors.js'
 import { explainError } from './core/explain.js'
 import { logRequests } from './core/registry.js'
-import { IO, redactSecrets } from './io/io.js'
+import { IO, redactSecrets, visible } from './io/io.js'
 import { examplesText, isGroup, type AnyCommand, type ArgumentSpec, type Definition, type OptionSpec } from './commands/command.js'
 import { Context, type GlobalOptions } from './commands/context.js'
 import { commandModules } from './commands/index.js'
@@ -221,10 +221,8 @@ function missingSubcommand(program: Command, argv: string[]): unknown {
 }
 
 function report(err: unknown, argv: string[], program?: Command): number {
-  if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && program) {
-    if (!wantsJson(argv)) return Exit.usage
-    err = missingSubcommand(program, argv)
-  }
+  // commander has printed the group's help on stderr; the error line after it says what is missing
+  if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && program) err = missingSubcommand(program, argv)
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return Exit.ok
     const path = program ? commandPath(program, argv) : []
@@ -252,10 +250,11 @@ function report(err: unknown, argv: string[], program?: Command): number {
     io.info(`${io.err.red('error')} ${error.message}`)
     if (error.hint) io.hint(error.hint)
   }
+  // a usage error's stack is only the argument checks': --verbose shows where other failures happened
   const verbose = current?.verbose ?? argv.includes('--verbose')
-  if (verbose) {
+  if (verbose && error.exitCode !== Exit.usage) {
     const cause = error.cause instanceof Error ? error.cause : error
-    process.stderr.write(`${redactSecrets(cause.stack ?? cause.message)}\n`)
+    process.stderr.write(`${visible(redactSecrets(cause.stack ?? cause.message))}\n`)
   }
   return error.exitCode
 }

@@ -7,7 +7,7 @@ import type { OrgPlan } from '../core/orgs.js'
 import { OtpSession } from '../core/otp.js'
 import { checkNpm, findNpm, requireCredentials, type NpmInfo } from '../core/preflight.js'
 import { requireWorkflow, targetFor, type Target, type Workflow } from '../core/registry.js'
-import type { IO } from '../io/io.js'
+import { maskSecret, type IO } from '../io/io.js'
 import { packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 
@@ -35,6 +35,38 @@ export interface Confirmation {
   default?: boolean
 }
 
+/**
+ * Every credential npm's configuration holds (tokens, passwords, `_auth`, the password of a
+ * registry URL), as written and decoded: masked in every line of the run, whatever their shape.
+ */
+function maskCredentials(flat: Record<string, unknown>): void {
+  const decoded = (v: string) => Buffer.from(v, 'base64').toString('utf8')
+  for (const [key, value] of Object.entries(flat)) {
+    // a `${VAR}` npm could not expand is a name, said in messages about it, not a secret
+    if (typeof value !== 'string' || !value || /\$\{[^}]*\}/.test(value)) continue
+    if (/(^|:)_authToken$/i.test(key)) maskSecret(value)
+    else if (/(^|:)_password$/.test(key)) [value, decoded(value), Buffer.from(decoded(value)).toString('base64')].forEach(maskSecret)
+    else if (/(^|:)_auth$/.test(key)) [value, decoded(value), decoded(value).split(':').slice(1).join(':')].forEach(maskSecret)
+    else if (key === 'registry' || key.endsWith(':registry') || key === 'proxy' || key === 'httpsProxy') {
+      try {
+        const { username, password } = new URL(value)
+        if (password) [password, decodeURIComponent(password), Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')].forEach(maskSecret)
+      } catch {
+        // not a URL: said where it is used
+      }
+    }
+  }
+}
+
+/** Loopback: credentials sent over plain http:// there never leave the machine. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** Registries already warned about in this run (a menu's command runs in a context of its own). */
+const warnedPlainHttp = new Set<string>()
+
 export class Context {
   #npm?: NpmInfo
   #config?: Promise<Config>
@@ -46,7 +78,9 @@ export class Context {
     readonly options: GlobalOptions,
     readonly cwd: string,
     readonly env: NodeJS.ProcessEnv,
-  ) {}
+  ) {
+    maskSecret(options.otp)
+  }
 
   /** npm on the PATH (found without spawning it). */
   npm(): NpmInfo {
@@ -54,14 +88,31 @@ export class Context {
   }
 
   config(): Promise<Config> {
-    return (this.#config ??= loadConfig({ cwd: this.cwd, env: this.env, npmPath: this.npm().root }))
+    return (this.#config ??= loadConfig({ cwd: this.cwd, env: this.env, npmPath: this.npm().root }).then((config) => {
+      maskCredentials(config.flat)
+      return config
+    }))
   }
 
   /** The registry, credentials and scope for a package or scope; --registry wins. */
   async target(q: TargetQuery = {}): Promise<Target> {
     const config = await this.config()
     const registry = resolveRegistry(config, { ...q, override: this.options.registry })
-    return targetFor(config, registry, q.scope, q.packageName)
+    const target = targetFor(config, registry, q.scope, q.packageName)
+    if (target.credentials.type === 'token' || target.credentials.type === 'basic') this.warnAboutPlainHttp(target)
+    return target
+  }
+
+  /**
+   * Before credentials (a token, a password) go to a registry over plain http:// on another host,
+   * where anyone on the way can read them: a warning, once per registry and run.
+   */
+  warnAboutPlainHttp(target: Target): void {
+    const url = new URL(target.registry.url)
+    if (url.protocol !== 'http:' || isLoopback(url.hostname) || warnedPlainHttp.has(target.registry.url)) return
+    warnedPlainHttp.add(target.registry.url)
+    this.io.warn(`Your credentials for ${target.registry.url} go over plain http:// to a host that is not this machine: anyone on the way can read them.`)
+    this.io.hint(`Use the registry's https:// address${target.registry.source ? ` (set in ${target.registry.source})` : ''}.`)
   }
 
   /**

@@ -6,7 +6,7 @@ import { defaultScope, shownPath, type Config } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import type { Target } from '../core/registry.js'
-import type { Spinner } from '../io/io.js'
+import { maskSecret, type Spinner } from '../io/io.js'
 import { normalizeScope } from '../package/names.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
@@ -25,6 +25,7 @@ async function readStdin(ctx: Context): Promise<string> {
 
 async function tokenFromStdin(ctx: Context): Promise<string> {
   const token = (await readStdin(ctx)).trim()
+  maskSecret(token)
   if (!token) throw usageError('No token on stdin (--token-stdin).', 'Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
   // whitespace, control characters or anything else an Authorization header cannot carry
   if (!/^[\x21-\x7e]+$/.test(token)) throw usageError('stdin holds more than a token (--token-stdin).', 'Pass the token alone, on one line.')
@@ -79,6 +80,8 @@ async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> 
   const scope = explicitScope ?? defaultScope(config)
   const target = await ctx.target({ scope })
   ctx.warnAboutNpm()
+  // a login sends a token or a password, whatever is configured now
+  ctx.warnAboutPlainHttp(target)
 
   let login: { token: string; username: string }
   if (opts.tokenStdin) {

@@ -10,6 +10,7 @@ import type { Target } from '../core/registry.js'
 import { decideStaged, downloadStaged, isStageId, listStaged, stageWhat, validateStageId, viewStaged, type StagedVersion } from '../core/stage.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
+import { isValidVersion } from '../package/init.js'
 import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -20,7 +21,11 @@ import { bulkDocumentFailure, reportFailure, stoppedBy, type BulkResult } from '
 function parseSpec(spec: string): { name: string; version: string } {
   const at = spec.lastIndexOf('@')
   if (at <= 0) throw usageError(`"${spec}" is neither a stage id nor package@version.`, 'e.g. pkgs stage approve @acme/widgets@1.2.0, or a stage id from pkgs stage ls')
-  return { name: validatePackageName(spec.slice(0, at)), version: spec.slice(at + 1) }
+  const name = validatePackageName(spec.slice(0, at))
+  const version = spec.slice(at + 1)
+  // a version nothing could have staged: said before any request
+  if (!isValidVersion(version)) throw usageError(`"${version}" in ${spec} is not a version, such as 1.2.0.`, 'e.g. pkgs stage approve @acme/widgets@1.2.0, or a stage id from pkgs stage ls')
+  return { name, version }
 }
 
 /** The registry of the staged versions: the named package's or scope's, else the default scope's; logged in there. */

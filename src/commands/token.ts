@@ -5,7 +5,7 @@ import { defaultScope } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import { createToken, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
-import type { IO } from '../io/io.js'
+import { maskSecret, type IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -17,6 +17,7 @@ async function readPassword(ctx: Context, fromStdin: boolean | undefined): Promi
     ctx.io.streams.stdin.setEncoding('utf8')
     for await (const chunk of ctx.io.streams.stdin) text += chunk
     const password = text.replace(/\r?\n$/, '')
+    maskSecret(password)
     if (!password) throw usageError('No password on stdin (--password-stdin).', 'Pipe it in: printf %s "$NPM_PASSWORD" | pkgs token create --password-stdin …')
     return password
   }

@@ -94,7 +94,7 @@ export interface RegistryFailure {
   headers?: Record<string, unknown>
   method?: string
   url?: string
-  /** the fetch library's error type: request-timeout, body-timeout, invalid-json, system */
+  /** the fetch library's error type: request-timeout, body-timeout, invalid-json, system; cut-off for an answer that stopped part-way */
   type?: string
 }
 

@@ -128,6 +128,12 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
     })
   }
   if (typeof status === 'number') return new PkgsError(`E${status}`, `${registry} answered ${status}${said ? `: ${said}` : ''}.`, withCause)
+  if (e.type === 'cut-off') {
+    return new PkgsError('ECUTOFF', `The answer of the registry${where(ctx)} was cut off part-way (${code}): it began to answer, then the connection closed.`, {
+      hint: "Try again; if it keeps happening, a proxy or the registry is dropping long answers. npm's fetch-retries setting says how often pkgs tries.",
+      ...withCause,
+    })
+  }
   if (networkCodes.has(code)) {
     const proxy = proxyFor(ctx.registry, ctx.proxy)
     if (proxy) {

@@ -59,7 +59,13 @@ async function once(url: string, opts: LightGetOptions): Promise<{ status: numbe
       res.setEncoding('utf8')
       res.on('data', (chunk) => (text += chunk))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, text }))
-      res.on('error', reject)
+      // the answer began and then stopped (the connection closed before its end): cut off, not unreachable
+      const cutOff = (err?: NodeJS.ErrnoException) =>
+        reject(Object.assign(err ?? new Error(`the answer to GET ${url} was cut off`), { code: err?.code ?? 'ECONNRESET', type: 'cut-off' }))
+      res.on('error', cutOff)
+      res.on('close', () => {
+        if (!res.complete) cutOff()
+      })
     })
     req.on('timeout', () => req.destroy(Object.assign(new Error(`timed out after ${timeout} ms: GET ${url}`), { type: 'request-timeout' })))
     req.on('error', reject)

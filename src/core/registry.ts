@@ -61,10 +61,12 @@ export function registryError(err: unknown, target: Target, extra: Partial<Error
   const code = e.code ?? e.errno
   const invalidJson = e.type === 'invalid-json' || code === 'EJSONPARSE' || code === 'FETCH_ERROR_INVALID_JSON'
   const timeout = e.type === 'request-timeout' || e.type === 'body-timeout'
-  const isRegistry = typeof e.statusCode === 'number' || code === 'EOTP' || code === 'ENEEDAUTH' || (code && networkCodes.has(code)) || invalidJson || timeout
+  // minipass-fetch's words for a body that ended before its length (the connection closed mid-way)
+  const cutOff = e.type === 'cut-off' || (e.type === 'system' && /^Invalid response body/.test(e.message ?? ''))
+  const isRegistry = typeof e.statusCode === 'number' || code === 'EOTP' || code === 'ENEEDAUTH' || (code && networkCodes.has(code)) || invalidJson || timeout || cutOff
   if (!isRegistry) return err
   return new RegistryError(
-    { status: e.statusCode, code: invalidJson ? 'EBADJSON' : (code ?? `E${e.statusCode}`), body: e.body, headers: e.headers, method: e.method, url: e.uri, type: e.type },
+    { status: e.statusCode, code: invalidJson ? 'EBADJSON' : (code ?? (cutOff ? 'ECONNRESET' : `E${e.statusCode}`)), body: e.body, headers: e.headers, method: e.method, url: e.uri, type: cutOff ? 'cut-off' : e.type },
     errorContext(target, extra),
     { message: e.message, cause: err },
   )

@@ -10,8 +10,37 @@ import { cancelledError, usageError } from '../core/errors.js'
  * so it misses one in quotes or brackets ("http://…", (http://…)).
  */
 export function redactSecrets(text: string): string {
+  for (const secret of known) if (text.includes(secret)) text = text.split(secret).join('***')
   if (!text.includes('@') && !text.includes('_')) return text
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'()<>]*):[^\s/@"'()<>]+@/gi, '$1:***@').replace(/\bnpms?_[a-zA-Z0-9]{36,48}\b/g, 'npm_***')
+}
+
+/** This run's secrets, whatever their shape: masked in every line, even where a registry quotes one back. */
+const known = new Set<string>()
+
+/**
+ * A secret of this run (a configured token or password, a one-time password, a token or password
+ * read from stdin or typed): from now on it is `***` in every line pkgs writes. Values shorter
+ * than 6 characters are left alone: they would mask ordinary words.
+ */
+export function maskSecret(value: unknown): void {
+  if (typeof value !== 'string' || value.length < 6) return
+  known.add(value)
+  const encoded = encodeURIComponent(value)
+  if (encoded !== value) known.add(encoded)
+}
+
+/** The colours chalk writes (SGR: ESC [ … m): kept when colour is on, as they are ours. */
+const controls = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
+
+/**
+ * Every text line pkgs writes shows control characters as escapes (`\u001b`), so that a name,
+ * value or registry answer that carries one (an escape sequence, a bell, a carriage return) cannot
+ * move the cursor, retitle or clear the terminal, or hide what came before on the line. Newlines
+ * and tabs stay; colours stay when they are on (with --no-color, NO_COLOR or in a pipe, none are ours).
+ */
+export function visible(text: string, keepColour = false): string {
+  return text.replace(controls, (m) => (m.length > 1 && keepColour ? m : m.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)))
 }
 
 export interface Streams {
@@ -112,7 +141,7 @@ export class IO {
 
   /** A result line on stdout (suppressed with --json: the document is the result). */
   print(line = ''): void {
-    if (!this.json) this.streams.stdout.write(redactSecrets(line) + '\n')
+    if (!this.json) this.streams.stdout.write(visible(redactSecrets(line), this.out.level > 0) + '\n')
   }
 
   /** The one document on stdout; `unmasked` only for a secret the user asked to see (a new token). */
@@ -127,7 +156,7 @@ export class IO {
   }
 
   info(line: string): void {
-    this.streams.stderr.write(redactSecrets(line) + '\n')
+    this.streams.stderr.write(visible(redactSecrets(line), this.err.level > 0) + '\n')
   }
 
   success(line: string): void {
@@ -154,11 +183,11 @@ export class IO {
     }
     const { default: ora } = await import('ora')
     // ora's discardStdin puts the terminal in raw mode without reading it, which swallows Ctrl-C
-    const s = ora({ text: redactSecrets(text), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
+    const s = ora({ text: visible(redactSecrets(text)), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
     return {
-      update: (t) => void (s.text = redactSecrets(t)),
-      succeed: (t) => void s.succeed(t && redactSecrets(t)),
-      fail: (t) => void s.fail(t && redactSecrets(t)),
+      update: (t) => void (s.text = visible(redactSecrets(t))),
+      succeed: (t) => void s.succeed(t && visible(redactSecrets(t))),
+      fail: (t) => void s.fail(t && visible(redactSecrets(t))),
       stop: () => void s.stop(),
     }
   }
@@ -207,7 +236,9 @@ export class IO {
 
   async password(message: string): Promise<string> {
     const { password } = await import('@inquirer/prompts')
-    return this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
+    const answer = await this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
+    maskSecret(answer)
+    return answer
   }
 
   /** A one-time password: submits by itself at six digits; Enter submits a recovery code. */
