@@ -192,8 +192,9 @@ describe.concurrent('every command family against every fault', () => {
     const { result, ms, url, sandbox, npmrcBefore } = await runCase(c, f, id)
     const { code, stdout, stderr } = result
     const said = stdout + stderr
-    // bounded: the retries and the timeout of the .npmrc, not npm's minutes
-    expect(ms, said).toBeLessThan(15_000)
+    // bounded: the retries and the timeout of the .npmrc (seconds), not npm's defaults (minutes);
+    // generous, as a loaded 2-core machine runs these many at a time
+    expect(ms, said).toBeLessThan(45_000)
     // never a stack trace, never a secret
     expect(stderr).not.toMatch(/^\s+at .+[:(]\d+/m)
     for (const secret of secretsOf(c.upstream)) expect(said).not.toContain(secret)
@@ -260,7 +261,7 @@ describe.concurrent("npm's retry settings are honoured", () => {
     const start = Date.now()
     const res = await runPkgs(['whoami'], sandbox)
     expect(res.code, res.stderr).toBe(1)
-    expect(Date.now() - start).toBeLessThan(10_000)
+    expect(Date.now() - start).toBeLessThan(30_000)
   })
 
   it("a write's retries follow them too: a publish whose upload is answered 503 twice goes through with fetch-retries=2", async () => {
