@@ -15,7 +15,7 @@ import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import { bulkDocumentFailure, concurrencyOf, reportFailure, stoppedBy, type BulkResult } from './packages.js'
 
 /** `@acme/widgets@1.2.0` as name and version; anything else is a usage error. */
 function parseSpec(spec: string): { name: string; version: string } {
@@ -136,8 +136,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
     json: [`pkgs stage ${decision} --all --yes --json`, '{"results": [{"id", "package", "version", "registry", "changed", "error"?}], "changed", "failed", "skipped"}'],
     notes: 'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.',
     async run(ctx, opts) {
-      const concurrency = Number(opts.concurrency)
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`Invalid --concurrency "${opts.concurrency}".`, 'e.g. --concurrency 8')
+      const concurrency = concurrencyOf(opts.concurrency)
       const bulk = opts.all || opts.scope
       if (bulk && opts.specs.length) throw usageError('Name staged versions, or --all / --scope, not both.')
       if (!bulk && !opts.specs.length) throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')

@@ -25,7 +25,7 @@ import { table } from '../io/table.js'
 import { readManifest } from '../package/manifest.js'
 import { defineCommand, defineGroup, type Example } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
 
 const names: Record<Provider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
 
@@ -33,8 +33,7 @@ const common = {
   allowPublish: { flags: '--allow-publish', description: 'the workflow may publish (npm publish)' },
   allowStagePublish: { flags: '--allow-stage-publish', description: 'the workflow may stage versions for approval (pkgs publish --stage)' },
   dryRun: { flags: '--dry-run', description: 'show what would be trusted; send nothing' },
-  scope: { flags: '--scope <scope>', description: 'every package of this scope (org or user)' },
-  concurrency: { flags: '--concurrency <n>', description: 'packages to work on at once', default: '8' },
+  ...bulkOptions('packages to work on at once'),
 } as const
 
 const packagesArgument = { name: 'packages', description: 'packages (default: the name in ./package.json)', variadic: true } as const
