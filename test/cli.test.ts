@@ -10,12 +10,6 @@ import { loggedIn, makeSandbox, repoRoot, run, runPkgs } from './support/sandbox
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
 const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org', 'trust', 'stage', 'token']
-const subcommands = [
-  ...[['scope', 'set'], ['scope', 'unset'], ['team', 'ls'], ['team', 'create'], ['team', 'destroy'], ['team', 'add'], ['team', 'rm'], ['org', 'ls'], ['org', 'set'], ['org', 'rm']],
-  ...['github', 'gitlab', 'circleci', 'ls', 'revoke'].map((c) => ['trust', c]),
-  ...['ls', 'view', 'download', 'approve', 'reject'].map((c) => ['stage', c]),
-  ...['create', 'ls', 'revoke'].map((c) => ['token', c]),
-]
 
 /** A frame of a stack trace (`    at fn (file:line:column)`), as Node prints them to stderr. */
 const stackLine = /\n\s+at .+:\d+:\d+/
@@ -30,7 +24,8 @@ describe('the pkgs program', () => {
     expect(res).toMatchObject({ code: 0, stdout: `${version}\n` })
   })
 
-  it('prints help with examples, and help for every command with examples', async () => {
+  // every command's help, examples included, is checked against docs/commands.md in docs.test.ts
+  it('prints help with examples, for the program, a group and a command', async () => {
     const sandbox = makeSandbox()
     const top = await runPkgs(['--help'], sandbox)
     expect(top.code).toBe(0)
@@ -38,7 +33,7 @@ describe('the pkgs program', () => {
     const made = await runPkgs(['--no-color', '--help'], sandbox)
     expect(top.stdout).toBe(made.stdout)
     for (const name of commandNames) expect(top.stdout).toContain(name)
-    const each = await Promise.all([...commandNames.map((name) => [name]), ...subcommands].map((args) => runPkgs([...args, '--help'], sandbox)))
+    const each = await Promise.all([['trust'], ['trust', 'github'], ['whoami']].map((args) => runPkgs([...args, '--help'], sandbox)))
     for (const res of each) {
       expect(res.code).toBe(0)
       expect(res.stdout).toContain('Examples:')

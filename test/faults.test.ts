@@ -127,8 +127,13 @@ const passing: FaultCase[] = [
 const recovers = new Set(passing)
 const byName = (...names: string[]) => [...lasting, ...passing].filter((f) => names.includes(f.name))
 
-/** Which faults each command meets: reads every one; writes, publish and bulk every lasting one and one transient. */
+/**
+ * Which faults each command meets: whoami on both registries and access every one; owners and ls,
+ * which read through the same request layer, a reset, a cut-off answer, broken JSON and a
+ * transient 503; writes, publish and bulk every lasting one and one transient.
+ */
 function faultsFor(c: CommandCase): FaultCase[] {
+  if (c.name === 'owners' || c.name === 'ls') return byName('reset before an answer', 'body cut off mid-way', 'broken JSON', '503 then success')
   if (c.family === 'read') return [...lasting, ...passing]
   if (c.upstream === 'verdaccio') return byName('body cut off mid-way', 'an HTML page', '503 then success')
   return [...lasting, ...byName('503 then success', 'a packument of several MB')]

@@ -270,30 +270,35 @@ describe('teams on an npmjs-like registry', () => {
   })
 
   it('sends the requests npm sends: owner add, owner rm, grant read-only, grant read-write, revoke', async () => {
-    const name = '@acme/parity'
-    registry.seedPackage(name, 'alice')
     const alice = loggedIn(registry, 'alice')
-    // `reset` puts the state back as it was before the pkgs command, so npm starts from the same
-    // state; `before` sets it up (an owner or a grant to remove)
-    const cases: { pkgs: string[]; npm: string[]; reset: string[]; before?: string[] }[] = [
-      { pkgs: ['share', 'bob', name], npm: ['owner', 'add', 'bob', name], reset: ['owner', 'rm', 'bob', name] },
-      { pkgs: ['share', '@acme:devs', name], npm: ['access', 'grant', 'read-only', '@acme:devs', name], reset: ['access', 'revoke', '@acme:devs', name] },
-      { pkgs: ['share', '@acme:devs', name, '--read-write'], npm: ['access', 'grant', 'read-write', '@acme:devs', name], reset: ['access', 'revoke', '@acme:devs', name] },
-      { pkgs: ['unshare', 'bob', name], npm: ['owner', 'rm', 'bob', name], reset: ['owner', 'add', 'bob', name], before: ['owner', 'add', 'bob', name] },
-      { pkgs: ['unshare', '@acme:devs', name], npm: ['access', 'revoke', '@acme:devs', name], reset: ['access', 'grant', 'read-only', '@acme:devs', name], before: ['access', 'grant', 'read-only', '@acme:devs', name] },
+    const bob = usualUsers.find((u) => u.name === 'bob')!
+    // each case on two packages in the same state: pkgs changes one, npm the other
+    const owned = (name: string) => registry.state.packages.get(name)!.doc.maintainers.push({ name: bob.name, email: bob.email })
+    const granted = (name: string) => registry.state.orgs.get('acme')!.teams.get('devs')!.packages.set(name, 'read-only')
+    const cases: { pkgs: (name: string) => string[]; npm: (name: string) => string[]; before?: (name: string) => void }[] = [
+      { pkgs: (n) => ['share', 'bob', n], npm: (n) => ['owner', 'add', 'bob', n] },
+      { pkgs: (n) => ['share', '@acme:devs', n], npm: (n) => ['access', 'grant', 'read-only', '@acme:devs', n] },
+      { pkgs: (n) => ['share', '@acme:devs', n, '--read-write'], npm: (n) => ['access', 'grant', 'read-write', '@acme:devs', n] },
+      { pkgs: (n) => ['unshare', 'bob', n], npm: (n) => ['owner', 'rm', 'bob', n], before: owned },
+      { pkgs: (n) => ['unshare', '@acme:devs', n], npm: (n) => ['access', 'revoke', '@acme:devs', n], before: granted },
     ]
-    for (const { pkgs, npm, reset, before } of cases) {
-      if (before) expect((await runNpm(before, alice)).code).toBe(0)
-      let from = registry.requests.length
-      expect((await runPkgs(pkgs, alice)).code).toBe(0)
-      const ours = changes(from, name)
-      expect((await runNpm(reset, alice)).code).toBe(0)
-      from = registry.requests.length
-      expect((await runNpm(npm, alice)).code).toBe(0)
-      expect(ours, pkgs.join(' ')).toEqual(changes(from, name))
-      expect(ours).toHaveLength(1)
-      expect((await runNpm(reset, alice)).code).toBe(0)
-    }
+    await Promise.all(
+      cases.map(async ({ pkgs, npm, before }, i) => {
+        const ours = `@acme/parity-${i}-pkgs`
+        const theirs = `@acme/parity-${i}-npm`
+        for (const name of [ours, theirs]) {
+          registry.seedPackage(name, 'alice')
+          before?.(name)
+        }
+        const [byPkgs, byNpm] = await Promise.all([runPkgs(pkgs(ours), alice), runNpm(npm(theirs), alice)])
+        expect(byPkgs.code, byPkgs.stderr).toBe(0)
+        expect(byNpm.code, byNpm.stderr).toBe(0)
+        const sent = changes(0, ours)
+        const asOurs = (text: string) => text.split(theirs).join(ours).split(theirs.replace('/', '%2f')).join(ours.replace('/', '%2f'))
+        expect(sent, pkgs(ours).join(' ')).toEqual(JSON.parse(asOurs(JSON.stringify(changes(0, theirs)))))
+        expect(sent).toHaveLength(1)
+      }),
+    )
   })
 })
 
