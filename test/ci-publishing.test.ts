@@ -324,6 +324,25 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     expect(badCidr.code).toBe(2)
   })
 
+  it('on Verdaccio 6, a read-only request gets a read-write token: said so, with the command that revokes it', async () => {
+    const alice = loggedIn(verdaccio, 'alice')
+    const res = await runPkgs(['token', 'create', '--read-only', '--password-stdin', '--json'], alice, { input: verdaccio.users.alice.password })
+    expect(res.code, res.stderr).toBe(0)
+    const made = json(res)
+    expect(made.readonly).toBe(false)
+    expect(res.stderr).toContain('made a read-write token: it ignored the request for a read-only one, so this token can publish.')
+    expect(res.stderr).toContain(`pkgs token revoke ${made.key}`)
+    expect(res.stderr).not.toContain(made.token)
+    // and it can: the token publishes
+    const withIt = makeSandbox(`registry=${verdaccio.url}\n${nerfDart(verdaccio.url)}:_authToken=${made.token}\n`)
+    const name = `@acme/rw-token-${Math.random().toString(36).slice(2, 8)}`
+    const published = await runNpm(['publish', '--fetch-retries=0'], withIt, { cwd: packageIn(withIt, name, '1.0.0') })
+    expect(published.code, published.stderr).toBe(0)
+    const revoked = await runPkgs(['token', 'revoke', made.key, '--json'], alice)
+    expect(revoked.code, revoked.stderr).toBe(0)
+    expect(json(revoked).revoked).toEqual([expect.objectContaining({ key: made.key })])
+  })
+
   it('lists every page sorted by expiry, revokes by id, and refuses an ambiguous prefix (exit 2) listing the matches', async () => {
     const carol = as('carol')
     const make = (days: number) => runPkgs(['token', 'create', '--name', `d${days}`, '--read-only', '--expires', String(days), '--password-stdin', '--otp', registry.otp, '--json'], carol, { input: 'pw-carol' })

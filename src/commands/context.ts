@@ -135,14 +135,21 @@ export class Context {
     return { config, target, org: scope.slice(1) }
   }
 
-  /** The package named, else ./package.json's, validated; with its registry. */
-  async packageTarget(packageArg: string | undefined, example: string): Promise<{ config: Config; target: Target; name: string }> {
+  /**
+   * The package named, else ./package.json's, validated; with its registry. With `requires`, the
+   * registry must offer that workflow and be logged in to, as loggedIn().
+   */
+  async packageTarget(packageArg: string | undefined, example: string, requires?: { workflow: Workflow; what: string }): Promise<{ config: Config; target: Target; name: string }> {
     const given = await packageNameOrLocal(this.cwd, packageArg)
     if (!given) throw usageError('Name the package: there is no package.json here or above.', `e.g. ${example}`)
     const name = validatePackageName(given)
     const config = await this.config()
     const target = await this.target({ scope: scopeOf(name), packageName: name })
     this.warnAboutNpm()
+    if (requires) {
+      requireWorkflow(target, requires.workflow, requires.what)
+      requireCredentials(target.registry, target.credentials, target.scope)
+    }
     return { config, target, name }
   }
 

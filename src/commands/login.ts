@@ -11,21 +11,13 @@ import { normalizeScope } from '../package/names.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
 
-async function readStdin(ctx: Context): Promise<string> {
-  const stdin = ctx.io.streams.stdin
-  if (stdin.isTTY) {
-    ctx.io.requirePrompt('Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin', 'A token is needed')
-    return ctx.io.password('Token:')
-  }
-  let text = ''
-  stdin.setEncoding('utf8')
-  for await (const chunk of stdin) text += chunk
-  return text
-}
-
 async function tokenFromStdin(ctx: Context): Promise<string> {
-  const token = (await readStdin(ctx)).trim()
-  maskSecret(token)
+  let token: string
+  if (ctx.io.streams.stdin.isTTY) {
+    ctx.io.requirePrompt('Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin', 'A token is needed')
+    token = (await ctx.io.password('Token:')).trim()
+    maskSecret(token)
+  } else token = await ctx.io.secretFromStdin((text) => text.trim())
   if (!token) throw usageError('No token on stdin (--token-stdin).', 'Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
   // whitespace, control characters or anything else an Authorization header cannot carry
   if (!/^[\x21-\x7e]+$/.test(token)) throw usageError('stdin holds more than a token (--token-stdin).', 'Pass the token alone, on one line.')

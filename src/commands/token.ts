@@ -5,7 +5,7 @@ import { defaultScope } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import { createToken, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
-import { maskSecret, type IO } from '../io/io.js'
+import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -13,11 +13,8 @@ import type { Context } from './context.js'
 
 async function readPassword(ctx: Context, fromStdin: boolean | undefined): Promise<string> {
   if (fromStdin) {
-    let text = ''
-    ctx.io.streams.stdin.setEncoding('utf8')
-    for await (const chunk of ctx.io.streams.stdin) text += chunk
-    const password = text.replace(/\r?\n$/, '')
-    maskSecret(password)
+    // a password may hold spaces: only the newline that ends it is not part of it
+    const password = await ctx.io.secretFromStdin((text) => text.replace(/\r?\n$/, ''))
     if (!password) throw usageError('No password on stdin (--password-stdin).', 'Pipe it in: printf %s "$NPM_PASSWORD" | pkgs token create --password-stdin …')
     return password
   }
@@ -71,7 +68,9 @@ const create = defineCommand({
     ['pkgs token create --read-only --all-packages --cidr 192.0.2.0/24', 'only from one network'],
   ],
   json: ['pkgs token create --read-only --scope @acme --json', '{"token", "key", "name", "expires", "readonly", "cidr_whitelist", "npmrc", …}'],
-  notes: 'The token is printed once, on stdout (with --json, as "token"); it is never logged. Keep it in a secret,\nand use it through an environment variable: the .npmrc line to do so is printed after it.',
+  notes:
+    'The token is printed once, on stdout (with --json, as "token"); it is never logged. Keep it in a secret,\nand use it through an environment variable: the .npmrc line to do so is printed after it.\n' +
+    'A registry that makes a read-write token when a read-only one is asked for (Verdaccio) is warned about.',
   showsSecret: true,
   async run(ctx, opts) {
     if (opts.readOnly && opts.readWrite) throw usageError('Choose --read-only or --read-write, not both.')
@@ -98,6 +97,12 @@ const create = defineCommand({
       ...(opts.bypass2fa ? { bypass_2fa: true as const } : {}),
     }
     const created = await createToken(config, target, body, ctx.otp())
+    // a registry that knows only npm's classic token fields (Verdaccio) reads no permission in the
+    // body and makes the token read-write: say so while it can still be revoked
+    if (permission === 'read-only' && created.readonly === false) {
+      ctx.io.warn(`${target.registry.url} made a read-write token: it ignored the request for a read-only one, so this token can publish.`)
+      ctx.io.hint(`If it must not publish, revoke it: pkgs token revoke ${created.id ?? created.key}`)
+    }
     const { updated: _updated, ...shown } = created
     return { ...shown, registry: target.registry.url, npmrc: `${nerfDart(target.registry.url)}:_authToken=\${NPM_TOKEN}` }
   },

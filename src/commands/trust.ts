@@ -194,9 +194,7 @@ const ls = defineCommand({
   examples: [['pkgs trust ls @acme/widgets', 'one line per trusted workflow: id, provider, what it matches, permissions']],
   json: ['pkgs trust ls @acme/widgets --json', '{"package", "registry", "trust": [{"id", "type", "claims", "permissions"}]}'],
   async run(ctx, { package: packageArg }) {
-    const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs trust ls @acme/widgets')
-    requireWorkflow(target, 'trust', trustWhat)
-    await ctx.loggedIn({ scope: target.scope, packageName: name })
+    const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs trust ls @acme/widgets', { workflow: 'trust', what: trustWhat })
     return { package: name, registry: target.registry.url, trust: await getTrust(config, target, name, ctx.otp()) }
   },
   render(r, io) {
@@ -220,9 +218,7 @@ const revoke = defineCommand({
   notes: 'A trust that is not there: nothing is sent, exit 0, "changed": false.',
   async run(ctx, opts) {
     if (!opts.id) throw usageError('Name the trust to revoke with --id.', 'See the ids with: pkgs trust ls')
-    const { config, target, name } = await ctx.packageTarget(opts.package, 'pkgs trust revoke @acme/widgets --id <id>')
-    requireWorkflow(target, 'trust', trustWhat)
-    await ctx.loggedIn({ scope: target.scope, packageName: name })
+    const { config, target, name } = await ctx.packageTarget(opts.package, 'pkgs trust revoke @acme/widgets --id <id>', { workflow: 'trust', what: trustWhat })
     const otp = ctx.otp()
     const present = (await getTrust(config, target, name, otp)).some((t) => t.id === opts.id)
     if (present && !opts.dryRun) await revokeTrust(config, target, name, opts.id, otp)

@@ -234,6 +234,16 @@ export class IO {
     return this.ask(() => input({ message: redactSecrets(message), default: opts.default, validate: opts.validate }, this.context()))
   }
 
+  /** A secret piped in (a token, a password): all of stdin, cut to what `clean` keeps, masked from now on. */
+  async secretFromStdin(clean: (text: string) => string): Promise<string> {
+    let text = ''
+    this.streams.stdin.setEncoding('utf8')
+    for await (const chunk of this.streams.stdin) text += chunk
+    const secret = clean(text)
+    maskSecret(secret)
+    return secret
+  }
+
   async password(message: string): Promise<string> {
     const { password } = await import('@inquirer/prompts')
     const answer = await this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
