@@ -3,7 +3,7 @@
 // and the result document of the run.
 import type { Config } from '../core/config.js'
 import { usageError, type PkgsError } from '../core/errors.js'
-import { bulkFailure, type ItemError } from '../core/bulk.js'
+import { bulkFailure, forEachConcurrently, itemError, type ItemError, type Outcome } from '../core/bulk.js'
 import { requireCredentials } from '../core/preflight.js'
 import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
@@ -99,6 +99,32 @@ export function reportFailure(io: IO, name: string, error: PkgsError | undefined
  * package left unchanged by the read is said where it stands, not before those that change):
  * a package's lines are printed once those of every package before it have been.
  */
+/**
+ * The changing half of a command that reads first: `change` for each of `changing` (some of
+ * `planned`), n at a time, each outcome reported as it comes; a failure goes into its package's
+ * result, a success to `done`. One package alone: its failure is thrown, as any one-package
+ * command's. Returns what stopped the run, if anything did.
+ */
+export async function changeEach<P, T, R extends { error?: ItemError }>(run: {
+  planned: P[]
+  changing: P[]
+  results: R[]
+  concurrency: number
+  change: (p: P) => Promise<T>
+  report: (p: P, outcome: Outcome<T>) => void
+  done: (result: R, value: T) => void
+}): Promise<PkgsError | undefined> {
+  const { outcomes, stoppedBy } = await forEachConcurrently(run.changing, run.concurrency, run.change, run.report)
+  run.changing.forEach((p, j) => {
+    const o = outcomes[j]
+    const result = run.results[run.planned.indexOf(p)]
+    if (o.error) result.error = itemError(o)
+    else run.done(result, o.value)
+  })
+  if (run.planned.length === 1 && outcomes[0].error) throw outcomes[0].error
+  return stoppedBy
+}
+
 export class LinesInOrder {
   readonly #pending: ((() => void) | undefined)[]
   #next = 0

@@ -25,7 +25,7 @@ import { table } from '../io/table.js'
 import { readManifest } from '../package/manifest.js'
 import { defineCommand, defineGroup, type Example } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
 
 const names: Record<Provider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
 
@@ -96,23 +96,18 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
       yesHint: 'Pass --yes to trust it without being asked (or --dry-run to see what would change).',
       refused: 'Nothing was trusted: you did not confirm.',
     })
-    const added = await forEachConcurrently(
+    stopped = await changeEach({
+      planned,
       changing,
+      results,
       concurrency,
-      (p) => addTrust(config, p.target, p.name, wanted, otp),
-      (p, o) => {
+      change: (p) => addTrust(config, p.target, p.name, wanted, otp),
+      report: (p, o) => {
         if (o.value) ctx.io.print(`${p.name}: trusted ${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})${o.value.id ? `, id ${o.value.id}` : ''}.`)
         else reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
       },
-    )
-    stopped = added.stoppedBy
-    changing.forEach((p, j) => {
-      const r = results[planned.indexOf(p)]
-      const o = added.outcomes[j]
-      if (o.error) r.error = itemError(o)
-      else Object.assign(r, { changed: true, ...(o.value.id ? { id: o.value.id } : {}) })
+      done: (r, added) => Object.assign(r, { changed: true, ...(added.id ? { id: added.id } : {}) }),
     })
-    if (planned.length === 1 && added.outcomes[0].error) throw added.outcomes[0].error
   }
   const { failed, skipped } = tally(results)
   const changed = results.filter((r) => r.changed).length

@@ -5,7 +5,7 @@ import { notConfirmedError } from '../core/errors.js'
 import { getVisibility, setVisibility, type Visibility } from '../core/visibility.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, bulkOptions, concurrencyOf, LinesInOrder, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult, type Planned } from './packages.js'
+import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, LinesInOrder, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult, type Planned } from './packages.js'
 
 async function confirmPublic(ctx: Context, changing: Planned[]): Promise<void> {
   const shown = changing.slice(0, 20).map((p) => `  ${p.name}  ${ctx.io.err.dim(p.target.registry.url)}`)
@@ -65,24 +65,19 @@ export function visibilityCommand(want: Visibility) {
             await confirmPublic(ctx, changing)
           }
           const otp = ctx.otp()
-          const changed = await forEachConcurrently(
+          stopped = await changeEach({
+            planned,
             changing,
+            results,
             concurrency,
-            (p) => setVisibility(config, p.target, p.name, want, otp),
-            (p, outcome) =>
+            change: (p) => setVisibility(config, p.target, p.name, want, otp),
+            report: (p, outcome) =>
               lines.set(planned.indexOf(p), () => {
                 if (!outcome.error) ctx.io.print(`${p.name}: ${want}`)
                 else reportFailure(ctx.io, p.name, outcome.error, outcome.skipped, planned.length)
               }),
-          )
-          stopped = changed.stoppedBy
-          changing.forEach((p, j) => {
-            const r = results[planned.indexOf(p)]
-            const o = changed.outcomes[j]
-            if (o.error) r.error = itemError(o)
-            else Object.assign(r, { access: want, changed: true })
+            done: (r) => Object.assign(r, { access: want, changed: true }),
           })
-          if (planned.length === 1 && changed.outcomes[0].error) throw changed.outcomes[0].error
         }
       } finally {
         lines.flush()
