@@ -1,11 +1,10 @@
 // The CLI is bundled: one file for the entry and one chunk per lazy part, so that start-up does
 // not resolve and read dozens of modules. npm's libraries stay external (they read files of their
-// own at run time and are loaded only by the commands that need them), but for @npmcli/config:
-// every command loads it, and bundled with its dependencies it starts ~30 ms sooner (bench/).
+// own at run time and are loaded only by the commands that need them).
 import { readFileSync } from 'node:fs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
-const bundled = new Set(['commander', 'chalk', '@npmcli/config'])
+const bundled = new Set(['commander', 'chalk'])
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name))
 
 export default {

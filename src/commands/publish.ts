@@ -160,7 +160,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   // loading npm's publishing library takes a while: let it load while scripts and requests run
   if (!opts.dryRun) preloadPublisher()
   const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
-  const fromPackage = publishConfigOptions(publishConfig, flags.filter((f): f is string => Boolean(f)), config.flatten)
+  const fromPackage = publishConfigOptions(publishConfig, flags.filter((f): f is string => Boolean(f)))
   const scripts = scriptOptions(ctx, { ...config.flat, ...fromPackage }, config.npm.find('foreground-scripts') === 'default')
   const { manifest, tarball, packed } = await pack(ctx, source, config, { name, manifest: first.manifest }, fromPackage, scripts)
   if (manifest.version !== version) decideTag(name, String(manifest.version), { ...tagInput, publishConfig: manifest.publishConfig?.tag })

@@ -1,10 +1,12 @@
 // npm's configuration, loaded by npm's own loader (@npmcli/config and its definitions), so that
 // pkgs and npm always agree on the registry and the credentials for a package.
+import { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import { usageError, type PkgsError } from './errors.js'
 import { normalizeScope } from '../package/names.js'
 import { nerfDart } from './npmrc.js'
 
+const require = createRequire(import.meta.url)
 
 /** The parts of @npmcli/config we use (it ships no types). */
 export interface NpmcliConfig {
@@ -24,8 +26,6 @@ export interface Config {
   npm: NpmcliConfig
   /** the options npm passes to its libraries (npm-registry-fetch, libnpmpublish, …) */
   flat: Record<string, unknown>
-  /** npm's flattening of config keys into those options (for publishConfig) */
-  flatten: (obj: Record<string, unknown>, flat?: Record<string, unknown>) => Record<string, unknown>
   home: string
   /** the environment variable each env-layer key comes from, as the user wrote it (NPM_CONFIG_REGISTRY) */
   envNames?: Record<string, string>
@@ -39,9 +39,9 @@ export interface LoadOptions {
 }
 
 export async function loadConfig(opts: LoadOptions): Promise<Config> {
-  // bundled into the build with its dependencies (one chunk to read instead of some thirty modules
-  // to resolve), and imported here so that a run that needs no config does not evaluate it
-  const [{ default: NpmConfig }, { definitions, shorthands, flatten }] = await Promise.all([import('@npmcli/config'), import('@npmcli/config/lib/definitions')])
+  // require, not import(): importing CommonJS from ESM runs Node's export scanner over it first
+  const NpmConfig = require('@npmcli/config') as new (opts: Record<string, unknown>) => unknown
+  const { definitions, shorthands, flatten } = require('@npmcli/config/lib/definitions')
   const npm = new NpmConfig({
     definitions,
     shorthands,
@@ -55,7 +55,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     warn: false,
   }) as unknown as NpmcliConfig & { load(): Promise<void> }
   await npm.load()
-  return { npm, flat: npm.flat, flatten, home: npm.home || homedir(), envNames: envNamesOf(opts.env) }
+  return { npm, flat: npm.flat, home: npm.home || homedir(), envNames: envNamesOf(opts.env) }
 }
 
 /**

@@ -6,9 +6,10 @@
 // only a dependency of @npmcli/config, not ours), so we find exactly the keys npm finds.
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { createRequire } from 'node:module'
 import { fileError } from './errors.js'
-import npmNerfDart from '@npmcli/config/lib/nerf-dart.js'
 
+const require = createRequire(import.meta.url)
 
 export type Location = 'user' | 'project'
 
@@ -227,5 +228,5 @@ export async function editNpmrcFile(path: string, edit: NpmrcEdit, shownAs = pat
 
 /** The nerf-dart of a registry (`//host/path/`), the prefix npm keeps its credentials under. */
 export function nerfDart(url: string): string {
-  return npmNerfDart(url)
+  return (require('@npmcli/config/lib/nerf-dart.js') as (u: string) => string)(url)
 }

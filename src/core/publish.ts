@@ -77,8 +77,9 @@ export function decideTag(name: string, version: string, input: TagInput): { tag
  * the same key was given as a flag. The registry keys are left out: resolveRegistry has already
  * applied publishConfig.registry, and registryOptions pins the result.
  */
-export function publishConfigOptions(publishConfig: unknown, flags: string[], flatten: Config['flatten']): Record<string, unknown> {
+export function publishConfigOptions(publishConfig: unknown, flags: string[]): Record<string, unknown> {
   if (!publishConfig || typeof publishConfig !== 'object') return {}
+  const { flatten } = require('@npmcli/config/lib/definitions') as { flatten: (obj: object, flat: object) => Record<string, unknown> }
   const given = Object.entries(publishConfig).filter(([key]) => !flags.includes(key))
   const flat = flatten(Object.fromEntries(given), {})
   for (const key of Object.keys(flat)) if (key === 'registry' || /^@.*:registry$/.test(key)) delete flat[key]

@@ -4,17 +4,6 @@ declare module '@npmcli/config' {
   export default Config
 }
 
-declare module '@npmcli/config/lib/nerf-dart.js' {
-  const nerfDart: (url: string) => string
-  export default nerfDart
-}
-
-declare module '@npmcli/config/lib/definitions' {
-  export const definitions: Record<string, unknown>
-  export const shorthands: Record<string, string[]>
-  export const flatten: (obj: Record<string, unknown>, flat?: Record<string, unknown>) => Record<string, unknown>
-}
-
 declare module 'npm-registry-fetch' {
   interface FetchResponse {
     status: number
