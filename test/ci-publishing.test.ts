@@ -263,6 +263,21 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     expect((await runNpm(['view', '@carol/st@1.1.0', 'version'], carol)).stdout.trim()).toBe('1.1.0')
   })
 
+  it('two versions of one package named: its staged list is asked for once, and both are rejected', async () => {
+    // deciding needs an account with two-factor authentication, as on npmjs.com
+    registry.seedPackage('@carol/twice', 'carol')
+    const carol = as('carol')
+    for (const version of ['1.1.0', '1.2.0']) {
+      const staged = await runPkgs(['publish', '--stage', '--yes', '--json'], carol, { cwd: packageIn(carol, '@carol/twice', version) })
+      expect(staged.code, staged.stderr).toBe(0)
+    }
+    const mark = registry.requests.length
+    const res = await runPkgs(['stage', 'reject', '@carol/twice@1.1.0', '@carol/twice@1.2.0', '--yes', '--otp', registry.otp, '--json'], carol)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ changed: 2, failed: 0, results: [{ version: '1.1.0', changed: true }, { version: '1.2.0', changed: true }] })
+    expect(since(mark, (r) => r.method === 'GET' && r.path.startsWith('/-/stage?') && r.path.includes('twice'))).toHaveLength(1)
+  })
+
   it('approves a scope\'s staged versions under one browser approval; asks for --yes without a terminal; checks ids first', async () => {
     const walt = as('walt')
     for (const name of ['@walt/s1', '@walt/s2', '@walt/s3']) {

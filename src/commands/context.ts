@@ -143,13 +143,11 @@ export class Context {
     const given = await packageNameOrLocal(this.cwd, packageArg)
     if (!given) throw usageError('Name the package: there is no package.json here or above.', `e.g. ${example}`)
     const name = validatePackageName(given)
+    const q = { scope: scopeOf(name), packageName: name }
+    if (requires) return { ...(await this.loggedIn(q, requires)), name }
     const config = await this.config()
-    const target = await this.target({ scope: scopeOf(name), packageName: name })
+    const target = await this.target(q)
     this.warnAboutNpm()
-    if (requires) {
-      requireWorkflow(target, requires.workflow, requires.what)
-      requireCredentials(target.registry, target.credentials, target.scope)
-    }
     return { config, target, name }
   }
 

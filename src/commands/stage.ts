@@ -35,12 +35,12 @@ async function stageTarget(ctx: Context, q: { packageName?: string; scope?: stri
   return { config, target }
 }
 
-/** A stage id as it is, or package@version found in the list. */
-async function resolveOne(ctx: Context, spec: string): Promise<{ config: Awaited<ReturnType<typeof stageTarget>>['config']; target: Target; item: StagedVersion | { id: string } }> {
+/** A stage id as it is, or package@version found in the list (`list`: listStaged, or one shared by several specs). */
+async function resolveOne(ctx: Context, spec: string, list = listStaged): Promise<{ config: Awaited<ReturnType<typeof stageTarget>>['config']; target: Target; item: StagedVersion | { id: string } }> {
   if (isStageId(spec)) return { ...(await stageTarget(ctx, {})), item: { id: spec } }
   const { name, version } = parseSpec(spec)
   const { config, target } = await stageTarget(ctx, { packageName: name })
-  const item = (await listStaged(config, target, name)).find((i) => i.version === version)
+  const item = (await list(config, target, name)).find((i) => i.version === version)
   if (!item) throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}.`, { hint: `See what is staged with: pkgs stage ls ${name}` })
   return { config, target, item }
 }
@@ -151,8 +151,18 @@ function decisionCommand(decision: 'approve' | 'reject') {
         const items = (await listStaged(config, target)).filter((i) => !scope || i.packageName.startsWith(`${scope}/`))
         chosen = items.map((item) => ({ target, item }))
       } else {
-        const resolved = []
-        for (const spec of opts.specs) resolved.push(await resolveOne(ctx, spec))
+        // side by side, each package's list asked for once however many of its versions are named
+        const lists = new Map<string, ReturnType<typeof listStaged>>()
+        const listOnce: typeof listStaged = (c, target, name) => {
+          const key = `${target.registry.url} ${name}`
+          if (!lists.has(key)) lists.set(key, listStaged(c, target, name))
+          return lists.get(key)!
+        }
+        const settled = await Promise.allSettled(opts.specs.map((spec) => resolveOne(ctx, spec, listOnce)))
+        // the first spec that failed, in the order given, as one after the other would report it
+        const failed = settled.find((r) => r.status === 'rejected')
+        if (failed) throw failed.reason
+        const resolved = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof resolveOne>>>).value)
         config = resolved[0].config
         chosen = resolved
       }

@@ -101,7 +101,7 @@ const create = defineCommand({
     // body and makes the token read-write: say so while it can still be revoked
     if (permission === 'read-only' && created.readonly === false) {
       ctx.io.warn(`${target.registry.url} made a read-write token: it ignored the request for a read-only one, so this token can publish.`)
-      ctx.io.hint(`If it must not publish, revoke it: pkgs token revoke ${created.id ?? created.key}`)
+      ctx.io.hint(`If it must not publish, revoke it: pkgs token revoke ${created.key}`)
     }
     const { updated: _updated, ...shown } = created
     return { ...shown, registry: target.registry.url, npmrc: `${nerfDart(target.registry.url)}:_authToken=\${NPM_TOKEN}` }

@@ -71,6 +71,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   const concurrency = concurrencyOf(flags.concurrency)
   const { config, planned } = await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `trust ${provider}` })
   for (const p of planned) requireWorkflow(p.target, 'trust', trustWhat)
+  const trusting = `${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})`
   if (fromPackageJson) ctx.io.info(`Trusting ${names[provider]} in ${fromPackageJson} (the repository in package.json).`)
   const otp = ctx.otp()
   const read = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getTrust(config, p.target, p.name, otp))
@@ -87,7 +88,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   const changing = planned.filter((_, i) => !results[i].id && !results[i].error)
   let stopped = read.stoppedBy
   if (changing.length && !stopped && flags.dryRun) {
-    for (const p of changing) ctx.io.print(`${p.name}: would trust ${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)}) (dry run).`)
+    for (const p of changing) ctx.io.print(`${p.name}: would trust ${trusting} (dry run).`)
   } else if (changing.length && !stopped) {
     const count = changing.length === 1 ? changing[0].name : `${changing.length} packages`
     await ctx.confirm({
@@ -103,7 +104,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
       concurrency,
       change: (p) => addTrust(config, p.target, p.name, wanted, otp),
       report: (p, o) => {
-        if (o.value) ctx.io.print(`${p.name}: trusted ${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})${o.value.id ? `, id ${o.value.id}` : ''}.`)
+        if (o.value) ctx.io.print(`${p.name}: trusted ${trusting}${o.value.id ? `, id ${o.value.id}` : ''}.`)
         else reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
       },
       done: (r, added) => Object.assign(r, { changed: true, ...(added.id ? { id: added.id } : {}) }),

@@ -129,40 +129,37 @@ function asConfigurations(body: unknown): TrustConfiguration[] {
     }))
 }
 
-/** GET /-/package/<pkg>/trust (`npm trust list`): npmjs may ask for a one-time password to read it. */
-export async function getTrust(config: Config, target: Target, name: string, otp: OtpSession): Promise<TrustConfiguration[]> {
+/** A trust request under the run's two-factor session; a registry without trusted publishing said so (exit 4). */
+async function trustCall<T>(config: Config, target: Target, otp: OtpSession, call: (code?: string) => Promise<T>): Promise<T> {
   try {
-    const res = await otp.run(config, target, (code) => requestJson<unknown>(config, target, path(name), { preferOnline: true, ...(code ? { otp: code } : {}) }, { packageName: name }))
-    return asConfigurations(res.body)
+    return await otp.run(config, target, call)
   } catch (err) {
     throw unsupportedBy(err, target, 'trust', trustWhat) ?? err
   }
+}
+
+/** GET /-/package/<pkg>/trust (`npm trust list`): npmjs may ask for a one-time password to read it. */
+export async function getTrust(config: Config, target: Target, name: string, otp: OtpSession): Promise<TrustConfiguration[]> {
+  const res = await trustCall(config, target, otp, (code) => requestJson<unknown>(config, target, path(name), { preferOnline: true, ...(code ? { otp: code } : {}) }, { packageName: name }))
+  return asConfigurations(res.body)
 }
 
 /** POST /-/package/<pkg>/trust with [configuration] (`npm trust github|gitlab|circleci`); the registry's answer, with its id. */
 export async function addTrust(config: Config, target: Target, name: string, trust: TrustConfiguration, otp: OtpSession): Promise<TrustConfiguration> {
   const { default: fetch } = await import('npm-registry-fetch')
   const body = [{ type: trust.type, claims: trust.claims, permissions: trust.permissions }]
-  try {
-    const answer = await otp.run(config, target, (code) =>
-      registryCall(target, () => fetch.json(registryUrl(target, path(name)), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })), { packageName: name }),
-    )
-    return asConfigurations(answer)[0] ?? trust
-  } catch (err) {
-    throw unsupportedBy(err, target, 'trust', trustWhat) ?? err
-  }
+  const answer = await trustCall(config, target, otp, (code) =>
+    registryCall(target, () => fetch.json(registryUrl(target, path(name)), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })), { packageName: name }),
+  )
+  return asConfigurations(answer)[0] ?? trust
 }
 
 /** DELETE /-/package/<pkg>/trust/<id> (`npm trust revoke`). */
 export async function revokeTrust(config: Config, target: Target, name: string, id: string, otp: OtpSession): Promise<void> {
   const { default: fetch } = await import('npm-registry-fetch')
-  try {
-    await otp.run(config, target, (code) =>
-      registryCall(target, () => fetch(registryUrl(target, `${path(name)}/${encodeURIComponent(id)}`), registryOptions(config, target, { method: 'DELETE', ...(code ? { otp: code } : {}) })), { packageName: name }),
-    )
-  } catch (err) {
-    throw unsupportedBy(err, target, 'trust', trustWhat) ?? err
-  }
+  await trustCall(config, target, otp, (code) =>
+    registryCall(target, () => fetch(registryUrl(target, `${path(name)}/${encodeURIComponent(id)}`), registryOptions(config, target, { method: 'DELETE', ...(code ? { otp: code } : {}) })), { packageName: name }),
+  )
 }
 
 /** The claims in words: "acme/widgets release.yml (environment production)". */
