@@ -15,10 +15,12 @@ beforeAll(async () => {
     users: [
       { name: 'alice', password: 'pw-alice' },
       { name: 'carol', password: 'pw-carol', tfa: true },
+      // carol's staged list is compared whole with npm's: a test beside it stages as cara
+      { name: 'cara', password: 'pw-cara', tfa: true },
       { name: 'wendy', password: 'pw-wendy', tfa: 'web' },
       { name: 'walt', password: 'pw-walt', tfa: 'web' },
     ],
-    paidScopes: ['@alice', '@carol', '@wendy', '@walt'],
+    paidScopes: ['@alice', '@carol', '@cara', '@wendy', '@walt'],
     pageSize: 2,
   })
 })
@@ -265,14 +267,14 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
 
   it('two versions of one package named: its staged list is asked for once, and both are rejected', async () => {
     // deciding needs an account with two-factor authentication, as on npmjs.com
-    registry.seedPackage('@carol/twice', 'carol')
-    const carol = as('carol')
+    registry.seedPackage('@cara/twice', 'cara')
+    const cara = as('cara')
     for (const version of ['1.1.0', '1.2.0']) {
-      const staged = await runPkgs(['publish', '--stage', '--yes', '--json'], carol, { cwd: packageIn(carol, '@carol/twice', version) })
+      const staged = await runPkgs(['publish', '--stage', '--yes', '--json'], cara, { cwd: packageIn(cara, '@cara/twice', version) })
       expect(staged.code, staged.stderr).toBe(0)
     }
     const mark = registry.requests.length
-    const res = await runPkgs(['stage', 'reject', '@carol/twice@1.1.0', '@carol/twice@1.2.0', '--yes', '--otp', registry.otp, '--json'], carol)
+    const res = await runPkgs(['stage', 'reject', '@cara/twice@1.1.0', '@cara/twice@1.2.0', '--yes', '--otp', registry.otp, '--json'], cara)
     expect(res.code, res.stderr).toBe(0)
     expect(json(res)).toMatchObject({ changed: 2, failed: 0, results: [{ version: '1.1.0', changed: true }, { version: '1.2.0', changed: true }] })
     expect(since(mark, (r) => r.method === 'GET' && r.path.startsWith('/-/stage?') && r.path.includes('twice'))).toHaveLength(1)
