@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, runPkgsReadingOneLine, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, runPkgsReadingOneLine } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 let second: NpmjsRegistry

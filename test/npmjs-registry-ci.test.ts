@@ -4,16 +4,13 @@
 // the registry's state.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { startActionsIdTokenService } from './support/github-actions.js'
+import { seedPublish } from './support/seed.js'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { makeSandbox, nerfDart, runNpm, type RunOptions, type RunResult, type Sandbox } from './support/sandbox.js'
 
-const require = createRequire(import.meta.url)
-const pack = require('libnpmpack') as (spec: string, o: Record<string, unknown>) => Promise<Buffer>
-const { publish } = require('libnpmpublish') as { publish(m: object, t: Buffer, o: Record<string, unknown>): Promise<unknown> }
 
 let registry: NpmjsRegistry
 
@@ -50,11 +47,8 @@ function packageIn(sandbox: Sandbox, name: string, version = '1.0.0'): string {
 }
 
 /** A package published in-process with npm's own libraries, where the publish is not what a test is about. */
-async function seed(user: string, name: string, version = '1.0.0'): Promise<void> {
-  const dir = packageIn(as(user), name, version)
-  const tarball = await pack(`file:${dir}`, { ignoreScripts: true })
-  const auth = { registry: registry.url, [`${nerfDart(registry.url)}:_authToken`]: registry.tokens[user], otp: registry.otp }
-  await publish({ name, version, main: 'index.js' }, tarball, { ...auth, access: null })
+function seed(user: string, name: string, version = '1.0.0'): Promise<void> {
+  return seedPublish(registry.url, registry.tokens[user], name, version, { otp: registry.otp })
 }
 
 /** A request to the registry as npm would make it, with a token (or a user's own) as the bearer. */

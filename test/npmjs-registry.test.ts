@@ -4,16 +4,15 @@ import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, it } from 'vitest'
+import { seedPublish, type SeedOptions } from './support/seed.js'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { loggedIn, makeSandbox, nerfDart, run, runNpm, type RunResult, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, run, runNpm, type RunResult, type Sandbox } from './support/sandbox.js'
 
 const require = createRequire(import.meta.url)
 const profile = require('npm-profile') as {
   loginCouch(u: string, p: string, o: Record<string, unknown>): Promise<{ token: string }>
   loginWeb(opener: (url: string) => Promise<void>, o: Record<string, unknown>): Promise<{ token: string }>
 }
-const pack = require('libnpmpack') as (spec: string, o: Record<string, unknown>) => Promise<Buffer>
-const { publish } = require('libnpmpublish') as { publish(m: object, t: Buffer, o: Record<string, unknown>): Promise<unknown> }
 
 let registry: NpmjsRegistry
 
@@ -54,11 +53,8 @@ function packageIn(sandbox: Sandbox, name: string, version = '1.0.0'): string {
 }
 
 /** A package published in-process with npm's own libraries, where the publish is not what a test is about. */
-async function seed(user: string, name: string, version = '1.0.0', { access = null as string | null, tag = 'latest' } = {}): Promise<void> {
-  const dir = packageIn(loggedIn(registry, user), name, version)
-  const tarball = await pack(`file:${dir}`, { ignoreScripts: true })
-  const auth = { registry: registry.url, [`${nerfDart(registry.url)}:_authToken`]: registry.tokens[user] }
-  await publish({ name, version, main: 'index.js' }, tarball, { ...auth, access, defaultTag: tag })
+function seed(user: string, name: string, version = '1.0.0', opts: SeedOptions = {}): Promise<void> {
+  return seedPublish(registry.url, registry.tokens[user], name, version, opts)
 }
 
 /** A plain GET as this user (or anonymous): for checking state after npm has done its part. */

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 const next = inject('verdaccioNext')
 const stable = inject('verdaccio')
