@@ -1,7 +1,7 @@
 // The built CLI under a real pseudo-terminal (Python's pty module): stdin, stdout and stderr are
 // a TTY, so prompts appear; the test waits for text and types keys.
 import { spawn } from 'node:child_process'
-import { pkgsBin, type Sandbox } from './sandbox.js'
+import { pkgsBin, processLogEnv, type Sandbox } from './sandbox.js'
 
 // The child gets a sized terminal: a terminal that reports no width breaks spinners and prompts.
 // When the test side goes away (stdin ends), the terminal hangs up, so no CLI waits forever.
@@ -60,7 +60,7 @@ process.on('exit', () => {
 export function runPkgsInPty(args: string[], sandbox: Sandbox, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): PtyRun {
   const child = spawn('python3', ['-c', relay, process.execPath, pkgsBin, ...args], {
     cwd: opts.cwd ?? sandbox.cwd,
-    env: { ...sandbox.env, TERM: 'xterm-256color', ...opts.env },
+    env: { ...sandbox.env, TERM: 'xterm-256color', ...opts.env, ...processLogEnv() },
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   running.add(child)

@@ -17,6 +17,20 @@ function findRepoRoot(from: string): string {
   return dir
 }
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.js')
+/** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
+const processLog = process.env.PKGS_TEST_PROCESS_LOG
+const currentTest = processLog ? (await import('vitest')).expect.getState : undefined
+export function processLogEnv(): NodeJS.ProcessEnv {
+  if (!processLog || !currentTest) return {}
+  const { testPath, currentTestName } = currentTest()
+  return {
+    NODE_OPTIONS: `--require ${join(import.meta.dirname, 'process-log.cjs')}`,
+    PKGS_TEST_PROCESS_LOG: processLog,
+    PKGS_TEST_FILE: testPath?.split('/').pop(),
+    PKGS_TEST_NAME: currentTestName,
+  }
+}
+
 // One npm cache for the whole run: tests should not pay for downloads twice.
 const sharedCache = join(tmpdir(), 'pkgs-test-npm-cache')
 
@@ -112,7 +126,7 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? sandbox.cwd,
-      env: { ...sandbox.env, ...opts.env },
+      env: { ...sandbox.env, ...opts.env, ...processLogEnv() },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -148,7 +162,7 @@ export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {})
  */
 export function runPkgsReadingOneLine(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [pkgsBin, ...args], { cwd: opts.cwd ?? sandbox.cwd, env: { ...sandbox.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [pkgsBin, ...args], { cwd: opts.cwd ?? sandbox.cwd, env: { ...sandbox.env, ...opts.env, ...processLogEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d) => {
