@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
+import { startNpmjsRegistry, usualUsers, type NpmjsRegistry, type Permission, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { loggedIn, makeSandbox, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, runNpm, runPkgs, tokenOf, type LoginRegistry, type Sandbox } from './support/sandbox.js'
+import { seedPublish } from './support/seed.js'
 
 const next = inject('verdaccioNext')
 const stable = inject('verdaccio')
@@ -23,11 +24,17 @@ async function npmPublish(sandbox: Sandbox, name: string, version: string) {
   return runNpm(['publish', '--access', 'restricted', '--fetch-retries=0'], sandbox)
 }
 
+/** `name` published (restricted) by alice, with its package.json in her working folder. */
+async function publishedByAlice(registry: LoginRegistry, alice: Sandbox, name: string) {
+  alice.writePackageJson({ name, version: '1.0.0' })
+  await seedPublish(registry.url, tokenOf(registry, 'alice'), name, '1.0.0', { access: 'restricted' })
+}
+
 describe.concurrent("owners on Verdaccio's next line", () => {
   it('in a subfolder of a package: owners is of the package above, as npm owner ls', async () => {
     const name = `@acme/nested-${run}`
     const alice = loggedIn(next, 'alice')
-    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    await publishedByAlice(next, alice, name)
     const sub = join(alice.cwd, 'src', 'deep')
     mkdirSync(sub, { recursive: true })
     const [owners, npmOwners] = await Promise.all([runPkgs(['owners'], alice, { cwd: sub }), runNpm(['owner', 'ls'], alice, { cwd: sub })])
@@ -41,7 +48,7 @@ describe.concurrent("owners on Verdaccio's next line", () => {
     const name = `@acme/shared-${run}`
     const alice = loggedIn(next, 'alice')
     const bob = loggedIn(next, 'bob')
-    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    await publishedByAlice(next, alice, name)
     // only owners may publish here: bob cannot yet
     expect((await npmPublish(bob, name, '1.0.1')).code).not.toBe(0)
 
@@ -96,7 +103,7 @@ describe.concurrent("owners on Verdaccio's next line", () => {
   it('teams, collaborators and package lists: exit 4 naming Verdaccio and its config.yaml', async () => {
     const name = `@acme/teams-${run}`
     const alice = loggedIn(next, 'alice')
-    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    await publishedByAlice(next, alice, name)
     for (const args of [['share', '@acme:devs', name], ['unshare', '@acme:devs', name], ['collaborators', name], ['ls'], ['ls', '@acme:devs']]) {
       const res = await runPkgs([...args, '--json'], alice)
       expect(res.code, args.join(' ')).toBe(4)
@@ -111,7 +118,7 @@ describe.concurrent('owners on Verdaccio 6', () => {
   it('share, unshare and owners: exit 4 naming Verdaccio, not a raw 422', async () => {
     const name = `@acme/stable-${run}`
     const alice = loggedIn(stable, 'alice')
-    expect((await npmPublish(alice, name, '1.0.0')).code).toBe(0)
+    await publishedByAlice(stable, alice, name)
     // npm itself fails here with a raw 422
     expect((await runNpm(['owner', 'add', 'bob', name], alice)).stderr).toContain('422')
     for (const args of [['share', 'bob', name], ['unshare', 'bob', name], ['owners', name]]) {
@@ -154,6 +161,14 @@ beforeAll(async () => {
   })
 })
 afterAll(() => registry?.close())
+
+// a test's starting state, put straight into the registry (as pkgs share or npm would leave it)
+function addOwner(name: string, user: string) {
+  registry.state.packages.get(name)!.doc.maintainers.push({ name: user, email: registry.state.users.get(user)!.email })
+}
+function grantDevs(name: string, permission: Permission) {
+  registry.state.orgs.get('acme')!.teams.get('devs')!.packages.set(name, permission)
+}
 
 type Sent = Pick<RecordedRequest, 'method' | 'path' | 'body'>
 
@@ -206,7 +221,7 @@ describe('teams on an npmjs-like registry', () => {
     const name = '@acme/kept-grant'
     registry.seedPackage(name, 'alice')
     const alice = loggedIn(registry, 'alice')
-    expect((await runPkgs(['share', '@acme:devs', name, '--read-write'], alice)).code).toBe(0)
+    grantDevs(name, 'read-write')
     const from = registry.requests.length
     const kept = await runPkgs(['share', '@acme:devs', name, '--json'], alice)
     expect(kept.code, kept.stderr).toBe(0)
@@ -225,7 +240,7 @@ describe('teams on an npmjs-like registry', () => {
     const name = '@acme/via-team'
     registry.seedPackage(name, 'alice')
     const alice = loggedIn(registry, 'alice')
-    expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
+    grantDevs(name, 'read-only')
     const [viaTeam, viaTeamText, nobody] = await Promise.all([
       runPkgs(['unshare', 'carol', name, '--json'], alice),
       runPkgs(['unshare', 'carol', name], alice),
@@ -243,8 +258,8 @@ describe('teams on an npmjs-like registry', () => {
     const name = '@acme/listed'
     registry.seedPackage(name, 'alice')
     const alice = loggedIn(registry, 'alice')
-    expect((await runPkgs(['share', 'bob', name], alice)).code).toBe(0)
-    expect((await runPkgs(['share', '@acme:devs', name], alice)).code).toBe(0)
+    addOwner(name, 'bob')
+    grantDevs(name, 'read-only')
 
     const npmCollaborators = await runNpm(['access', 'list', 'collaborators', name, '--json'], alice)
     const collaborators = await runPkgs(['collaborators', name, '--json'], alice)
@@ -271,16 +286,13 @@ describe('teams on an npmjs-like registry', () => {
 
   it('sends the requests npm sends: owner add, owner rm, grant read-only, grant read-write, revoke', async () => {
     const alice = loggedIn(registry, 'alice')
-    const bob = usualUsers.find((u) => u.name === 'bob')!
     // each case on two packages in the same state: pkgs changes one, npm the other
-    const owned = (name: string) => registry.state.packages.get(name)!.doc.maintainers.push({ name: bob.name, email: bob.email })
-    const granted = (name: string) => registry.state.orgs.get('acme')!.teams.get('devs')!.packages.set(name, 'read-only')
     const cases: { pkgs: (name: string) => string[]; npm: (name: string) => string[]; before?: (name: string) => void }[] = [
       { pkgs: (n) => ['share', 'bob', n], npm: (n) => ['owner', 'add', 'bob', n] },
       { pkgs: (n) => ['share', '@acme:devs', n], npm: (n) => ['access', 'grant', 'read-only', '@acme:devs', n] },
       { pkgs: (n) => ['share', '@acme:devs', n, '--read-write'], npm: (n) => ['access', 'grant', 'read-write', '@acme:devs', n] },
-      { pkgs: (n) => ['unshare', 'bob', n], npm: (n) => ['owner', 'rm', 'bob', n], before: owned },
-      { pkgs: (n) => ['unshare', '@acme:devs', n], npm: (n) => ['access', 'revoke', '@acme:devs', n], before: granted },
+      { pkgs: (n) => ['unshare', 'bob', n], npm: (n) => ['owner', 'rm', 'bob', n], before: (n) => addOwner(n, 'bob') },
+      { pkgs: (n) => ['unshare', '@acme:devs', n], npm: (n) => ['access', 'revoke', '@acme:devs', n], before: (n) => grantDevs(n, 'read-only') },
     ]
     await Promise.all(
       cases.map(async ({ pkgs, npm, before }, i) => {
@@ -361,7 +373,7 @@ describe.concurrent('share errors, explained', () => {
   it('unshare yourself asks first: without a terminal it needs --yes', async () => {
     const name = '@acme/self-removal'
     registry.seedPackage(name, 'alice')
-    expect((await runPkgs(['share', 'bob', name], loggedIn(registry, 'alice'))).code).toBe(0)
+    addOwner(name, 'bob')
     const owners = () => registry.state.packages.get(name)!.doc.maintainers.map((m) => m.name)
     const bob = loggedIn(registry, 'bob')
     const from = registry.requests.length

@@ -30,6 +30,11 @@ function json(res: { stdout: string }) {
   return JSON.parse(res.stdout)
 }
 
+/** A team with no members or packages, put straight into the registry: a test's starting state. */
+function seedTeam(org: string, team: string) {
+  registry.state.orgs.get(org)!.teams.set(team, { members: new Set(), packages: new Map() })
+}
+
 describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   it('a team from creation to destruction, its members and the org roles, as npm sees them', async () => {
     const alice = loggedIn(registry, 'alice')
@@ -200,7 +205,7 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(json(res).error.message + json(res).error.hint).not.toContain('owners and admins')
     expect(registry.state.orgs.get('quiet')!.teams.has('developers')).toBe(true)
     // not an owner or admin: that is still said so
-    await runPkgs(['team', 'create', '@quiet:kept'], loggedIn(registry, 'alice'))
+    seedTeam('quiet', 'kept')
     const carol = await runPkgs(['team', 'destroy', '@quiet:kept', '--yes'], loggedIn(registry, 'carol'))
     expect(carol.code).toBe(1)
     expect(carol.stderr).toContain('managed by its owners and admins')
@@ -219,7 +224,7 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   })
 
   it('destroy asks on a terminal', async () => {
-    await runPkgs(['team', 'create', '@quiet:temp'], loggedIn(registry, 'alice'))
+    seedTeam('quiet', 'temp')
     const pty = runPkgsInPty(['team', 'destroy', '@quiet:temp'], loggedIn(registry, 'alice'))
     await pty.waitFor('Destroy @quiet:temp?')
     pty.write('y' + keys.enter)
