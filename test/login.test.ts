@@ -2,11 +2,15 @@
 // falls back as npm's does), --token-stdin, logout; web login and the one-time password step on
 // the npmjs-like registry; and an .npmrc whose every other line survives scope set, login, logout.
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, inject, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
 import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
+
+const require = createRequire(import.meta.url)
+const profile = require('npm-profile') as { loginCouch(u: string, p: string, o: Record<string, unknown>): Promise<{ token: string }> }
 
 const stable = inject('verdaccio')
 const next = inject('verdaccioNext')
@@ -135,15 +139,9 @@ describe.concurrent('pkgs login and logout on Verdaccio', () => {
   it('logout removes the token from the file; Verdaccio (6.8 and 7-next) answers the revocation but keeps accepting it', async ({ expect }) => {
     await Promise.all(
       [stable, next].map(async (line) => {
-        // a token of our own, not the shared one of the test users
-        const login = makeSandbox(`@acme:registry=${line.url}\n`)
-        const pty = runPkgsInPty(['login', '--scope', '@acme', '--auth-type', 'legacy'], login)
-        await pty.waitFor('Username:')
-        pty.write('carol' + keys.enter)
-        await pty.waitFor('Password:')
-        pty.write(line.users.carol.password + keys.enter)
-        expect(await pty.exit, pty.output()).toBe(0)
-        const token = tokenIn(login.readNpmrc(), line.url)!
+        // a token of our own, not the shared one of the test users (logging in is tested above)
+        const { token } = await profile.loginCouch('carol', line.users.carol.password, { registry: line.url })
+        const login = makeSandbox(`@acme:registry=${line.url}\n${nerfDart(line.url)}:_authToken=${JSON.stringify(token)}\n`)
 
         const out = await runPkgs(['logout', '--scope', '@acme', '--json', '--verbose'], login)
         expect(out.code, out.stderr).toBe(0)
