@@ -2,6 +2,7 @@
 // pkgs token, on the npmjs-like registry: the requests npm sends (npm runs the same operation
 // beside pkgs), what pkgs does more (reads first, one approval for many, causes said), and no
 // secret in any output.
+import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startActionsIdTokenService } from './support/github-actions.js'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
@@ -59,6 +60,22 @@ async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
 }
 
 const trustArgs = ['--repo', 'acme/widgets', '--file', 'release.yml', '--allow-publish', '--yes']
+
+/** The trusted publisher `pkgs trust github <name> ...trustArgs` makes, put straight into the registry's state. */
+function trustRelease(name: string): void {
+  registry.state.packages.get(name)!.trust.push({ id: randomUUID(), type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] })
+}
+
+/** A token made with the request `pkgs token create` sends, from this process: for tests of what a token does, not of how it is made. */
+async function createToken(user: string, password: string, fields: { name: string; expires: number }): Promise<{ token: string; key: string }> {
+  const res = await fetch(`${registry.url}-/npm/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${registry.tokens[user]}`, 'content-type': 'application/json', 'npm-otp': registry.otp },
+    body: JSON.stringify({ password, packages_and_scopes_permission: 'read-only', ...fields }),
+  })
+  if (!res.ok) throw new Error(`token create as ${user}: ${res.status} ${await res.text()}`)
+  return res.json()
+}
 
 describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
   it('sends npm trust github\'s body; a second run sends nothing; ls and revoke as npm', async () => {
@@ -160,7 +177,7 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
 
   it('in a GitHub Actions job: exchanges the ID token, then publishes with the token it gives, as npm does; no token printed', async () => {
     registry.seedPackage('@alice/ci', 'alice')
-    expect((await runPkgs(['trust', 'github', '@alice/ci', ...trustArgs], as('alice'))).code).toBe(0)
+    trustRelease('@alice/ci')
     const actions = await job('release.yml')
     try {
       const npmJob = anonymous()
@@ -191,7 +208,7 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
   it('says why it cannot: no id-token permission, no trust for this workflow, a package not there yet (exit 3)', async () => {
     registry.seedPackage('@alice/public-one', 'alice', 'public')
     registry.seedPackage('@alice/trusted-elsewhere', 'alice')
-    expect((await runPkgs(['trust', 'github', '@alice/trusted-elsewhere', ...trustArgs], as('alice'))).code).toBe(0)
+    trustRelease('@alice/trusted-elsewhere')
     const nightly = await job('nightly.yml')
     try {
       const publish = (name: string, env: Record<string, string>) => {
@@ -362,8 +379,8 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
 
   it('lists every page sorted by expiry, revokes by id, and refuses an ambiguous prefix (exit 2) listing the matches', async () => {
     const carol = as('carol')
-    const make = (days: number) => runPkgs(['token', 'create', '--name', `d${days}`, '--read-only', '--expires', String(days), '--password-stdin', '--otp', registry.otp, '--json'], carol, { input: 'pw-carol' })
-    for (const days of [60, 5, 20]) expect((await make(days)).code).toBe(0)
+    const make = (days: number) => createToken('carol', 'pw-carol', { name: `d${days}`, expires: days })
+    for (const days of [60, 5, 20]) await make(days)
     const ls = await runPkgs(['token', 'ls', '--json'], carol)
     expect(ls.code, ls.stderr).toBe(0)
     const tokens = json(ls).tokens as { id: string; key: string; name: string; expires: string }[]
@@ -373,10 +390,7 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     expect(registry.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/-/npm/v1/tokens?page=')).length).toBeGreaterThan(0)
 
     let keys = tokens.map((t) => t.key)
-    while (!keys.some((k, i) => keys.findIndex((o) => o[0] === k[0]) !== i)) {
-      expect((await make(7)).code).toBe(0)
-      keys = json(await runPkgs(['token', 'ls', '--json'], carol)).tokens.map((t: { key: string }) => t.key)
-    }
+    while (!keys.some((k, i) => keys.findIndex((o) => o[0] === k[0]) !== i)) keys = [...keys, (await make(7)).key]
     const shared = keys.find((k, i) => keys.findIndex((o) => o[0] === k[0]) !== i)![0]
     const ambiguous = await runPkgs(['token', 'revoke', shared, '--json'], carol)
     expect(ambiguous.code).toBe(2)
@@ -391,8 +405,7 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
 
 describe.concurrent('pkgs doctor on the 2026 rules', { timeout: 90_000 }, () => {
   it('warns about a token that expires within 7 days', async () => {
-    const made = await runPkgs(['token', 'create', '--read-only', '--expires', '5', '--password-stdin', '--json'], as('alice'), { input: 'pw-alice' })
-    const token = json(made).token as string
+    const { token } = await createToken('alice', 'pw-alice', { name: 'expiring', expires: 5 })
     const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${token}\n`)
     const doctor = await runPkgs(['doctor', '--json'], sandbox)
     const check = json(doctor).checks.find((c: { id: string }) => c.id === 'token-expiry')

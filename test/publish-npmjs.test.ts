@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { keys, runPkgsInPty } from './support/pty.js'
 import { loggedIn, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { seedPublish } from './support/seed.js'
 
 let registry: NpmjsRegistry
 
@@ -120,9 +121,8 @@ describe.concurrent('pkgs publish on an npmjs-like registry', () => {
 
   it('keeps the visibility of an existing package, and warns when asked otherwise', async () => {
     const name = '@acme/already-public'
-    const sandbox = packageOf('alice', { name })
-    expect((await runPkgs(['publish', '--access', 'public'], sandbox)).code).toBe(0)
-    sandbox.writePackageJson({ name, version: '1.1.0' })
+    await seedPublish(registry.url, registry.tokens.alice, name, '1.0.0', { access: 'public' })
+    const sandbox = packageOf('alice', { name, version: '1.1.0' })
     const [next, asked] = await Promise.all([
       runPkgs(['publish', '--json'], sandbox),
       runPkgs(['publish', '--dry-run', '--access', 'restricted', '--json'], sandbox),

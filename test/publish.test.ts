@@ -1,7 +1,9 @@
 // pkgs publish on a real Verdaccio, with npm as the second client: packed as npm packs,
 // restricted by default, readable by another user only, republishing explained.
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { keys, runPkgsInPty } from './support/pty.js'
@@ -13,6 +15,9 @@ const nerf = nerfDart(verdaccio.url)
 // one Verdaccio serves every test file of the run: names of our own
 const run = Math.random().toString(36).slice(2, 8)
 const unreachable = 'http://127.0.0.1:9/'
+const require = createRequire(import.meta.url)
+// what `npm pack` packs with, in this process
+const pack = require('libnpmpack') as (spec: string, opts: object) => Promise<Buffer>
 
 function as(user: { token: string } | undefined, registry = verdaccio.url, extra = ''): Sandbox {
   const auth = user ? `${nerfDart(registry)}:_authToken=${user.token}\n` : ''
@@ -157,12 +162,13 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const name = `@acme/tarball-${run}`
     const sandbox = as(alice)
     writeFixture(sandbox.cwd, { name, scripts: {} })
-    const packed = await runNpm(['pack', '--json'], sandbox)
-    expect(packed.code, packed.stderr).toBe(0)
-    const [{ filename, integrity }] = JSON.parse(packed.stdout)
+    const tarball = await pack(`file:${sandbox.cwd}`, { ignoreScripts: true })
+    const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`
+    const file = join(sandbox.root, 'packed.tgz')
+    writeFileSync(file, tarball)
     const outside = join(sandbox.root, 'elsewhere')
     mkdirSync(outside)
-    const res = await runPkgs(['publish', join(sandbox.cwd, filename), '--json'], sandbox, { cwd: outside })
+    const res = await runPkgs(['publish', file, '--json'], sandbox, { cwd: outside })
     expect(res.code, res.stderr).toBe(0)
     expect(json(res)).toMatchObject({ name, integrity, access: 'restricted', published: true })
     const view = await runNpm(['view', name, 'dist.integrity'], sandbox)
