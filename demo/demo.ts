@@ -1,6 +1,6 @@
 // npm run demo: the whole workflow of pkgs on two registries started on this machine for the run,
 // a real Verdaccio (the devDependency) and the npmjs-like registry of the tests, with the built
-// CLI (bin/pkgs.js) and the real npm as the other people. Each command is printed (`$ pkgs …`)
+// CLI (bin/pkgs.cjs) and the real npm as the other people. Each command is printed (`$ pkgs …`)
 // before its output, and its result is checked: the demo stops at the first step that does not
 // do what it says. Everything lives in one temporary folder (the registries' storage, a HOME and
 // user .npmrc for each person, the npm cache), removed at the end, on failure and on Ctrl-C; the
@@ -185,7 +185,7 @@ function npmrcFor(registry: string, token?: string): string {
 
 async function main(): Promise<void> {
   const started = Date.now()
-  if (!existsSync(join(repoRoot, 'dist', 'cli.js'))) throw new StepFailed('pkgs is not built (no dist/cli.js): run npm install (or npm run build) first')
+  if (!existsSync(join(repoRoot, 'dist', 'cli.cjs'))) throw new StepFailed('pkgs is not built (no dist/cli.cjs): run npm install (or npm run build) first')
   root = mkdtempSync(join(tmpdir(), 'pkgs-demo-'))
   writeFileSync(join(root, 'global-npmrc'), '')
   ;[verdaccio, npmjs] = await Promise.all([

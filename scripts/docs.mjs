@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-const bin = fileURLToPath(new URL('../bin/pkgs.js', import.meta.url))
+const bin = fileURLToPath(new URL('../bin/pkgs.cjs', import.meta.url))
 const env = { ...process.env, NO_COLOR: '1', COLUMNS: '100' }
 delete env.FORCE_COLOR
 

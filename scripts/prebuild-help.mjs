@@ -8,5 +8,5 @@ const file = fileURLToPath(new URL('../dist/help.txt', import.meta.url))
 rmSync(file, { force: true })
 const env = { ...process.env, NO_COLOR: '1' }
 // `--no-color --help` is not the fast path's exact argv: the program itself makes the text
-const text = execFileSync(process.execPath, [fileURLToPath(new URL('../bin/pkgs.js', import.meta.url)), '--no-color', '--help'], { env, encoding: 'utf8' })
+const text = execFileSync(process.execPath, [fileURLToPath(new URL('../bin/pkgs.cjs', import.meta.url)), '--no-color', '--help'], { env, encoding: 'utf8' })
 writeFileSync(file, text)

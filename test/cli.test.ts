@@ -375,7 +375,7 @@ describe('the build (npm install in a clone runs it as prepare)', () => {
       const res = await run(process.execPath, [join(repoRoot, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), ...rolldown!.slice(1), '--dir', out], makeSandbox(), { cwd: repoRoot, timeoutMs: 60_000 })
       expect(res.code, res.stderr).toBe(0)
       expect(res.stdout + res.stderr).not.toMatch(/WARN|unrecognized/i)
-      expect(existsSync(join(out, 'cli.js'))).toBe(true)
+      expect(existsSync(join(out, 'cli.cjs'))).toBe(true)
     } finally {
       rmSync(out, { recursive: true, force: true })
     }

@@ -30,7 +30,7 @@ async function expectCleanedUp(output: string, { sandbox, tmp }: ReturnType<type
   const folder = /HOME of their own in (\S+)/.exec(output)?.[1]
   expect(folder, output).toMatch(/pkgs-demo-/)
   expect(existsSync(folder!)).toBe(false)
-  // Node 22+ keeps its compiled-code cache there (bin/pkgs.js turns it on): Node's, not the demo's
+  // Node 22+ keeps its compiled-code cache there (bin/pkgs.cjs turns it on): Node's, not the demo's
   expect(readdirSync(tmp).filter((f) => f !== 'node-compile-cache')).toEqual([])
   const registries = [...new Set(output.match(/http:\/\/127\.0\.0\.1:\d+\//g))]
   expect(registries.length).toBeGreaterThan(0)

@@ -9,14 +9,14 @@ import { join, resolve } from 'node:path'
 export const repoRoot = findRepoRoot(import.meta.dirname)
 function findRepoRoot(from: string): string {
   let dir = from
-  while (!existsSync(join(dir, 'bin', 'pkgs.js'))) {
+  while (!existsSync(join(dir, 'bin', 'pkgs.cjs'))) {
     const up = resolve(dir, '..')
-    if (up === dir) throw new Error(`no bin/pkgs.js above ${from}`)
+    if (up === dir) throw new Error(`no bin/pkgs.cjs above ${from}`)
     dir = up
   }
   return dir
 }
-export const pkgsBin = join(repoRoot, 'bin', 'pkgs.js')
+export const pkgsBin = join(repoRoot, 'bin', 'pkgs.cjs')
 /** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
 const processLog = process.env.PKGS_TEST_PROCESS_LOG
 const currentTest = processLog ? (await import('vitest')).expect.getState : undefined
@@ -151,7 +151,7 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
   })
 }
 
-/** Run the built CLI (bin/pkgs.js) in the sandbox, stdin and stdout not a terminal. */
+/** Run the built CLI (bin/pkgs.cjs) in the sandbox, stdin and stdout not a terminal. */
 export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
   return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
 }
