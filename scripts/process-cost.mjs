@@ -1,6 +1,7 @@
 // What the processes a test run starts cost, from the lines test/support/process-log.cjs wrote:
 //   PKGS_TEST_PROCESS_LOG=/tmp/processes.jsonl npx vitest run && node scripts/process-cost.mjs /tmp/processes.jsonl
-// prints the CPU seconds by program, by command, by test file and by test (the most first).
+// prints the CPU seconds by program, by command and by test file (the most first). Not by test:
+// the tests of a file run concurrently, and a process cannot tell which of them started it.
 import { readFileSync } from 'node:fs'
 
 const file = process.argv[2]
@@ -16,7 +17,7 @@ function program([script = '']) {
   return 'other node'
 }
 
-function table(title, keyOf, limit = Infinity) {
+function table(title, keyOf) {
   const rows = new Map()
   for (const l of lines) {
     const key = keyOf(l)
@@ -26,7 +27,7 @@ function table(title, keyOf, limit = Infinity) {
     rows.set(key, row)
   }
   console.log(`\n| ${title} | runs | CPU s | ms each |\n|---|---:|---:|---:|`)
-  for (const [key, { runs, cpuMs }] of [...rows].sort((a, b) => b[1].cpuMs - a[1].cpuMs).slice(0, limit)) {
+  for (const [key, { runs, cpuMs }] of [...rows].sort((a, b) => b[1].cpuMs - a[1].cpuMs)) {
     console.log(`| ${key} | ${runs} | ${(cpuMs / 1000).toFixed(1)} | ${Math.round(cpuMs / runs)} |`)
   }
 }
@@ -36,4 +37,3 @@ console.log(`${lines.length} processes, ${(total / 1000).toFixed(1)} s of CPU`)
 table('program', (l) => program(l.argv))
 table('command', (l) => `${program(l.argv)} ${program(l.argv) === 'other node' ? '' : (l.argv[1] ?? '')}`.trim())
 table('test file', (l) => l.file ?? '?')
-table('test (the 40 costliest)', (l) => `${l.file ?? '?'} › ${l.test ?? '?'}`, 40)

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startActionsIdTokenService } from './support/github-actions.js'
+import { seedPublish } from './support/seed.js'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { loggedIn, makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
@@ -286,10 +287,7 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     // deciding needs an account with two-factor authentication, as on npmjs.com
     registry.seedPackage('@cara/twice', 'cara')
     const cara = as('cara')
-    for (const version of ['1.1.0', '1.2.0']) {
-      const staged = await runPkgs(['publish', '--stage', '--yes', '--json'], cara, { cwd: packageIn(cara, '@cara/twice', version) })
-      expect(staged.code, staged.stderr).toBe(0)
-    }
+    for (const version of ['1.1.0', '1.2.0']) await seedPublish(registry.url, registry.tokens.cara, '@cara/twice', version, { stage: true })
     const mark = registry.requests.length
     const res = await runPkgs(['stage', 'reject', '@cara/twice@1.1.0', '@cara/twice@1.2.0', '--yes', '--otp', registry.otp, '--json'], cara)
     expect(res.code, res.stderr).toBe(0)
@@ -301,8 +299,7 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     const walt = as('walt')
     for (const name of ['@walt/s1', '@walt/s2', '@walt/s3']) {
       registry.seedPackage(name, 'walt')
-      const staged = await runPkgs(['publish', '--stage', '--yes', '--json'], walt, { cwd: packageIn(walt, name, '1.1.0') })
-      expect(staged.code, staged.stderr).toBe(0)
+      await seedPublish(registry.url, registry.tokens.walt, name, '1.1.0', { stage: true })
     }
     const mark = registry.requests.length
     const [noYes, badId] = await Promise.all([runPkgs(['stage', 'approve', '--scope', '@walt', '--json'], walt), runPkgs(['stage', 'view', 'not-an-id', '--json'], walt)])

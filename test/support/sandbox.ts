@@ -22,12 +22,10 @@ const processLog = process.env.PKGS_TEST_PROCESS_LOG
 const currentTest = processLog ? (await import('vitest')).expect.getState : undefined
 export function processLogEnv(): NodeJS.ProcessEnv {
   if (!processLog || !currentTest) return {}
-  const { testPath, currentTestName } = currentTest()
   return {
     NODE_OPTIONS: `--require ${join(import.meta.dirname, 'process-log.cjs')}`,
     PKGS_TEST_PROCESS_LOG: processLog,
-    PKGS_TEST_FILE: testPath?.split('/').pop(),
-    PKGS_TEST_NAME: currentTestName,
+    PKGS_TEST_FILE: currentTest().testPath?.split('/').pop(),
   }
 }
 

@@ -17,6 +17,8 @@ export interface SeedOptions {
   tag?: string
   /** a one-time password, for an account that needs one */
   otp?: string
+  /** to the registry's staging queue, as `npm stage publish` (npmjs.com's staged publishing) */
+  stage?: boolean
   /** more package.json fields */
   manifest?: Record<string, unknown>
 }
@@ -34,5 +36,6 @@ export async function seedPublish(url: string, token: string, name: string, vers
     access: opts.access ?? null,
     defaultTag: opts.tag ?? 'latest',
     ...(opts.otp ? { otp: opts.otp } : {}),
+    ...(opts.stage ? { stage: true } : {}),
   })
 }
