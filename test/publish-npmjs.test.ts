@@ -122,10 +122,10 @@ describe.concurrent('pkgs publish on an npmjs-like registry', () => {
   it('keeps the visibility of an existing package, and warns when asked otherwise', async () => {
     const name = '@acme/already-public'
     await seedPublish(registry.url, registry.tokens.alice, name, '1.0.0', { access: 'public' })
-    const sandbox = packageOf('alice', { name, version: '1.1.0' })
+    // side by side, so each its own version: the dry run must not meet 1.1.0 already published
     const [next, asked] = await Promise.all([
-      runPkgs(['publish', '--json'], sandbox),
-      runPkgs(['publish', '--dry-run', '--access', 'restricted', '--json'], sandbox),
+      runPkgs(['publish', '--json'], packageOf('alice', { name, version: '1.1.0' })),
+      runPkgs(['publish', '--dry-run', '--access', 'restricted', '--json'], packageOf('alice', { name, version: '1.2.0' })),
     ])
     expect(next.code, next.stderr).toBe(0)
     expect(json(next).access).toBe('public')
