@@ -1,7 +1,8 @@
 // `npm run lint`: the dependency rules (dependency-cruiser, .dependency-cruiser.cjs) and unused
 // files, exports and dependencies (knip, knip.json). Both run, side by side, so one report does
 // not hide the other; their reports are printed one after the other, and the exit code is 1 when
-// either finds something.
+// either finds something. Each keeps a cache in node_modules/.cache (as the build's tsc does), so
+// a run after a small change checks only what changed: ~8 s of CPU less per `npm test`.
 //
 // dependency-cruiser exits with the number of violations, which the shell sees modulo 256 (256
 // violations would pass): its own summary line is checked as well.
@@ -26,10 +27,10 @@ function run(label, cmd, args, passed = () => true) {
 }
 
 const results = await Promise.all([
-  run('dependency rules (npm run lint:deps)', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], (out) =>
+  run('dependency rules (npm run lint:deps)', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', '--cache', '--cache-strategy', 'content'], (out) =>
     /no dependency violations found/.test(out),
   ),
-  run('knip (npm run lint:knip)', bin('knip'), ['--no-progress']),
+  run('knip (npm run lint:knip)', bin('knip'), ['--no-progress', '--cache']),
 ])
 for (const { label, out, err, ok } of results) {
   process.stdout.write(out)
