@@ -3,11 +3,11 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { keys, runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { packFolder } from './support/seed.js'
 
 const verdaccio = inject('verdaccio')
 const { alice, bob } = verdaccio.users
@@ -15,9 +15,6 @@ const nerf = nerfDart(verdaccio.url)
 // one Verdaccio serves every test file of the run: names of our own
 const run = Math.random().toString(36).slice(2, 8)
 const unreachable = 'http://127.0.0.1:9/'
-const require = createRequire(import.meta.url)
-// what `npm pack` packs with, in this process
-const pack = require('libnpmpack') as (spec: string, opts: object) => Promise<Buffer>
 
 function as(user: { token: string } | undefined, registry = verdaccio.url, extra = ''): Sandbox {
   const auth = user ? `${nerfDart(registry)}:_authToken=${user.token}\n` : ''
@@ -162,7 +159,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const name = `@acme/tarball-${run}`
     const sandbox = as(alice)
     writeFixture(sandbox.cwd, { name, scripts: {} })
-    const tarball = await pack(`file:${sandbox.cwd}`, { ignoreScripts: true })
+    const tarball = await packFolder(sandbox.cwd)
     const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`
     const file = join(sandbox.root, 'packed.tgz')
     writeFileSync(file, tarball)

@@ -19,13 +19,13 @@ function findRepoRoot(from: string): string {
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.cjs')
 /** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
 const processLog = process.env.PKGS_TEST_PROCESS_LOG
-const currentTest = processLog ? (await import('vitest')).expect.getState : undefined
+const testState = processLog ? (await import('vitest')).expect.getState : undefined
 export function processLogEnv(): NodeJS.ProcessEnv {
-  if (!processLog || !currentTest) return {}
+  if (!processLog || !testState) return {}
   return {
     NODE_OPTIONS: `--require ${join(import.meta.dirname, 'process-log.cjs')}`,
     PKGS_TEST_PROCESS_LOG: processLog,
-    PKGS_TEST_FILE: currentTest().testPath?.split('/').pop(),
+    PKGS_TEST_FILE: testState().testPath?.split('/').pop(),
   }
 }
 

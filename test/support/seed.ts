@@ -19,17 +19,20 @@ export interface SeedOptions {
   otp?: string
   /** to the registry's staging queue, as `npm stage publish` (npmjs.com's staged publishing) */
   stage?: boolean
-  /** more package.json fields */
-  manifest?: Record<string, unknown>
+}
+
+/** The tarball `npm pack` makes of the folder `dir`, scripts not run. */
+export function packFolder(dir: string): Promise<Buffer> {
+  return pack(`file:${dir}`, { ignoreScripts: true })
 }
 
 /** Publish `name@version` to the registry at `url` with `token`, as `npm publish` would. */
 export async function seedPublish(url: string, token: string, name: string, version = '1.0.0', opts: SeedOptions = {}): Promise<void> {
-  const manifest = { name, version, main: 'index.js', ...opts.manifest }
+  const manifest = { name, version, main: 'index.js' }
   // a sandbox's folder: removed when the run ends
   const dir = makeSandbox().cwd
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n')
-  const tarball = await pack(`file:${dir}`, { ignoreScripts: true })
+  const tarball = await packFolder(dir)
   await publish(manifest, tarball, {
     registry: url,
     [`${nerfDart(url)}:_authToken`]: token,
