@@ -52,8 +52,11 @@ describe('renderings', () => {
   })
 
   it('make-private sums up a run over several packages on stderr, and its failure is the run\'s', () => {
-    const results = [{ package: '@acme/a', registry: 'https://r/', changed: true }, { package: '@acme/b', registry: 'https://r/', changed: false, error: { code: 'E403', message: 'no' } }]
-    const doc = { access: 'private', results, changed: 1, unchanged: 0, failed: 1, skipped: 0, [stoppedBy]: undefined }
+    const results: { package: string; registry: string; changed: boolean; error?: { code: string; message: string } }[] = [
+      { package: '@acme/a', registry: 'https://r/', changed: true },
+      { package: '@acme/b', registry: 'https://r/', changed: false, error: { code: 'E403', message: 'no' } },
+    ]
+    const doc = { access: 'private' as const, results, changed: 1, unchanged: 0, failed: 1, skipped: 0, [stoppedBy]: undefined }
     // a run with failures shows no success mark
     expect(render(visibility, doc).stderr).toBe('1 made private, 0 already private, 1 failed.\n')
     expect(render(visibility, { ...doc, results: [results[0], { ...results[1], error: undefined }], failed: 0 }).stderr).toBe('✔ 1 made private, 0 already private.\n')
@@ -63,7 +66,7 @@ describe('renderings', () => {
   })
 
   it("doctor: a mark per check, the hint of what is not ok, exit 1 when one is an error", () => {
-    const report = { ok: false, registry: 'https://r/', kind: 'npmjs', checks: [{ id: 'node', status: 'ok', message: 'Node.js 20' }, { id: 'login', status: 'error', message: 'Not logged in.', hint: 'pkgs login' }] }
+    const report = { ok: false, registry: 'https://r/', kind: 'npmjs' as const, checks: [{ id: 'node', status: 'ok' as const, message: 'Node.js 20' }, { id: 'login', status: 'error' as const, message: 'Not logged in.', hint: 'pkgs login' }] }
     expect(render(doctor, report).stdout).toBe('✔ Node.js 20\n✖ Not logged in.\n    → pkgs login\n1 problem to fix.\n')
     expect(doctor.failure?.(report)).toBe(1)
     expect(doctor.failure?.({ ...report, ok: true })).toBeUndefined()

@@ -83,7 +83,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const chunks: Buffer[] = []
       answer.on('data', (c: Buffer) => chunks.push(c))
       answer.on('end', () => {
-        let payload = Buffer.concat(chunks)
+        let payload: Buffer = Buffer.concat(chunks)
         const h = { ...answer.headers }
         if (transform && answer.statusCode === 200) {
           payload = transform(payload)
