@@ -131,6 +131,26 @@ describe.concurrent('pkgs init', () => {
     expect(readFileSync(join(tabs, 'package.json'), 'utf8')).toBe(JSON.stringify(tabsAfter, null, '\t').replace(/\n/g, '\r\n') + '\r\n')
   })
 
+  it('changes only the values it sets in a hand-formatted package.json: arrays and objects on one line, CRLF, no final newline', async ({ expect }) => {
+    const sandbox = makeSandbox()
+    const hand = folder(sandbox, 'hand')
+    const oneLine = folder(sandbox, 'one-line')
+    const handText = '{\r\n\t"name":  "hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next" },\r\n\t"x": "\\u0061"\r\n}'
+    writeFileSync(join(hand, 'package.json'), handText)
+    writeFileSync(join(oneLine, 'package.json'), '{"name":"@acme/one-line","version":"1.0.0","keywords":["a"]}\n')
+
+    const [handRun, oneLineRun] = await Promise.all([
+      runPkgs(['init', '--scope', '@acme', '--access', 'public', '--yes', '--json'], sandbox, { cwd: hand }),
+      runPkgs(['init', '--json'], sandbox, { cwd: oneLine }),
+    ])
+    expect(handRun.code, handRun.stderr).toBe(0)
+    expect(readFileSync(join(hand, 'package.json'), 'utf8')).toBe(
+      '{\r\n\t"name":  "@acme/hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next", "access": "public" },\r\n\t"x": "\\u0061"\r\n}',
+    )
+    expect(oneLineRun.code, oneLineRun.stderr).toBe(0)
+    expect(readFileSync(join(oneLine, 'package.json'), 'utf8')).toBe('{"name":"@acme/one-line","version":"1.0.0","keywords":["a"],"publishConfig":{"access":"restricted"}}\n')
+  })
+
   it('replaces package.json atomically (a new file renamed over it), through a symbolic link, keeping its mode', async ({ expect }) => {
     const sandbox = makeSandbox()
     const real = join(sandbox.root, 'shared-package.json')

@@ -1,11 +1,12 @@
-// Creating or updating ./package.json as a scoped package. Edits go through @npmcli/package-json
-// (npm's own), which keeps every other field, the key order, the indentation and the line endings;
-// the write is atomic.
+// Creating or updating ./package.json as a scoped package. An existing file changes only in the
+// values pkgs sets (json-edit.ts): every other byte, the key order, the indentation and the line
+// endings stay; the write is atomic.
 import { readFile } from 'node:fs/promises'
-import { basename } from 'node:path'
+import { basename, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileError, usageError } from '../core/errors.js'
 import type { Access } from './access.js'
+import { setJsonValue } from './json-edit.js'
 import type { Manifest } from './manifest.js'
 import { scopeOf, validatePackageName } from './names.js'
 
@@ -86,35 +87,48 @@ export interface Written {
   created: boolean
 }
 
-/** Write the answers into dir/package.json, keeping everything else the file holds. */
+/** Write the answers into dir/package.json, keeping everything else the file holds as it is. */
 export async function writeManifest(dir: string, a: InitAnswers, existing: Manifest | undefined): Promise<Written> {
-  const { default: PackageJson } = await import('@npmcli/package-json')
-  const name = `${a.scope}/${a.name}`
-  const publishConfig = { ...(existing?.publishConfig ?? {}), access: a.access }
-  const fields: Record<string, unknown> = { name, version: a.version }
-  if (a.description || typeof existing?.description === 'string') fields.description = a.description
-  if (a.license !== undefined) fields.license = a.license
-  fields.publishConfig = publishConfig
-  const pkg = existing ? await PackageJson.load(dir) : await PackageJson.create(dir)
-  pkg.update(fields)
-  await saveAtomically(pkg.filename, pkg.content)
-  return { path: pkg.filename, created: !existing }
+  const path = join(dir, 'package.json')
+  const fields: [string[], unknown][] = [
+    [['name'], `${a.scope}/${a.name}`],
+    [['version'], a.version],
+  ]
+  if (a.description || typeof existing?.description === 'string') fields.push([['description'], a.description])
+  if (a.license !== undefined) fields.push([['license'], a.license])
+  fields.push([['publishConfig', 'access'], a.access])
+  const before = existing ? await readText(path) : undefined
+  let text: string
+  if (before === undefined) {
+    const content: Record<string, unknown> = {}
+    for (const [[key, inner], value] of fields) content[key] = inner ? { [inner]: value } : value
+    text = `${JSON.stringify(content, null, 2)}\n`
+  } else {
+    text = before
+    // a value already as asked stays as written (even when spelled differently, "\u0061" for "a")
+    for (const [keys, value] of fields) if (valueAt(existing!, keys) !== value) text = setJsonValue(text, keys, value)
+  }
+  if (text !== before) {
+    const { default: writeFileAtomic } = await import('write-file-atomic')
+    try {
+      await writeFileAtomic(path, text)
+    } catch (err) {
+      throw fileError('write', path, err)
+    }
+  }
+  return { path, created: !existing }
 }
 
-/**
- * PackageJson#save's serialisation (the file's own indentation and line ends), written with
- * write-file-atomic: save() itself writes in place, so a crash or a full disk mid-write would
- * leave a truncated package.json.
- */
-async function saveAtomically(path: string, content: Record<string | symbol, unknown>): Promise<void> {
-  const { [Symbol.for('indent')]: indent, [Symbol.for('newline')]: newline, ...fields } = content
-  const text = `${JSON.stringify(fields, null, (indent as string | undefined) ?? '  ')}\n`.replace(/\n/g, (newline as string | undefined) ?? '\n')
-  const before = await readFile(path, 'utf8').catch(() => undefined)
-  if (text === before) return
-  const { default: writeFileAtomic } = await import('write-file-atomic')
+async function readText(path: string): Promise<string> {
   try {
-    await writeFileAtomic(path, text)
+    return await readFile(path, 'utf8')
   } catch (err) {
-    throw fileError('write', path, err)
+    throw fileError('read', path, err)
   }
+}
+
+function valueAt(manifest: Manifest, keys: string[]): unknown {
+  let at: unknown = manifest
+  for (const key of keys) at = at && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined
+  return at
 }
