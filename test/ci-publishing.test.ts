@@ -398,6 +398,22 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     expect(json(revoked).revoked).toEqual([{ id: target.id, key: target.key, name: 'd60' }])
     expect(registry.requests.some((r) => r.method === 'DELETE' && r.path === `/-/npm/v1/tokens/token/${target.key}`)).toBe(true)
   })
+
+  it('revokes a token given by its value, as npm token revoke does, and never shows the value; a token not of yours is exit 1', async () => {
+    const alice = as('alice')
+    const made = await createToken('alice', 'pw-alice', { name: 'by-value', expires: 30 })
+    const stranger = (await createToken('cara', 'pw-cara', { name: 'not-alices', expires: 30 })).token
+    const [wrong, revoked] = await Promise.all([
+      runPkgs(['token', 'revoke', stranger, '--verbose'], alice),
+      runPkgs(['token', 'revoke', made.token, '--json', '--verbose'], alice),
+    ])
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toContain('The token given is not one of yours on this registry.')
+    expect(revoked.code, revoked.stderr).toBe(0)
+    expect(json(revoked).revoked).toEqual([expect.objectContaining({ key: made.key, name: 'by-value' })])
+    expect(registry.requests.some((r) => r.method === 'DELETE' && r.path === `/-/npm/v1/tokens/token/${made.key}`)).toBe(true)
+    for (const res of [wrong, revoked]) for (const secret of [made.token, stranger]) expect(res.stdout + res.stderr).not.toContain(secret)
+  })
 })
 
 describe.concurrent('pkgs doctor on the 2026 rules', { timeout: 90_000 }, () => {

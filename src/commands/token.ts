@@ -4,8 +4,8 @@
 import { defaultScope } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
-import { createToken, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
-import type { IO } from '../io/io.js'
+import { createToken, isTokenValue, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
+import { maskSecret, type IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -134,14 +134,16 @@ const ls = defineCommand({
 
 const revoke = defineCommand({
   name: 'revoke',
-  description: 'revoke tokens by id, or by the start of one',
-  arguments: [{ name: 'ids', description: 'token ids (pkgs token ls), or prefixes of exactly one', variadic: true }],
+  description: 'revoke tokens by id, by the start of one, or by the token itself',
+  arguments: [{ name: 'ids', description: 'token ids (pkgs token ls), prefixes of exactly one, or tokens', variadic: true }],
   options: { scope: { flags: '--scope <scope>', description: 'the scope whose registry to ask (default: the configured scope)' } },
   examples: [['pkgs token revoke 3f9a2c', 'the token whose id starts with 3f9a2c']],
   json: ['pkgs token revoke 3f9a2c --json', '{"registry", "revoked": [{"id", "key", "name"}]}'],
-  notes: 'A prefix that more than one token starts with is exit 2, listing them.',
+  notes: 'A prefix that more than one token starts with is exit 2, listing them. The token itself works too, as with npm token revoke; it is never shown.',
   async run(ctx, opts) {
     if (!opts.ids.length) throw usageError('Name the tokens to revoke.', 'See their ids with: pkgs token ls')
+    // a token given by its value is a secret: from here on it is *** wherever it would appear
+    for (const id of opts.ids) if (isTokenValue(id)) maskSecret(id)
     const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
     const chosen = tokensToRevoke(await listTokens(config, target), opts.ids)
     const otp = ctx.otp()

@@ -126,9 +126,26 @@ function withIds(tokens: TokenEntry[]): TokenEntry[] {
   })
 }
 
-/** The tokens a revocation means: each argument an id or a prefix of exactly one key. */
+/** An argument that is a token's value, not an id: ids and keys are hex (a prefix of the key). */
+export function isTokenValue(arg: string): boolean {
+  return !/^[0-9a-f]+$/i.test(arg)
+}
+
+/**
+ * The tokens a revocation means: each argument an id, a prefix of exactly one key, or (as npm
+ * token revoke also takes) a token itself, found by its key (npmjs keys a token by its SHA-512)
+ * or else by the first characters the registry lists. A token's value is never quoted back.
+ */
 export function tokensToRevoke(tokens: TokenEntry[], given: string[]): TokenEntry[] {
   return given.map((id) => {
+    if (isTokenValue(id)) {
+      const key = tokenKey(id)
+      const byKey = tokens.find((t) => t.key === key)
+      const byStart = tokens.filter((t) => typeof t.token === 'string' && t.token.length >= 6 && id.startsWith(t.token))
+      const found = byKey ?? (byStart.length === 1 ? byStart[0] : undefined)
+      if (found) return found
+      throw new PkgsError('E404', 'The token given is not one of yours on this registry.', { hint: 'See your tokens and their ids with: pkgs token ls (and revoke one by its id)' })
+    }
     const matches = tokens.filter((t) => t.key.startsWith(id))
     if (matches.length === 1) return matches[0]
     if (matches.length > 1) {
