@@ -295,6 +295,21 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     expect(since(mark, (r) => r.method === 'GET' && r.path.startsWith('/-/stage?') && r.path.includes('twice'))).toHaveLength(1)
   })
 
+  it('approves several versions of one package lowest first, one after another, so the highest ends as latest: given in any order, by id or package@version', async () => {
+    registry.seedPackage('@cara/order', 'cara')
+    const cara = as('cara')
+    for (const version of ['1.3.0', '1.4.0', '1.5.0']) await seedPublish(registry.url, registry.tokens.cara, '@cara/order', version, { stage: true })
+    const ids = new Map([...registry.state.staged.values()].filter((s) => s.packageName === '@cara/order').map((s) => [s.version, s.id]))
+    const idOf = (version: string) => ids.get(version)!
+    const mark = registry.requests.length
+    const res = await runPkgs(['stage', 'approve', idOf('1.5.0'), '@cara/order@1.3.0', idOf('1.4.0'), '--yes', '--otp', registry.otp, '--json'], cara)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res).results.map((r: { version: string }) => r.version)).toEqual(['1.3.0', '1.4.0', '1.5.0'])
+    const approvals = since(mark, (r) => r.method === 'POST' && r.path.endsWith('/approve') && r.headers.authorization === `Bearer ${registry.tokens.cara}`).map((r) => r.path)
+    expect(approvals).toEqual(['1.3.0', '1.4.0', '1.5.0'].map((v) => `/-/stage/${idOf(v)}/approve`))
+    expect(registry.state.packages.get('@cara/order')!.doc['dist-tags'].latest).toBe('1.5.0')
+  })
+
   it('approves a scope\'s staged versions under one browser approval; asks for --yes without a terminal; checks ids first', async () => {
     const walt = as('walt')
     for (const name of ['@walt/s1', '@walt/s2', '@walt/s3']) {
@@ -305,6 +320,8 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     const [noYes, badId] = await Promise.all([runPkgs(['stage', 'approve', '--scope', '@walt', '--json'], walt), runPkgs(['stage', 'view', 'not-an-id', '--json'], walt)])
     expect([noYes.code, badId.code]).toEqual([2, 2])
     expect(json(noYes).error.hint).toContain('--yes')
+    // the example in the hint is of the command that was run
+    expect(json(badId).error.hint).toContain('pkgs stage view @acme/widgets@1.2.0')
     expect(since(mark, (r) => r.method !== 'GET' && r.headers.authorization === `Bearer ${registry.tokens.walt}`)).toEqual([])
 
     const run = runPkgs(['stage', 'approve', '--scope', '@walt', '--yes', '--json'], walt)

@@ -9,6 +9,8 @@ import share from '../src/commands/share.js'
 import unshare from '../src/commands/unshare.js'
 import visibility from '../src/commands/make-private.js'
 import doctor from '../src/commands/doctor.js'
+import stage from '../src/commands/stage.js'
+import trust from '../src/commands/trust.js'
 import { stoppedBy } from '../src/commands/packages.js'
 import { PkgsError } from '../src/core/errors.js'
 
@@ -63,6 +65,17 @@ describe('renderings', () => {
     expect(visibility.failure?.(doc)).toMatchObject({ code: 'EPARTIAL', message: '1 of 2 packages failed.' })
     const stopped = { ...doc, [stoppedBy]: new PkgsError('EOTP', 'asks for a one-time password.') }
     expect(visibility.failure?.(stopped)).toMatchObject({ code: 'EOTP', message: 'Stopped: asks for a one-time password.' })
+  })
+
+  it('stage approve and trust sum up several with a success mark only when nothing failed', () => {
+    const sub = (group: typeof stage | typeof trust, name: string) => group.commands.find((c) => c.name === name) as AnyCommand
+    const approve = sub(stage, 'approve')
+    const results = [{ id: 'a', package: '@acme/a', registry: 'https://r/', changed: true }, { id: 'b', package: '@acme/b', registry: 'https://r/', changed: true }]
+    expect(render(approve, { results, changed: 2, failed: 0, skipped: 0 }).stderr).toBe('✔ 2 approved.\n')
+    expect(render(approve, { results, changed: 1, failed: 1, skipped: 0 }).stderr).toBe('1 approved, 1 failed.\n')
+    const github = sub(trust, 'github')
+    expect(render(github, { results, changed: 2, unchanged: 0, failed: 0, dryRun: false }).stderr).toBe('✔ 2 trusted, 0 already trusted.\n')
+    expect(render(github, { results, changed: 0, unchanged: 0, failed: 2, dryRun: false }).stderr).toBe('0 trusted, 0 already trusted, 2 failed.\n')
   })
 
   it("doctor: a mark per check, the hint of what is not ok, exit 1 when one is an error", () => {

@@ -2,9 +2,10 @@
 // look at one or download it, approve (publish) or reject them, one, several, a scope's or all,
 // under one two-factor approval.
 import { writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
-import { defaultScope } from '../core/config.js'
+import { defaultScope, type Config } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
 import type { Target } from '../core/registry.js'
 import { decideStaged, downloadStaged, isStageId, listStaged, stageWhat, validateStageId, viewStaged, type StagedVersion } from '../core/stage.js'
@@ -15,16 +16,19 @@ import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, concurrencyOf, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import { bulkDocumentFailure, concurrencyOf, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
 
-/** `@acme/widgets@1.2.0` as name and version; anything else is a usage error. */
-function parseSpec(spec: string): { name: string; version: string } {
+type SpecCommand = 'view' | 'download' | 'approve' | 'reject'
+
+/** `@acme/widgets@1.2.0` as name and version; anything else is a usage error (its hint an example of this command). */
+function parseSpec(spec: string, command: SpecCommand): { name: string; version: string } {
+  const example = `e.g. pkgs stage ${command} @acme/widgets@1.2.0, or a stage id from pkgs stage ls`
   const at = spec.lastIndexOf('@')
-  if (at <= 0) throw usageError(`"${spec}" is neither a stage id nor package@version.`, 'e.g. pkgs stage approve @acme/widgets@1.2.0, or a stage id from pkgs stage ls')
+  if (at <= 0) throw usageError(`"${spec}" is neither a stage id nor package@version.`, example)
   const name = validatePackageName(spec.slice(0, at))
   const version = spec.slice(at + 1)
   // a version nothing could have staged: said before any request
-  if (!isValidVersion(version)) throw usageError(`"${version}" in ${spec} is not a version, such as 1.2.0.`, 'e.g. pkgs stage approve @acme/widgets@1.2.0, or a stage id from pkgs stage ls')
+  if (!isValidVersion(version)) throw usageError(`"${version}" in ${spec} is not a version, such as 1.2.0.`, example)
   return { name, version }
 }
 
@@ -36,9 +40,9 @@ async function stageTarget(ctx: Context, q: { packageName?: string; scope?: stri
 }
 
 /** A stage id as it is, or package@version found in the list (`list`: listStaged, or one shared by several specs). */
-async function resolveOne(ctx: Context, spec: string, list = listStaged): Promise<{ config: Awaited<ReturnType<typeof stageTarget>>['config']; target: Target; item: StagedVersion | { id: string } }> {
+async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list = listStaged): Promise<{ config: Awaited<ReturnType<typeof stageTarget>>['config']; target: Target; item: StagedVersion | { id: string } }> {
   if (isStageId(spec)) return { ...(await stageTarget(ctx, {})), item: { id: spec } }
-  const { name, version } = parseSpec(spec)
+  const { name, version } = parseSpec(spec, command)
   const { config, target } = await stageTarget(ctx, { packageName: name })
   const item = (await list(config, target, name)).find((i) => i.version === version)
   if (!item) throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}.`, { hint: `See what is staged with: pkgs stage ls ${name}` })
@@ -93,7 +97,7 @@ const view = defineCommand({
   examples: [['pkgs stage view @acme/widgets@1.2.0', 'its id, tag, when and by whom it was staged, its shasum']],
   json: ['pkgs stage view <id> --json', '{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}'],
   async run(ctx, { spec }) {
-    const { config, target, item } = await resolveOne(ctx, spec)
+    const { config, target, item } = await resolveOne(ctx, spec, 'view')
     return 'packageName' in item ? item : viewStaged(config, target, validateStageId(item.id))
   },
   render: (item, io) => io.print(lines(item)),
@@ -106,7 +110,7 @@ const download = defineCommand({
   examples: [['pkgs stage download @acme/widgets@1.2.0', 'writes acme-widgets-1.2.0-<id>.tgz here (npm stage download\'s name)']],
   json: ['pkgs stage download <id> --json', '{"id", "name", "version", "file", "files", "size", "integrity"}'],
   async run(ctx, { spec }) {
-    const { config, target, item } = await resolveOne(ctx, spec)
+    const { config, target, item } = await resolveOne(ctx, spec, 'download')
     const id = validateStageId(item.id)
     const [details, data] = await Promise.all(['packageName' in item ? item : viewStaged(config, target, id), downloadStaged(config, target, id)])
     const packed = await tarballContents(data, { name: details.packageName, version: details.version })
@@ -117,6 +121,44 @@ const download = defineCommand({
   },
   render: (r, io) => io.print(r.file),
 })
+
+const require = createRequire(import.meta.url)
+
+type Chosen = { target: Target; item: StagedVersion | { id: string } }
+
+/** Stage ids given alone, with their package and version from the list (one read per registry), so that they can be ordered. */
+async function withVersions(config: Config, chosen: Chosen[]): Promise<Chosen[]> {
+  if (chosen.length < 2 || chosen.every((c) => 'packageName' in c.item)) return chosen
+  const lists = new Map<string, Promise<StagedVersion[]>>()
+  return Promise.all(
+    chosen.map(async (c) => {
+      if ('packageName' in c.item) return c
+      const key = c.target.registry.url
+      if (!lists.has(key)) lists.set(key, listStaged(config, c.target).catch(() => []))
+      const item = (await lists.get(key)!).find((i) => i.id === c.item.id)
+      return item ? { ...c, item } : c
+    }),
+  )
+}
+
+/** Each package's versions lowest first (pre-releases before their release), packages as they came. */
+function inPublishOrder(chosen: Chosen[]): Chosen[] {
+  const semverCompare = require('semver/functions/compare') as (a: string, b: string) => number
+  const compare = (a: string, b: string) => {
+    try {
+      return semverCompare(a, b)
+    } catch {
+      return 0 // not a version the registry should have staged: left where it is
+    }
+  }
+  const first = new Map<string, number>()
+  chosen.forEach((c, i) => 'packageName' in c.item && !first.has(c.item.packageName) && first.set(c.item.packageName, i))
+  const rank = (c: Chosen, i: number) => ('packageName' in c.item ? first.get(c.item.packageName)! : i)
+  return chosen
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c, a.i) - rank(b.c, b.i) || ('packageName' in a.c.item && 'packageName' in b.c.item ? compare(a.c.item.version, b.c.item.version) : a.i - b.i))
+    .map(({ c }) => c)
+}
 
 function decisionCommand(decision: 'approve' | 'reject') {
   const verb = decision === 'approve' ? 'approved' : 'rejected'
@@ -134,14 +176,16 @@ function decisionCommand(decision: 'approve' | 'reject') {
       [`pkgs stage ${decision} --scope @acme --yes`, 'every staged version of @acme, one approval for all'],
     ],
     json: [`pkgs stage ${decision} --all --yes --json`, '{"results": [{"id", "package", "version", "registry", "changed", "error"?}], "changed", "failed", "skipped"}'],
-    notes: 'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.',
+    notes:
+      'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.' +
+      (decision === 'approve' ? ' Versions of one package are approved lowest first, one after another, so the highest ends as latest.' : ''),
     async run(ctx, opts) {
       const concurrency = concurrencyOf(opts.concurrency)
       const bulk = opts.all || opts.scope
       if (bulk && opts.specs.length) throw usageError('Name staged versions, or --all / --scope, not both.')
       if (!bulk && !opts.specs.length) throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
-      for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec)
-      let chosen: { target: Target; item: StagedVersion | { id: string } }[]
+      for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec, decision)
+      let chosen: Chosen[]
       let config
       if (bulk) {
         const scope = opts.scope ? normalizeScope(opts.scope) : undefined
@@ -158,14 +202,15 @@ function decisionCommand(decision: 'approve' | 'reject') {
           if (!lists.has(key)) lists.set(key, listStaged(c, target, name))
           return lists.get(key)!
         }
-        const settled = await Promise.allSettled(opts.specs.map((spec) => resolveOne(ctx, spec, listOnce)))
+        const settled = await Promise.allSettled(opts.specs.map((spec) => resolveOne(ctx, spec, decision, listOnce)))
         // the first spec that failed, in the order given, as one after the other would report it
         const failed = settled.find((r) => r.status === 'rejected')
         if (failed) throw failed.reason
         const resolved = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof resolveOne>>>).value)
         config = resolved[0].config
-        chosen = resolved
+        chosen = await withVersions(config, resolved)
       }
+      if (decision === 'approve') chosen = inPublishOrder(chosen)
       if (!chosen.length) ctx.io.warn('Nothing is staged there.')
       const named = (c: { item: StagedVersion | { id: string } }) => ('packageName' in c.item ? `${c.item.packageName}@${c.item.version}` : c.item.id)
       if (chosen.length > 1 || (bulk && chosen.length)) {
@@ -178,10 +223,19 @@ function decisionCommand(decision: 'approve' | 'reject') {
         })
       }
       const otp = ctx.otp()
+      // versions of one package are approved one after another, lowest first: each is published
+      // with the tag it was staged with, so side by side the last to finish would be `latest`
+      const previous = new Map<string, Promise<unknown>>()
+      const decide = (c: Chosen) => {
+        const key = 'packageName' in c.item ? c.item.packageName : c.item.id
+        const mine = (previous.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => decideStaged(config, c.target, validateStageId(c.item.id), decision, otp))
+        previous.set(key, mine)
+        return mine
+      }
       const run = await forEachConcurrently(
         chosen,
         concurrency,
-        (c) => decideStaged(config, c.target, validateStageId(c.item.id), decision, otp),
+        decide,
         (c, o) => {
           if (!o.error) ctx.io.print(`${named(c)}: ${verb}${decision === 'approve' ? ' and published' : ''}.`)
           else reportFailure(ctx.io, named(c), o.error, o.skipped, chosen.length)
@@ -199,7 +253,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
       return { results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
     },
     render(r, io) {
-      if (r.results.length > 1) io.success(`${r.changed} ${verb}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`)
+      if (r.results.length > 1) summary(io, `${r.changed} ${verb}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`, r)
     },
     failure: bulkDocumentFailure,
   })

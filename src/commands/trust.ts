@@ -25,7 +25,7 @@ import { table } from '../io/table.js'
 import { readManifest } from '../package/manifest.js'
 import { defineCommand, defineGroup, type Example } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
 
 const names: Record<Provider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
 
@@ -116,7 +116,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
 }
 
 function renderSummary(r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean }, io: IO): void {
-  if (r.results.length > 1 && !r.dryRun) io.success(`${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`)
+  if (r.results.length > 1 && !r.dryRun) summary(io, `${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`, { failed: r.failed, skipped: 0 })
 }
 
 const json: Example = ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes --json', '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}']
