@@ -206,6 +206,38 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
     }
   })
 
+  it('names what is wrong with a refused ID token: expired, made for another registry, or trusted to publish but not to stage (exit 3)', async () => {
+    registry.seedPackage('@alice/lab', 'alice')
+    registry.seedPackage('@alice/staging', 'alice')
+    trustRelease('@alice/staging')
+    const gitlabJob = (spec: { ttlSeconds?: number; audience?: string }) => {
+      const idToken = registry.idToken({ provider: 'gitlab', project: 'acme/lab', file: '.gitlab-ci.yml', ...spec })
+      return { GITLAB_CI: 'true', NPM_ID_TOKEN: idToken }
+    }
+    const actions = await job('release.yml')
+    try {
+      const publish = (name: string, env: Record<string, string>, extra: string[] = []) => {
+        const sandbox = anonymous()
+        return runPkgs(['publish', ...extra, '--yes', '--json'], sandbox, { cwd: packageIn(sandbox, name, '2.0.0'), env })
+      }
+      const expiredJob = gitlabJob({ ttlSeconds: -60 })
+      const elsewhereJob = gitlabJob({ audience: 'npm:registry.npmjs.org' })
+      const [expired, elsewhere, stage] = await Promise.all([publish('@alice/lab', expiredJob), publish('@alice/lab', elsewhereJob), publish('@alice/staging', actions.env, ['--stage'])])
+      for (const res of [expired, elsewhere, stage]) {
+        expect(res.code, res.stdout).toBe(3)
+        expect(json(res).error.code).toBe('EOIDC')
+      }
+      expect(json(expired).error.message).toMatch(/refused the ID token \(401.*\): the ID token expired at \d{4}-\d{2}-\d{2}T/)
+      expect(json(expired).error.hint).toContain('ID tokens last minutes')
+      expect(json(elsewhere).error.message).toContain(`the ID token is for npm:registry.npmjs.org, not npm:127.0.0.1`)
+      expect(json(elsewhere).error.hint).toContain('id_tokens: { NPM_ID_TOKEN: { aud: "npm:127.0.0.1" } }')
+      expect(json(stage).error.hint).toContain('pkgs trust github @alice/staging --repo acme/widgets --file release.yml --allow-stage-publish')
+      for (const [res, idToken] of [[expired, expiredJob.NPM_ID_TOKEN], [elsewhere, elsewhereJob.NPM_ID_TOKEN]] as const) expect(res.stdout + res.stderr).not.toContain(idToken)
+    } finally {
+      await actions.close()
+    }
+  })
+
   it('says why it cannot: no id-token permission, no trust for this workflow, a package not there yet (exit 3)', async () => {
     registry.seedPackage('@alice/public-one', 'alice', 'public')
     registry.seedPackage('@alice/trusted-elsewhere', 'alice')

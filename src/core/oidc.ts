@@ -41,7 +41,7 @@ function oidcError(message: string, hint: string, cause?: unknown): PkgsError {
 /** The job's ID token for this registry, or why there is none. */
 export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, registry: string, config: Config): Promise<string> {
   if (env.NPM_ID_TOKEN) return env.NPM_ID_TOKEN
-  const audience = `npm:${new URL(registry).hostname}`
+  const audience = audienceFor(registry)
   if (provider === 'gitlab') {
     throw oidcError(`The GitLab CI/CD job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`, `Give the job one: id_tokens: { NPM_ID_TOKEN: { aud: "${audience}" } }`)
   }
@@ -72,19 +72,51 @@ export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, r
   throw oidcError(`GitHub's ID-token service gave no ID token (${status}).`, "Check the job's `permissions: id-token: write`, then re-run it; GitHub's status page tells of outages.")
 }
 
-/** The `pkgs trust …` command that would let this job publish, from its ID token's claims. */
-export function trustCommand(provider: CiProvider, name: string, claims: Record<string, unknown>): string {
+/** The `pkgs trust …` command that would let this job publish (or stage), from its ID token's claims. */
+export function trustCommand(provider: CiProvider, name: string, claims: Record<string, unknown>, command: 'publish' | 'stage' = 'publish'): string {
   const file = (ref: unknown) => (typeof ref === 'string' ? (ref.split('@')[0].split('/').pop() ?? '') : '')
+  const allow = command === 'stage' ? '--allow-stage-publish' : '--allow-publish'
   if (provider === 'github') {
     const env = typeof claims.environment === 'string' ? ` --env ${claims.environment}` : ''
-    return `pkgs trust github ${name} --repo ${String(claims.repository ?? '<owner/repo>')} --file ${file(claims.workflow_ref) || '<workflow.yml>'}${env} --allow-publish`
+    return `pkgs trust github ${name} --repo ${String(claims.repository ?? '<owner/repo>')} --file ${file(claims.workflow_ref) || '<workflow.yml>'}${env} ${allow}`
   }
   if (provider === 'gitlab') {
     const env = typeof claims.environment === 'string' ? ` --env ${claims.environment}` : ''
-    return `pkgs trust gitlab ${name} --project ${String(claims.project_path ?? '<group/project>')} --file ${file(claims.ci_config_ref_uri) || '.gitlab-ci.yml'}${env} --allow-publish`
+    return `pkgs trust gitlab ${name} --project ${String(claims.project_path ?? '<group/project>')} --file ${file(claims.ci_config_ref_uri) || '.gitlab-ci.yml'}${env} ${allow}`
   }
   const c = (key: string) => String(claims[`oidc.circleci.com/${key}`] ?? `<${key}>`)
-  return `pkgs trust circleci ${name} --org-id ${c('org-id')} --project-id ${c('project-id')} --pipeline-definition-id ${c('pipeline-definition-id')} --vcs-origin ${c('vcs-origin')} --allow-publish`
+  return `pkgs trust circleci ${name} --org-id ${c('org-id')} --project-id ${c('project-id')} --pipeline-definition-id ${c('pipeline-definition-id')} --vcs-origin ${c('vcs-origin')} ${allow}`
+}
+
+/** The audience npm asks for, and a registry checks: `npm:<registry host name>`. */
+function audienceFor(registry: string): string {
+  return `npm:${new URL(registry).hostname}`
+}
+
+/**
+ * What the ID token itself shows is wrong with it, when the registry refuses it: expired, or
+ * made for another audience. Its claims are readable (a JWT's payload), so the cause is named
+ * instead of guessed.
+ */
+export function idTokenProblem(claims: Record<string, unknown>, provider: CiProvider, registry: string, now = Date.now()): { reason: string; hint: string } | undefined {
+  if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) {
+    return {
+      reason: `the ID token expired at ${new Date(claims.exp * 1000).toISOString()}`,
+      hint: 'ID tokens last minutes: make it in the job that publishes, just before `pkgs publish` (a re-run of the job makes a new one).',
+    }
+  }
+  const audience = audienceFor(registry)
+  const given = [claims.aud].flat().filter((a): a is string => typeof a === 'string')
+  if (claims.aud !== undefined && !given.includes(audience)) {
+    const hint =
+      provider === 'gitlab'
+        ? `Give it that audience in .gitlab-ci.yml: id_tokens: { NPM_ID_TOKEN: { aud: "${audience}" } }`
+        : provider === 'circleci'
+          ? `Make it with that audience: export NPM_ID_TOKEN=$(circleci run oidc get --claims '{"aud": "${audience}"}')`
+          : `Unset NPM_ID_TOKEN to let pkgs ask GitHub for one with that audience, or make it with audience ${audience}.`
+    return { reason: `the ID token is for ${given.join(', ') || 'no audience'}, not ${audience} (the audience ${registry} accepts)`, hint }
+  }
+  return undefined
 }
 
 /** POST /-/npm/v1/oidc/token/exchange/package/<pkg> with the ID token as bearer, as npm sends it (at the registry host's root). */
@@ -130,8 +162,10 @@ export async function trustedPublishing(
   } catch (err) {
     if (!(err instanceof RegistryError) || err.status === undefined) throw err
     const said = registryMessage(err.body)
-    const trust = trustCommand(provider, name, claims)
+    const trust = trustCommand(provider, name, claims, command)
     const quoted = said ? ` (${err.status}: ${said})` : ` (${err.status})`
+    const problem = idTokenProblem(claims, provider, target.registry.url)
+    if (problem) throw oidcError(`${target.registry.url} refused the ID token${quoted}: ${problem.reason}.`, problem.hint, err)
     if (err.status === 404) {
       if (await packageExists()) {
         throw oidcError(`${target.registry.url} refused the ID token${quoted}: no trusted publisher of ${name} matches this job (${describeJob(provider, claims)}).`, `Trust this job, logged in: ${trust}`, err)
