@@ -486,6 +486,9 @@ describe.concurrent('pkgs doctor on the 2026 rules', { timeout: 90_000 }, () => 
       const checks = json(doctor).checks as { id: string; status: string; message: string }[]
       expect(checks.find((c) => c.id === 'ci')).toMatchObject({ status: 'ok', message: expect.stringContaining('acme/widgets') })
       expect(checks.find((c) => c.id === 'ci-trust')?.message).toContain('pkgs trust github @alice/doc --repo acme/widgets --file release.yml --allow-publish')
+      // no token is needed where the ID token is exchanged: not a problem to fix
+      expect(checks.find((c) => c.id === 'credentials')).toMatchObject({ status: 'ok', message: expect.stringContaining('none needed to publish') })
+      expect(doctor.code, doctor.stdout).toBe(0)
       expect(doctor.stdout).not.toContain(actions.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
       const noPermission = await runPkgs(['doctor', '--json'], job, { env: { GITHUB_ACTIONS: 'true', NODE_AUTH_TOKEN: 'x' } })
       const failing = json(noPermission).checks as { id: string; status: string; message: string }[]

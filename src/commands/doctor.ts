@@ -44,10 +44,14 @@ function checkRegistry(target: Target, scope?: string): Check {
   }
 }
 
-function checkCredentials(target: Target, scope?: string): Check {
+/** `idToken`: a CI job that gets an ID token, which pkgs publish exchanges: no credentials needed to publish. */
+function checkCredentials(target: Target, scope?: string, idToken = false): Check {
   const { credentials } = target
   const unusable = credentials.problem && credentialsError(target.registry, credentials, scope)
   if (unusable) return { id: 'credentials', status: 'error', message: unusable.message, hint: unusable.hint }
+  if (credentials.type === 'none' && idToken) {
+    return { id: 'credentials', status: 'ok', message: `No credentials for ${target.registry.url}, and none needed to publish: this job's ID token is exchanged (trusted publishing).` }
+  }
   if (credentials.type === 'none') {
     return { id: 'credentials', status: 'error', message: `No credentials for ${target.registry.url}.`, hint: `Log in with: ${loginCommand(target.registry, scope)}` }
   }
@@ -282,7 +286,7 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     checkNpm(ctx.npm()),
     checkRegistry(target, scope),
     ping.check,
-    checkCredentials(target, scope),
+    checkCredentials(target, scope, trusted?.some((c) => c.id === 'ci' && c.status === 'ok')),
     ...(login ? [ping.reachable ? login : notChecked('login', 'The login was not checked', target)] : []),
     ...(expiry ? [expiry] : []),
     ...(trusted ?? []),
