@@ -315,6 +315,20 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     expect((await runNpm(['view', '@carol/st@1.1.0', 'version'], carol)).stdout.trim()).toBe('1.1.0')
   })
 
+  it('says what to do first: stage only a package that exists; approve with two-factor authentication turned on', async () => {
+    registry.seedPackage('@alice/pending', 'alice')
+    await seedPublish(registry.url, registry.tokens.alice, '@alice/pending', '1.1.0', { stage: true })
+    const alice = as('alice')
+    const [fresh, approve] = await Promise.all([
+      runPkgs(['publish', '--stage', '--yes', '--json'], alice, { cwd: packageIn(alice, '@alice/fresh', '1.0.0') }),
+      runPkgs(['stage', 'approve', '@alice/pending@1.1.0', '--json'], alice),
+    ])
+    expect(fresh.code).toBe(1)
+    expect(json(fresh).error).toMatchObject({ message: expect.stringContaining('@alice/fresh cannot be staged'), hint: expect.stringContaining('Publish its first version') })
+    expect(approve.code).toBe(1)
+    expect(json(approve).error).toMatchObject({ code: 'E403', hint: expect.stringContaining('Turn on two-factor authentication for your account') })
+  })
+
   it('two versions of one package named: its staged list is asked for once, and both are rejected', async () => {
     // deciding needs an account with two-factor authentication, as on npmjs.com
     registry.seedPackage('@cara/twice', 'cara')

@@ -22,6 +22,20 @@ describe('a registry answer, explained', () => {
     expect(anonymous).toMatchObject({ code: 'ENEEDAUTH', exitCode: Exit.auth, message: `You are not logged in to ${registry}.`, hint: 'Log in with: pkgs login --scope @acme' })
   })
 
+  it('a 403 for an account without two-factor authentication says to turn it on, not to ask an owner', () => {
+    const e = explainError(answered(403, { error: 'This operation requires two-factor authentication to be enabled on your account' }))
+    expect(e.hint).toBe('Turn on two-factor authentication for your account (on npmjs.com: Account, Two-Factor Authentication), then run it again.')
+    expect(explainError(answered(403, { error: 'forbidden' })).hint).toContain('pkgs share <your-user> @acme/widgets')
+  })
+
+  it('a staged upload of a package that does not exist yet: publish its first version, then stage', () => {
+    const e = explainPublishError(answered(404, { error: 'Not found' }), '1.0.0', 'alice', { exists: false })
+    expect(e).toMatchObject({ code: 'E404', message: `@acme/widgets cannot be staged on ${registry}: it has no version there yet, and only a package that exists has a staging queue (404: Not found).` })
+    expect(e.hint).toBe('Publish its first version with pkgs publish (without --stage); stage the versions after it.')
+    // a package that is there: the scope's rules, as for any publish
+    expect(explainPublishError(answered(404, { error: 'Not found' }), '1.0.0', 'alice', { exists: true }).message).toContain('alice may not publish @acme/widgets to the scope @acme')
+  })
+
   it('a 404 on a scoped package when no credentials were sent is "log in" (exit 3)', () => {
     const anonymous = explainError(answered(404, { error: 'Not found' }, { sentCredentials: false }))
     expect(anonymous).toMatchObject({

@@ -221,7 +221,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     })
     if (stageId) result.stageId = stageId
   } catch (err) {
-    const error = explainPublishError(err, result.version, loginResult?.value)
+    const error = explainPublishError(err, result.version, loginResult?.value, opts.stage ? { exists: state.exists } : undefined)
     if (error.code !== 'EPUBLISHCONFLICT') throw error
     // published between our look at the registry and the upload (a parallel CI job): look again
     const now = await settle(fetchPublished(sending.config, sending.target, name))

@@ -86,7 +86,13 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
       })
     case 403:
       return new PkgsError('E403', `${registry} refused this${pkg ? ` for ${pkg}` : ''}${ctx.username ? ` (logged in as ${ctx.username})` : ''}${said ? `: ${said}` : ''}.`, {
-        hint: pkg ? `Check that you may write to ${pkg}: an owner can run \`pkgs share <your-user> ${pkg}\`.` : 'Check that your account has permission for this operation.',
+        hint:
+          // npmjs: "requires two-factor authentication to be enabled on your account"
+          said && /two-factor|2fa/i.test(said) && /enabled?\b/i.test(said)
+            ? 'Turn on two-factor authentication for your account (on npmjs.com: Account, Two-Factor Authentication), then run it again.'
+            : pkg
+              ? `Check that you may write to ${pkg}: an owner can run \`pkgs share <your-user> ${pkg}\`.`
+              : 'Check that your account has permission for this operation.',
         ...withCause,
       })
     case 404:

@@ -274,11 +274,21 @@ function publishRefused(e: RegistryError, pkg: string, said: string | undefined,
   })
 }
 
-/** What the registry said to an upload of this version: a version already there, a scope not ours, or the generic sentence. */
-export function explainPublishError(err: unknown, version: string, username: string | undefined): PkgsError {
+/**
+ * What the registry said to an upload of this version: a version already there, a package that
+ * cannot be staged before it exists, a scope not ours, or the generic sentence. `staging`: the
+ * upload went to the staging queue, and whether the package was found before it.
+ */
+export function explainPublishError(err: unknown, version: string, username: string | undefined, staging?: { exists: boolean | undefined }): PkgsError {
   if (!(err instanceof RegistryError)) return explainError(err)
   const said = registryMessage(err.body)
   const pkg = err.context.packageName
+  if (staging && staging.exists === false && err.status === 404 && pkg) {
+    return new PkgsError('E404', `${pkg} cannot be staged on${where(err.context)}: it has no version there yet, and only a package that exists has a staging queue (${err.status}${said ? `: ${said}` : ''}).`, {
+      hint: 'Publish its first version with pkgs publish (without --stage); stage the versions after it.',
+      cause: err,
+    })
+  }
   if (err.status === 409 || ((err.status === 403 || err.status === 400) && said && republishMessage.test(said))) {
     return new PkgsError('EPUBLISHCONFLICT', `${pkg ? `${pkg}@${version}` : `Version ${version}`} is already published on${where(err.context)}${said ? ` (${said})` : ''}.`, {
       hint: 'A published version can never be replaced: bump the version (npm version patch) and publish again.',
