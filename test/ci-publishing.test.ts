@@ -315,14 +315,18 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     expect((await runNpm(['view', '@carol/st@1.1.0', 'version'], carol)).stdout.trim()).toBe('1.1.0')
   })
 
-  it('says what to do first: stage only a package that exists; approve with two-factor authentication turned on', async () => {
+  it('says what to do first: stage only a package that exists; approve with two-factor authentication turned on; an id nothing is staged with', async () => {
     registry.seedPackage('@alice/pending', 'alice')
     await seedPublish(registry.url, registry.tokens.alice, '@alice/pending', '1.1.0', { stage: true })
     const alice = as('alice')
-    const [fresh, approve] = await Promise.all([
+    const unknown = randomUUID()
+    const [fresh, approve, view] = await Promise.all([
       runPkgs(['publish', '--stage', '--yes', '--json'], alice, { cwd: packageIn(alice, '@alice/fresh', '1.0.0') }),
       runPkgs(['stage', 'approve', '@alice/pending@1.1.0', '--json'], alice),
+      runPkgs(['stage', 'view', unknown, '--json'], alice),
     ])
+    expect(view.code).toBe(1)
+    expect(json(view).error).toMatchObject({ code: 'E404', message: expect.stringContaining(`Nothing is staged with the id ${unknown}`), hint: 'See what is staged with: pkgs stage ls' })
     expect(fresh.code).toBe(1)
     expect(json(fresh).error).toMatchObject({ message: expect.stringContaining('@alice/fresh cannot be staged'), hint: expect.stringContaining('Publish its first version') })
     expect(approve.code).toBe(1)

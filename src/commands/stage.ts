@@ -45,7 +45,7 @@ async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list
   const { name, version } = parseSpec(spec, command)
   const { config, target } = await stageTarget(ctx, { packageName: name })
   const item = (await list(config, target, name)).find((i) => i.version === version)
-  if (!item) throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}.`, { hint: `See what is staged with: pkgs stage ls ${name}` })
+  if (!item) throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}: it was approved or rejected already, or never staged.`, { hint: `See what is staged with: pkgs stage ls ${name}` })
   return { config, target, item }
 }
 

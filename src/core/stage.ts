@@ -3,7 +3,7 @@
 // sends (lib/commands/stage/*.js): GET /-/stage (pages of 100), GET /-/stage/<id> and its
 // tarball, POST /-/stage/<id>/approve, DELETE /-/stage/<id>.
 import type { Config } from './config.js'
-import { usageError } from './errors.js'
+import { PkgsError, RegistryError, usageError } from './errors.js'
 import type { OtpSession } from './otp.js'
 import { registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
 
@@ -37,6 +37,15 @@ function unsupported(err: unknown, target: Target): unknown {
   return unsupportedBy(err, target, 'stage', stageWhat) ?? err
 }
 
+/** What a registry's 404 for one stage id means, with where to see the ids there are. */
+function unknownId(err: unknown, target: Target, id: string): unknown {
+  if (!(err instanceof RegistryError) || err.status !== 404) return unsupported(err, target)
+  return new PkgsError('E404', `Nothing is staged with the id ${id} on ${target.registry.url}: it was approved or rejected already, was never staged, or is not yours to decide.`, {
+    hint: 'See what is staged with: pkgs stage ls',
+    cause: err,
+  })
+}
+
 const perPage = 100
 
 /** Every staged version the user may publish (of one package, if named): all pages, as npm stage list. */
@@ -60,7 +69,7 @@ export async function viewStaged(config: Config, target: Target, id: string): Pr
   try {
     return (await requestJson<StagedVersion>(config, target, `/-/stage/${id}`, { preferOnline: true })).body
   } catch (err) {
-    throw unsupported(err, target)
+    throw unknownId(err, target, id)
   }
 }
 
@@ -71,7 +80,7 @@ export async function downloadStaged(config: Config, target: Target, id: string)
     const res = await registryCall(target, () => fetch(registryUrl(target, `/-/stage/${id}/tarball`), registryOptions(config, target)))
     return Buffer.from(await res.arrayBuffer())
   } catch (err) {
-    throw unsupported(err, target)
+    throw unknownId(err, target, id)
   }
 }
 
@@ -85,6 +94,6 @@ export async function decideStaged(config: Config, target: Target, id: string, d
       registryCall(target, () => fetch(registryUrl(target, path), registryOptions(config, target, { method, ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined)),
     )
   } catch (err) {
-    throw unsupported(err, target)
+    throw unknownId(err, target, id)
   }
 }
