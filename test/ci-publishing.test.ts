@@ -114,6 +114,25 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(json(gone)).toMatchObject({ changed: false })
   })
 
+  it('trust revoke takes the start of one id; the start of two is exit 2; an id not there names the ids there are', async () => {
+    registry.seedPackage('@alice/t-ids', 'alice')
+    const claims = { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }
+    const ids = ['8d3c0000-0000-4000-8000-000000000001', '8d3c0000-0000-4000-8000-000000000002', '1f2e0000-0000-4000-8000-000000000003']
+    registry.state.packages.get('@alice/t-ids')!.trust.push(...ids.map((id) => ({ id, type: 'github', claims, permissions: ['createPackage'] })))
+    const alice = as('alice')
+    const [ambiguous, missing] = await Promise.all([
+      runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', '8d3c', '--json'], alice),
+      runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', 'ffff'], alice),
+    ])
+    expect(ambiguous.code).toBe(2)
+    expect(json(ambiguous).error.message).toContain(`is the start of 2 trust ids of @alice/t-ids: ${ids[0]}, ${ids[1]}`)
+    expect(missing.code, missing.stderr).toBe(0)
+    expect(missing.stdout).toBe(`@alice/t-ids: no trust with id ffff (its trusts: ${ids.join(', ')}); nothing changed.\n`)
+    const revoked = await runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', '1f2e', '--json'], alice)
+    expect(json(revoked)).toMatchObject({ id: ids[2], changed: true, present: true })
+    expect(registry.state.packages.get('@alice/t-ids')!.trust.map((t) => t.id)).toEqual(ids.slice(0, 2))
+  })
+
   it("sends npm trust gitlab's and npm trust circleci's bodies", async () => {
     const alice = as('alice')
     const ids = ['11111111-2222-4333-8444-555555555555', '21111111-2222-4333-8444-555555555555', '31111111-2222-4333-8444-555555555555', '41111111-2222-4333-8444-555555555555']

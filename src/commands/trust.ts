@@ -201,27 +201,37 @@ const ls = defineCommand({
   },
 })
 
+/** The ids a package does have, for the text when the one given is not among them (a symbol key: not in the JSON). */
+const trustIds = Symbol('trustIds')
+
 const revoke = defineCommand({
   name: 'revoke',
   description: 'stop trusting a CI workflow to publish a package',
   arguments: [{ name: 'package', description: 'the package (default: the name in ./package.json)' }],
   options: {
-    id: { flags: '--id <id>', description: 'the id of the trust (pkgs trust ls shows it)' },
+    id: { flags: '--id <id>', description: 'the id of the trust (pkgs trust ls shows it), or the start of exactly one' },
     dryRun: { flags: '--dry-run', description: 'say what would be revoked; send nothing' },
   },
   examples: [['pkgs trust revoke @acme/widgets --id 8d3c…', 'the workflow can no longer publish without a token']],
   json: ['pkgs trust revoke --id 8d3c… --json', '{"package", "registry", "id", "present", "changed", "dryRun"}'],
-  notes: 'A trust that is not there: nothing is sent, exit 0, "changed": false.',
+  notes: 'A trust that is not there: nothing is sent, exit 0, "changed": false (the ids there are are named). The start of more than one id is exit 2.',
   async run(ctx, opts) {
     if (!opts.id) throw usageError('Name the trust to revoke with --id.', 'See the ids with: pkgs trust ls')
     const { config, target, name } = await ctx.packageTarget(opts.package, 'pkgs trust revoke @acme/widgets --id <id>', { workflow: 'trust', what: trustWhat })
     const otp = ctx.otp()
-    const present = (await getTrust(config, target, name, otp)).some((t) => t.id === opts.id)
-    if (present && !opts.dryRun) await revokeTrust(config, target, name, opts.id, otp)
-    return { package: name, registry: target.registry.url, id: opts.id, changed: present && !opts.dryRun, dryRun: Boolean(opts.dryRun), present }
+    const trusts = await getTrust(config, target, name, otp)
+    const given = opts.id
+    const exact = trusts.filter((t) => t.id === given)
+    const matches = exact.length ? exact : trusts.filter((t) => t.id?.startsWith(given))
+    if (matches.length > 1) throw usageError(`"${given}" is the start of ${matches.length} trust ids of ${name}: ${matches.map((t) => t.id).join(', ')}.`, 'Give more of the id: pkgs trust ls shows them.')
+    const id = matches[0]?.id ?? given
+    const present = matches.length === 1
+    if (present && !opts.dryRun) await revokeTrust(config, target, name, id, otp)
+    const others = present ? [] : trusts.flatMap((t) => (t.id ? [t.id] : []))
+    return { package: name, registry: target.registry.url, id, changed: present && !opts.dryRun, dryRun: Boolean(opts.dryRun), present, [trustIds]: others }
   },
   render(r, io) {
-    if (!r.present) io.print(`${r.package}: no trust with id ${r.id}; nothing changed.`)
+    if (!r.present) io.print(`${r.package}: no trust with id ${r.id}${r[trustIds].length ? ` (its trusts: ${r[trustIds].join(', ')})` : ' (it trusts no workflow)'}; nothing changed.`)
     else io.print(r.dryRun ? `${r.package}: would revoke the trust ${r.id} (dry run).` : `${r.package}: revoked the trust ${r.id}.`)
   },
 })
