@@ -118,7 +118,7 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     registry.seedPackage('@alice/t-ids', 'alice')
     const claims = { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }
     const ids = ['8d3c0000-0000-4000-8000-000000000001', '8d3c0000-0000-4000-8000-000000000002', '1f2e0000-0000-4000-8000-000000000003']
-    registry.state.packages.get('@alice/t-ids')!.trust.push(...ids.map((id) => ({ id, type: 'github', claims, permissions: ['createPackage'] })))
+    registry.state.packages.get('@alice/t-ids')!.trust.push(...ids.map((id) => ({ id, type: 'github' as const, claims, permissions: ['createPackage' as const] })))
     const alice = as('alice')
     const [ambiguous, missing] = await Promise.all([
       runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', '8d3c', '--json'], alice),
