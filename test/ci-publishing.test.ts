@@ -225,6 +225,15 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
     }
   })
 
+  it("says when GitHub's ID-token service cannot be reached, in seconds (exit 3)", async () => {
+    const sandbox = anonymous()
+    const env = { GITHUB_ACTIONS: 'true', ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/token', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-secret' }
+    const res = await runPkgs(['publish', '--yes', '--json'], sandbox, { cwd: packageIn(sandbox, '@alice/unreachable', '1.0.0'), env, timeoutMs: 15_000 })
+    expect(res.code, res.stdout).toBe(3)
+    expect(json(res).error).toMatchObject({ code: 'EOIDC', message: "GitHub's ID-token service (127.0.0.1:9) could not be reached (ECONNREFUSED)." })
+    expect(res.stdout + res.stderr).not.toContain('request-token-secret')
+  })
+
   it('names what is wrong with a refused ID token: expired, made for another registry, or trusted to publish but not to stage (exit 3)', async () => {
     registry.seedPackage('@alice/lab', 'alice')
     registry.seedPackage('@alice/staging', 'alice')

@@ -5,7 +5,7 @@
 import type { Config } from './config.js'
 import { Exit, PkgsError, RegistryError } from './errors.js'
 import { registryMessage } from './explain.js'
-import { redactInLog, registryCall, registryOptions, type Target } from './registry.js'
+import { redactInLog, registryCall, registryOptions, retryPolicy, type Target } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export type CiProvider = 'github' | 'gitlab' | 'circleci'
@@ -57,9 +57,10 @@ export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, r
   const request = new URL(url)
   request.searchParams.append('audience', audience)
   const { default: fetch } = await import('make-fetch-happen')
-  let status: number | string
+  let status: number
   try {
-    const res = await fetch(request.href, { retry: config.flat.retry, headers: { Accept: 'application/json', Authorization: `Bearer ${requestToken}` } })
+    // npm passes its retry settings; pkgs's quicker default where none are set, as for the registry
+    const res = await fetch(request.href, { retry: retryPolicy(config), headers: { Accept: 'application/json', Authorization: `Bearer ${requestToken}` } })
     status = res.status
     const body = (await res.json().catch(() => ({}))) as { value?: unknown }
     if (res.ok && typeof body.value === 'string' && body.value) {
@@ -67,7 +68,8 @@ export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, r
       return body.value
     }
   } catch (err) {
-    status = (err as { code?: string }).code ?? 'no answer'
+    const code = (err as { code?: string }).code ?? 'no answer'
+    throw oidcError(`GitHub's ID-token service (${request.host}) could not be reached (${code}).`, "It is GitHub's own service, named by ACTIONS_ID_TOKEN_REQUEST_URL: re-run the job; GitHub's status page tells of outages.")
   }
   throw oidcError(`GitHub's ID-token service gave no ID token (${status}).`, "Check the job's `permissions: id-token: write`, then re-run it; GitHub's status page tells of outages.")
 }

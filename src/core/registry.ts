@@ -95,7 +95,7 @@ export function registryOptions(config: Config, target: Target, extra: Record<st
  * npm's default retries wait up to 70 s before reporting a registry that is down. Where the user
  * has not chosen their own, retry once, quickly, so a failure is explained in seconds.
  */
-function retryPolicy(config: Config): Record<string, unknown> {
+export function retryPolicy(config: Config): Record<string, unknown> {
   const retry = { ...(config.flat.retry as Record<string, unknown> | undefined) }
   const isDefault = (key: string) => config.npm.find(key) === 'default'
   if (isDefault('fetch-retries')) retry.retries = 1
