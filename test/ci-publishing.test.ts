@@ -120,10 +120,13 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     const ids = ['8d3c0000-0000-4000-8000-000000000001', '8d3c0000-0000-4000-8000-000000000002', '1f2e0000-0000-4000-8000-000000000003']
     registry.state.packages.get('@alice/t-ids')!.trust.push(...ids.map((id) => ({ id, type: 'github' as const, claims, permissions: ['createPackage' as const] })))
     const alice = as('alice')
-    const [ambiguous, missing] = await Promise.all([
+    const [ambiguous, missing, dryRun] = await Promise.all([
       runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', '8d3c', '--json'], alice),
       runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', 'ffff'], alice),
+      runPkgs(['trust', 'github', '@alice/t-ids', '--repo', 'acme/other', '--file', 'x.yml', '--allow-publish', '--dry-run', '--json'], alice),
     ])
+    // a trust not made yet has no id: the field is there, null
+    expect(json(dryRun).results).toEqual([expect.objectContaining({ package: '@alice/t-ids', id: null, changed: false })])
     expect(ambiguous.code).toBe(2)
     expect(json(ambiguous).error.message).toContain(`is the start of 2 trust ids of @alice/t-ids: ${ids[0]}, ${ids[1]}`)
     expect(missing.code, missing.stderr).toBe(0)

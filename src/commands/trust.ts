@@ -56,7 +56,8 @@ function permissionsOf(flags: TrustFlags): TrustPermission[] {
 }
 
 interface TrustResult extends BulkResult {
-  id?: string
+  /** null until the registry has given one (a new trust in a dry run, a package that failed) */
+  id: string | null
   type: string
   claims: Record<string, unknown>
   permissions: TrustPermission[]
@@ -77,7 +78,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   const read = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getTrust(config, p.target, p.name, otp))
   const results: TrustResult[] = planned.map((p, i) => {
     const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
-    return { package: p.name, registry: p.target.registry.url, ...(existing?.id ? { id: existing.id } : {}), ...wanted, changed: false, ...(read.outcomes[i].error ? { error: itemError(read.outcomes[i]) } : {}) }
+    return { package: p.name, registry: p.target.registry.url, id: existing?.id ?? null, ...wanted, changed: false, ...(read.outcomes[i].error ? { error: itemError(read.outcomes[i]) } : {}) }
   })
   planned.forEach((p, i) => {
     const o = read.outcomes[i]
@@ -107,7 +108,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
         if (o.value) ctx.io.print(`${p.name}: trusted ${trusting}${o.value.id ? `, id ${o.value.id}` : ''}.`)
         else reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
       },
-      done: (r, added) => Object.assign(r, { changed: true, ...(added.id ? { id: added.id } : {}) }),
+      done: (r, added) => Object.assign(r, { changed: true, id: added.id ?? null }),
     })
   }
   const { failed, skipped } = tally(results)
