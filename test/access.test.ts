@@ -139,6 +139,12 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
     expect(doc.error.code).toBe('EOTP')
     expect(doc.error.hint).toContain('--otp')
     expect(doc.results.map((r: { error?: { code: string } }) => r.error?.code)).toEqual(['EOTP', 'ESKIPPED', 'ESKIPPED'])
+    // all three at once: a line each, and the fix said once, at the end
+    const text = await runPkgs(['make-private', ...names], loggedIn(registry, 'otto'))
+    expect(text.code).toBe(1)
+    expect(text.stderr.match(/^error @otto\/[abc]: /gm)).toHaveLength(3)
+    expect(text.stderr.match(/--otp/g)).toHaveLength(1)
+    expect(text.stderr.trimEnd().split('\n').slice(-2)[0]).toMatch(/^error Stopped: /)
 
     const res = await runPkgs(['make-private', ...names, '--otp', registry.otp], loggedIn(registry, 'otto'))
     expect(res.code, res.stderr).toBe(0)

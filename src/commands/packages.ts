@@ -3,7 +3,7 @@
 // and the result document of the run.
 import type { Config } from '../core/config.js'
 import { usageError, type PkgsError } from '../core/errors.js'
-import { bulkFailure, forEachConcurrently, itemError, type ItemError, type Outcome } from '../core/bulk.js'
+import { bulkFailure, forEachConcurrently, itemError, stopsTheRun, type ItemError, type Outcome } from '../core/bulk.js'
 import { requireCredentials } from '../core/preflight.js'
 import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
@@ -91,14 +91,10 @@ export async function planPackages(
 export function reportFailure(io: IO, name: string, error: PkgsError | undefined, skipped: boolean, total: number): void {
   if (!error || skipped || total < 2) return
   io.info(`${io.err.red('error')} ${name}: ${error.message}`)
-  if (error.hint) io.hint(error.hint)
+  // what stops the run is said once more at its end, with its hint: not once per package in flight
+  if (error.hint && !stopsTheRun(error)) io.hint(error.hint)
 }
 
-/**
- * A run's lines in the packages' order, whichever finishes first and in whichever phase (a
- * package left unchanged by the read is said where it stands, not before those that change):
- * a package's lines are printed once those of every package before it have been.
- */
 /**
  * The changing half of a command that reads first: `change` for each of `changing` (some of
  * `planned`), n at a time, each outcome reported as it comes; a failure goes into its package's
@@ -125,6 +121,11 @@ export async function changeEach<P, T, R extends { error?: ItemError }>(run: {
   return stoppedBy
 }
 
+/**
+ * A run's lines in the packages' order, whichever finishes first and in whichever phase (a
+ * package left unchanged by the read is said where it stands, not before those that change):
+ * a package's lines are printed once those of every package before it have been.
+ */
 export class LinesInOrder {
   readonly #pending: ((() => void) | undefined)[]
   #next = 0

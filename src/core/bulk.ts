@@ -7,7 +7,8 @@ import { explainError } from './explain.js'
 
 export type Outcome<T> = { value: T; error?: undefined; skipped?: false } | { value?: undefined; error: PkgsError; skipped: boolean }
 
-function stopsTheRun(error: PkgsError): boolean {
+/** A failure that would fail every package the same way (no one-time password, no login, not supported): the run stops. */
+export function stopsTheRun(error: PkgsError): boolean {
   return error.code === 'EOTP' || error.exitCode === Exit.auth || error.exitCode === Exit.unsupported
 }
 
