@@ -442,8 +442,15 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     const publish = await runPkgs(['publish', '--yes', '--json'], withIt, { cwd: dir, env: { NPM_TOKEN: token } })
     expect(publish.code).toBe(1)
 
-    const jsonCreate = await runPkgs(['token', 'create', '--read-only', '--scope', '@alice', '--password-stdin', '--json'], alice, { input: 'pw-alice' })
+    const [jsonCreate, coversNothing] = await Promise.all([
+      runPkgs(['token', 'create', '--read-only', '--scope', '@alice', '--password-stdin', '--json'], alice, { input: 'pw-alice' }),
+      runPkgs(['token', 'create', '--read-only', '--password-stdin', '--json'], alice, { input: 'pw-alice' }),
+    ])
     expect(json(jsonCreate).token).toMatch(/^npm_/)
+    expect(jsonCreate.stderr).not.toContain('covers no package')
+    expect(coversNothing.code, coversNothing.stderr).toBe(0)
+    expect(coversNothing.stderr).toContain('This token covers no package, scope or organisation')
+    expect(coversNothing.stderr).toContain(`pkgs token revoke ${json(coversNothing).key}`)
     const wrong = await runPkgs(['token', 'create', '--read-only', '--password-stdin', '--json'], alice, { input: 'nope' })
     expect(wrong.code).toBe(3)
     const noPassword = await runPkgs(['token', 'create', '--json'], alice)

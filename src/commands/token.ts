@@ -103,6 +103,12 @@ const create = defineCommand({
       ctx.io.warn(`${target.registry.url} made a read-write token: it ignored the request for a read-only one, so this token can publish.`)
       ctx.io.hint(`If it must not publish, revoke it: pkgs token revoke ${created.key}`)
     }
+    // npm makes such a token too: it reads only what anyone may (public packages), which is never why one is made
+    const covers = packages.length || scopes.length || orgs.length || opts.allPackages
+    if (!covers && created.readonly !== false) {
+      ctx.io.warn('This token covers no package, scope or organisation: it can read only public packages, which need no token.')
+      ctx.io.hint(`Make one with --scope, --package or --all-packages, and revoke this one: pkgs token revoke ${created.key}`)
+    }
     const { updated: _updated, ...shown } = created
     return { ...shown, registry: target.registry.url, npmrc: `${nerfDart(target.registry.url)}:_authToken=\${NPM_TOKEN}` }
   },
