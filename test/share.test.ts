@@ -328,11 +328,15 @@ describe.concurrent('share errors, explained', () => {
     const pkg = await runPkgs(['share', 'bob', '@acme/missing'], alice)
     expect(pkg.code).toBe(1)
     expect(pkg.stderr).toContain('@acme/missing was not found')
+    // a team's list holds only what the caller may see: a misspelt package is not found, not "not shared"
+    const misspelt = await runPkgs(['unshare', '@acme:devs', '@acme/errz', '--json'], alice)
+    expect(misspelt.code).toBe(1)
+    expect(json(misspelt).error).toMatchObject({ code: 'E404', message: expect.stringContaining('@acme/errz was not found') })
     const team = await runPkgs(['share', '@acme:nope', '@acme/errs', '--json'], alice)
     expect(team.code).toBe(1)
     expect(json(team).error.message).toContain('There is no team @acme:nope')
     expect(json(team).error.hint).toContain('pkgs team ls @acme')
-    const touched = registry.requests.slice(from).filter((r) => r.method !== 'GET' && /errs|missing|nope|nobody/.test(r.path + JSON.stringify(r.body)))
+    const touched = registry.requests.slice(from).filter((r) => r.method !== 'GET' && /errs|errz|missing|nope|nobody/.test(r.path + JSON.stringify(r.body)))
     expect(touched).toEqual([])
   })
 

@@ -159,13 +159,15 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(registry.state.orgs.get('otters')!.members.get('bob')).toBe('developer')
   })
 
-  it("org rm never removes the org's last owner, and asks before removing yourself", async () => {
+  it("org rm never removes the org's last owner, org set never demotes them, and rm asks before removing yourself", async () => {
     const from = registry.requests.length
-    const [last, lastByAdmin] = await Promise.all([
+    const [last, lastByAdmin, demoted] = await Promise.all([
       runPkgs(['org', 'rm', 'solo', 'alice', '--yes', '--json'], loggedIn(registry, 'alice')),
       runPkgs(['org', 'rm', 'solo', 'alice', '--json'], loggedIn(registry, 'bob')),
+      // nor is the last owner given another role: the org would be left without owners as well
+      runPkgs(['org', 'set', 'solo', 'alice', 'admin', '--json'], loggedIn(registry, 'alice')),
     ])
-    for (const res of [last, lastByAdmin]) {
+    for (const res of [last, lastByAdmin, demoted]) {
       expect(res.code, res.stderr).toBe(1)
       expect(json(res).error).toEqual({
         code: 'EOWNERRM',

@@ -9,7 +9,7 @@ import { explainError } from '../core/explain.js'
 import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, type CiProvider } from '../core/oidc.js'
 import { listTokens, tokenKey } from '../core/tokens.js'
 import { checkNpm, credentialsError, loginCommand, type Check } from '../core/preflight.js'
-import { detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { abbreviatedPackument, detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
@@ -175,7 +175,7 @@ async function checkReadable(config: Config, target: Target, name: string, usern
   try {
     const res = await requestJson<{ 'dist-tags'?: Record<string, string> }>(config, target, `/${escapedName(name)}`, {
       preferOnline: true,
-      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
+      headers: { accept: abbreviatedPackument },
     })
     const latest = res.body['dist-tags']?.latest
     return { id: 'package', status: 'ok', message: `${name} is readable with your credentials${latest ? ` (latest ${latest})` : ''}.` }

@@ -1,5 +1,5 @@
 // pkgs org: the members of an organisation and their roles (`npm org`), with libnpmorg.
-import { checkMemberRemoval, getMembers, removeMember, setMember, validateRole } from '../core/orgs.js'
+import { checkMemberRemoval, getMembers, keepLastOwner, removeMember, setMember, validateRole } from '../core/orgs.js'
 import { table } from '../io/table.js'
 import { validateUserName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -28,15 +28,17 @@ const ls = defineCommand({
 
 const set = defineCommand({
   name: 'set',
-  description: "add a user to an org, or change a member's role",
+  description: "add a user to an org, or change a member's role (never the last owner's)",
   arguments: [orgArgument, { name: 'user', description: 'the user to add, or whose role to change', required: true }, { name: 'role', description: 'developer (default), admin or owner' }],
   examples: [['pkgs org set acme bob admin --json', '{"org", "user", "role", "changed", "previous"?}']],
   async run(ctx, opts) {
     const user = validateUserName(opts.user)
     const role = validateRole(opts.role ?? 'developer')
     const plan = await ctx.org(opts.org, 'orgs')
-    const previous: string | undefined = (await getMembers(plan))[user]
+    const members = await getMembers(plan)
+    const previous: string | undefined = members[user]
     const changed = previous !== role
+    if (changed && role !== 'owner') keepLastOwner(plan, members, user)
     if (changed) await setMember(plan, ctx.otp(), user, role)
     return { org: plan.org, user, role, changed, ...(previous && changed ? { previous } : {}) }
   },

@@ -106,19 +106,20 @@ export interface MemberRemoval {
   yourself: boolean
 }
 
-/**
- * Before removing a member: the members and who you are, read together. The org's last owner
- * is never removed (EOWNERRM), whoever asks.
- */
-export async function checkMemberRemoval(plan: OrgPlan, user: string): Promise<MemberRemoval> {
-  const [members, me] = await Promise.all([getMembers(plan), whoami(plan.config, plan.target)])
-  const role: string | undefined = members[user]
-  if (role === 'owner' && Object.values(members).filter((r) => r === 'owner').length === 1) {
+/** The org's last owner stops being one (removed, or given another role): never, whoever asks (EOWNERRM). */
+export function keepLastOwner(plan: OrgPlan, members: Record<string, string>, user: string): void {
+  if (members[user] === 'owner' && Object.values(members).filter((r) => r === 'owner').length === 1) {
     throw new PkgsError('EOWNERRM', `${user} is the only owner of ${plan.org}: an organisation cannot be left without owners.`, {
       hint: `Make someone else an owner first: pkgs org set ${plan.org} <user> owner`,
     })
   }
-  return { role, yourself: user === me }
+}
+
+/** Before removing a member: the members and who you are, read together; never the last owner. */
+export async function checkMemberRemoval(plan: OrgPlan, user: string): Promise<MemberRemoval> {
+  const [members, me] = await Promise.all([getMembers(plan), whoami(plan.config, plan.target)])
+  keepLastOwner(plan, members, user)
+  return { role: members[user], yourself: user === me }
 }
 
 /** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */

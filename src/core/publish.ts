@@ -6,7 +6,7 @@ import { Exit, PkgsError, RegistryError, usageError } from './errors.js'
 import { explainError, registryMessage, where } from './explain.js'
 import type { OtpSession } from './otp.js'
 import type { Access } from '../package/access.js'
-import { identityOf, registryCall, registryOptions, requestJson, type RegistryIdentity, type Target } from './registry.js'
+import { abbreviatedPackument, identityOf, registryCall, registryOptions, requestJson, type RegistryIdentity, type Target } from './registry.js'
 
 const require = createRequire(import.meta.url)
 
@@ -115,7 +115,7 @@ export async function fetchPublished(config: Config, target: Target, name: strin
   const [packument, visibility] = await Promise.all([
     requestJson<Packument>(config, target, path, {
       preferOnline: true,
-      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
+      headers: { accept: abbreviatedPackument },
     }).then(
       (res) => ({ res }),
       (error: unknown) => ({ error }),

@@ -110,6 +110,9 @@ export function registryUrl(target: Target, path: string): string {
   return target.registry.url + path.replace(/^\//, '')
 }
 
+/** The Accept npm sends for a package's abbreviated document (what installs read): small, and enough to know a package is there. */
+export const abbreviatedPackument = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*'
+
 export interface RegistryResponse<T> {
   body: T
   status: number

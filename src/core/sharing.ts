@@ -5,8 +5,8 @@ import type { OtpSession } from './otp.js'
 import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
 import { getCollaborators, grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
 import { requireCredentials } from './preflight.js'
-import { requireWorkflow, whoami, type Target } from './registry.js'
-import { isTeam, parseTeam, validateUserName, type TeamName } from '../package/names.js'
+import { abbreviatedPackument, requestJson, requireWorkflow, whoami, type Target } from './registry.js'
+import { escapedName, isTeam, parseTeam, validateUserName, type TeamName } from '../package/names.js'
 
 export type Grantee = { kind: 'user'; user: string } | { kind: 'team'; team: TeamName }
 
@@ -95,7 +95,12 @@ export async function unshare(plan: SharePlan, otp: OtpSession, removingYourself
     return { ...result(plan, null, false), ...(teamAccess ? { teamAccess } : {}) }
   }
   const current = await teamPermission(config, target, grantee.team, name)
-  if (!current) return result(plan, null, false)
+  if (!current) {
+    // a team's list shows only what the caller may see: a package they cannot read (misspelt, or
+    // private to others) is not found, not "not shared"
+    await requestJson(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: abbreviatedPackument } }, { packageName: name })
+    return result(plan, null, false)
+  }
   await revokeTeam(config, target, grantee.team, name, otp)
   return result(plan, null, true, current)
 }
