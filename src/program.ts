@@ -260,15 +260,16 @@ function report(err: unknown, argv: string[], program?: Command): number {
 }
 
 /**
- * A reader that stops reading (`pkgs access --scope @acme | head -1`) has what it wanted: a
- * closed stdout ends the run quietly with exit 0, as npm's own output does; a closed stderr
- * only loses what would have been said there.
+ * A reader that stops reading (`pkgs access --scope @acme | head -1`) has what it wanted: what
+ * would have gone to a closed stdout is dropped without a word, and the command finishes, so
+ * that a change over many packages is never left half-done because the reader stopped; its exit
+ * code is its own (0 when all went well). A closed stderr only loses what would have been said
+ * there.
  */
 function endQuietlyWhenOutputCloses(): void {
   const closed = (err: NodeJS.ErrnoException) => err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED'
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (!closed(err)) throw err
-    process.exit(Exit.ok)
   })
   process.stderr.on('error', (err: NodeJS.ErrnoException) => {
     if (!closed(err)) throw err

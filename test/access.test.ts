@@ -17,7 +17,7 @@ beforeAll(async () => {
     { name: 'otto', password: 'otto-pw', tfa: true as const },
   ]
   ;[registry, second] = await Promise.all([
-    startNpmjsRegistry({ users, paidScopes: ['@acme', '@big', '@otto', '@alice'], orgs: { acme: { members: { alice: 'owner' } }, big: { members: { alice: 'owner' } } } }),
+    startNpmjsRegistry({ users, paidScopes: ['@acme', '@big', '@otto', '@alice', '@pipe'], orgs: { acme: { members: { alice: 'owner' } }, big: { members: { alice: 'owner' } }, pipe: { members: { alice: 'owner' } } } }),
     startNpmjsRegistry({ users, paidScopes: ['@far'], orgs: { far: { members: { alice: 'owner' } } } }),
   ])
   for (let i = 0; i < 200; i++) registry.seedPackage(`@big/p${String(i).padStart(3, '0')}`, 'alice', 'public')
@@ -246,6 +246,16 @@ describe('a reader that stops reading (pkgs … | head -1)', () => {
     expect(res.stdout.split('\n')[0]).toMatch(/^@big\/p000: (public|private)$/)
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)
+  })
+
+  it('a change goes on to the end without its output: nothing is left half-done, and the exit code is its own', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `@pipe/p${String(i).padStart(2, '0')}`)
+    for (const n of names) registry.seedPackage(n, 'alice', 'public')
+    const res = await runPkgsReadingOneLine(['make-private', '--scope', '@pipe'], loggedIn(registry, 'alice'), { timeoutMs: 60_000 })
+    expect(res.stdout.split('\n')[0]).toBe('@pipe/p00: private')
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stderr).toBe('✔ 30 made private, 0 already private.\n')
+    expect(names.filter((n) => registry.state.packages.get(n)!.access !== 'restricted')).toEqual([])
   })
 })
 
