@@ -424,6 +424,12 @@ describe.concurrent('share errors, explained', () => {
     const noPackage = await runPkgs(['unshare', 'bob'], alice)
     expect(noPackage.code).toBe(2)
     expect(noPackage.stderr).toContain('pkgs unshare bob @acme/widgets')
+    expect(noPackage.stderr).toContain('there is no package.json here or above')
+    // a package.json without a name is not "no package.json"
+    alice.writePackageJson({ version: '1.0.0' })
+    const unnamed = await runPkgs(['owners'], alice)
+    expect(unnamed.code).toBe(2)
+    expect(unnamed.stderr).toContain(`Name the package: ${alice.cwd}/package.json has no "name".`)
   })
 
   it('owners and collaborators as tables on a terminal', async () => {

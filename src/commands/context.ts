@@ -8,7 +8,7 @@ import { OtpSession } from '../core/otp.js'
 import { checkNpm, findNpm, requireCredentials, type NpmInfo } from '../core/preflight.js'
 import { requireWorkflow, targetFor, type Target, type Workflow } from '../core/registry.js'
 import { maskSecret, type IO } from '../io/io.js'
-import { packageNameOrLocal } from '../package/manifest.js'
+import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 
 export interface GlobalOptions {
@@ -141,7 +141,7 @@ export class Context {
    */
   async packageTarget(packageArg: string | undefined, example: string, requires?: { workflow: Workflow; what: string }): Promise<{ config: Config; target: Target; name: string }> {
     const given = await packageNameOrLocal(this.cwd, packageArg)
-    if (!given) throw usageError('Name the package: there is no package.json here or above.', `e.g. ${example}`)
+    if (!given) throw usageError(`Name the package: ${await noLocalName(this.cwd)}.`, `e.g. ${example}`)
     const name = validatePackageName(given)
     const q = { scope: scopeOf(name), packageName: name }
     if (requires) return { ...(await this.loggedIn(q, requires)), name }

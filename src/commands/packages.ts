@@ -7,7 +7,7 @@ import { bulkFailure, forEachConcurrently, itemError, stopsTheRun, type ItemErro
 import { requireCredentials } from '../core/preflight.js'
 import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
-import { packageNameOrLocal } from '../package/manifest.js'
+import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import type { Context } from './context.js'
@@ -65,7 +65,7 @@ export async function planPackages(
     if (!names.length) ctx.io.warn(`${scope} has no packages on ${target.registry.url} that you can see.`)
   } else {
     const local = args.length ? args : [await packageNameOrLocal(ctx.cwd)].filter((n): n is string => Boolean(n))
-    if (!local.length) throw usageError('Name a package (or --scope <@s>): there is no package.json here or above.', `e.g. pkgs ${command} @acme/widgets`)
+    if (!local.length) throw usageError(`Name a package (or --scope <@s>): ${await noLocalName(ctx.cwd)}.`, `e.g. pkgs ${command} @acme/widgets`)
     names = [...new Set(local.map((n) => validatePackageName(n)))]
   }
   if (scopedOnly) {

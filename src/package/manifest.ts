@@ -73,6 +73,12 @@ export async function findManifest(dir: string): Promise<{ path: string; manifes
   return root ? readManifest(root) : undefined
 }
 
+/** Why no package name comes from here (packageNameOrLocal gave none): words for an error message. */
+export async function noLocalName(dir: string): Promise<string> {
+  const found = await findManifest(dir)
+  return found ? `${found.path} has no "name"` : 'there is no package.json here or above'
+}
+
 /** `[<package>]` arguments default to the name in the package.json of the package we are in. */
 export async function packageNameOrLocal(dir: string, given?: string): Promise<string | undefined> {
   if (given) return given
