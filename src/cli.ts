@@ -2,7 +2,7 @@
 // `pkgs --help` at commander's width of 80: the build writes that text to dist/help.txt (made by
 // the program itself; test/cli.test.ts checks the two agree), which saves loading commander and
 // every command's module (about 40 ms). Everything else loads the program on demand.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeSync } from 'node:fs'
 
 const cancelled = 130
 
@@ -33,7 +33,18 @@ function readPrebuilt(name: string): string | undefined {
   }
 }
 
-process.on('SIGINT', () => process.exit(cancelled))
+// Ctrl-C, wherever the run is (a browser approval awaited, a script running): with --json the
+// document a script reads still comes, as after a prompt answered with Ctrl-C
+process.on('SIGINT', () => {
+  if (process.argv.includes('--json')) {
+    try {
+      writeSync(1, JSON.stringify({ error: { code: 'ECANCELLED', message: 'Cancelled.' } }, null, 2) + '\n')
+    } catch {
+      // stdout closed: nothing to tell
+    }
+  }
+  process.exit(cancelled)
+})
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {

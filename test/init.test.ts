@@ -138,11 +138,17 @@ describe.concurrent('pkgs init', () => {
     const handText = '{\r\n\t"name":  "hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next" },\r\n\t"x": "\\u0061"\r\n}'
     writeFileSync(join(hand, 'package.json'), handText)
     writeFileSync(join(oneLine, 'package.json'), '{"name":"@acme/one-line","version":"1.0.0","keywords":["a"]}\n')
+    const bom = folder(sandbox, 'bom')
+    writeFileSync(join(bom, 'package.json'), '\uFEFF{\n  "name": "@acme/bom",\n  "version": "1.0.0"\n}\n')
 
-    const [handRun, oneLineRun] = await Promise.all([
+    const [handRun, oneLineRun, bomRun] = await Promise.all([
       runPkgs(['init', '--scope', '@acme', '--access', 'public', '--yes', '--json'], sandbox, { cwd: hand }),
       runPkgs(['init', '--json'], sandbox, { cwd: oneLine }),
+      runPkgs(['init', '--json'], sandbox, { cwd: bom }),
     ])
+    // a byte-order mark (some Windows editors write one) is read past, as npm does, and kept
+    expect(bomRun.code, bomRun.stderr).toBe(0)
+    expect(readFileSync(join(bom, 'package.json'), 'utf8')).toBe('\uFEFF{\n  "name": "@acme/bom",\n  "version": "1.0.0",\n  "publishConfig": {\n    "access": "restricted"\n  }\n}\n')
     expect(handRun.code, handRun.stderr).toBe(0)
     expect(readFileSync(join(hand, 'package.json'), 'utf8')).toBe(
       '{\r\n\t"name":  "@acme/hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next", "access": "public" },\r\n\t"x": "\\u0061"\r\n}',

@@ -1,12 +1,12 @@
 // pkgs publish on a real Verdaccio, with npm as the second client: packed as npm packs,
 // restricted by default, readable by another user only, republishing explained.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { makeSandbox, nerfDart, pkgsBin, processLogEnv, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 import { packFolder } from './support/seed.js'
 
 const verdaccio = inject('verdaccio')
@@ -127,6 +127,44 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(changed.code).toBe(1)
     expect(json(changed).error).toMatchObject({ code: 'EPUBLISHCONFLICT' })
     expect(json(changed).error.message).toContain('different contents')
+  })
+
+  it('a postpublish that fails after the upload says the version is published; a package.json with a byte-order mark is read as npm reads it', async () => {
+    const failing = as(alice)
+    writeFixture(failing.cwd, { name: `@acme/postfail-${run}`, scripts: { postpublish: 'echo notify-failed >&2; exit 7' } })
+    const bom = as(alice)
+    writeFileSync(join(bom.cwd, 'package.json'), `\uFEFF${JSON.stringify({ name: `@acme/bom-${run}`, version: '1.0.0' }, null, 2)}\n`)
+    const [res, dryRun] = await Promise.all([runPkgs(['publish', '--json'], failing), runPkgs(['publish', '--dry-run', '--json'], bom)])
+    expect(res.code).toBe(1)
+    expect(json(res).error).toMatchObject({
+      code: 'ELIFECYCLE',
+      message: expect.stringMatching(new RegExp(`^@acme/postfail-${run}@1\\.0\\.0 was published to ${verdaccio.url.replace(/[./]/g, '\\$&')}, but then: The postpublish script`)),
+      hint: expect.stringContaining('Do not publish this version again'),
+      published: true,
+    })
+    const view = await runNpm(['view', `@acme/postfail-${run}`, 'version'], as(bob))
+    expect(view.stdout.trim()).toBe('1.0.0')
+    expect(dryRun.code, dryRun.stderr).toBe(0)
+    expect(json(dryRun)).toMatchObject({ name: `@acme/bom-${run}`, version: '1.0.0', dryRun: true })
+  })
+
+  it('Ctrl-C while a script runs, with --json: the cancelled document on stdout, exit 130, nothing published', async () => {
+    const sandbox = as(alice)
+    const name = `@acme/interrupted-${run}`
+    writeFixture(sandbox.cwd, { name, scripts: { prepublishOnly: `node -e "require('fs').writeFileSync('started', ''); setTimeout(() => {}, 3000)"` } })
+    const child = spawn(process.execPath, [pkgsBin, 'publish', '--json'], { cwd: sandbox.cwd, env: { ...sandbox.env, ...processLogEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d))
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve))
+    while (!existsSync(join(sandbox.cwd, 'started')) && child.exitCode === null) await new Promise((r) => setTimeout(r, 25))
+    child.kill('SIGINT')
+    const code = await closed
+    expect(code, stderr).toBe(130)
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'ECANCELLED', message: 'Cancelled.' } })
+    const view = await runNpm(['view', name, 'version'], as(bob))
+    expect(view.code).not.toBe(0)
   })
 
   it('packs exactly as npm pack: the same files and the same integrity', async () => {

@@ -230,10 +230,17 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     throw alreadyPublishedError(target, name, result.version, there === 'new' ? 'different' : there, Boolean(opts.tolerateRepublish))
   }
   result.published = !opts.stage
-  await withScriptBanners(ctx, async () => {
-    await runLifecycle('publish', source, manifest, scripts)
-    await runLifecycle('postpublish', source, manifest, scripts)
-  })
+  try {
+    await withScriptBanners(ctx, async () => {
+      await runLifecycle('publish', source, manifest, scripts)
+      await runLifecycle('postpublish', source, manifest, scripts)
+    })
+  } catch (err) {
+    // the upload is done: a script failing after it must not read as a publish that failed (a re-run would meet the version)
+    const e = explainError(err)
+    const done = `${name}@${result.version} was ${opts.stage ? 'staged' : 'published'} to ${target.registry.url}, but then: ${e.message}`
+    throw new PkgsError(e.code, done, { hint: `${e.hint ? `${e.hint} ` : ''}Do not publish this version again: it is there.`, exitCode: e.exitCode, cause: err, details: { published: result.published, name, version: result.version } })
+  }
   return result
 }
 

@@ -104,9 +104,12 @@ export async function writeManifest(dir: string, a: InitAnswers, existing: Manif
     for (const [[key, inner], value] of fields) content[key] = inner ? { [inner]: value } : value
     text = `${JSON.stringify(content, null, 2)}\n`
   } else {
-    text = before
+    // a byte-order mark stays where it is, out of the JSON's way
+    const bom = before.startsWith('\uFEFF') ? '\uFEFF' : ''
+    text = before.slice(bom.length)
     // a value already as asked stays as written (even when spelled differently, "\u0061" for "a")
     for (const [keys, value] of fields) if (valueAt(existing!, keys) !== value) text = setJsonValue(text, keys, value)
+    text = bom + text
   }
   if (text !== before) {
     const { default: writeFileAtomic } = await import('write-file-atomic')

@@ -23,7 +23,8 @@ export async function readManifest(dir: string): Promise<{ path: string; manifes
     throw new PkgsError('EREADPACKAGE', `Cannot read ${path}: ${(err as Error).message}.`, { cause: err })
   }
   try {
-    const manifest = JSON.parse(text) as unknown
+    // a byte-order mark, as some Windows editors write: npm reads past it, and so do we
+    const manifest = JSON.parse(text.replace(/^\uFEFF/, '')) as unknown
     if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error('not an object')
     return { path, manifest: manifest as Manifest }
   } catch (err) {
