@@ -86,6 +86,12 @@ describe.concurrent('pkgs init', () => {
     expect(onUnknown.stderr).toContain('restricted (private: only you and those you share it with can install it, where the registry uses access; one such as Verdaccio decides by rules of its own).')
     expect(onUnknown.stderr).not.toContain('ECONNREFUSED')
     expect(onNpmjs.stderr).toContain('@acme/where@1.0.0, restricted (private: only you and those you share it with can install it).')
+    // publishConfig.registry is where publish sends it: that registry's words
+    const configured = makeSandbox()
+    const dir = folder(configured, 'configured')
+    configured.writePackageJson({ name: '@acme/configured', version: '1.0.0', publishConfig: { registry: 'https://npm.pkg.github.com/' } }, dir)
+    const onConfigured = await runPkgs(['init', '--yes'], configured, { cwd: dir })
+    expect(onConfigured.stderr).toContain('@acme/configured@1.0.0, restricted (not used by GitHub Packages')
   })
 
   it('asks no access question on a terminal where the registry does not use access (as publish)', async ({ expect }) => {

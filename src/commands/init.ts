@@ -7,7 +7,7 @@ import { detectKind, type RegistryIdentity } from '../core/registry.js'
 import { accessIgnoredBy, accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
 import { bareName, checkAnswers, defaultsFrom, isValidVersion, writeManifest, type Defaults, type InitAnswers } from '../package/init.js'
-import { findManifest, readManifest } from '../package/manifest.js'
+import { findManifest, readManifest, type Manifest } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
@@ -74,16 +74,17 @@ function validity(check: () => unknown): true | string {
  * sends no request (it works offline, and a look-up would add a round trip to a local command),
  * so a registry is named only when its host or path shows what it is.
  */
-function registryKindOf(ctx: Context, config: Config, scope: string): RegistryIdentity {
+function registryKindOf(ctx: Context, config: Config, scope: string, existing: Manifest | undefined): RegistryIdentity {
   try {
-    return detectKind(resolveRegistry(config, { scope, override: ctx.options.registry }).url)
+    // where publish will send it: publishConfig.registry first, as publish reads it
+    return detectKind(resolveRegistry(config, { scope, override: ctx.options.registry, publishConfigRegistry: existing?.publishConfig?.registry }).url)
   } catch {
     // a registry URL that is not one is publish's to refuse (and doctor's to show), not init's
     return { kind: 'unknown', evidence: 'none' }
   }
 }
 
-async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, defaults: Defaults): Promise<InitAnswers> {
+async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, defaults: Defaults, existing: Manifest | undefined): Promise<InitAnswers> {
   const io = ctx.io
   const scope =
     given.scope ??
@@ -106,7 +107,7 @@ async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, de
   // as publish does: no question where the registry decides who can install by its own rules
   const access =
     given.access ??
-    (accessIgnoredBy(registryKindOf(ctx, config, scope)) ? defaults.access : await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
+    (accessIgnoredBy(registryKindOf(ctx, config, scope, existing)) ? defaults.access : await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
   const license = given.license ?? (await io.input('License:', { default: defaults.license ?? 'ISC' })).trim()
   return { scope, name, version, description, access, license }
 }
@@ -143,7 +144,7 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   const existing = found?.manifest
   const defaults = defaultsFrom(existing, ctx.cwd, () => given.scope ?? defaultScope(config))
   const wizard = ctx.io.canPrompt() && !ctx.options.yes
-  const answers = wizard ? await ask(ctx, config, given, defaults) : withDefaults(given, defaults)
+  const answers = wizard ? await ask(ctx, config, given, defaults, existing) : withDefaults(given, defaults)
   const name = checkAnswers(answers)
 
   const current = typeof existing?.name === 'string' && existing.name ? existing.name : undefined
@@ -163,7 +164,7 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   if (existing?.private === true) {
     ctx.io.warn('package.json has "private": true, so npm refuses to publish it. Remove that line to publish (access "restricted" keeps it private on the registry).')
   }
-  return { [registryIdentity]: registryKindOf(ctx, config, answers.scope), path: written.path, name, version: answers.version, access: answers.access, created: written.created }
+  return { [registryIdentity]: registryKindOf(ctx, config, answers.scope, existing), path: written.path, name, version: answers.version, access: answers.access, created: written.created }
 }
 
 const versionFlag = { description: "the version (default: the package's, else 1.0.0)" }
