@@ -56,6 +56,7 @@ describe.concurrent('pkgs init', () => {
     expect(JSON.parse(res.stdout)).toMatchObject({ path: join(ours, 'package.json'), name: '@acme/tools', created: true })
     expect(readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')).toBe(before)
     expect(res.stderr).toContain('This folder is inside the package @acme/outer (../package.json)')
+    expect(res.stderr).toContain('To set up that package instead: cd .. && pkgs init')
     expect(res.stderr).toContain('run pkgs init in ..')
     // updating a package that is there says nothing of the one around it
     const again = await runPkgs(['init', '--scope', 'acme', '--yes'], sandbox, { cwd: ours })

@@ -135,7 +135,8 @@ async function sayWhenNested(ctx: Context): Promise<void> {
   const name = typeof outer.manifest.name === 'string' && outer.manifest.name ? `${outer.manifest.name} ` : ''
   const where = relative(ctx.cwd, dirname(outer.path))
   ctx.io.warn(`This folder is inside the package ${name}(${relative(ctx.cwd, outer.path)}): package.json is created here, a package of its own, as npm init does.`)
-  ctx.io.hint(`To set up that package instead, run pkgs init in ${where}.`)
+  // `..` alone at the end of a sentence reads as an ellipsis: the command to type
+  ctx.io.hint(`To set up that package instead: cd ${where} && pkgs init`)
 }
 
 async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
