@@ -294,6 +294,16 @@ describe.concurrent('registries without visibility, and the terminal', () => {
     refused.write('@acme/wrong' + keys.enter)
     expect(await refused.exit).toBe(2)
     expect(registry.state.packages.get(other)?.access).toBe('restricted')
+
+    // a name that cannot be read is said before the question, not after what was typed
+    const partly = '@acme/partly'
+    registry.seedPackage(partly, 'alice')
+    const withTypo = runPkgsInPty(['make-public', partly, '@acme/partyl'], loggedIn(registry, 'alice'))
+    await withTypo.waitFor(`Type ${partly} to make it public`)
+    expect(withTypo.output()).toMatch(/Left as it is \(could not be read\):\s+@acme\/partyl/)
+    withTypo.write(partly + keys.enter)
+    expect(await withTypo.exit).toBe(1)
+    expect(registry.state.packages.get(partly)?.access).toBe('public')
   })
 
   it('with --json on a terminal, the question goes to stderr and stdout holds only the document', async () => {

@@ -134,6 +134,7 @@ async function withVersions(config: Config, chosen: Chosen[]): Promise<Chosen[]>
     chosen.map(async (c) => {
       if ('packageName' in c.item) return c
       const key = c.target.registry.url
+      // a list that cannot be read leaves the ids as given: each approval still goes, unordered
       if (!lists.has(key)) lists.set(key, listStaged(config, c.target).catch(() => []))
       const item = (await lists.get(key)!).find((i) => i.id === c.item.id)
       return item ? { ...c, item } : c

@@ -7,10 +7,12 @@ import { defineCommand } from './command.js'
 import type { Context } from './context.js'
 import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, LinesInOrder, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult, type Planned } from './packages.js'
 
-async function confirmPublic(ctx: Context, changing: Planned[]): Promise<void> {
-  const shown = changing.slice(0, 20).map((p) => `  ${p.name}  ${ctx.io.err.dim(p.target.registry.url)}`)
-  if (changing.length > 20) shown.push(`  … and ${changing.length - 20} more`)
+/** `unread`: packages whose visibility could not be read, said before the question (their errors follow in the run's lines). */
+async function confirmPublic(ctx: Context, changing: Planned[], unread: string[]): Promise<void> {
+  const listed = (names: string[]) => [...names.slice(0, 20), ...(names.length > 20 ? [`… and ${names.length - 20} more`] : [])].map((n) => `  ${n}`)
+  const shown = listed(changing.map((p) => `${p.name}  ${ctx.io.err.dim(p.target.registry.url)}`))
   ctx.io.info(`${ctx.io.err.bold('Will become public')} (everyone can install ${changing.length > 1 ? 'them' : 'it'}; mirrors copy public packages within minutes, so this cannot really be undone):\n${shown.join('\n')}`)
+  if (unread.length) ctx.io.info(`Left as ${unread.length > 1 ? 'they are' : 'it is'} (could not be read):\n${listed(unread).join('\n')}`)
   const expected = changing.length === 1 ? changing[0].name : String(changing.length)
   const typed = await ctx.io.input(changing.length === 1 ? `Type ${expected} to make it public:` : `Type ${expected} (the number of packages) to make them public:`)
   if (typed.trim() !== expected) throw notConfirmedError('Nothing was made public: what you typed did not match.', 'Run it again and type exactly what is asked, or pass --yes.')
@@ -62,7 +64,7 @@ export function visibilityCommand(want: Visibility) {
           // asked only now: a registry that cannot do it (exit 4) or nothing to change (exit 0) is said first; reads change nothing
           if (want === 'public' && !ctx.options.yes) {
             ctx.requireConfirmable({ what: 'Making packages public needs a confirmation', yesHint: 'Pass --yes to make them public without being asked.' })
-            await confirmPublic(ctx, changing)
+            await confirmPublic(ctx, changing, planned.filter((_, i) => checked.outcomes[i].error).map((p) => p.name))
           }
           const otp = ctx.otp()
           stopped = await changeEach({
