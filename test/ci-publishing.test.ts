@@ -136,6 +136,24 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(registry.state.packages.get('@alice/t-ids')!.trust.map((t) => t.id)).toEqual(ids.slice(0, 2))
   })
 
+  it("takes the repository from package.json; one on another host is exit 2 saying so, before any request", async () => {
+    registry.seedPackage('@alice/from-repo', 'alice')
+    const alice = as('alice')
+    const onGithub = packageIn(alice, '@alice/from-repo', '1.0.0')
+    alice.writePackageJson({ name: '@alice/from-repo', version: '1.0.0', repository: { type: 'git', url: 'git+https://github.com/acme/from-repo.git' } }, onGithub)
+    const onGitlab = packageIn(alice, '@alice/from-lab', '1.0.0')
+    alice.writePackageJson({ name: '@alice/from-lab', version: '1.0.0', repository: 'https://gitlab.com/acme/from-lab' }, onGitlab)
+    const args = ['trust', 'github', '--file', 'release.yml', '--allow-publish', '--dry-run', '--json']
+    const mark = registry.requests.length
+    const [github, gitlab] = await Promise.all([runPkgs(args, alice, { cwd: onGithub }), runPkgs(args, alice, { cwd: onGitlab })])
+    expect(github.code, github.stderr).toBe(0)
+    expect(github.stderr).toContain('Trusting GitHub Actions in acme/from-repo (the repository in package.json).')
+    expect(json(github).results[0].claims).toMatchObject({ repository: 'acme/from-repo' })
+    expect(gitlab.code).toBe(2)
+    expect(json(gitlab).error).toMatchObject({ message: '--repo is required: the repository in package.json (https://gitlab.com/acme/from-lab) is not on GitHub.', hint: 'Name the GitHub repository: --repo owner/repo' })
+    expect(since(mark, about('@alice/from-lab'))).toEqual([])
+  })
+
   it("sends npm trust gitlab's and npm trust circleci's bodies", async () => {
     const alice = as('alice')
     const ids = ['11111111-2222-4333-8444-555555555555', '21111111-2222-4333-8444-555555555555', '31111111-2222-4333-8444-555555555555', '41111111-2222-4333-8444-555555555555']

@@ -11,6 +11,7 @@ import {
   getTrust,
   permissionNames,
   repositoryOf,
+  repositoryUrlOf,
   revokeTrust,
   sameTrust,
   trustClaims,
@@ -68,6 +69,12 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   const permissions = permissionsOf(flags)
   const local = await readManifest(ctx.cwd).catch(() => undefined)
   const fromPackageJson = provider !== 'circleci' && !given.repository ? repositoryOf(local?.manifest, provider) : undefined
+  const declared = repositoryUrlOf(local?.manifest)
+  if (provider !== 'circleci' && !given.repository && !fromPackageJson && declared) {
+    const flag = provider === 'github' ? '--repo' : '--project'
+    const host = provider === 'github' ? 'GitHub' : 'GitLab'
+    throw usageError(`${flag} is required: the repository in package.json (${declared}) is not on ${host}.`, `Name the ${host} ${provider === 'github' ? 'repository: --repo owner/repo' : 'project: --project group/project'}`)
+  }
   const wanted: TrustConfiguration = { type: provider, claims: trustClaims(provider, { ...given, repository: given.repository ?? fromPackageJson }), permissions }
   const concurrency = concurrencyOf(flags.concurrency)
   const { config, planned } = await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `trust ${provider}` })

@@ -88,10 +88,16 @@ export function trustClaims(provider: Provider, o: ProviderOptions): Record<stri
 }
 
 /** owner/repo from package.json's `repository`, when it is on this provider's host (npm's rule, with hosted-git-info). */
-export function repositoryOf(manifest: Record<string, unknown> | undefined, provider: Provider): string | undefined {
+/** package.json's `repository` as written: a string, or the `url` of an object. */
+export function repositoryUrlOf(manifest: Record<string, unknown> | undefined): string | undefined {
   const repo = manifest?.repository
   const url = typeof repo === 'string' ? repo : repo && typeof repo === 'object' ? (repo as { url?: unknown }).url : undefined
-  if (typeof url !== 'string' || !url) return undefined
+  return typeof url === 'string' && url ? url : undefined
+}
+
+export function repositoryOf(manifest: Record<string, unknown> | undefined, provider: Provider): string | undefined {
+  const url = repositoryUrlOf(manifest)
+  if (!url) return undefined
   const { fromUrl } = require('hosted-git-info') as { fromUrl(url: string): { type: string; user: string; project: string } | undefined }
   const info = fromUrl(url)
   return info && info.type === provider ? `${info.user}/${info.project}` : undefined
