@@ -266,14 +266,13 @@ function report(err: unknown, argv: string[], program?: Command): number {
  * code is its own (0 when all went well). A closed stderr only loses what would have been said
  * there.
  */
-function endQuietlyWhenOutputCloses(): void {
+function ignoreClosedOutput(): void {
   const closed = (err: NodeJS.ErrnoException) => err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED'
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (!closed(err)) throw err
-  })
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
-    if (!closed(err)) throw err
-  })
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (!closed(err)) throw err
+    })
+  }
 }
 
 /** An argument as a POSIX shell reads it back: as it is when it can be, else in single quotes. */
@@ -288,7 +287,7 @@ function commandLine(argv: string[]): string {
 }
 
 export async function main(argv: string[], version: string): Promise<number> {
-  endQuietlyWhenOutputCloses()
+  ignoreClosedOutput()
   let program: Command | undefined
   // a library that throws inside a callback (npm-packlist on a "files" that is not a list) would
   // end the process with a raw stack: report it like any other failure instead

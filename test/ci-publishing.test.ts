@@ -212,6 +212,12 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
 })
 
 describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000 }, () => {
+  /** `pkgs publish` of name@2.0.0 in a job with this environment, as an anonymous user (no token of its own). */
+  function publish(name: string, env: Record<string, string>, extra: string[] = []) {
+    const sandbox = anonymous()
+    return runPkgs(['publish', ...extra, '--yes', '--json'], sandbox, { cwd: packageIn(sandbox, name, '2.0.0'), env })
+  }
+
   async function job(workflow: string, repository = 'acme/widgets') {
     return startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository, workflow, audience }))
   }
@@ -265,10 +271,6 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
     }
     const actions = await job('release.yml')
     try {
-      const publish = (name: string, env: Record<string, string>, extra: string[] = []) => {
-        const sandbox = anonymous()
-        return runPkgs(['publish', ...extra, '--yes', '--json'], sandbox, { cwd: packageIn(sandbox, name, '2.0.0'), env })
-      }
       const expiredJob = gitlabJob({ ttlSeconds: -60 })
       const elsewhereJob = gitlabJob({ audience: 'npm:registry.npmjs.org' })
       const [expired, elsewhere, stage] = await Promise.all([publish('@alice/lab', expiredJob), publish('@alice/lab', elsewhereJob), publish('@alice/staging', actions.env, ['--stage'])])
@@ -293,10 +295,6 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
     trustRelease('@alice/trusted-elsewhere')
     const nightly = await job('nightly.yml')
     try {
-      const publish = (name: string, env: Record<string, string>) => {
-        const sandbox = anonymous()
-        return runPkgs(['publish', '--yes', '--json'], sandbox, { cwd: packageIn(sandbox, name, '2.0.0'), env })
-      }
       const mark = registry.requests.length
       const [noPermission, untrusted, mismatch, absent] = await Promise.all([
         publish('@alice/public-one', { GITHUB_ACTIONS: 'true' }),

@@ -18,7 +18,12 @@ import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
 import { bulkDocumentFailure, concurrencyOf, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
 
+const require = createRequire(import.meta.url)
+
 type SpecCommand = 'view' | 'download' | 'approve' | 'reject'
+
+/** A staged version a command works on: from the list, or a stage id given alone. */
+type Chosen = { target: Target; item: StagedVersion | { id: string } }
 
 /** `@acme/widgets@1.2.0` as name and version; anything else is a usage error (its hint an example of this command). */
 function parseSpec(spec: string, command: SpecCommand): { name: string; version: string } {
@@ -40,7 +45,7 @@ async function stageTarget(ctx: Context, q: { packageName?: string; scope?: stri
 }
 
 /** A stage id as it is, or package@version found in the list (`list`: listStaged, or one shared by several specs). */
-async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list = listStaged): Promise<{ config: Awaited<ReturnType<typeof stageTarget>>['config']; target: Target; item: StagedVersion | { id: string } }> {
+async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list = listStaged): Promise<Chosen & { config: Config }> {
   if (isStageId(spec)) return { ...(await stageTarget(ctx, {})), item: { id: spec } }
   const { name, version } = parseSpec(spec, command)
   const { config, target } = await stageTarget(ctx, { packageName: name })
@@ -121,10 +126,6 @@ const download = defineCommand({
   },
   render: (r, io) => io.print(r.file),
 })
-
-const require = createRequire(import.meta.url)
-
-type Chosen = { target: Target; item: StagedVersion | { id: string } }
 
 /** Stage ids given alone, with their package and version from the list (one read per registry), so that they can be ordered. */
 async function withVersions(config: Config, chosen: Chosen[]): Promise<Chosen[]> {

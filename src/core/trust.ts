@@ -87,7 +87,6 @@ export function trustClaims(provider: Provider, o: ProviderOptions): Record<stri
   }
 }
 
-/** owner/repo from package.json's `repository`, when it is on this provider's host (npm's rule, with hosted-git-info). */
 /** package.json's `repository` as written: a string, or the `url` of an object. */
 export function repositoryUrlOf(manifest: Record<string, unknown> | undefined): string | undefined {
   const repo = manifest?.repository
@@ -95,6 +94,7 @@ export function repositoryUrlOf(manifest: Record<string, unknown> | undefined): 
   return typeof url === 'string' && url ? url : undefined
 }
 
+/** owner/repo from package.json's `repository`, when it is on this provider's host (npm's rule, with hosted-git-info). */
 export function repositoryOf(manifest: Record<string, unknown> | undefined, provider: Provider): string | undefined {
   const url = repositoryUrlOf(manifest)
   if (!url) return undefined
