@@ -10,7 +10,9 @@ const bundled = new Set(['commander', 'chalk'])
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name))
 
 export default {
-  input: { cli: 'src/cli.ts' },
+  // the program is an entry of its own as well (dist/program.cjs, which cli.cjs loads on demand):
+  // the tests run it in-process through its main()
+  input: { cli: 'src/cli.ts', program: 'src/program.ts' },
   platform: 'node',
   external: (id) => id.startsWith('node:') || external.some((name) => id === name || id.startsWith(`${name}/`)),
   output: { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', cleanDir: true },

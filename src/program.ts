@@ -5,21 +5,37 @@ import { Argument, Command, CommanderError, Option } from 'commander'
 import { Exit, PkgsError, usageError } from './core/errors.js'
 import { explainError } from './core/explain.js'
 import { logRequests } from './core/registry.js'
-import { IO, redactSecrets, visible } from './io/io.js'
+import { IO, Secrets, visible, type Streams } from './io/io.js'
 import { examplesText, isGroup, type AnyCommand, type ArgumentSpec, type Definition, type OptionSpec } from './commands/command.js'
 import { Context, type GlobalOptions } from './commands/context.js'
 import { commandModules } from './commands/index.js'
 
-let current: { io: IO; verbose: boolean } | undefined
-let exitCode: number = Exit.ok
-/** after a menu choice: the line that shows the command it ran */
-let ranLine: string | undefined
-
-function streams() {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
+/** What a run reads and writes: the process's own streams, environment and folder, or (in the tests) ones of its own. */
+export interface System extends Streams {
+  cwd: string
 }
 
-function makeContext(cmd: Command): Context {
+/** One run's state, from argv to the exit code: several runs can share a process (the tests run many side by side). */
+class Run {
+  io?: IO
+  verbose?: boolean
+  exitCode: number = Exit.ok
+  /** after a menu choice: the line that shows the command it ran */
+  ranLine?: string
+  /** registries already warned about in this run (the menu's command runs in a context of its own) */
+  readonly warnedPlainHttp = new Set<string>()
+  /** shared by every IO of the run: what the menu masked stays masked in its command */
+  readonly secrets = new Secrets()
+  /** what --verbose hooked up, undone when the run ends */
+  stopLogging?: () => void
+  constructor(readonly system: System) {}
+
+  context(io: IO, options: GlobalOptions): Context {
+    return new Context(io, options, this.system.cwd, this.system.env, this.warnedPlainHttp)
+  }
+}
+
+function makeContext(cmd: Command, run: Run): Context {
   const all = cmd.optsWithGlobals() as Record<string, unknown>
   // an HTTP header cannot carry spaces or control characters; the value itself is never echoed
   if (all.otp !== undefined && !/^[\x21-\x7e]{1,64}$/.test(String(all.otp))) {
@@ -33,10 +49,11 @@ function makeContext(cmd: Command): Context {
     verbose: Boolean(all.verbose),
     color: all.color !== false,
   }
-  const io = new IO(streams(), options)
-  current = { io, verbose: options.verbose }
-  if (options.verbose) logRequests((line) => io.debug(line))
-  return new Context(io, options, process.cwd(), process.env)
+  const io = new IO(run.system, options, run.secrets)
+  run.io = io
+  run.verbose = options.verbose
+  if (options.verbose) run.stopLogging = logRequests((line) => io.debug(line))
+  return run.context(io, options)
 }
 
 /** Options whose empty value means something ("no description"); any other empty value is a mistake. */
@@ -53,7 +70,7 @@ function refuseEmptyValues(cmd: Command, args: unknown[]): void {
 }
 
 /** Print a command's result: the document with --json, its rendering otherwise; a failing result sets the exit code. */
-function present(def: AnyCommand, ctx: Context, result: unknown): void {
+function present(def: AnyCommand, ctx: Context, result: unknown, run: Run): void {
   const failure = def.failure?.(result)
   const error = failure instanceof PkgsError ? failure : undefined
   if (ctx.io.json) ctx.io.printJson(error ? { ...(result as object), error: { code: error.code, message: error.message, hint: error.hint } } : result, { unmasked: def.showsSecret })
@@ -64,10 +81,10 @@ function present(def: AnyCommand, ctx: Context, result: unknown): void {
       if (error.hint) ctx.io.hint(error.hint)
     }
   }
-  exitCode = typeof failure === 'number' ? failure : error ? error.exitCode : Exit.ok
+  run.exitCode = typeof failure === 'number' ? failure : error ? error.exitCode : Exit.ok
 }
 
-function addArgumentsAndOptions(cmd: Command, def: AnyCommand): void {
+function addArgumentsAndOptions(cmd: Command, def: AnyCommand, run: Run): void {
   // the one place where commander's untyped values meet the definitions' types
   const specs: readonly ArgumentSpec[] = def.arguments ?? []
   for (const a of specs) {
@@ -87,10 +104,10 @@ function addArgumentsAndOptions(cmd: Command, def: AnyCommand): void {
     const command = commanderArgs[commanderArgs.length - 1] as Command
     const positional = commanderArgs.slice(0, -2)
     refuseEmptyValues(command, positional)
-    const ctx = makeContext(command)
+    const ctx = makeContext(command, run)
     const input: Record<string, unknown> = { ...command.opts() }
     specs.forEach((a, i) => (input[a.name] = positional[i]))
-    present(def, ctx, await def.run(ctx, input))
+    present(def, ctx, await def.run(ctx, input), run)
   })
 }
 
@@ -99,11 +116,11 @@ function helpAfter(def: Definition): string {
   return examplesText(examples) + (def.notes ? `\n\n${def.notes}` : '')
 }
 
-function register(parent: Command, def: Definition): void {
+function register(parent: Command, def: Definition, run: Run): void {
   const cmd = parent.command(def.name).description(def.description).addHelpText('after', helpAfter(def))
-  if (!isGroup(def)) return addArgumentsAndOptions(cmd, def)
-  if (def.default) addArgumentsAndOptions(cmd, def.default)
-  for (const sub of def.commands) register(cmd, sub)
+  if (!isGroup(def)) return addArgumentsAndOptions(cmd, def, run)
+  if (def.default) addArgumentsAndOptions(cmd, def.default, run)
+  for (const sub of def.commands) register(cmd, sub, run)
 }
 
 const globalsWithValue = new Set(['--registry', '--otp'])
@@ -153,7 +170,29 @@ async function definitionsFor(argv: string[]): Promise<{ definitions: Definition
   return { definitions, at }
 }
 
-export function buildProgram(version: string, definitions: Definition[], opts: { versionFlag: boolean }): Command {
+/**
+ * commander writes help and reads widths and colour support through these: the run's streams and
+ * environment, where commander's defaults read the process's (its rules otherwise, useColor's).
+ */
+function outputOf(system: System) {
+  const { env } = system
+  type Stream = Streams['stdout'] & { columns?: number; hasColors?: () => boolean }
+  // undefined off a terminal, as commander's own default (80 columns then), though its typing says number
+  const width = (stream: Stream) => (stream.isTTY ? stream.columns : undefined) as number
+  const forced = env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false' ? false : env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined ? true : undefined
+  const hasColors = (stream: Stream) => forced ?? Boolean(stream.isTTY && stream.hasColors?.())
+  return {
+    writeOut: (text: string) => void system.stdout.write(text),
+    writeErr: (text: string) => void system.stderr.write(text),
+    outputError: () => {},
+    getOutHelpWidth: () => width(system.stdout),
+    getErrHelpWidth: () => width(system.stderr),
+    getOutHasColors: () => hasColors(system.stdout),
+    getErrHasColors: () => hasColors(system.stderr),
+  }
+}
+
+function buildProgram(version: string, definitions: Definition[], run: Run, opts: { versionFlag: boolean }): Command {
   const program = new Command('pkgs').description('Scoped and private npm packages, end to end: scope, log in, publish privately, share, switch visibility.')
   // after a command's name, --version is that command's option (pkgs init --version 2.0.0)
   if (opts.versionFlag) program.version(version, '-V, --version', 'print the version')
@@ -167,8 +206,8 @@ export function buildProgram(version: string, definitions: Definition[], opts: {
     .option('--no-color', 'plain output (NO_COLOR and FORCE_COLOR are honoured too)')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: () => {} })
-  for (const def of definitions) register(program, def)
+    .configureOutput(outputOf(run.system))
+  for (const def of definitions) register(program, def, run)
   program.addHelpText(
     'after',
     `
@@ -220,7 +259,7 @@ function missingSubcommand(program: Command, argv: string[]): unknown {
   return usageError(`Name what \`${command}\` should do: ${names.join(', ')}.`, `Run \`${command} --help\` for what each one does.`)
 }
 
-function report(err: unknown, argv: string[], program?: Command): number {
+function report(err: unknown, argv: string[], run: Run, program?: Command): number {
   // commander has printed the group's help on stderr; the error line after it says what is missing
   if (err instanceof CommanderError && err.code === 'commander.help' && err.exitCode !== 0 && program) err = missingSubcommand(program, argv)
   if (err instanceof CommanderError) {
@@ -238,23 +277,24 @@ function report(err: unknown, argv: string[], program?: Command): number {
     err = usageError(message.charAt(0).toUpperCase() + message.slice(1), `Run \`${command} --help\` for ${what}.`)
   }
   const error = explainError(err)
-  const json = current?.io.json ?? wantsJson(argv)
+  const { stdout, stderr } = run.system
+  const json = run.io?.json ?? wantsJson(argv)
   if (error.code === 'ECANCELLED') {
-    if (json) process.stdout.write(redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)) + '\n')
+    if (json) stdout.write(run.secrets.redact(JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)) + '\n')
     return error.exitCode
   }
   if (json) {
-    process.stdout.write(redactSecrets(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2)) + '\n')
+    stdout.write(run.secrets.redact(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2)) + '\n')
   } else {
-    const io = current?.io ?? new IO(streams())
+    const io = run.io ?? new IO(run.system, {}, run.secrets)
     io.info(`${io.err.red('error')} ${error.message}`)
     if (error.hint) io.hint(error.hint)
   }
   // a usage error's stack is only the argument checks': --verbose shows where other failures happened
-  const verbose = current?.verbose ?? argv.includes('--verbose')
+  const verbose = run.verbose ?? argv.includes('--verbose')
   if (verbose && error.exitCode !== Exit.usage) {
     const cause = error.cause instanceof Error ? error.cause : error
-    process.stderr.write(`${visible(redactSecrets(cause.stack ?? cause.message))}\n`)
+    stderr.write(`${visible(run.secrets.redact(cause.stack ?? cause.message))}\n`)
   }
   return error.exitCode
 }
@@ -286,47 +326,57 @@ function commandLine(argv: string[]): string {
   return ['pkgs', ...shown].map(shellWord).join(' ')
 }
 
-export async function main(argv: string[], version: string): Promise<number> {
-  ignoreClosedOutput()
+/**
+ * One run of pkgs: argv in, the exit code out. Without a system it is the process's own run
+ * (src/cli.ts), which also answers for the process: a closed stdout, and a library that throws
+ * inside a callback (npm-packlist on a "files" that is not a list), which would otherwise end the
+ * process with a raw stack.
+ */
+export async function main(argv: string[], version: string, system?: System): Promise<number> {
+  const run = new Run(system ?? { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
   let program: Command | undefined
-  // a library that throws inside a callback (npm-packlist on a "files" that is not a list) would
-  // end the process with a raw stack: report it like any other failure instead
-  const fail = (err: unknown) => process.exit(report(err, argv, program))
-  process.on('uncaughtException', fail)
-  process.on('unhandledRejection', fail)
+  if (!system) {
+    ignoreClosedOutput()
+    const fail = (err: unknown) => process.exit(report(err, argv, run, program))
+    process.on('uncaughtException', fail)
+    process.on('unhandledRejection', fail)
+  }
   try {
     if (hasNoCommand(argv)) {
-      const io = new IO(streams(), { color: !argv.includes('--no-color') })
+      const io = new IO(run.system, { color: !argv.includes('--no-color') }, run.secrets)
       const all = await definitionsFor([])
-      program = buildProgram(version, all.definitions, { versionFlag: true })
+      program = buildProgram(version, all.definitions, run, { versionFlag: true })
       if (wantsJson(argv)) {
-        process.stdout.write(JSON.stringify(commandList(program), null, 2) + '\n')
+        run.system.stdout.write(JSON.stringify(commandList(program), null, 2) + '\n')
         return Exit.ok
       }
       if (!io.canPrompt()) {
         program.outputHelp()
         return Exit.ok
       }
-      current = { io, verbose: argv.includes('--verbose') }
+      run.io = io
+      run.verbose = argv.includes('--verbose')
       const { chooseFromMenu } = await import('./commands/menu.js')
       const menuOptions: GlobalOptions = { registry: registryIn(argv), json: false, yes: false, verbose: false, color: !argv.includes('--no-color') }
-      const chosen = await chooseFromMenu(new Context(io, menuOptions, process.cwd(), process.env))
+      const chosen = await chooseFromMenu(run.context(io, menuOptions))
       if (!chosen.length) return Exit.ok
       argv = [...argv, ...chosen]
       // the choice ends with the command it ran (also when it failed: to run again once fixed)
-      ranLine = io.err.dim(`Ran: ${redactSecrets(commandLine(argv))}`)
+      run.ranLine = io.err.dim(`Ran: ${run.secrets.redact(commandLine(argv))}`)
     }
     const { definitions, at } = await definitionsFor(argv)
-    program = buildProgram(version, definitions, { versionFlag: at < 0 || !argv.slice(at + 1).some(isVersionFlag) })
+    program = buildProgram(version, definitions, run, { versionFlag: at < 0 || !argv.slice(at + 1).some(isVersionFlag) })
     await program.parseAsync(argv, { from: 'user' })
-    return ran(exitCode)
+    return ran(run, run.exitCode)
   } catch (err) {
-    return ran(report(err, argv, program))
+    return ran(run, report(err, argv, run, program))
+  } finally {
+    run.stopLogging?.()
   }
 }
 
 /** The menu's `Ran: pkgs …` line once its command has finished (on stderr), unless it was cancelled. */
-function ran(code: number): number {
-  if (ranLine && code !== Exit.cancelled) process.stderr.write(`${ranLine}\n`)
+function ran(run: Run, code: number): number {
+  if (run.ranLine && code !== Exit.cancelled) run.system.stderr.write(`${run.ranLine}\n`)
   return code
 }

@@ -7,7 +7,7 @@ import type { OrgPlan } from '../core/orgs.js'
 import { OtpSession } from '../core/otp.js'
 import { checkNpm, findNpm, requireCredentials, type NpmInfo } from '../core/preflight.js'
 import { requireWorkflow, targetFor, type Target, type Workflow } from '../core/registry.js'
-import { maskSecret, type IO } from '../io/io.js'
+import type { IO, Secrets } from '../io/io.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 
@@ -39,7 +39,8 @@ export interface Confirmation {
  * Every credential npm's configuration holds (tokens, passwords, `_auth`, the password of a
  * registry URL), as written and decoded: masked in every line of the run, whatever their shape.
  */
-function maskCredentials(flat: Record<string, unknown>): void {
+function maskCredentials(flat: Record<string, unknown>, secrets: Secrets): void {
+  const maskSecret = (value: string) => secrets.add(value)
   const decoded = (v: string) => Buffer.from(v, 'base64').toString('utf8')
   for (const [key, value] of Object.entries(flat)) {
     // a `${VAR}` npm could not expand is a name, said in messages about it, not a secret
@@ -64,9 +65,6 @@ function isLoopback(hostname: string): boolean {
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-/** Registries already warned about in this run (a menu's command runs in a context of its own). */
-const warnedPlainHttp = new Set<string>()
-
 export class Context {
   #npm?: NpmInfo
   #config?: Promise<Config>
@@ -78,8 +76,10 @@ export class Context {
     readonly options: GlobalOptions,
     readonly cwd: string,
     readonly env: NodeJS.ProcessEnv,
+    /** registries already warned about in this run (a menu's command runs in a context of its own) */
+    private readonly warnedPlainHttp = new Set<string>(),
   ) {
-    maskSecret(options.otp)
+    io.secrets.add(options.otp)
   }
 
   /** npm on the PATH (found without spawning it). */
@@ -89,7 +89,7 @@ export class Context {
 
   config(): Promise<Config> {
     return (this.#config ??= loadConfig({ cwd: this.cwd, env: this.env, npmPath: this.npm().root }).then((config) => {
-      maskCredentials(config.flat)
+      maskCredentials(config.flat, this.io.secrets)
       return config
     }))
   }
@@ -109,8 +109,8 @@ export class Context {
    */
   warnAboutPlainHttp(target: Target): void {
     const url = new URL(target.registry.url)
-    if (url.protocol !== 'http:' || isLoopback(url.hostname) || warnedPlainHttp.has(target.registry.url)) return
-    warnedPlainHttp.add(target.registry.url)
+    if (url.protocol !== 'http:' || isLoopback(url.hostname) || this.warnedPlainHttp.has(target.registry.url)) return
+    this.warnedPlainHttp.add(target.registry.url)
     this.io.warn(`Your credentials for ${target.registry.url} go over plain http:// to a host that is not this machine: anyone on the way can read them.`)
     this.io.hint(`Use the registry's https:// address${target.registry.source ? ` (set in ${target.registry.source})` : ''}.`)
   }

@@ -6,7 +6,7 @@ import { defaultScope, shownPath, type Config } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import type { Target } from '../core/registry.js'
-import { maskSecret, type Spinner } from '../io/io.js'
+import type { Spinner } from '../io/io.js'
 import { normalizeScope } from '../package/names.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
@@ -16,7 +16,7 @@ async function tokenFromStdin(ctx: Context): Promise<string> {
   if (ctx.io.streams.stdin.isTTY) {
     ctx.io.requirePrompt('Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin', 'A token is needed')
     token = (await ctx.io.password('Token:')).trim()
-    maskSecret(token)
+    ctx.io.secrets.add(token)
   } else token = await ctx.io.secretFromStdin((text) => text.trim())
   if (!token) throw usageError('No token on stdin (--token-stdin).', 'Pipe the token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
   // whitespace, control characters or anything else an Authorization header cannot carry

@@ -33,6 +33,7 @@ import {
   packSource,
   packTarball,
   readPublishManifest,
+  runsScripts,
   runLifecycle,
   tarballContents,
   type Packed,
@@ -253,7 +254,7 @@ async function pack(
   fromPackage: Record<string, unknown>,
   scripts: ScriptOptions,
 ): Promise<{ manifest: Manifest; tarball: Buffer; packed: Packed }> {
-  exportNpmEnv(config, 'publish')
+  if (runsScripts(source, manifest, scripts)) exportNpmEnv(config, 'publish')
   const tarball = await withScriptBanners(ctx, async () => {
     await runLifecycle('prepublishOnly', source, manifest, scripts)
     return packTarball(source, config, { ...config.flat, ...fromPackage }, scripts)

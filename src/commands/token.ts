@@ -5,7 +5,7 @@ import { defaultScope } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import { createToken, isTokenValue, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
-import { maskSecret, type IO } from '../io/io.js'
+import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -149,7 +149,7 @@ const revoke = defineCommand({
   async run(ctx, opts) {
     if (!opts.ids.length) throw usageError('Name the tokens to revoke.', 'See their ids with: pkgs token ls')
     // a token given by its value is a secret: from here on it is *** wherever it would appear
-    for (const id of opts.ids) if (isTokenValue(id)) maskSecret(id)
+    for (const id of opts.ids) if (isTokenValue(id)) ctx.io.secrets.add(id)
     const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
     const chosen = tokensToRevoke(await listTokens(config, target), opts.ids)
     const otp = ctx.otp()

@@ -46,7 +46,7 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     definitions,
     shorthands,
     flatten,
-    npmPath: opts.npmPath ?? process.cwd(),
+    npmPath: opts.npmPath ?? opts.cwd,
     // our own flags are not npm's: commander parses them
     argv: [process.execPath, 'pkgs'],
     // setEnvs() writes npm_config_* into this object; keep process.env as it is

@@ -120,7 +120,7 @@ export interface RegistryResponse<T> {
 }
 
 async function send(config: Config, target: Target, url: string, opts: Record<string, unknown>) {
-  if (canGetLightly(url, config.flat, process.env, opts)) {
+  if (canGetLightly(url, config.flat, config.npm.env, opts)) {
     // a caller's own timeout and retries (a quick look) win, as they do in npm-registry-fetch's options
     const retry = { ...retryPolicy(config), ...(opts.retry as Record<string, unknown> | undefined) }
     return lightGet(url, {
@@ -183,15 +183,17 @@ export function redactInLog(secret: string): void {
   secrets.add(encodeURIComponent(secret))
 }
 
-/** Print each HTTP request (method, status, URL, ms) with secrets redacted. */
-export function logRequests(write: (line: string) => void): void {
+/** Print each HTTP request (method, status, URL, ms) with secrets redacted, until the returned function is called. */
+export function logRequests(write: (line: string) => void): () => void {
   const { redactLog } = require('@npmcli/redact') as typeof import('@npmcli/redact')
-  process.on('log', (level: string, ...args: unknown[]) => {
+  const listener = (level: string, ...args: unknown[]) => {
     if (level !== 'http') return
     let line = redactLog(`http ${args.map(String).join(' ')}`) as string
     for (const secret of secrets) line = line.split(secret).join('[REDACTED]')
     write(line)
-  })
+  }
+  process.on('log', listener)
+  return () => void process.off('log', listener)
 }
 
 export type RegistryKind = 'npmjs' | 'verdaccio' | 'github' | 'gitlab' | 'artifactory' | 'nexus' | 'unknown'

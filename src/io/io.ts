@@ -4,30 +4,32 @@ import { Chalk, type ChalkInstance } from 'chalk'
 import { cancelledError, usageError } from '../core/errors.js'
 
 /**
- * Every line pkgs writes is masked as npm masks its logs: a registry URL may carry a user name
- * and password (`https://user:pass@host/`), and URLs are named in messages, hints, JSON and
- * stacks. Our own two patterns: @npmcli/redact's redactLog only masks a URL that starts a word,
- * so it misses one in quotes or brackets ("http://…", (http://…)).
+ * A run's secrets (a configured token or password, a one-time password, a token or password read
+ * from stdin or typed), whatever their shape: `***` in every line the run writes, even where a
+ * registry quotes one back. One per run, not per process: the tests run many runs in one.
  */
-export function redactSecrets(text: string): string {
-  for (const secret of known) if (text.includes(secret)) text = text.split(secret).join('***')
-  if (!text.includes('@') && !text.includes('_')) return text
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'()<>]*):[^\s/@"'()<>]+@/gi, '$1:***@').replace(/\bnpms?_[a-zA-Z0-9]{36,48}\b/g, 'npm_***')
-}
+export class Secrets {
+  readonly #known = new Set<string>()
 
-/** This run's secrets, whatever their shape: masked in every line, even where a registry quotes one back. */
-const known = new Set<string>()
+  /** From now on this value is masked. Values shorter than 6 characters are left alone: they would mask ordinary words. */
+  add(value: unknown): void {
+    if (typeof value !== 'string' || value.length < 6) return
+    this.#known.add(value)
+    const encoded = encodeURIComponent(value)
+    if (encoded !== value) this.#known.add(encoded)
+  }
 
-/**
- * A secret of this run (a configured token or password, a one-time password, a token or password
- * read from stdin or typed): from now on it is `***` in every line pkgs writes. Values shorter
- * than 6 characters are left alone: they would mask ordinary words.
- */
-export function maskSecret(value: unknown): void {
-  if (typeof value !== 'string' || value.length < 6) return
-  known.add(value)
-  const encoded = encodeURIComponent(value)
-  if (encoded !== value) known.add(encoded)
+  /**
+   * The text as npm masks its logs, and this run's secrets masked: a registry URL may carry a
+   * user name and password (`https://user:pass@host/`), and URLs are named in messages, hints,
+   * JSON and stacks. Our own two patterns: @npmcli/redact's redactLog only masks a URL that
+   * starts a word, so it misses one in quotes or brackets ("http://…", (http://…)).
+   */
+  redact(text: string): string {
+    for (const secret of this.#known) if (text.includes(secret)) text = text.split(secret).join('***')
+    if (!text.includes('@') && !text.includes('_')) return text
+    return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@"'()<>]*):[^\s/@"'()<>]+@/gi, '$1:***@').replace(/\bnpms?_[a-zA-Z0-9]{36,48}\b/g, 'npm_***')
+  }
 }
 
 /** The colours chalk writes (SGR: ESC [ … m): kept when colour is on, as they are ours. */
@@ -112,7 +114,7 @@ export class IO {
   readonly err: ChalkInstance
   readonly streams: Streams
 
-  constructor(streams: Streams, opts: IOOptions = {}) {
+  constructor(streams: Streams, opts: IOOptions = {}, readonly secrets = new Secrets()) {
     this.streams = streams
     this.json = opts.json ?? false
     this.verbose = opts.verbose ?? false
@@ -141,13 +143,13 @@ export class IO {
 
   /** A result line on stdout (suppressed with --json: the document is the result). */
   print(line = ''): void {
-    if (!this.json) this.streams.stdout.write(visible(redactSecrets(line), this.out.level > 0) + '\n')
+    if (!this.json) this.streams.stdout.write(visible(this.secrets.redact(line), this.out.level > 0) + '\n')
   }
 
   /** The one document on stdout; `unmasked` only for a secret the user asked to see (a new token). */
   printJson(doc: unknown, { unmasked = false } = {}): void {
     const text = JSON.stringify(doc, null, 2)
-    this.streams.stdout.write((unmasked ? text : redactSecrets(text)) + '\n')
+    this.streams.stdout.write((unmasked ? text : this.secrets.redact(text)) + '\n')
   }
 
   /** A secret the user asked for (a new token), alone on stdout, exactly once. */
@@ -156,7 +158,7 @@ export class IO {
   }
 
   info(line: string): void {
-    this.streams.stderr.write(visible(redactSecrets(line), this.err.level > 0) + '\n')
+    this.streams.stderr.write(visible(this.secrets.redact(line), this.err.level > 0) + '\n')
   }
 
   success(line: string): void {
@@ -183,11 +185,11 @@ export class IO {
     }
     const { default: ora } = await import('ora')
     // ora's discardStdin puts the terminal in raw mode without reading it, which swallows Ctrl-C
-    const s = ora({ text: visible(redactSecrets(text)), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
+    const s = ora({ text: visible(this.secrets.redact(text)), stream: this.streams.stderr, color: 'cyan', discardStdin: false }).start()
     return {
-      update: (t) => void (s.text = visible(redactSecrets(t))),
-      succeed: (t) => void s.succeed(t && visible(redactSecrets(t))),
-      fail: (t) => void s.fail(t && visible(redactSecrets(t))),
+      update: (t) => void (s.text = visible(this.secrets.redact(t))),
+      succeed: (t) => void s.succeed(t && visible(this.secrets.redact(t))),
+      fail: (t) => void s.fail(t && visible(this.secrets.redact(t))),
       stop: () => void s.stop(),
     }
   }
@@ -226,12 +228,12 @@ export class IO {
 
   async confirm(message: string, defaultValue = false): Promise<boolean> {
     const { confirm } = await import('@inquirer/prompts')
-    return this.ask(() => confirm({ message: redactSecrets(message), default: defaultValue }, this.context()))
+    return this.ask(() => confirm({ message: this.secrets.redact(message), default: defaultValue }, this.context()))
   }
 
   async input(message: string, opts: { default?: string; validate?: (v: string) => true | string } = {}): Promise<string> {
     const { input } = await import('@inquirer/prompts')
-    return this.ask(() => input({ message: redactSecrets(message), default: opts.default, validate: opts.validate }, this.context()))
+    return this.ask(() => input({ message: this.secrets.redact(message), default: opts.default, validate: opts.validate }, this.context()))
   }
 
   /** A secret piped in (a token, a password): all of stdin, cut to what `clean` keeps, masked from now on. */
@@ -240,14 +242,14 @@ export class IO {
     this.streams.stdin.setEncoding('utf8')
     for await (const chunk of this.streams.stdin) text += chunk
     const secret = clean(text)
-    maskSecret(secret)
+    this.secrets.add(secret)
     return secret
   }
 
   async password(message: string): Promise<string> {
     const { password } = await import('@inquirer/prompts')
-    const answer = await this.ask(() => password({ message: redactSecrets(message), mask: '*' }, this.context()))
-    maskSecret(answer)
+    const answer = await this.ask(() => password({ message: this.secrets.redact(message), mask: '*' }, this.context()))
+    this.secrets.add(answer)
     return answer
   }
 
@@ -274,11 +276,11 @@ export class IO {
       })
       return `${prefix} ${config.message} ${status === 'done' ? '******' : value}`
     })
-    return this.ask(() => prompt({ message: redactSecrets(message) }, this.context()))
+    return this.ask(() => prompt({ message: this.secrets.redact(message) }, this.context()))
   }
 
   async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
     const { select } = await import('@inquirer/prompts')
-    return this.ask(() => select<T>({ message: redactSecrets(message), choices: choices.map((c) => ({ ...c, name: redactSecrets(c.name), ...(c.disabled ? { disabled: redactSecrets(c.disabled) } : {}) })), default: defaultValue }, this.context()))
+    return this.ask(() => select<T>({ message: this.secrets.redact(message), choices: choices.map((c) => ({ ...c, name: this.secrets.redact(c.name), ...(c.disabled ? { disabled: this.secrets.redact(c.disabled) } : {}) })), default: defaultValue }, this.context()))
   }
 }

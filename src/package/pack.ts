@@ -92,7 +92,8 @@ export async function readPublishManifest(source: PackSource, flat: Record<strin
 /**
  * npm runs lifecycle scripts with its configuration exported as npm_config_* variables (plus
  * npm_execpath, NODE, INIT_CWD, npm_command). libnpmpack and pacote read process.env for
- * prepack, prepare and postpack, so the variables have to be there, as they are under npm.
+ * prepack, prepare and postpack, so the variables have to be there, as they are under npm: when
+ * a script runs (runsScripts), and only then.
  */
 export function exportNpmEnv(config: NpmConfig, command: string): void {
   for (const [key, value] of Object.entries(config.npm.env)) {
@@ -108,6 +109,15 @@ export interface ScriptOptions {
   ignoreScripts: boolean
   /** npm's script-shell */
   scriptShell?: string
+}
+
+/** What publishing a folder can run of its scripts: prepublishOnly, prepack, prepare (pacote's), postpack, publish, postpublish. */
+const publishScripts = ['prepublishOnly', 'prepack', 'prepare', 'postpack', 'publish', 'postpublish']
+
+/** True when publishing runs a script of the package's (a tarball's are never run, as by npm). */
+export function runsScripts(source: PackSource, manifest: Manifest, opts: ScriptOptions): boolean {
+  const scripts = manifest.scripts as Record<string, string> | undefined
+  return source.type === 'directory' && !opts.ignoreScripts && publishScripts.some((event) => scripts?.[event])
 }
 
 /** prepublishOnly, publish and postpublish: only for a folder, as npm does. */

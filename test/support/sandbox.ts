@@ -1,9 +1,12 @@
 // A throw-away HOME, user .npmrc and working folder for one test, and helpers that run the
 // built `pkgs` and the real `npm` inside it, so no test reads or writes the developer's config.
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { PassThrough } from 'node:stream'
 
 /** The repository root: found by walking up, so this file also works when compiled for bench/. */
 export const repoRoot = findRepoRoot(import.meta.dirname)
@@ -58,6 +61,8 @@ export interface RunOptions {
   /** leave stdin open (a pipe no one writes to): proves a command never waits for input */
   keepStdinOpen?: boolean
   timeoutMs?: number
+  /** a process of its own even when it could run in this one (see runPkgs) */
+  asProcess?: boolean
 }
 
 /** The process environment without anything npm or a terminal would pick up from outside. */
@@ -149,9 +154,102 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
   })
 }
 
-/** Run the built CLI (bin/pkgs.cjs) in the sandbox, stdin and stdout not a terminal. */
+/**
+ * Run the built CLI in the sandbox, stdin and stdout not a terminal.
+ *
+ * A run that needs nothing of a process of its own runs in this one: the built program's main()
+ * (dist/program.cjs, what bin/pkgs.cjs runs) with streams, an environment and a folder of its own,
+ * against the same registries. That saves starting Node and loading npm's libraries each time
+ * (~200 ms of CPU a run; a run in-process costs ~20). A process of its own:
+ * - with PKGS_TEST_PROCESSES=1, every run (CI runs the whole suite so as well, so nothing passes
+ *   only in-process);
+ * - `--version` or `--help` alone, which src/cli.ts answers before the program is loaded;
+ * - `--verbose`, which listens to npm's log events, and those are the process's (proc-log);
+ * - a publish that runs lifecycle scripts (npm's libraries run them with the process's
+ *   environment, where pkgs exports npm's variables), or that may sign provenance (libnpmpublish
+ *   reads the CI it runs in from the process's environment);
+ * - a test that asks for one (`asProcess`).
+ */
 export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
-  return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
+  if (needsProcess(args, sandbox, opts)) return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
+  return runInProcess(args, sandbox, opts)
+}
+
+const processesOnly = process.env.PKGS_TEST_PROCESSES === '1'
+
+function needsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boolean {
+  if (processesOnly || opts.asProcess) return true
+  if (args.length === 1 && ['--version', '-V', '--help', '-h'].includes(args[0])) return true
+  if (args.includes('--verbose')) return true
+  return args.includes('publish') && publishNeedsProcess(args, sandbox, opts)
+}
+
+const lifecycleScripts = ['prepublishOnly', 'prepack', 'prepare', 'postpack', 'publish', 'postpublish']
+const ciVariables = /^(CI|GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|ACTIONS_ID_TOKEN_REQUEST_.*|NPM_ID_TOKEN|SIGSTORE_ID_TOKEN)$|provenance/i
+
+function publishNeedsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boolean {
+  const env = { ...sandbox.env, ...opts.env }
+  if (args.includes('--provenance') || Object.keys(env).some((name) => env[name] !== undefined && ciVariables.test(name))) return true
+  const cwd = opts.cwd ?? sandbox.cwd
+  // the folder published: here, or one named; its package.json, there or above (as publish finds it)
+  const folders = [cwd, ...args.map((a) => resolve(cwd, a)).filter((p) => existsSync(join(p, 'package.json')) || existsSync(join(p, '..', 'package.json')))]
+  return folders.some((folder) => {
+    const manifest = nearestManifest(folder)
+    const scripts = (manifest?.scripts ?? {}) as Record<string, unknown>
+    return lifecycleScripts.some((event) => scripts[event]) || Boolean((manifest?.publishConfig as Record<string, unknown> | undefined)?.provenance)
+  })
+}
+
+function nearestManifest(dir: string): Record<string, unknown> | undefined {
+  for (let at = dir; ; at = resolve(at, '..')) {
+    const file = join(at, 'package.json')
+    if (existsSync(file)) {
+      try {
+        const manifest: unknown = JSON.parse(readFileSync(file, 'utf8'))
+        return manifest && typeof manifest === 'object' ? (manifest as Record<string, unknown>) : undefined
+      } catch {
+        // not JSON: publish stops at it, before any script
+        return undefined
+      }
+    }
+    if (resolve(at, '..') === at) return undefined
+  }
+}
+
+interface Program {
+  main(argv: string[], version: string, system: { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; env: NodeJS.ProcessEnv; cwd: string }): Promise<number>
+}
+let program: { main: Program['main']; version: string } | undefined
+
+async function runInProcess(args: string[], sandbox: Sandbox, opts: RunOptions): Promise<RunResult> {
+  program ??= {
+    main: (createRequire(import.meta.url)(join(repoRoot, 'dist', 'program.cjs')) as Program).main,
+    version: (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version,
+  }
+  const [stdin, stdout, stderr] = [new PassThrough(), new PassThrough(), new PassThrough()]
+  let out = ''
+  let err = ''
+  stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+  if (opts.input !== undefined) stdin.end(opts.input)
+  else if (!opts.keepStdinOpen) stdin.end()
+  // as spawn() passes an environment: a variable set to undefined is not there
+  const env = Object.fromEntries(Object.entries({ ...sandbox.env, ...opts.env }).filter(([, v]) => v !== undefined))
+  const ms = opts.timeoutMs ?? 20_000
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`pkgs ${args.join(' ')} did not finish in ${ms} ms\nstdout: ${out}\nstderr: ${err}`)), ms)
+  })
+  try {
+    const code = await Promise.race([program.main(args, program.version, { stdin, stdout, stderr, env, cwd: opts.cwd ?? sandbox.cwd }), timeout])
+    stdout.end()
+    stderr.end()
+    await Promise.all([once(stdout, 'end'), once(stderr, 'end')])
+    return { code, stdout: out, stderr: err }
+  } finally {
+    clearTimeout(timer)
+    stdin.destroy()
+  }
 }
 
 /**
