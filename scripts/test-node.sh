@@ -9,6 +9,7 @@
 #   bash scripts/test-node.sh --no-build       the same without the build (npm ci has just built)
 #   PKGS_TEST_NODES="22.9.0" npm run test:node  other versions beside the machine's
 #   npm run test:node -- test/npmrc.test.ts    arguments after the options go to `vitest run`
+#   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own (as CI does)
 #
 # Every step runs even when one before it failed; the last lines say which failed, and the exit
 # code is 1 when any did.
@@ -52,12 +53,9 @@ if ((build)); then
   npm run build || { echo "test:node: the build failed: nothing to test"; exit 1; }
 fi
 
-# PKGS_TEST_OTHERS_ONLY=1: only Node 22 and 24 (CI has run npm test, lint included, on this machine's)
-if [[ -z ${PKGS_TEST_OTHERS_ONLY:-} ]]; then
-  step "lint" npm run lint
-  machine_node=$(command -v node)
-  step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
-fi
+step "lint" npm run lint
+machine_node=$(command -v node)
+step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
 
 for version in "${other_nodes[@]}"; do
   echo

@@ -1,5 +1,6 @@
 // A throw-away HOME, user .npmrc and working folder for one test, and helpers that run the
-// built `pkgs` and the real `npm` inside it, so no test reads or writes the developer's config.
+// built `pkgs` (in this process where a run needs no process of its own: see runPkgs) and the
+// real `npm` inside it, so no test reads or writes the developer's config.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs'

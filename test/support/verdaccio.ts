@@ -97,15 +97,24 @@ async function waitForPing(url: string, child: ChildProcess, log: string): Promi
   throw new Error(`Verdaccio did not answer ${url}-/ping within 30 s; see ${log}`)
 }
 
-/** Create a user the way `npm adduser` does, and get its token. */
+/**
+ * Create a user the way `npm adduser` does, and get its token. A connection that drops before the
+ * answer (fetch's "terminated", seen once on a loaded machine just after start-up) is tried again:
+ * the same name and password a second time are a login, with a token all the same.
+ */
 async function addUser(url: string, name: string): Promise<VerdaccioUser> {
   const password = `pw-${name}-${Math.random().toString(36).slice(2, 10)}`
-  const res = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date().toISOString() }),
+  const put = () =>
+    fetch(`${url}-/user/org.couchdb.user:${name}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date().toISOString() }),
+    }).then(async (res) => ({ res, body: (await res.json()) as { token?: string } }))
+  const { res, body } = await put().catch(async (err: unknown) => {
+    if (!(err instanceof TypeError)) throw err
+    await new Promise((r) => setTimeout(r, 200))
+    return put()
   })
-  const body = (await res.json()) as { token?: string }
   if (!res.ok || !body.token) throw new Error(`adding ${name} to Verdaccio failed: ${res.status} ${JSON.stringify(body)}`)
   return { name, password, token: body.token }
 }
