@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { keys, runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, pkgsBin, processLogEnv, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
-import { packFolder } from './support/seed.js'
+import { packFolder, seedPublish } from './support/seed.js'
 
 const verdaccio = inject('verdaccio')
 const { alice, bob } = verdaccio.users
@@ -195,6 +195,22 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(plain.code, plain.stderr).toBe(0)
     expect(listedFiles(plain.stdout)).toEqual(packed.files.map((f: { path: string }) => f.path))
     expect(listedFiles(plain.stdout)).toEqual(['README.md', 'generated.txt', 'lib/index.js', 'lib/util.js', 'package.json'])
+  })
+
+  it('refuses to move latest back to a lower version (exit 2, a tag for its major line), and publishes it with --tag', async () => {
+    const name = `@acme/lower-${run}`
+    await seedPublish(verdaccio.url, alice.token, name, '3.0.0')
+    const sandbox = as(alice)
+    sandbox.writePackageJson({ name, version: '2.4.1' })
+    const res = await runPkgs(['publish'], sandbox)
+    expect(res.code, res.stderr).toBe(2)
+    expect(res.stderr).toContain('2.4.1 is lower than the published 3.0.0: publishing it would move "latest" back.')
+    expect(res.stderr).toContain('--tag v2-maintenance')
+    expect((await packument(name)).versions).not.toHaveProperty('2.4.1')
+    const tagged = await runPkgs(['publish', '--tag', 'v2-maintenance', '--json'], sandbox)
+    expect(tagged.code, tagged.stderr).toBe(0)
+    const tags = await runNpm(['view', name, 'dist-tags', '--json'], sandbox)
+    expect(JSON.parse(tags.stdout)).toEqual({ latest: '3.0.0', 'v2-maintenance': '2.4.1' })
   })
 
   it('publishes a tarball as it is', async () => {

@@ -360,7 +360,7 @@ export default defineCommand({
   arguments: [{ name: 'path', description: 'a folder with a package.json (default: the nearest one, here or above) or a tarball made by npm pack' }],
   options: {
     access: { flags: '--access <access>', description: 'who may install it (default: publishConfig.access, else restricted for scoped packages)', choices: ['restricted', 'public'] },
-    tag: { flags: '--tag <tag>', description: 'the dist-tag to publish under (default: latest; required for pre-releases)' },
+    tag: { flags: '--tag <tag>', description: 'the dist-tag to publish under (default: latest; required for pre-releases and below the highest release)' },
     dryRun: { flags: '--dry-run', description: 'do everything but the upload, and show what would be sent (also without a login: a warning)' },
     tolerateRepublish: { flags: '--tolerate-republish', description: 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)' },
     provenance: { flags: '--provenance', description: 'publish with a signed provenance statement (from a supported CI provider)' },

@@ -190,8 +190,9 @@ export function refuseImplicitLatest(published: Published, version: string, tag:
   const highest = highestRelease(published)
   const gt = require('semver/functions/gt') as (a: string, b: string) => boolean
   if (explicit || tag !== 'latest' || !highest || !gt(highest, version)) return
+  const major = require('semver/functions/major') as (v: string) => number
   throw new PkgsError('ELATEST', `${version} is lower than the published ${highest}: publishing it would move "latest" back.`, {
-    hint: 'Choose a dist-tag for it, e.g. --tag v1-maintenance (or --tag latest if that is what you want).',
+    hint: `Choose a dist-tag for it, e.g. --tag v${major(version)}-maintenance (or --tag latest if that is what you want).`,
     exitCode: Exit.usage,
   })
 }
