@@ -166,6 +166,7 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
  *   only in-process);
  * - `--version` or `--help` alone, which src/cli.ts answers before the program is loaded;
  * - `--verbose`, which listens to npm's log events, and those are the process's (proc-log);
+ * - a proxy or a relative npm_config_* path in the environment (see readFromProcess);
  * - a publish that runs lifecycle scripts (npm's libraries run them with the process's
  *   environment, where pkgs exports npm's variables), or that may sign provenance (libnpmpublish
  *   reads the CI it runs in from the process's environment);
@@ -182,7 +183,18 @@ function needsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boole
   if (processesOnly || opts.asProcess) return true
   if (args.length === 1 && ['--version', '-V', '--help', '-h'].includes(args[0])) return true
   if (args.includes('--verbose')) return true
+  const env = { ...sandbox.env, ...opts.env }
+  if (Object.entries(env).some(([name, value]) => value !== undefined && readFromProcess(name, value))) return true
   return args.includes('publish') && publishNeedsProcess(args, sandbox, opts)
+}
+
+/**
+ * What npm's libraries take from the process, not from the environment pkgs passes them: a proxy
+ * (@npmcli/agent reads the variables once, when it loads), and an npm_config_* path relative to
+ * the folder (@npmcli/config resolves it against the process's).
+ */
+function readFromProcess(name: string, value: string): boolean {
+  return /^(https?_proxy|proxy|no_proxy)$/i.test(name) || (/^npm_config_/i.test(name) && /^\.\.?([/\\]|$)/.test(value))
 }
 
 const lifecycleScripts = ['prepublishOnly', 'prepack', 'prepare', 'postpack', 'publish', 'postpublish']
@@ -192,6 +204,9 @@ function publishNeedsProcess(args: string[], sandbox: Sandbox, opts: RunOptions)
   const env = { ...sandbox.env, ...opts.env }
   if (args.includes('--provenance') || Object.keys(env).some((name) => env[name] !== undefined && ciVariables.test(name))) return true
   const cwd = opts.cwd ?? sandbox.cwd
+  // provenance set in an .npmrc: the user's, the global one, or a project's here or above
+  const npmrcs = [sandbox.userconfig, join(sandbox.root, 'global-npmrc'), ...foldersUp(cwd).map((dir) => join(dir, '.npmrc'))]
+  if (npmrcs.some((file) => existsSync(file) && /provenance/i.test(readFileSync(file, 'utf8')))) return true
   // the folder published: here, or one named; its package.json, there or above (as publish finds it)
   const folders = [cwd, ...args.map((a) => resolve(cwd, a)).filter((p) => existsSync(join(p, 'package.json')) || existsSync(join(p, '..', 'package.json')))]
   return folders.some((folder) => {
@@ -201,19 +216,23 @@ function publishNeedsProcess(args: string[], sandbox: Sandbox, opts: RunOptions)
   })
 }
 
+/** The folder and every one above it. */
+function foldersUp(dir: string): string[] {
+  const up = resolve(dir, '..')
+  return up === dir ? [dir] : [dir, ...foldersUp(up)]
+}
+
 function nearestManifest(dir: string): Record<string, unknown> | undefined {
-  for (let at = dir; ; at = resolve(at, '..')) {
-    const file = join(at, 'package.json')
-    if (existsSync(file)) {
-      try {
-        const manifest: unknown = JSON.parse(readFileSync(file, 'utf8'))
-        return manifest && typeof manifest === 'object' ? (manifest as Record<string, unknown>) : undefined
-      } catch {
-        // not JSON: publish stops at it, before any script
-        return undefined
-      }
-    }
-    if (resolve(at, '..') === at) return undefined
+  const file = foldersUp(dir)
+    .map((at) => join(at, 'package.json'))
+    .find((f) => existsSync(f))
+  if (!file) return undefined
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(file, 'utf8'))
+    return manifest && typeof manifest === 'object' ? (manifest as Record<string, unknown>) : undefined
+  } catch {
+    // not JSON: publish stops at it, before any script
+    return undefined
   }
 }
 
