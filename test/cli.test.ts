@@ -183,6 +183,13 @@ describe('the pkgs program', () => {
     expect(JSON.parse(res.stdout).error.hint).toContain('proxy')
   })
 
+  it('goes through a proxy named by HTTP_PROXY, as npm does, and names it when it cannot be reached', async () => {
+    const sandbox = makeSandbox('registry=http://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=tok-abc-123\n')
+    const res = await runPkgs(['whoami', '--json'], sandbox, { env: { HTTP_PROXY: 'http://127.0.0.1:9/' } })
+    expect(res.code).toBe(1)
+    expect(JSON.parse(res.stdout).error.message).toBe('Cannot reach the registry http://npm.acme.invalid/ through the proxy http://127.0.0.1:9/ (ECONNREFUSED).')
+  })
+
   it('names the proxy when the registry cannot be reached through it, and the --registry flag when that chose it', async () => {
     const sandbox = makeSandbox('registry=http://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=tok-abc-123\n//127.0.0.1:9/:_authToken=tok-abc-123\nproxy=http://user:proxypw@127.0.0.1:9/\n')
     const [viaProxy, flag] = await Promise.all([
