@@ -230,6 +230,22 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(view.stdout.trim()).toBe(integrity)
   })
 
+  it('a tarball of a private package: the fix is in the folder it was packed from', async () => {
+    const name = `@acme/private-tarball-${run}`
+    const sandbox = as(alice)
+    sandbox.writePackageJson({ name, version: '1.0.0', private: true })
+    const file = join(sandbox.root, 'private.tgz')
+    writeFileSync(file, await packFolder(sandbox.cwd))
+    const res = await runPkgs(['publish', file, '--json'], sandbox, { cwd: sandbox.root })
+    expect(res.code, res.stderr).toBe(1)
+    expect(json(res).error).toMatchObject({
+      code: 'EPRIVATE',
+      message: `${name} is marked "private": true in the package.json in ${file}, so npm's tools refuse to publish it.`,
+      hint: 'A tarball is published as it is: remove "private": true in the folder it was packed from, then pack it again with npm pack. (To keep it private on the registry, publish it scoped with --access restricted.)',
+    })
+    expect((await packument(name)).status).toBe(404)
+  })
+
   it('publishes to publishConfig.registry, and --dry-run uploads nothing', async () => {
     const name = `@acme/dry-${run}`
     // no @acme mapping: only publishConfig.registry leads to Verdaccio

@@ -88,17 +88,20 @@ function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
 
 /** Name and version npm would publish; `"private": true` stops here, before any request. */
 function identify(manifest: Manifest, source: PackSource): { name: string; version: string } {
-  const where = source.type === 'directory' ? `${source.path}/package.json` : `the package.json in ${source.path}`
+  const folder = source.type === 'directory'
+  const where = folder ? `${source.path}/package.json` : `the package.json in ${source.path}`
+  // a tarball is published as it is: the fix is in the folder it was packed from
+  const repack = (change: string) => `A tarball is published as it is: ${change} in the folder it was packed from, then pack it again with npm pack.`
   if (typeof manifest.name !== 'string' || !manifest.name) {
-    throw new PkgsError('EBADPACKAGE', `${where} has no name.`, { hint: 'Set one with: pkgs init --scope @your-scope' })
+    throw new PkgsError('EBADPACKAGE', `${where} has no name.`, { hint: folder ? 'Set one with: pkgs init --scope @your-scope' : repack('set a name (pkgs init --scope @your-scope)') })
   }
   const name = validatePackageName(manifest.name)
   if (typeof manifest.version !== 'string' || !manifest.version) {
-    throw new PkgsError('EBADPACKAGE', `${where} has no valid version.`, { hint: 'Set one with: npm version 1.0.0 --no-git-tag-version' })
+    throw new PkgsError('EBADPACKAGE', `${where} has no valid version.`, { hint: folder ? 'Set one with: npm version 1.0.0 --no-git-tag-version' : repack('set a version (npm version 1.0.0 --no-git-tag-version)') })
   }
   if (manifest.private === true) {
-    throw new PkgsError('EPRIVATE', `${name} is marked "private": true in package.json, so npm's tools refuse to publish it.`, {
-      hint: 'Remove "private": true to publish it. (To keep it private on the registry, publish it scoped with --access restricted.)',
+    throw new PkgsError('EPRIVATE', `${name} is marked "private": true in ${folder ? 'package.json' : where}, so npm's tools refuse to publish it.`, {
+      hint: `${folder ? 'Remove "private": true to publish it.' : repack('remove "private": true')} (To keep it private on the registry, publish it scoped with --access restricted.)`,
     })
   }
   return { name, version: manifest.version }
