@@ -83,7 +83,9 @@ describe.concurrent('pkgs publish on an npmjs-like registry', () => {
     expect(org.code).toBe(1)
     expect(json(org).error.code).toBe('E403')
     expect(json(org).error.message).toContain('mallory may not publish @acme/intruder to the scope @acme')
-    expect(json(org).error.hint).toContain('`pkgs org set acme mallory developer`')
+    // the scope may be a user's, where no org set helps: the hint says when it applies
+    expect(json(org).error.hint).toContain('when @acme is an organisation, one of its owners runs `pkgs org set acme mallory developer`')
+    expect(json(org).error.hint).toContain('for an existing package, one of its owners runs `pkgs share mallory @acme/intruder`')
     expect(json(org).error.hint).not.toContain('npm org set')
     expect(json(org).error.hint).toContain('@mallory/intruder')
     expect(nobody.code).toBe(1)

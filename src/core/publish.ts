@@ -264,8 +264,8 @@ function publishRefused(e: RegistryError, pkg: string, said: string | undefined,
     return new PkgsError(`E${e.status}`, `${who} may not publish ${pkg} to the scope ${scope} on${where(ctx)}${why}.`, {
       hint:
         `${scope} must be ${username ? `${username}'s own scope` : 'your own user scope'} or an organisation ${username ?? 'you'} may publish to: ` +
-        `ask an owner of ${scope} for publish rights (on npmjs.com: \`pkgs org set ${scope.slice(1)} ${username ?? '<user>'} developer\`, ` +
-        `and for an existing package \`pkgs share ${username ?? '<user>'} ${pkg}\`)${username ? `, or publish under your own scope: @${username}${pkg.slice(slash)}` : ''}.`,
+        `ask an owner of ${scope} for publish rights (on npmjs.com, when ${scope} is an organisation, one of its owners runs \`pkgs org set ${scope.slice(1)} ${username ?? '<user>'} developer\`; ` +
+        `for an existing package, one of its owners runs \`pkgs share ${username ?? '<user>'} ${pkg}\`)${username ? `, or publish under your own scope: @${username}${pkg.slice(slash)}` : ''}.`,
       ...cause,
     })
   }
