@@ -340,6 +340,19 @@ describe.concurrent('share errors, explained', () => {
     expect(touched).toEqual([])
   })
 
+  it("a team and a package of another scope: exit 2 before any request (a team is given only its org's packages)", async () => {
+    registry.seedPackage('@alice/own', 'alice')
+    const from = registry.requests.length
+    const res = await runPkgs(['share', '@acme:devs', '@alice/own', '--json'], loggedIn(registry, 'alice'))
+    expect(res.code).toBe(2)
+    expect(json(res).error).toMatchObject({
+      code: 'EUSAGE',
+      message: "@acme:devs is a team of @acme, and @alice/own is not an @acme package: a team can be given only its org's packages.",
+      hint: 'Share it with a user (pkgs share <user> @alice/own), or with a team of @alice if @alice is an organisation.',
+    })
+    expect(registry.requests.slice(from).filter((r) => /alice(%2f|\/)own/.test(r.path + JSON.stringify(r.body ?? '')))).toEqual([])
+  })
+
   it('no permission: who may change owners or teams, and whom to ask', async () => {
     registry.seedPackage('@acme/guarded', 'alice', 'public')
     const owners = await runPkgs(['share', 'carol', '@acme/guarded'], loggedIn(registry, 'bob'))

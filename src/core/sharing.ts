@@ -1,12 +1,13 @@
 // Share a package with a user (an owner, as `npm owner add`) or a team (`npm access grant`), and
 // take it back; what pkgs share and pkgs unshare do once their arguments are checked.
 import type { Config } from './config.js'
+import { usageError } from './errors.js'
 import type { OtpSession } from './otp.js'
 import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
 import { getCollaborators, grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
 import { requireCredentials } from './preflight.js'
 import { abbreviatedPackument, requestJson, requireWorkflow, whoami, type Target } from './registry.js'
-import { escapedName, isTeam, parseTeam, validateUserName, type TeamName } from '../package/names.js'
+import { escapedName, isTeam, parseTeam, scopeOf, validateUserName, type TeamName } from '../package/names.js'
 
 export type Grantee = { kind: 'user'; user: string } | { kind: 'team'; team: TeamName }
 
@@ -63,6 +64,14 @@ export async function share(plan: SharePlan, permissions: Permission | undefined
   if (grantee.kind === 'user') {
     const { changed } = await changeOwner(config, target, name, grantee.user, 'add', ownersWriter(plan, otp))
     return result(plan, 'read-write', changed)
+  }
+  // a scoped package belongs to its scope's user or org: npmjs grants it to no team of another org
+  const scope = scopeOf(name)
+  if (scope && scope !== `@${grantee.team.org}`) {
+    throw usageError(
+      `${grantee.team.id} is a team of @${grantee.team.org}, and ${name} is not an @${grantee.team.org} package: a team can be given only its org's packages.`,
+      `Share it with a user (pkgs share <user> ${name}), or with a team of ${scope} if ${scope} is an organisation.`,
+    )
   }
   const current = await teamPermission(config, target, grantee.team, name)
   if (current && (permissions === undefined || current === permissions)) return result(plan, current as Permission, false)
