@@ -40,7 +40,7 @@ export default defineCommand({
   ],
   json: ['pkgs share bob --json', '{"package", "registry", "grantee", "permissions", "changed"}'],
   notes:
-    'A single user is always read-write (an owner): for read-only, add them to a team\n(pkgs team add @org:team <user>) and share with the team. Without a flag, a team that already\nhas the package keeps its permission; --read-only or --read-write changes it. A team is given\nonly its org's packages (another scope's: exit 2).\nAlready shared: exit 0, "changed": false.',
+    'A single user is always read-write (an owner): for read-only, add them to a team\n(pkgs team add @org:team <user>) and share with the team. Without a flag, a team that already\nhas the package keeps its permission; --read-only or --read-write changes it. A team is given\nonly packages of its org (one of another scope: exit 2).\nAlready shared: exit 0, "changed": false.',
   async run(ctx, opts) {
     const permissions = permissionsOf(opts.grantee, opts)
     const grantee = parseGrantee(opts.grantee)
