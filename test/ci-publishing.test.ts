@@ -476,6 +476,27 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     expect(badCidr.code).toBe(2)
   })
 
+  it("asks the registry of the package or org named; a write token past the registry's longest gets the days to give; read-write orgs are not warned about", async () => {
+    // the default registry does not answer: only @alice's mapping leads to the registry
+    const mapped = makeSandbox(`registry=http://127.0.0.1:9/\n@alice:registry=${registry.url}\n@acme:registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`)
+    const [byPackage, long, org] = await Promise.all([
+      runPkgs(['token', 'create', '--read-only', '--package', '@alice/lib', '--password-stdin', '--json'], mapped, { input: 'pw-alice' }),
+      runPkgs(['token', 'create', '--read-write', '--package', '@alice/lib', '--expires', '100', '--password-stdin', '--json'], mapped, { input: 'pw-alice' }),
+      runPkgs(['token', 'create', '--org', 'acme', '--org-permission', 'read-write', '--password-stdin', '--json'], mapped, { input: 'pw-alice' }),
+    ])
+    expect(byPackage.code, byPackage.stderr).toBe(0)
+    expect(json(byPackage)).toMatchObject({ registry: registry.url, packages: ['@alice/lib'] })
+    expect(long.code).toBe(1)
+    expect(json(long).error).toMatchObject({
+      code: 'E400',
+      message: `${registry.url} refused a token that lasts 100 days (400): Tokens with write access can expire in at most 90 days.`,
+      hint: 'Ask for 90 days or fewer: --expires 90',
+    })
+    expect(org.code, org.stderr).toBe(0)
+    expect(json(org)).toMatchObject({ registry: registry.url, orgs: ['acme'], orgs_permission: 'read-write', readonly: false })
+    expect(org.stderr).not.toContain('ignored the request for a read-only one')
+  })
+
   it('on Verdaccio 6, a read-only request gets a read-write token: said so, with the command that revokes it', async () => {
     const alice = loggedIn(verdaccio, 'alice')
     const res = await runPkgs(['token', 'create', '--read-only', '--password-stdin', '--json'], alice, { input: verdaccio.users.alice.password })
@@ -524,10 +545,16 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     const alice = as('alice')
     const made = await createToken('alice', 'pw-alice', { name: 'by-value', expires: 30 })
     const stranger = (await createToken('cara', 'pw-cara', { name: 'not-alices', expires: 30 })).token
-    const [wrong, revoked] = await Promise.all([
+    const twice = await createToken('alice', 'pw-alice', { name: 'named-twice', expires: 30 })
+    const [wrong, revoked, once] = await Promise.all([
       runPkgs(['token', 'revoke', stranger, '--verbose'], alice),
       runPkgs(['token', 'revoke', made.token, '--json', '--verbose'], alice),
+      // by its value and by its key: one token, revoked once
+      runPkgs(['token', 'revoke', twice.token, twice.key, '--json'], alice),
     ])
+    expect(once.code, once.stderr).toBe(0)
+    expect(json(once).revoked).toEqual([expect.objectContaining({ key: twice.key, name: 'named-twice' })])
+    expect(registry.requests.filter((r) => r.method === 'DELETE' && r.path === `/-/npm/v1/tokens/token/${twice.key}`)).toHaveLength(1)
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toContain('The token given is not one of yours on this registry.')
     expect(revoked.code, revoked.stderr).toBe(0)

@@ -7,7 +7,7 @@ import { nerfDart } from '../core/npmrc.js'
 import { createToken, isTokenValue, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
-import { normalizeScope, validatePackageName } from '../package/names.js'
+import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
 
@@ -22,7 +22,7 @@ async function readPassword(ctx: Context, fromStdin: boolean | undefined): Promi
   return ctx.io.password('Password:')
 }
 
-/** The registry of the token: the first scope named, else the default scope's. */
+/** The registry of the token: that of the first scope, package or org named, else the default scope's. */
 async function tokenTarget(ctx: Context, scope?: string) {
   return ctx.loggedIn({ scope: scope ?? defaultScope(await ctx.config()) })
 }
@@ -70,7 +70,7 @@ const create = defineCommand({
   json: ['pkgs token create --read-only --scope @acme --json', '{"token", "key", "name", "expires", "readonly", "cidr_whitelist", "npmrc", …}'],
   notes:
     'The token is printed once, on stdout (with --json, as "token"); it is never logged. Keep it in a secret,\nand use it through an environment variable: the .npmrc line to do so is printed after it.\n' +
-    'A registry that makes a read-write token when a read-only one is asked for (Verdaccio) is warned about.',
+    'The registry is that of the first --scope, --package or --org. A token that can write lasts at most\nwhat the registry allows (npmjs.com: 90 days). A registry that makes a read-write token when a\nread-only one is asked for (Verdaccio) is warned about.',
   showsSecret: true,
   async run(ctx, opts) {
     if (opts.readOnly && opts.readWrite) throw usageError('Choose --read-only or --read-write, not both.')
@@ -80,7 +80,7 @@ const create = defineCommand({
     const cidrs = (opts.cidr ?? []).flatMap((c) => c.split(/,\s*/)).map(validateCidr)
     const expires = opts.expires !== undefined ? validateExpiry(opts.expires) : undefined
     const permission: GrantPermission = opts.readWrite ? 'read-write' : 'read-only'
-    const { config, target } = await tokenTarget(ctx, scopes[0])
+    const { config, target } = await tokenTarget(ctx, scopes[0] ?? packages.map(scopeOf).find(Boolean) ?? (orgs.length ? `@${orgs[0]}` : undefined))
     const password = await readPassword(ctx, opts.passwordStdin)
     const body: TokenRequest = {
       name: opts.name ?? `pkgs ${new Date().toISOString().slice(0, 10)}`,
@@ -99,7 +99,7 @@ const create = defineCommand({
     const created = await createToken(config, target, body, ctx.otp())
     // a registry that knows only npm's classic token fields (Verdaccio) reads no permission in the
     // body and makes the token read-write: say so while it can still be revoked
-    if (permission === 'read-only' && created.readonly === false) {
+    if (permission === 'read-only' && opts.orgPermission !== 'read-write' && created.readonly === false) {
       ctx.io.warn(`${target.registry.url} made a read-write token: it ignored the request for a read-only one, so this token can publish.`)
       ctx.io.hint(`If it must not publish, revoke it: pkgs token revoke ${created.key}`)
     }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { Config } from './config.js'
 import { PkgsError, usageError } from './errors.js'
+import { registryMessage } from './explain.js'
 import type { OtpSession } from './otp.js'
 import { isStatus, redactInLog, registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
 
@@ -91,6 +92,14 @@ export async function createToken(config: Config, target: Target, body: TokenReq
     if (isStatus(err, 401) && !err.wantsOtp && /password/i.test(JSON.stringify(err.body ?? ''))) {
       throw new PkgsError('E401', `${target.registry.url} did not accept the password: no token was made.`, { hint: 'Type your account password again (the one you log in to the website with).', exitCode: 3, cause: err })
     }
+    // npmjs: "Tokens with write access can expire in at most 90 days."
+    const longest = isStatus(err, 400) ? /at most (\d+) days/i.exec(JSON.stringify(err.body ?? '')) : null
+    if (longest && isStatus(err, 400)) {
+      throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${(registryMessage(err.body) ?? `a token lasts at most ${longest[1]} days`).replace(/\.?$/, '.')}`, {
+        hint: `Ask for ${longest[1]} days or fewer: --expires ${longest[1]}`,
+        cause: err,
+      })
+    }
     throw unsupported(err, target)
   }
 }
@@ -137,7 +146,7 @@ export function isTokenValue(arg: string): boolean {
  * or else by the first characters the registry lists. A token's value is never quoted back.
  */
 export function tokensToRevoke(tokens: TokenEntry[], given: string[]): TokenEntry[] {
-  return given.map((id) => {
+  const chosen = given.map((id) => {
     if (isTokenValue(id)) {
       const key = tokenKey(id)
       const byKey = tokens.find((t) => t.key === key)
@@ -153,6 +162,8 @@ export function tokensToRevoke(tokens: TokenEntry[], given: string[]): TokenEntr
     }
     throw new PkgsError('E404', `No token of yours has the id "${id}".`, { hint: 'See your tokens and their ids with: pkgs token ls' })
   })
+  // one token named twice (its id and its value, say) is revoked once
+  return [...new Map(chosen.map((t) => [t.key, t])).values()]
 }
 
 /** DELETE /-/npm/v1/tokens/token/<key>. */
@@ -163,6 +174,10 @@ export async function revokeToken(config: Config, target: Target, key: string, o
       registryCall(target, () => fetch(registryUrl(target, `/-/npm/v1/tokens/token/${encodeURIComponent(key)}`), registryOptions(config, target, { method: 'DELETE', ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined)),
     )
   } catch (err) {
+    // the list before it found the token: a 404 now is the token gone, not a registry without tokens
+    if (isStatus(err, 404)) {
+      throw new PkgsError('E404', `The token ${key.slice(0, 6)}… is not on ${target.registry.url} any more: it was revoked in the meantime.`, { hint: 'See the tokens there are with: pkgs token ls', cause: err })
+    }
     throw unsupported(err, target)
   }
 }
