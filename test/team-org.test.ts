@@ -48,6 +48,10 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(joined.stdout).toBe('Added bob to guild as developer.\n')
     expect(json(await runPkgs(['org', 'set', '@guild', 'bob', 'developer', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', role: 'developer', changed: false })
     expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'admin', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', role: 'admin', changed: true, previous: 'developer' })
+    // no role given: an admin stays one (npm org set would make him a developer)
+    const kept = await runPkgs(['org', 'set', 'guild', 'bob'], alice)
+    expect(kept.stdout).toBe('bob is already admin of guild; nothing changed.\n')
+    expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'developer', '--json'], alice))).toMatchObject({ role: 'developer', changed: true, previous: 'admin' })
 
     const added = await runPkgs(['team', 'add', '@guild:docs', 'bob'], alice)
     expect(added.code, added.stderr).toBe(0)

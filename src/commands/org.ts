@@ -1,5 +1,5 @@
 // pkgs org: the members of an organisation and their roles (`npm org`), with libnpmorg.
-import { checkMemberRemoval, getMembers, keepLastOwner, removeMember, setMember, validateRole } from '../core/orgs.js'
+import { checkMemberRemoval, getMembers, keepLastOwner, removeMember, setMember, validateRole, type OrgRole } from '../core/orgs.js'
 import { table } from '../io/table.js'
 import { validateUserName } from '../package/names.js'
 import { defineCommand, defineGroup } from './command.js'
@@ -29,14 +29,17 @@ const ls = defineCommand({
 const set = defineCommand({
   name: 'set',
   description: "add a user to an org, or change a member's role (never the last owner's)",
-  arguments: [orgArgument, { name: 'user', description: 'the user to add, or whose role to change', required: true }, { name: 'role', description: 'developer (default), admin or owner' }],
+  arguments: [orgArgument, { name: 'user', description: 'the user to add, or whose role to change', required: true }, { name: 'role', description: 'developer, admin or owner (default: developer for a new member; a member keeps theirs)' }],
   examples: [['pkgs org set acme bob admin --json', '{"org", "user", "role", "changed", "previous"?}']],
   async run(ctx, opts) {
     const user = validateUserName(opts.user)
-    const role = validateRole(opts.role ?? 'developer')
+    const asked = opts.role === undefined ? undefined : validateRole(opts.role)
     const plan = await ctx.org(opts.org, 'orgs')
     const members = await getMembers(plan)
     const previous: string | undefined = members[user]
+    // without a role, a new member joins as a developer and a member keeps theirs (npm org set
+    // would make an admin or owner a developer: a demotion no one asked for)
+    const role = asked ?? ((previous as OrgRole | undefined) || 'developer')
     const changed = previous !== role
     if (changed && role !== 'owner') keepLastOwner(plan, members, user)
     if (changed) await setMember(plan, ctx.otp(), user, role)
