@@ -552,6 +552,9 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
       // by its value and by its key: one token, revoked once
       runPkgs(['token', 'revoke', twice.token, twice.key, '--json'], alice),
     ])
+    const typo = await runPkgs(['token', 'revoke', 'zzzzzz', '--json'], alice)
+    expect(typo.code).toBe(1)
+    expect(json(typo).error.message).toBe('No token of yours has the id "zzzzzz".')
     expect(once.code, once.stderr).toBe(0)
     expect(json(once).revoked).toEqual([expect.objectContaining({ key: twice.key, name: 'named-twice' })])
     expect(registry.requests.filter((r) => r.method === 'DELETE' && r.path === `/-/npm/v1/tokens/token/${twice.key}`)).toHaveLength(1)

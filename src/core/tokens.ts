@@ -135,9 +135,13 @@ function withIds(tokens: TokenEntry[]): TokenEntry[] {
   })
 }
 
-/** An argument that is a token's value, not an id: ids and keys are hex (a prefix of the key). */
+/**
+ * An argument that is a token's value, not an id: ids and keys are hex (a prefix of the key), and
+ * a token is long (npm_ and 36 more; a classic one a UUID). Anything short is a mistyped id, safe
+ * to quote back.
+ */
 export function isTokenValue(arg: string): boolean {
-  return !/^[0-9a-f]+$/i.test(arg)
+  return arg.length >= 20 && !/^[0-9a-f]+$/i.test(arg)
 }
 
 /**
