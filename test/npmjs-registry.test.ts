@@ -302,6 +302,13 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     expect(JSON.parse(org.stdout)).toEqual({ alice: 'owner', bob: 'developer', dave: 'developer' })
     expect([...registry.state.orgs.get('guild')!.teams.get('developers')!.members]).toEqual(['alice', 'dave', 'bob'])
     expect(notAdmin.stderr).toContain('E403')
+    // an admin manages teams but not members: npm org set as one is refused (npmjs's rule)
+    registry.state.orgs.get('guild')!.members.set('dave', 'admin')
+    const byAdmin = await npm(loggedIn(registry, 'dave'), ['org', 'set', 'guild', 'erin', 'developer'])
+    expect(byAdmin.code).not.toBe(0)
+    expect(byAdmin.stderr).toContain('E403')
+    expect(registry.state.orgs.get('guild')!.members.has('erin')).toBe(false)
+    registry.state.orgs.get('guild')!.members.set('dave', 'developer')
 
     const [destroy, rm, developers] = await Promise.all([
       npm(alice, ['team', 'destroy', 'guild:docs']),

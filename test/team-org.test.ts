@@ -18,7 +18,7 @@ beforeAll(async () => {
       theirs: { members },
       otters: { members: { otto: 'owner' } },
       quiet: { members },
-      // alice is the only owner; bob, an admin, may remove members
+      // alice is the only owner; bob is an admin
       solo: { members: { alice: 'owner', bob: 'admin' } },
       duo: { members: { alice: 'owner', carol: 'owner' } },
     },
@@ -129,8 +129,13 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   it('explains: not an admin, no such org or team, invalid role, a one-time password', async () => {
     const carol = await runPkgs(['team', 'create', '@quiet:rogue'], loggedIn(registry, 'carol'))
     expect(carol.code).toBe(1)
-    expect(carol.stderr).toContain('managed by its owners and admins')
+    expect(carol.stderr).toContain('its teams are managed by its owners and admins')
     expect(carol.stderr).toContain('pkgs org ls quiet')
+    // an admin manages teams, not members: only owners add them or change roles (npmjs's rule)
+    const admin = await runPkgs(['org', 'set', 'solo', 'carol', 'developer', '--json'], loggedIn(registry, 'bob'))
+    expect(admin.code).toBe(1)
+    expect(json(admin).error.message).toBe('You may not do this in @solo (You must be an owner of solo to do this.): its members and their roles are managed by its owners.')
+    expect(registry.state.orgs.get('solo')!.members.has('carol')).toBe(false)
     const noOrg = await runPkgs(['org', 'ls', 'nowhere', '--json'], loggedIn(registry, 'alice'))
     expect(noOrg.code).toBe(1)
     expect(json(noOrg).error.message).toContain('There is no organisation @nowhere')
@@ -214,7 +219,7 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     seedTeam('quiet', 'kept')
     const carol = await runPkgs(['team', 'destroy', '@quiet:kept', '--yes'], loggedIn(registry, 'carol'))
     expect(carol.code).toBe(1)
-    expect(carol.stderr).toContain('managed by its owners and admins')
+    expect(carol.stderr).toContain('its teams are managed by its owners and admins')
   })
 
   it('team add of a user the registry does not know says so, not "add them to the org first"', async () => {

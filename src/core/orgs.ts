@@ -44,7 +44,9 @@ function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, 
   const said = (err.body as { error?: unknown } | undefined)?.error
   const cause = { cause: err }
   if (err.status === 403) {
-    return new PkgsError('E403', `You may not do this in @${plan.org}${typeof said === 'string' ? ` (${said})` : ''}: teams and members are managed by its owners and admins.`, {
+    // npmjs: owners manage the members and their roles, owners and admins the teams
+    const managed = workflow === 'orgs' ? 'its members and their roles are managed by its owners' : 'its teams are managed by its owners and admins'
+    return new PkgsError('E403', `You may not do this in @${plan.org}${typeof said === 'string' ? ` (${said})` : ''}: ${managed}.`, {
       hint: `Ask an owner of @${plan.org} (pkgs org ls ${plan.org} lists the members and their roles).`,
       ...cause,
     })

@@ -1255,9 +1255,16 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
   }
 
   /** PUT /-/org/<org>/user {user, role}: npm/registry's org membership API. */
+  /** npmjs: only owners add and remove members and change roles; admins manage teams (a member may leave). */
+  function requireOrgOwner(orgName: string, user: string): Org {
+    const org = findOrg(orgName)
+    if (org.members.get(user) !== 'owner') throw fail(403, `You must be an owner of ${orgName} to do this.`)
+    return org
+  }
+
   function setOrgMember(call: Call): Answer {
     const [orgName] = call.params
-    const org = requireOrgAdmin(orgName, writer(call))
+    const org = requireOrgOwner(orgName, writer(call))
     const user = requireUserExists(call.body.user)
     // the API still takes npmjs's archaic role names
     const aliases: Record<string, OrgRole> = { developer: 'developer', admin: 'admin', owner: 'owner', 'team-admin': 'admin', 'super-admin': 'owner' }
@@ -1269,8 +1276,9 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
   }
 
   function removeOrgMember(call: Call): Answer {
-    const org = requireOrgAdmin(call.params[0], writer(call))
+    const caller = writer(call)
     const user = requireUserExists(call.body.user)
+    const org = user === caller ? findOrg(call.params[0]) : requireOrgOwner(call.params[0], caller)
     if (!org.members.delete(user)) throw fail(404, `${user} is not a member of ${call.params[0]}`)
     for (const team of org.teams.values()) team.members.delete(user)
     return noContent()
