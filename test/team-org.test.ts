@@ -150,8 +150,17 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     ])
     expect(noUser.code).toBe(1)
     expect(json(noUser).error.message).toBe(`There is no user "nobody" on ${registry.url}.`)
-    // not in the team: nothing to remove, whoever it is
-    expect(noTeamUser.code).toBe(0)
+    // not in the team and no such user: a misspelt name, said so (a real user not in it: nothing changed)
+    expect(noTeamUser.code).toBe(1)
+    expect(noTeamUser.stderr).toContain('There is no user "nobody"')
+    const [noOrgUser, notInTeam] = await Promise.all([
+      runPkgs(['org', 'rm', 'quiet', 'nobody', '--json'], loggedIn(registry, 'alice')),
+      runPkgs(['team', 'rm', '@quiet:developers', 'bob', '--json'], loggedIn(registry, 'alice')),
+    ])
+    expect(noOrgUser.code).toBe(1)
+    expect(json(noOrgUser).error.message).toBe(`There is no user "nobody" on ${registry.url}.`)
+    expect(notInTeam.code, notInTeam.stderr).toBe(0)
+    expect(json(notInTeam)).toMatchObject({ changed: false })
     expect(outsider.code).toBe(1)
     expect(json(outsider).error).toMatchObject({ code: 'ENOTMEMBER', hint: 'Add them to the org first: pkgs org set quiet bob' })
     const role = await runPkgs(['org', 'set', 'quiet', 'bob', 'boss'], loggedIn(registry, 'alice'))

@@ -121,6 +121,8 @@ export function keepLastOwner(plan: OrgPlan, members: Record<string, string>, us
 export async function checkMemberRemoval(plan: OrgPlan, user: string): Promise<MemberRemoval> {
   const [members, me] = await Promise.all([getMembers(plan), whoami(plan.config, plan.target)])
   keepLastOwner(plan, members, user)
+  // not a member: "nothing changed", unless there is no such user at all (a misspelt name)
+  if (!(user in members)) await getUser(plan.config, plan.target, user)
   return { role: members[user], yourself: user === me }
 }
 
@@ -157,6 +159,8 @@ export async function isTeamMember(plan: OrgPlan, team: TeamName, user: string, 
   if (inOrg && !(user in inOrg)) {
     throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, { hint: `Add them to the org first: pkgs org set ${team.org} ${user}` })
   }
+  // removing someone not in the team: "nothing changed", unless there is no such user at all
+  if (!adding && !inTeam.includes(user)) await getUser(plan.config, plan.target, user)
   return inTeam.includes(user)
 }
 
