@@ -552,6 +552,15 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
       // by its value and by its key: one token, revoked once
       runPkgs(['token', 'revoke', twice.token, twice.key, '--json'], alice),
     ])
+    // the token this login uses: revoked, and said so with the way back in
+    const own = await createToken('alice', 'pw-alice', { name: 'this-login', expires: 30 })
+    const withOwn = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${own.token}\n`)
+    const self = await runPkgs(['token', 'revoke', own.key.slice(0, 16), '--json'], withOwn)
+    expect(self.code, self.stderr).toBe(0)
+    expect(self.stderr).toContain(`That was the token you are logged in with (set in ~/.npmrc): commands for ${registry.url} fail until you log in again.`)
+    expect(self.stderr).toContain('hint: Log in again: pkgs login')
+    expect(self.stdout + self.stderr).not.toContain(own.token)
+    expect(once.stderr).not.toContain('logged in with')
     const typo = await runPkgs(['token', 'revoke', 'zzzzzz', '--json'], alice)
     expect(typo.code).toBe(1)
     expect(json(typo).error.message).toBe('No token of yours has the id "zzzzzz".')

@@ -1,10 +1,11 @@
 // pkgs token: granular access tokens (`npm token`): create one limited to packages, scopes or
 // orgs, read-only or read-write, with an expiry; list them; revoke them by id or prefix. A new
 // token is printed exactly once, on stdout.
-import { defaultScope } from '../core/config.js'
+import { authorizationFor, defaultScope } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
-import { createToken, isTokenValue, listTokens, revokeToken, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
+import { loginCommand } from '../core/preflight.js'
+import { createToken, isTokenValue, listTokens, revokeToken, tokenKey, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -145,7 +146,8 @@ const revoke = defineCommand({
   options: { scope: { flags: '--scope <scope>', description: 'the scope whose registry to ask (default: the configured scope)' } },
   examples: [['pkgs token revoke 3f9a2c', 'the token whose id starts with 3f9a2c']],
   json: ['pkgs token revoke 3f9a2c --json', '{"registry", "revoked": [{"id", "key", "name"}]}'],
-  notes: 'A prefix that more than one token starts with is exit 2, listing them. The token itself works too, as with npm token revoke; it is never shown.',
+  notes:
+    'A prefix that more than one token starts with is exit 2, listing them. The token itself works too, as with npm token revoke; it is never shown.\nRevoking the token you are logged in with warns that you must log in again.',
   async run(ctx, opts) {
     if (!opts.ids.length) throw usageError('Name the tokens to revoke.', 'See their ids with: pkgs token ls')
     // a token given by its value is a secret: from here on it is *** wherever it would appear
@@ -154,6 +156,12 @@ const revoke = defineCommand({
     const chosen = tokensToRevoke(await listTokens(config, target), opts.ids)
     const otp = ctx.otp()
     for (const t of chosen) await revokeToken(config, target, t.key, otp)
+    // the token this very login uses: every command for the registry now fails until a new login
+    const login = authorizationFor(config, target.registry.url)
+    if (login?.startsWith('Bearer ') && chosen.some((t) => t.key === tokenKey(login.slice('Bearer '.length)))) {
+      ctx.io.warn(`That was the token you are logged in with${target.credentials.source ? ` (set in ${target.credentials.source.label})` : ''}: commands for ${target.registry.url} fail until you log in again.`)
+      ctx.io.hint(`Log in again: ${loginCommand(target.registry, target.scope)}`)
+    }
     return { registry: target.registry.url, revoked: chosen.map((t) => ({ id: t.id, key: t.key, name: t.name ?? null })) }
   },
   render: (r, io) => io.print(`Revoked ${r.revoked.length} token${r.revoked.length === 1 ? '' : 's'}: ${r.revoked.map((t) => `${t.id}${t.name ? ` (${t.name})` : ''}`).join(', ')}.`),
