@@ -95,10 +95,8 @@ export async function createToken(config: Config, target: Target, body: TokenReq
     // npmjs: "Tokens with write access can expire in at most 90 days."
     const longest = isStatus(err, 400) ? /at most (\d+) days/i.exec(JSON.stringify(err.body ?? '')) : null
     if (longest && isStatus(err, 400)) {
-      throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${(registryMessage(err.body) ?? `a token lasts at most ${longest[1]} days`).replace(/\.?$/, '.')}`, {
-        hint: `Ask for ${longest[1]} days or fewer: --expires ${longest[1]}`,
-        cause: err,
-      })
+      const said = (registryMessage(err.body) ?? `a token lasts at most ${longest[1]} days`).replace(/\.?$/, '.')
+      throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${said}`, { hint: `Ask for ${longest[1]} days or fewer: --expires ${longest[1]}`, cause: err })
     }
     throw unsupported(err, target)
   }
