@@ -40,18 +40,18 @@ export interface Confirmation {
  * registry URL), as written and decoded: masked in every line of the run, whatever their shape.
  */
 function maskCredentials(flat: Record<string, unknown>, secrets: Secrets): void {
-  const maskSecret = (value: string) => secrets.add(value)
+  const mask = (value: string) => secrets.add(value)
   const decoded = (v: string) => Buffer.from(v, 'base64').toString('utf8')
   for (const [key, value] of Object.entries(flat)) {
     // a `${VAR}` npm could not expand is a name, said in messages about it, not a secret
     if (typeof value !== 'string' || !value || /\$\{[^}]*\}/.test(value)) continue
-    if (/(^|:)_authToken$/i.test(key)) maskSecret(value)
-    else if (/(^|:)_password$/.test(key)) [value, decoded(value), Buffer.from(decoded(value)).toString('base64')].forEach(maskSecret)
-    else if (/(^|:)_auth$/.test(key)) [value, decoded(value), decoded(value).split(':').slice(1).join(':')].forEach(maskSecret)
+    if (/(^|:)_authToken$/i.test(key)) mask(value)
+    else if (/(^|:)_password$/.test(key)) [value, decoded(value), Buffer.from(decoded(value)).toString('base64')].forEach(mask)
+    else if (/(^|:)_auth$/.test(key)) [value, decoded(value), decoded(value).split(':').slice(1).join(':')].forEach(mask)
     else if (key === 'registry' || key.endsWith(':registry') || key === 'proxy' || key === 'httpsProxy') {
       try {
         const { username, password } = new URL(value)
-        if (password) [password, decodeURIComponent(password), Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')].forEach(maskSecret)
+        if (password) [password, decodeURIComponent(password), Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')].forEach(mask)
       } catch {
         // not a URL: said where it is used
       }

@@ -23,7 +23,7 @@ async function readPassword(ctx: Context, fromStdin: boolean | undefined): Promi
   return ctx.io.password('Password:')
 }
 
-/** The registry of the token: that of the first scope, package or org named, else the default scope's. */
+/** The registry of the tokens: the scope's, else the default scope's. */
 async function tokenTarget(ctx: Context, scope?: string) {
   return ctx.loggedIn({ scope: scope ?? defaultScope(await ctx.config()) })
 }
@@ -81,7 +81,9 @@ const create = defineCommand({
     const cidrs = (opts.cidr ?? []).flatMap((c) => c.split(/,\s*/)).map(validateCidr)
     const expires = opts.expires !== undefined ? validateExpiry(opts.expires) : undefined
     const permission: GrantPermission = opts.readWrite ? 'read-write' : 'read-only'
-    const { config, target } = await tokenTarget(ctx, scopes[0] ?? packages.map(scopeOf).find(Boolean) ?? (orgs.length ? `@${orgs[0]}` : undefined))
+    // the registry of the first scope, package or org the token is for
+    const scope = scopes[0] ?? packages.map(scopeOf).find(Boolean) ?? (orgs.length ? `@${orgs[0]}` : undefined)
+    const { config, target } = await tokenTarget(ctx, scope)
     const password = await readPassword(ctx, opts.passwordStdin)
     const body: TokenRequest = {
       name: opts.name ?? `pkgs ${new Date().toISOString().slice(0, 10)}`,

@@ -3,9 +3,9 @@
 // sends (lib/commands/stage/*.js): GET /-/stage (pages of 100), GET /-/stage/<id> and its
 // tarball, POST /-/stage/<id>/approve, DELETE /-/stage/<id>.
 import type { Config } from './config.js'
-import { PkgsError, RegistryError, usageError } from './errors.js'
+import { PkgsError, usageError } from './errors.js'
 import type { OtpSession } from './otp.js'
-import { registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
+import { isStatus, registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
 
 export interface StagedVersion {
   id: string
@@ -39,7 +39,7 @@ function unsupported(err: unknown, target: Target): unknown {
 
 /** What a registry's 404 for one stage id means, with where to see the ids there are. */
 function unknownId(err: unknown, target: Target, id: string): unknown {
-  if (!(err instanceof RegistryError) || err.status !== 404) return unsupported(err, target)
+  if (!isStatus(err, 404)) return unsupported(err, target)
   return new PkgsError('E404', `Nothing is staged with the id ${id} on ${target.registry.url}: it was approved or rejected already, was never staged, or is not yours to decide.`, {
     hint: 'See what is staged with: pkgs stage ls',
     cause: err,

@@ -93,10 +93,10 @@ export async function createToken(config: Config, target: Target, body: TokenReq
       throw new PkgsError('E401', `${target.registry.url} did not accept the password: no token was made.`, { hint: 'Type your account password again (the one you log in to the website with).', exitCode: 3, cause: err })
     }
     // npmjs: "Tokens with write access can expire in at most 90 days."
-    const longest = isStatus(err, 400) ? /at most (\d+) days/i.exec(JSON.stringify(err.body ?? '')) : null
-    if (longest && isStatus(err, 400)) {
-      const said = (registryMessage(err.body) ?? `a token lasts at most ${longest[1]} days`).replace(/\.?$/, '.')
-      throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${said}`, { hint: `Ask for ${longest[1]} days or fewer: --expires ${longest[1]}`, cause: err })
+    if (isStatus(err, 400)) {
+      const longest = /at most (\d+) days/i.exec(JSON.stringify(err.body ?? ''))?.[1]
+      const said = (registryMessage(err.body) ?? `a token lasts at most ${longest} days`).replace(/\.?$/, '.')
+      if (longest) throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${said}`, { hint: `Ask for ${longest} days or fewer: --expires ${longest}`, cause: err })
     }
     throw unsupported(err, target)
   }

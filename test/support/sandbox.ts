@@ -3,7 +3,7 @@
 // real `npm` inside it, so no test reads or writes the developer's config.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -185,7 +185,7 @@ function needsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boole
   if (args.includes('--verbose')) return true
   const env = { ...sandbox.env, ...opts.env }
   if (Object.entries(env).some(([name, value]) => value !== undefined && readFromProcess(name, value))) return true
-  return args.includes('publish') && publishNeedsProcess(args, sandbox, opts)
+  return args.includes('publish') && publishNeedsProcess(args, sandbox, env, opts.cwd ?? sandbox.cwd)
 }
 
 /**
@@ -197,18 +197,17 @@ function readFromProcess(name: string, value: string): boolean {
   return /^(https?_proxy|proxy|no_proxy)$/i.test(name) || (/^npm_config_/i.test(name) && /^\.\.?([/\\]|$)/.test(value))
 }
 
+/** What publishing a folder can run (src/package/pack.ts's publishScripts). */
 const lifecycleScripts = ['prepublishOnly', 'prepack', 'prepare', 'postpack', 'publish', 'postpublish']
 const ciVariables = /^(CI|GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|ACTIONS_ID_TOKEN_REQUEST_.*|NPM_ID_TOKEN|SIGSTORE_ID_TOKEN)$|provenance/i
 
-function publishNeedsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boolean {
-  const env = { ...sandbox.env, ...opts.env }
+function publishNeedsProcess(args: string[], sandbox: Sandbox, env: NodeJS.ProcessEnv, cwd: string): boolean {
   if (args.includes('--provenance') || Object.keys(env).some((name) => env[name] !== undefined && ciVariables.test(name))) return true
-  const cwd = opts.cwd ?? sandbox.cwd
   // provenance set in an .npmrc: the user's, the global one, or a project's here or above
   const npmrcs = [sandbox.userconfig, join(sandbox.root, 'global-npmrc'), ...foldersUp(cwd).map((dir) => join(dir, '.npmrc'))]
   if (npmrcs.some((file) => existsSync(file) && /provenance/i.test(readFileSync(file, 'utf8')))) return true
-  // the folder published: here, or one named; its package.json, there or above (as publish finds it)
-  const folders = [cwd, ...args.map((a) => resolve(cwd, a)).filter((p) => existsSync(join(p, 'package.json')) || existsSync(join(p, '..', 'package.json')))]
+  // the folder published: here, or one named (a tarball runs no script); its package.json, there or above (as publish finds it)
+  const folders = [cwd, ...args.map((a) => resolve(cwd, a)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory())]
   return folders.some((folder) => {
     const manifest = nearestManifest(folder)
     const scripts = (manifest?.scripts ?? {}) as Record<string, unknown>
