@@ -105,7 +105,7 @@ module.exports = {
     {
       name: 'not-to-dev-dep',
       severity: 'error',
-      comment: 'src/ runs on the user\'s machine, where devDependencies are not installed. Types may come from a devDependency (@types/...).',
+      comment: "src/ runs on the user's machine, where devDependencies are not installed. Types may come from a devDependency (@types/...).",
       from: { path: '^src/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'], pathNot: ['node_modules/@types/'] },
     },

@@ -11,14 +11,25 @@ const npmSamples = 5
 const latencyMs = 50
 
 async function main(): Promise<void> {
-  const registry = await startNpmjsRegistry({ users: [{ name: 'alice', password: 'pw' }], paidScopes: ['@big'], orgs: { big: { members: { alice: 'owner' } } }, latencyMs })
+  const registry = await startNpmjsRegistry({
+    users: [{ name: 'alice', password: 'pw' }],
+    paidScopes: ['@big'],
+    orgs: { big: { members: { alice: 'owner' } } },
+    latencyMs,
+  })
   try {
     const names = Array.from({ length: packages }, (_, i) => `@big/p${i}`)
     for (const name of names) registry.seedPackage(name, 'alice', 'public')
     const makePublic = () => names.forEach((n) => (registry.state.packages.get(n)!.access = 'public'))
     const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`)
     // spawnSync would block the registry, which runs in this process: time the children asynchronously
-    const pkgsCase: Case = { name: 'pkgs make-private --scope @big', cmd: process.execPath, args: [pkgsBin, 'make-private', '--scope', '@big'], cwd: sandbox.cwd, before: makePublic }
+    const pkgsCase: Case = {
+      name: 'pkgs make-private --scope @big',
+      cmd: process.execPath,
+      args: [pkgsBin, 'make-private', '--scope', '@big'],
+      cwd: sandbox.cwd,
+      before: makePublic,
+    }
     const pkgs: number[] = []
     const npm: number[] = []
     for (let round = 0; round < rounds; round++) {
@@ -26,7 +37,8 @@ async function main(): Promise<void> {
       if (names.some((n) => registry.state.packages.get(n)!.access !== 'restricted')) throw new Error('pkgs left packages public')
     }
     makePublic()
-    for (let i = 0; i < npmSamples; i++) npm.push((await timeAsync({ name: 'npm access set', cmd: 'npm', args: ['access', 'set', 'status=private', names[i]], cwd: sandbox.cwd }, sandbox.env)).ms)
+    for (let i = 0; i < npmSamples; i++)
+      npm.push((await timeAsync({ name: 'npm access set', cmd: 'npm', args: ['access', 'set', 'status=private', names[i]], cwd: sandbox.cwd }, sandbox.env)).ms)
     const pkgsMs = median(pkgs)
     const npmEach = median(npm)
     const npmTotal = npmEach * packages

@@ -62,7 +62,10 @@ async function main(): Promise<void> {
     ].map((r) => ({
       ...r,
       time: Number((summary[r.subject].ms / summary[r.baseline].ms).toFixed(2)),
-      memory: summary[r.subject].maxRssMb && summary[r.baseline].maxRssMb ? Number((summary[r.subject].maxRssMb! / summary[r.baseline].maxRssMb!).toFixed(2)) : undefined,
+      memory:
+        summary[r.subject].maxRssMb && summary[r.baseline].maxRssMb
+          ? Number((summary[r.subject].maxRssMb! / summary[r.baseline].maxRssMb!).toFixed(2))
+          : undefined,
     }))
     console.log('\n| comparison | time ratio | memory ratio | goal |')
     console.log('|---|---:|---:|---|')

@@ -65,7 +65,10 @@ process.on('exit', () => {
   if (child && child.exitCode === null) child.kill('SIGKILL')
   if (root) rmSync(root, { recursive: true, force: true })
 })
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(signal, () => {
     if (interrupted) return
     interrupted = true
@@ -231,7 +234,10 @@ async function main(): Promise<void> {
   heading('Publish it privately')
   await pkgs(alice, ['publish'], { shows: 'restricted' })
 
-  heading('Install it: bob, logged in to Verdaccio, can; an anonymous user cannot', "Verdaccio's config.yaml lets every logged-in user read @acme/* ($authenticated).")
+  heading(
+    'Install it: bob, logged in to Verdaccio, can; an anonymous user cannot',
+    "Verdaccio's config.yaml lets every logged-in user read @acme/* ($authenticated).",
+  )
   writeFileSync(bob.npmrc, npmrcFor(verdaccio.url, verdaccio.users.bob.token))
   writeFileSync(nobody.npmrc, npmrcFor(verdaccio.url))
   await npm(bob, ['install', pkg], { shows: 'added 1 package' })
@@ -251,7 +257,11 @@ async function main(): Promise<void> {
   await pkgs(alice, ['doctor'], { shows: 'alice' })
   await pkgs(alice, ['publish'], { shows: 'restricted' })
   ensure(npmjs.state.packages.get(pkg)?.access === 'restricted', `${pkg} is not restricted on the npmjs-like registry`)
-  await npm(bob, ['view', pkg, 'version'], { code: 1, shows: 'E404', then: 'exit 1, refused: on npmjs.com a private package is for its owners and the teams it is shared with' })
+  await npm(bob, ['view', pkg, 'version'], {
+    code: 1,
+    shows: 'E404',
+    then: 'exit 1, refused: on npmjs.com a private package is for its owners and the teams it is shared with',
+  })
 
   heading('Share it with bob, list the owners, take it back')
   await pkgs(alice, ['share', 'bob'], { shows: 'bob' })
@@ -275,7 +285,10 @@ async function main(): Promise<void> {
   heading('Stage a new version, then approve it', 'A staged version is not installable until a maintainer approves it, with a one-time password.')
   await npm(alice, ['version', 'minor', '--no-git-tag-version'], { shows: 'v1.1.0' })
   await pkgs(alice, ['publish', '--stage'], { shows: '1.1.0' })
-  ensure([...npmjs.state.staged.values()].some((s) => s.packageName === pkg && s.version === '1.1.0'), `${pkg}@1.1.0 is not staged`)
+  ensure(
+    [...npmjs.state.staged.values()].some((s) => s.packageName === pkg && s.version === '1.1.0'),
+    `${pkg}@1.1.0 is not staged`,
+  )
   ensure(!npmjs.state.packages.get(pkg)!.doc.versions['1.1.0'], `${pkg}@1.1.0 is installable before its approval`)
   await pkgs(alice, ['stage', 'ls'], { shows: '1.1.0' })
   await pkgs(alice, ['stage', 'approve', `${pkg}@1.1.0`, '--otp', npmjs.otp], { shows: '1.1.0' })

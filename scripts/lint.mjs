@@ -1,5 +1,6 @@
-// `npm run lint`: the dependency rules (dependency-cruiser, .dependency-cruiser.cjs) and unused
-// files, exports and dependencies (knip, knip.json). Both run, side by side, so one report does
+// `npm run lint`: the dependency rules (dependency-cruiser, .dependency-cruiser.cjs), unused
+// files, exports and dependencies (knip, knip.json) and the format (Prettier, .prettierrc.json;
+// `npm run format` rewrites). All run side by side, so one report does
 // not hide the other; their reports are printed one after the other, and the exit code is 1 when
 // either finds something. Each keeps a cache in node_modules/.cache (as the build's tsc does), so
 // a run after a small change checks only what changed: ~8 s of CPU less per `npm test`.
@@ -27,10 +28,14 @@ function run(label, cmd, args, passed = () => true) {
 }
 
 const results = await Promise.all([
-  run('dependency rules (npm run lint:deps)', bin('depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', '--cache', '--cache-strategy', 'content'], (out) =>
-    /no dependency violations found/.test(out),
+  run(
+    'dependency rules (npm run lint:deps)',
+    bin('depcruise'),
+    ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', '--cache', '--cache-strategy', 'content'],
+    (out) => /no dependency violations found/.test(out),
   ),
   run('knip (npm run lint:knip)', bin('knip'), ['--no-progress', '--cache']),
+  run('format (npm run format)', bin('prettier'), ['--check', '--log-level', 'warn', '.']),
 ])
 for (const { label, out, err, ok } of results) {
   process.stdout.write(out)

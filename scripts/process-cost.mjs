@@ -9,7 +9,10 @@ if (!file) {
   console.error('usage: node scripts/process-cost.mjs FILE (written by a run with PKGS_TEST_PROCESS_LOG=FILE)')
   process.exit(2)
 }
-const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+const lines = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l))
 
 function program([script = '']) {
   if (/npm-cli\.js$|\/npm$/.test(script)) return 'npm'

@@ -39,7 +39,10 @@ function makeContext(cmd: Command, run: Run): Context {
   const all = cmd.optsWithGlobals() as Record<string, unknown>
   // an HTTP header cannot carry spaces or control characters; the value itself is never echoed
   if (all.otp !== undefined && !/^[\x21-\x7e]{1,64}$/.test(String(all.otp))) {
-    throw usageError('Invalid --otp: a one-time password is the code your authenticator app shows, such as 123456.', 'Pass the code alone, without spaces: --otp 123456')
+    throw usageError(
+      'Invalid --otp: a one-time password is the code your authenticator app shows, such as 123456.',
+      'Pass the code alone, without spaces: --otp 123456',
+    )
   }
   const options: GlobalOptions = {
     registry: all.registry as string | undefined,
@@ -64,7 +67,8 @@ function refuseEmptyValues(cmd: Command, args: unknown[]): void {
   const values = cmd.optsWithGlobals() as Record<string, unknown>
   for (let at: Command | null = cmd; at; at = at.parent) {
     const empty = at.options.find((o) => !mayBeEmpty.has(o.attributeName()) && values[o.attributeName()] === '')
-    if (empty) throw usageError(`${empty.long} needs a value, and it was given an empty one.`, 'Is a shell variable unset? Give the value or leave the option out.')
+    if (empty)
+      throw usageError(`${empty.long} needs a value, and it was given an empty one.`, 'Is a shell variable unset? Give the value or leave the option out.')
   }
   if (args.flat().some((a) => a === '')) throw usageError('An argument is empty.', 'Is a shell variable unset? Give the value or leave the argument out.')
 }
@@ -73,7 +77,10 @@ function refuseEmptyValues(cmd: Command, args: unknown[]): void {
 function present(def: AnyCommand, ctx: Context, result: unknown, run: Run): void {
   const failure = def.failure?.(result)
   const error = failure instanceof PkgsError ? failure : undefined
-  if (ctx.io.json) ctx.io.printJson(error ? { ...(result as object), error: { code: error.code, message: error.message, hint: error.hint } } : result, { unmasked: def.showsSecret })
+  if (ctx.io.json)
+    ctx.io.printJson(error ? { ...(result as object), error: { code: error.code, message: error.message, hint: error.hint } } : result, {
+      unmasked: def.showsSecret,
+    })
   else {
     def.render?.(result, ctx.io)
     if (error) {
@@ -179,7 +186,8 @@ function outputOf(system: System) {
   type Stream = Streams['stdout'] & { columns?: number; hasColors?: () => boolean }
   // undefined off a terminal, as commander's own default (80 columns then), though its typing says number
   const width = (stream: Stream) => (stream.isTTY ? stream.columns : undefined) as number
-  const forced = env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false' ? false : env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined ? true : undefined
+  const forced =
+    env.NO_COLOR || env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false' ? false : env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined ? true : undefined
   const hasColors = (stream: Stream) => forced ?? Boolean(stream.isTTY && stream.hasColors?.())
   return {
     writeOut: (text: string) => void system.stdout.write(text),
@@ -271,7 +279,9 @@ function report(err: unknown, argv: string[], run: Run, program?: Command): numb
     // `pkgs scope bogus`: commander counts a word after a group with its own action as an argument
     if (err.code === 'commander.excessArguments' && group?.commands.length) {
       const word = argv[argv.indexOf(group.name()) + 1]
-      message = `unknown command '${word}' for \`${command}\`: ${commandList(group).commands.map((c) => c.name).join(', ')}`
+      message = `unknown command '${word}' for \`${command}\`: ${commandList(group)
+        .commands.map((c) => c.name)
+        .join(', ')}`
     }
     const what = !group ? 'commands and options' : group.commands.length ? 'its commands' : 'its arguments and options'
     err = usageError(message.charAt(0).toUpperCase() + message.slice(1), `Run \`${command} --help\` for ${what}.`)
@@ -284,7 +294,9 @@ function report(err: unknown, argv: string[], run: Run, program?: Command): numb
     return error.exitCode
   }
   if (json) {
-    stdout.write(run.secrets.redact(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2)) + '\n')
+    stdout.write(
+      run.secrets.redact(JSON.stringify({ error: { code: error.code, message: error.message, hint: error.hint, ...error.details } }, null, 2)) + '\n',
+    )
   } else {
     const io = run.io ?? new IO(run.system, {}, run.secrets)
     io.info(`${io.err.red('error')} ${error.message}`)

@@ -17,7 +17,11 @@ beforeAll(async () => {
     { name: 'otto', password: 'otto-pw', tfa: true as const },
   ]
   ;[registry, second] = await Promise.all([
-    startNpmjsRegistry({ users, paidScopes: ['@acme', '@big', '@otto', '@alice', '@pipe'], orgs: { acme: { members: { alice: 'owner' } }, big: { members: { alice: 'owner' } }, pipe: { members: { alice: 'owner' } } } }),
+    startNpmjsRegistry({
+      users,
+      paidScopes: ['@acme', '@big', '@otto', '@alice', '@pipe'],
+      orgs: { acme: { members: { alice: 'owner' } }, big: { members: { alice: 'owner' } }, pipe: { members: { alice: 'owner' } } },
+    }),
     startNpmjsRegistry({ users, paidScopes: ['@far'], orgs: { far: { members: { alice: 'owner' } } } }),
   ])
   for (let i = 0; i < 200; i++) registry.seedPackage(`@big/p${String(i).padStart(3, '0')}`, 'alice', 'public')
@@ -66,7 +70,11 @@ describe.concurrent('make-public, make-private, access on an npmjs-like registry
     const name = '@acme/hidden'
     registry.seedPackage(name, 'alice')
     const anonymous = makeSandbox(`registry=${registry.url}\n`)
-    const runs = [['access', name], ['owners', name], ['collaborators', name]]
+    const runs = [
+      ['access', name],
+      ['owners', name],
+      ['collaborators', name],
+    ]
     const results = await Promise.all(runs.map((args) => runPkgs([...args, '--json'], anonymous)))
     results.forEach((res, i) => {
       expect(res.code, runs[i].join(' ')).toBe(3)
@@ -183,7 +191,10 @@ describe('bulk output', () => {
   const delays: Record<string, number> = { 'ord-1': 600, 'ord-2': 450, 'ord-3': 300, 'ord-4': 150 }
   beforeAll(async () => {
     slow = await startNpmjsRegistry({
-      users: [{ name: 'alice', password: 'alice-pw' }, { name: 'otto', password: 'otto-pw' }],
+      users: [
+        { name: 'alice', password: 'alice-pw' },
+        { name: 'otto', password: 'otto-pw' },
+      ],
       paidScopes: ['@acme', '@ext'],
       orgs: { acme: { members: { alice: 'owner' } } },
       latencyMs: (_method, path) => delays[/ord-\d/.exec(path)?.[0] ?? ''] ?? 0,
@@ -312,7 +323,8 @@ describe.concurrent('registries without visibility, and the terminal', () => {
     const sandbox = loggedIn(registry, 'alice')
     const stderrFile = join(sandbox.root, 'stderr.txt')
     const pty = runPkgsInPty(['make-public', name, '--json'], sandbox, { env: { PTY_STDERR_FILE: stderrFile } })
-    for (let i = 0; i < 100 && !(existsSync(stderrFile) && readFileSync(stderrFile, 'utf8').includes('to make it public')); i++) await new Promise((r) => setTimeout(r, 100))
+    for (let i = 0; i < 100 && !(existsSync(stderrFile) && readFileSync(stderrFile, 'utf8').includes('to make it public')); i++)
+      await new Promise((r) => setTimeout(r, 100))
     pty.write(name + keys.enter)
     expect(await pty.exit).toBe(0)
     expect(JSON.parse(pty.output())).toMatchObject({ access: 'public', changed: 1 })
@@ -329,7 +341,11 @@ describe.concurrent('registries without visibility, and the terminal', () => {
     pty.write(registry.otp)
     expect(await pty.exit).toBe(0)
     // one prompt: every package was tried without a code, then with the one typed (the prompt redraws per key, so count requests)
-    for (const n of names) expect(registry.requests.filter((r) => r.method === 'POST' && r.path.includes(n.replace('/', '%2f'))).map((r) => r.headers['npm-otp'])).toEqual([undefined, registry.otp])
+    for (const n of names)
+      expect(registry.requests.filter((r) => r.method === 'POST' && r.path.includes(n.replace('/', '%2f'))).map((r) => r.headers['npm-otp'])).toEqual([
+        undefined,
+        registry.otp,
+      ])
     expect(pty.output()).not.toContain('not accepted')
     for (const n of names) expect(registry.state.packages.get(n)?.access).toBe('public')
   })

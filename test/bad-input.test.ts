@@ -104,11 +104,38 @@ const cases: Case[] = [
   ),
   ...spread(
     badUsers,
-    [(u) => ['share', u, '@acme/widgets'], (u) => ['unshare', u, '@acme/widgets'], (u) => ['org', 'set', 'acme', u], (u) => ['org', 'rm', 'acme', u, '--yes'], (u) => ['team', 'add', '@acme:devs', u], (u) => ['team', 'rm', '@acme:devs', u], (u) => ['ls', u]],
+    [
+      (u) => ['share', u, '@acme/widgets'],
+      (u) => ['unshare', u, '@acme/widgets'],
+      (u) => ['org', 'set', 'acme', u],
+      (u) => ['org', 'rm', 'acme', u, '--yes'],
+      (u) => ['team', 'add', '@acme:devs', u],
+      (u) => ['team', 'rm', '@acme:devs', u],
+      (u) => ['ls', u],
+    ],
     2,
   ),
-  ...spread(badTeams, [(t) => ['team', 'create', t], (t) => ['team', 'destroy', t, '--yes'], (t) => ['team', 'add', t, 'bob'], (t) => ['team', 'ls', t], (t) => ['share', t, '@acme/widgets']], 2),
-  ...spread(badUrls, [(u) => ['--registry', u, 'whoami'], (u) => ['scope', 'set', '@acme', '--registry', u], (u) => ['login', '--registry', u, '--token-stdin'], (u) => ['--registry', u, 'owners', '@acme/widgets']], 2),
+  ...spread(
+    badTeams,
+    [
+      (t) => ['team', 'create', t],
+      (t) => ['team', 'destroy', t, '--yes'],
+      (t) => ['team', 'add', t, 'bob'],
+      (t) => ['team', 'ls', t],
+      (t) => ['share', t, '@acme/widgets'],
+    ],
+    2,
+  ),
+  ...spread(
+    badUrls,
+    [
+      (u) => ['--registry', u, 'whoami'],
+      (u) => ['scope', 'set', '@acme', '--registry', u],
+      (u) => ['login', '--registry', u, '--token-stdin'],
+      (u) => ['--registry', u, 'owners', '@acme/widgets'],
+    ],
+    2,
+  ),
   // roles, access values, levels, locations, auth types, permissions: a choice not offered
   { args: ['org', 'set', 'acme', 'bob', 'superuser'], exit: 2 },
   { args: ['org', 'set', 'acme', 'bob', 'OWNER'], exit: 2 },
@@ -130,7 +157,24 @@ const cases: Case[] = [
   { args: ['stage', 'download', 'nothing-at-all'], exit: 2 },
   // a trust id is whatever the registry calls it: one that is not there is looked for (and the recorder fails)
   { args: ['trust', 'revoke', '@acme/widgets', '--id', '../../x', '--yes'], exit: 1 },
-  { args: ['trust', 'circleci', '@acme/widgets', '--org-id', 'x', '--project-id', 'y', '--pipeline-definition-id', 'z', '--vcs-origin', 'github.com/a/b', '--allow-publish', '--yes'], exit: 2 },
+  {
+    args: [
+      'trust',
+      'circleci',
+      '@acme/widgets',
+      '--org-id',
+      'x',
+      '--project-id',
+      'y',
+      '--pipeline-definition-id',
+      'z',
+      '--vcs-origin',
+      'github.com/a/b',
+      '--allow-publish',
+      '--yes',
+    ],
+    exit: 2,
+  },
   { args: ['trust', 'github', '@acme/widgets', '--repo', 'not-a-repo', '--file', 'release.yml', '--allow-publish', '--yes'], exit: 2 },
   { args: ['trust', 'github', '@acme/widgets', '--repo', 'acme/widgets', '--file', '.github/workflows/../x.yml', '--allow-publish', '--yes'], exit: 2 },
   { args: ['trust', 'gitlab', '@acme/widgets', '--project', 'nope', '--file', '.gitlab-ci.yml', '--allow-publish', '--yes'], exit: 2 },
@@ -157,7 +201,11 @@ const cases: Case[] = [
   { args: ['team'], exit: 2 },
   { args: ['stage', 'bogus'], exit: 2 },
   // no package.json, a broken one, a package.json with bad values
-  ...[['owners'], ['collaborators'], ['access'], ['share', 'bob'], ['make-private', '--yes'], ['mfa', 'publish'], ['trust', 'ls']].map((args): Case => ({ args, exit: 2, setup: noPackageJson })),
+  ...[['owners'], ['collaborators'], ['access'], ['share', 'bob'], ['make-private', '--yes'], ['mfa', 'publish'], ['trust', 'ls']].map((args): Case => ({
+    args,
+    exit: 2,
+    setup: noPackageJson,
+  })),
   { args: ['publish'], exit: 1, setup: noPackageJson },
   { args: ['publish'], exit: 1, setup: brokenPackageJson },
   { args: ['owners'], exit: 1, setup: brokenPackageJson },
@@ -174,7 +222,12 @@ const cases: Case[] = [
   { args: ['whoami'], exit: 2, setup: npmrcLines('registry=not a url') },
   { args: ['owners', '@acme/widgets'], exit: 2, setup: npmrcLines('@acme:registry=ftp://npm.example/') },
   { args: ['whoami'], exit: 2, setup: npmrcLines('scope=Bad Scope') },
-  { args: ['whoami'], exit: 3, setup: (s) => writeFileSync(s.userconfig, `registry=${recorder.urlFor('unset')}\n${nerfDart(recorder.urlFor('unset'))}:_authToken=\${NO_SUCH_VARIABLE_HERE}\n`) },
+  {
+    args: ['whoami'],
+    exit: 3,
+    setup: (s) =>
+      writeFileSync(s.userconfig, `registry=${recorder.urlFor('unset')}\n${nerfDart(recorder.urlFor('unset'))}:_authToken=\${NO_SUCH_VARIABLE_HERE}\n`),
+  },
   { args: ['whoami'], exit: 3, setup: (s) => writeFileSync(s.userconfig, `registry=${recorder.urlFor('top')}\n_authToken=${token}\n`) },
   // the user .npmrc is a folder
   {
@@ -229,24 +282,114 @@ describe.concurrent('bad input to every command', () => {
 // --- the argument parser, fuzzed -----------------------------------------------------------
 
 const commandPaths = [
-  ['init'], ['scope'], ['scope', 'set'], ['scope', 'unset'], ['login'], ['logout'], ['publish'], ['share'], ['unshare'], ['owners'], ['collaborators'], ['ls'],
-  ['make-public'], ['make-private'], ['access'], ['mfa'], ['trust', 'github'], ['trust', 'gitlab'], ['trust', 'circleci'], ['trust', 'ls'], ['trust', 'revoke'],
-  ['stage', 'ls'], ['stage', 'view'], ['stage', 'approve'], ['stage', 'reject'], ['token', 'create'], ['token', 'ls'], ['token', 'revoke'],
-  ['team', 'ls'], ['team', 'create'], ['team', 'add'], ['org', 'ls'], ['org', 'set'], ['org', 'rm'], ['doctor'], ['whoami'], [],
+  ['init'],
+  ['scope'],
+  ['scope', 'set'],
+  ['scope', 'unset'],
+  ['login'],
+  ['logout'],
+  ['publish'],
+  ['share'],
+  ['unshare'],
+  ['owners'],
+  ['collaborators'],
+  ['ls'],
+  ['make-public'],
+  ['make-private'],
+  ['access'],
+  ['mfa'],
+  ['trust', 'github'],
+  ['trust', 'gitlab'],
+  ['trust', 'circleci'],
+  ['trust', 'ls'],
+  ['trust', 'revoke'],
+  ['stage', 'ls'],
+  ['stage', 'view'],
+  ['stage', 'approve'],
+  ['stage', 'reject'],
+  ['token', 'create'],
+  ['token', 'ls'],
+  ['token', 'revoke'],
+  ['team', 'ls'],
+  ['team', 'create'],
+  ['team', 'add'],
+  ['org', 'ls'],
+  ['org', 'set'],
+  ['org', 'rm'],
+  ['doctor'],
+  ['whoami'],
+  [],
 ]
-const flags = ['--scope', '--registry', '--otp', '--name', '--access', '--tag', '--init-version', '--repo', '--file', '--id', '--expires', '--cidr', '--concurrency', '--location', '--auth-type', '--org-id', '--package']
-const switches = ['--json', '--yes', '--verbose', '--no-color', '--dry-run', '--read-only', '--read-write', '--all', '--allow-publish', '--bogus', '-x', '--', '-']
+const flags = [
+  '--scope',
+  '--registry',
+  '--otp',
+  '--name',
+  '--access',
+  '--tag',
+  '--init-version',
+  '--repo',
+  '--file',
+  '--id',
+  '--expires',
+  '--cidr',
+  '--concurrency',
+  '--location',
+  '--auth-type',
+  '--org-id',
+  '--package',
+]
+const switches = [
+  '--json',
+  '--yes',
+  '--verbose',
+  '--no-color',
+  '--dry-run',
+  '--read-only',
+  '--read-write',
+  '--all',
+  '--allow-publish',
+  '--bogus',
+  '-x',
+  '--',
+  '-',
+]
 const word = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
-  fc.constantFrom('@acme', '@acme/widgets', '@acme:devs', 'bob', 'acme', 'http://npm.example/', '1.0.0', 'latest', 'admin', 'restricted', '../x', '@', ':', '%00', 'x'.repeat(3000), ...control),
+  fc.constantFrom(
+    '@acme',
+    '@acme/widgets',
+    '@acme:devs',
+    'bob',
+    'acme',
+    'http://npm.example/',
+    '1.0.0',
+    'latest',
+    'admin',
+    'restricted',
+    '../x',
+    '@',
+    ':',
+    '%00',
+    'x'.repeat(3000),
+    ...control,
+  ),
 )
 // no NUL: an argv cannot carry one
 const argument = word.map((w) => w.replace(/\0/g, ''))
 const argvArbitrary = fc
   .tuple(
     fc.constantFrom(...commandPaths),
-    fc.array(fc.oneof(argument, fc.constantFrom(...switches), fc.tuple(fc.constantFrom(...flags), argument).map(([f, v]) => `${f}=${v}`), fc.constantFrom(...flags)), { maxLength: 6 }),
+    fc.array(
+      fc.oneof(
+        argument,
+        fc.constantFrom(...switches),
+        fc.tuple(fc.constantFrom(...flags), argument).map(([f, v]) => `${f}=${v}`),
+        fc.constantFrom(...flags),
+      ),
+      { maxLength: 6 },
+    ),
   )
   .map(([path, rest]) => [...path, ...rest])
 

@@ -42,7 +42,10 @@ function since(mark: number, match: (r: RecordedRequest) => boolean): RecordedRe
   return registry.requests.slice(mark).filter(match)
 }
 
-const about = (...names: string[]) => (r: RecordedRequest) => names.some((n) => r.path.includes(escaped(n)) || r.path.includes(n))
+const about =
+  (...names: string[]) =>
+  (r: RecordedRequest) =>
+    names.some((n) => r.path.includes(escaped(n)) || r.path.includes(n))
 const approvalsOf = (mark: number, user: string) =>
   new Set(since(mark, (r) => r.path.startsWith('/-/v1/auth/done/') && r.headers.authorization === `Bearer ${registry.tokens[user]}`).map((r) => r.path))
 
@@ -64,7 +67,12 @@ const trustArgs = ['--repo', 'acme/widgets', '--file', 'release.yml', '--allow-p
 
 /** The trusted publisher `pkgs trust github <name> ...trustArgs` makes, put straight into the registry's state. */
 function trustRelease(name: string): void {
-  registry.state.packages.get(name)!.trust.push({ id: randomUUID(), type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] })
+  registry.state.packages.get(name)!.trust.push({
+    id: randomUUID(),
+    type: 'github',
+    claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } },
+    permissions: ['createPackage'],
+  })
 }
 
 /** A token made with the request `pkgs token create` sends, from this process: for tests of what a token does, not of how it is made. */
@@ -79,7 +87,7 @@ async function createToken(user: string, password: string, fields: { name: strin
 }
 
 describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
-  it('sends npm trust github\'s body; a second run sends nothing; ls and revoke as npm', async () => {
+  it("sends npm trust github's body; a second run sends nothing; ls and revoke as npm", async () => {
     registry.seedPackage('@alice/t-npm', 'alice')
     registry.seedPackage('@alice/t-pkgs', 'alice')
     const alice = as('alice')
@@ -93,7 +101,13 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(pkgsPost.path).toBe('/-/package/@alice%2ft-pkgs/trust')
     expect(pkgsPost.body).toEqual(npmPost.body)
     const [result] = json(first).results
-    expect(result).toMatchObject({ package: '@alice/t-pkgs', type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'], changed: true })
+    expect(result).toMatchObject({
+      package: '@alice/t-pkgs',
+      type: 'github',
+      claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } },
+      permissions: ['createPackage'],
+      changed: true,
+    })
     expect(result.id).toMatch(uuid)
 
     const again = registry.requests.length
@@ -108,7 +122,9 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(npmRevoke.code, npmRevoke.stderr).toBe(0)
     const revoke = await runPkgs(['trust', 'revoke', '@alice/t-pkgs', '--id', result.id, '--json'], alice)
     expect(json(revoke)).toMatchObject({ id: result.id, changed: true })
-    const deletes = registry.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/trust/') && about('@alice/t-npm', '@alice/t-pkgs')(r)).map((r) => r.path.replace(/trust\/.*/, 'trust/<id>'))
+    const deletes = registry.requests
+      .filter((r) => r.method === 'DELETE' && r.path.includes('/trust/') && about('@alice/t-npm', '@alice/t-pkgs')(r))
+      .map((r) => r.path.replace(/trust\/.*/, 'trust/<id>'))
     expect(deletes).toEqual(['/-/package/@alice%2ft-npm/trust/<id>', '/-/package/@alice%2ft-pkgs/trust/<id>'])
     const gone = await runPkgs(['trust', 'revoke', '@alice/t-pkgs', '--id', result.id, '--json'], alice)
     expect(json(gone)).toMatchObject({ changed: false })
@@ -118,7 +134,9 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     registry.seedPackage('@alice/t-ids', 'alice')
     const claims = { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }
     const ids = ['8d3c0000-0000-4000-8000-000000000001', '8d3c0000-0000-4000-8000-000000000002', '1f2e0000-0000-4000-8000-000000000003']
-    registry.state.packages.get('@alice/t-ids')!.trust.push(...ids.map((id) => ({ id, type: 'github' as const, claims, permissions: ['createPackage' as const] })))
+    registry.state.packages
+      .get('@alice/t-ids')!
+      .trust.push(...ids.map((id) => ({ id, type: 'github' as const, claims, permissions: ['createPackage' as const] })))
     const alice = as('alice')
     const [ambiguous, missing, dryRun] = await Promise.all([
       runPkgs(['trust', 'revoke', '@alice/t-ids', '--id', '8d3c', '--json'], alice),
@@ -136,11 +154,14 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(registry.state.packages.get('@alice/t-ids')!.trust.map((t) => t.id)).toEqual(ids.slice(0, 2))
   })
 
-  it("takes the repository from package.json; one on another host is exit 2 saying so, before any request", async () => {
+  it('takes the repository from package.json; one on another host is exit 2 saying so, before any request', async () => {
     registry.seedPackage('@alice/from-repo', 'alice')
     const alice = as('alice')
     const onGithub = packageIn(alice, '@alice/from-repo', '1.0.0')
-    alice.writePackageJson({ name: '@alice/from-repo', version: '1.0.0', repository: { type: 'git', url: 'git+https://github.com/acme/from-repo.git' } }, onGithub)
+    alice.writePackageJson(
+      { name: '@alice/from-repo', version: '1.0.0', repository: { type: 'git', url: 'git+https://github.com/acme/from-repo.git' } },
+      onGithub,
+    )
     const onGitlab = packageIn(alice, '@alice/from-lab', '1.0.0')
     alice.writePackageJson({ name: '@alice/from-lab', version: '1.0.0', repository: 'https://gitlab.com/acme/from-lab' }, onGitlab)
     const args = ['trust', 'github', '--file', 'release.yml', '--allow-publish', '--dry-run', '--json']
@@ -150,17 +171,41 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(github.stderr).toContain('Trusting GitHub Actions in acme/from-repo (the repository in package.json).')
     expect(json(github).results[0].claims).toMatchObject({ repository: 'acme/from-repo' })
     expect(gitlab.code).toBe(2)
-    expect(json(gitlab).error).toMatchObject({ message: '--repo is required: the repository in package.json (https://gitlab.com/acme/from-lab) is not on GitHub.', hint: 'Name the GitHub repository: --repo owner/repo' })
+    expect(json(gitlab).error).toMatchObject({
+      message: '--repo is required: the repository in package.json (https://gitlab.com/acme/from-lab) is not on GitHub.',
+      hint: 'Name the GitHub repository: --repo owner/repo',
+    })
     expect(since(mark, about('@alice/from-lab'))).toEqual([])
   })
 
   it("sends npm trust gitlab's and npm trust circleci's bodies", async () => {
     const alice = as('alice')
-    const ids = ['11111111-2222-4333-8444-555555555555', '21111111-2222-4333-8444-555555555555', '31111111-2222-4333-8444-555555555555', '41111111-2222-4333-8444-555555555555']
-    const circle = ['--org-id', ids[0], '--project-id', ids[1], '--pipeline-definition-id', ids[2], '--vcs-origin', 'github.com/acme/circle', '--context-id', ids[3], '--allow-stage-publish', '--yes']
+    const ids = [
+      '11111111-2222-4333-8444-555555555555',
+      '21111111-2222-4333-8444-555555555555',
+      '31111111-2222-4333-8444-555555555555',
+      '41111111-2222-4333-8444-555555555555',
+    ]
+    const circle = [
+      '--org-id',
+      ids[0],
+      '--project-id',
+      ids[1],
+      '--pipeline-definition-id',
+      ids[2],
+      '--vcs-origin',
+      'github.com/acme/circle',
+      '--context-id',
+      ids[3],
+      '--allow-stage-publish',
+      '--yes',
+    ]
     const gitlab = ['--project', 'acme/lab', '--file', '.gitlab-ci.yml', '--env', 'release', '--allow-publish', '--yes']
     for (const name of ['@alice/gl-npm', '@alice/gl-pkgs', '@alice/cc-npm', '@alice/cc-pkgs']) registry.seedPackage(name, 'alice')
-    for (const [provider, args, npmName, pkgsName] of [['gitlab', gitlab, '@alice/gl-npm', '@alice/gl-pkgs'], ['circleci', circle, '@alice/cc-npm', '@alice/cc-pkgs']] as const) {
+    for (const [provider, args, npmName, pkgsName] of [
+      ['gitlab', gitlab, '@alice/gl-npm', '@alice/gl-pkgs'],
+      ['circleci', circle, '@alice/cc-npm', '@alice/cc-pkgs'],
+    ] as const) {
       const npm = await runNpm(['trust', provider, npmName, ...args], alice)
       expect(npm.code, npm.stderr).toBe(0)
       const ours = await runPkgs(['trust', provider, pkgsName, ...args], alice)
@@ -176,10 +221,30 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     const mark = registry.requests.length
     const runs = await Promise.all([
       runPkgs(['trust', 'github', '@alice/x', '--repo', 'acme', '--file', 'release.yml', '--allow-publish', '--yes', '--json'], alice),
-      runPkgs(['trust', 'github', '@alice/x', '--repo', 'acme/widgets', '--file', '.github/workflows/release.yml', '--allow-publish', '--yes', '--json'], alice),
+      runPkgs(
+        ['trust', 'github', '@alice/x', '--repo', 'acme/widgets', '--file', '.github/workflows/release.yml', '--allow-publish', '--yes', '--json'],
+        alice,
+      ),
       runPkgs(['trust', 'github', '@alice/x', '--repo', 'acme/widgets', '--file', 'release.txt', '--allow-publish', '--yes', '--json'], alice),
       runPkgs(['trust', 'github', '@alice/x', ...trustArgs.filter((a) => a !== '--allow-publish'), '--json'], alice),
-      runPkgs(['trust', 'circleci', '@alice/x', '--org-id', 'nope', '--project-id', 'x', '--pipeline-definition-id', 'y', '--vcs-origin', 'github.com/a/b', '--allow-publish', '--json'], alice),
+      runPkgs(
+        [
+          'trust',
+          'circleci',
+          '@alice/x',
+          '--org-id',
+          'nope',
+          '--project-id',
+          'x',
+          '--pipeline-definition-id',
+          'y',
+          '--vcs-origin',
+          'github.com/a/b',
+          '--allow-publish',
+          '--json',
+        ],
+        alice,
+      ),
     ])
     for (const res of runs) expect(res.code, res.stdout).toBe(2)
     expect(json(runs[0]).error.message).toContain('owner/repo')
@@ -205,7 +270,10 @@ describe.concurrent('pkgs trust', { timeout: 90_000 }, () => {
     expect(approvalsOf(mark, 'wendy').size).toBe(1)
     for (const name of names) expect(registry.state.packages.get(name)!.trust).toHaveLength(1)
     const again = registry.requests.length
-    const second = await runPkgs(['trust', 'github', '--scope', '@wendy', '--repo', 'acme/mono', '--file', 'release.yml', '--allow-publish', '--yes', '--json'], wendy)
+    const second = await runPkgs(
+      ['trust', 'github', '--scope', '@wendy', '--repo', 'acme/mono', '--file', 'release.yml', '--allow-publish', '--yes', '--json'],
+      wendy,
+    )
     expect(json(second), second.stderr).toMatchObject({ changed: 0, unchanged: 20 })
     expect(since(again, (r) => r.method !== 'GET' && about(...names)(r))).toEqual([])
   })
@@ -273,7 +341,11 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
     try {
       const expiredJob = gitlabJob({ ttlSeconds: -60 })
       const elsewhereJob = gitlabJob({ audience: 'npm:registry.npmjs.org' })
-      const [expired, elsewhere, stage] = await Promise.all([publish('@alice/lab', expiredJob), publish('@alice/lab', elsewhereJob), publish('@alice/staging', actions.env, ['--stage'])])
+      const [expired, elsewhere, stage] = await Promise.all([
+        publish('@alice/lab', expiredJob),
+        publish('@alice/lab', elsewhereJob),
+        publish('@alice/staging', actions.env, ['--stage']),
+      ])
       for (const res of [expired, elsewhere, stage]) {
         expect(res.code, res.stdout).toBe(3)
         expect(json(res).error.code).toBe('EOIDC')
@@ -283,7 +355,11 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
       expect(json(elsewhere).error.message).toContain(`the ID token is for npm:registry.npmjs.org, not npm:127.0.0.1`)
       expect(json(elsewhere).error.hint).toContain('id_tokens: { NPM_ID_TOKEN: { aud: "npm:127.0.0.1" } }')
       expect(json(stage).error.hint).toContain('pkgs trust github @alice/staging --repo acme/widgets --file release.yml --allow-stage-publish')
-      for (const [res, idToken] of [[expired, expiredJob.NPM_ID_TOKEN], [elsewhere, elsewhereJob.NPM_ID_TOKEN]] as const) expect(res.stdout + res.stderr).not.toContain(idToken)
+      for (const [res, idToken] of [
+        [expired, expiredJob.NPM_ID_TOKEN],
+        [elsewhere, elsewhereJob.NPM_ID_TOKEN],
+      ] as const)
+        expect(res.stdout + res.stderr).not.toContain(idToken)
     } finally {
       await actions.close()
     }
@@ -317,7 +393,10 @@ describe.concurrent('pkgs publish in CI (trusted publishing)', { timeout: 90_000
       expect(since(mark, (r) => r.method === 'PUT' && about('@alice/public-one', '@alice/trusted-elsewhere', '@alice/not-yet')(r))).toEqual([])
 
       const gitlab = anonymous()
-      const noIdToken = await runPkgs(['publish', '--yes', '--json'], gitlab, { cwd: packageIn(gitlab, '@alice/public-one', '2.0.1'), env: { GITLAB_CI: 'true' } })
+      const noIdToken = await runPkgs(['publish', '--yes', '--json'], gitlab, {
+        cwd: packageIn(gitlab, '@alice/public-one', '2.0.1'),
+        env: { GITLAB_CI: 'true' },
+      })
       expect(noIdToken.code).toBe(3)
       expect(json(noIdToken).error.hint).toContain('id_tokens')
 
@@ -373,9 +452,16 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
       runPkgs(['stage', 'view', unknown, '--json'], alice),
     ])
     expect(view.code).toBe(1)
-    expect(json(view).error).toMatchObject({ code: 'E404', message: expect.stringContaining(`Nothing is staged with the id ${unknown}`), hint: 'See what is staged with: pkgs stage ls' })
+    expect(json(view).error).toMatchObject({
+      code: 'E404',
+      message: expect.stringContaining(`Nothing is staged with the id ${unknown}`),
+      hint: 'See what is staged with: pkgs stage ls',
+    })
     expect(fresh.code).toBe(1)
-    expect(json(fresh).error).toMatchObject({ message: expect.stringContaining('@alice/fresh cannot be staged'), hint: expect.stringContaining('Publish its first version') })
+    expect(json(fresh).error).toMatchObject({
+      message: expect.stringContaining('@alice/fresh cannot be staged'),
+      hint: expect.stringContaining('Publish its first version'),
+    })
     expect(approve.code).toBe(1)
     expect(json(approve).error).toMatchObject({ code: 'E403', hint: expect.stringContaining('Turn on two-factor authentication for your account') })
   })
@@ -388,7 +474,14 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     const mark = registry.requests.length
     const res = await runPkgs(['stage', 'reject', '@cara/twice@1.1.0', '@cara/twice@1.2.0', '--yes', '--otp', registry.otp, '--json'], cara)
     expect(res.code, res.stderr).toBe(0)
-    expect(json(res)).toMatchObject({ changed: 2, failed: 0, results: [{ version: '1.1.0', changed: true }, { version: '1.2.0', changed: true }] })
+    expect(json(res)).toMatchObject({
+      changed: 2,
+      failed: 0,
+      results: [
+        { version: '1.1.0', changed: true },
+        { version: '1.2.0', changed: true },
+      ],
+    })
     expect(since(mark, (r) => r.method === 'GET' && r.path.startsWith('/-/stage?') && r.path.includes('twice'))).toHaveLength(1)
   })
 
@@ -402,19 +495,25 @@ describe.concurrent('pkgs publish --stage and pkgs stage', { timeout: 90_000 }, 
     const res = await runPkgs(['stage', 'approve', idOf('1.5.0'), '@cara/order@1.3.0', idOf('1.4.0'), '--yes', '--otp', registry.otp, '--json'], cara)
     expect(res.code, res.stderr).toBe(0)
     expect(json(res).results.map((r: { version: string }) => r.version)).toEqual(['1.3.0', '1.4.0', '1.5.0'])
-    const approvals = since(mark, (r) => r.method === 'POST' && r.path.endsWith('/approve') && r.headers.authorization === `Bearer ${registry.tokens.cara}`).map((r) => r.path)
+    const approvals = since(
+      mark,
+      (r) => r.method === 'POST' && r.path.endsWith('/approve') && r.headers.authorization === `Bearer ${registry.tokens.cara}`,
+    ).map((r) => r.path)
     expect(approvals).toEqual(['1.3.0', '1.4.0', '1.5.0'].map((v) => `/-/stage/${idOf(v)}/approve`))
     expect(registry.state.packages.get('@cara/order')!.doc['dist-tags'].latest).toBe('1.5.0')
   })
 
-  it('approves a scope\'s staged versions under one browser approval; asks for --yes without a terminal; checks ids first', async () => {
+  it("approves a scope's staged versions under one browser approval; asks for --yes without a terminal; checks ids first", async () => {
     const walt = as('walt')
     for (const name of ['@walt/s1', '@walt/s2', '@walt/s3']) {
       registry.seedPackage(name, 'walt')
       await seedPublish(registry.url, registry.tokens.walt, name, '1.1.0', { stage: true })
     }
     const mark = registry.requests.length
-    const [noYes, badId] = await Promise.all([runPkgs(['stage', 'approve', '--scope', '@walt', '--json'], walt), runPkgs(['stage', 'view', 'not-an-id', '--json'], walt)])
+    const [noYes, badId] = await Promise.all([
+      runPkgs(['stage', 'approve', '--scope', '@walt', '--json'], walt),
+      runPkgs(['stage', 'view', 'not-an-id', '--json'], walt),
+    ])
     expect([noYes.code, badId.code]).toEqual([2, 2])
     expect(json(noYes).error.hint).toContain('--yes')
     // the example in the hint is of the command that was run
@@ -437,12 +536,35 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
   it("sends npm token create's body, prints the token once with the .npmrc line, and the token installs but cannot publish", async () => {
     const alice = as('alice')
     registry.seedPackage('@alice/private-lib', 'alice')
-    const npm = await runNpm(['token', 'create', '--name', 'ci', '--scopes', '@alice', '--packages-and-scopes-permission', 'read-only', '--expires', '30', '--password', 'pw-alice', '--json'], alice)
+    const npm = await runNpm(
+      [
+        'token',
+        'create',
+        '--name',
+        'ci',
+        '--scopes',
+        '@alice',
+        '--packages-and-scopes-permission',
+        'read-only',
+        '--expires',
+        '30',
+        '--password',
+        'pw-alice',
+        '--json',
+      ],
+      alice,
+    )
     expect(npm.code, npm.stderr).toBe(0)
     const mark = registry.requests.length
-    const res = await runPkgs(['token', 'create', '--name', 'ci', '--read-only', '--scope', '@alice', '--expires', '30', '--password-stdin', '--verbose'], alice, { input: 'pw-alice\n' })
+    const res = await runPkgs(
+      ['token', 'create', '--name', 'ci', '--read-only', '--scope', '@alice', '--expires', '30', '--password-stdin', '--verbose'],
+      alice,
+      { input: 'pw-alice\n' },
+    )
     expect(res.code, res.stderr).toBe(0)
-    const [npmPost, pkgsPost] = registry.requests.filter((r) => r.method === 'POST' && r.path === '/-/npm/v1/tokens' && (r.body as { name?: string }).name === 'ci')
+    const [npmPost, pkgsPost] = registry.requests.filter(
+      (r) => r.method === 'POST' && r.path === '/-/npm/v1/tokens' && (r.body as { name?: string }).name === 'ci',
+    )
     expect(pkgsPost.body).toEqual(npmPost.body)
     expect(mark).toBeLessThan(registry.requests.indexOf(pkgsPost))
     const token = res.stdout.trim()
@@ -478,7 +600,9 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
 
   it("asks the registry of the package or org named; a write token past the registry's longest gets the days to give; read-write orgs are not warned about", async () => {
     // the default registry does not answer: only @alice's mapping leads to the registry
-    const mapped = makeSandbox(`registry=http://127.0.0.1:9/\n@alice:registry=${registry.url}\n@acme:registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`)
+    const mapped = makeSandbox(
+      `registry=http://127.0.0.1:9/\n@alice:registry=${registry.url}\n@acme:registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`,
+    )
     const [byPackage, long, org] = await Promise.all([
       runPkgs(['token', 'create', '--read-only', '--package', '@alice/lib', '--password-stdin', '--json'], mapped, { input: 'pw-alice' }),
       runPkgs(['token', 'create', '--read-write', '--package', '@alice/lib', '--expires', '100', '--password-stdin', '--json'], mapped, { input: 'pw-alice' }),
@@ -589,7 +713,9 @@ describe.concurrent('pkgs doctor on the 2026 rules', { timeout: 90_000 }, () => 
   })
 
   it('in a GitHub Actions job: the ID token, its repository and workflow, the trust command; a leftover token warned about', async () => {
-    const actions = await startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }))
+    const actions = await startActionsIdTokenService((audience) =>
+      registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }),
+    )
     try {
       const job = anonymous()
       job.writePackageJson({ name: '@alice/doc', version: '1.0.0' })

@@ -9,7 +9,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggedIn, makeSandbox, repoRoot, run, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
-const commandNames = ['doctor', 'whoami', 'init', 'scope', 'login', 'logout', 'publish', 'share', 'unshare', 'owners', 'collaborators', 'ls', 'make-public', 'make-private', 'access', 'mfa', 'team', 'org', 'trust', 'stage', 'token']
+const commandNames = [
+  'doctor',
+  'whoami',
+  'init',
+  'scope',
+  'login',
+  'logout',
+  'publish',
+  'share',
+  'unshare',
+  'owners',
+  'collaborators',
+  'ls',
+  'make-public',
+  'make-private',
+  'access',
+  'mfa',
+  'team',
+  'org',
+  'trust',
+  'stage',
+  'token',
+]
 
 /** A frame of a stack trace (`    at fn (file:line:column)`), as Node prints them to stderr. */
 const stackLine = /\n\s+at .+:\d+:\d+/
@@ -70,9 +92,17 @@ describe('the pkgs program', () => {
       runPkgs(['org', 'set', 'acme', '--json'], sandbox),
       runPkgs(['frob', '--json'], sandbox),
     ])
-    expect(JSON.parse(scope.stdout).error).toEqual({ code: 'EUSAGE', message: "Unknown command 'bogus' for `pkgs scope`: set, unset", hint: 'Run `pkgs scope --help` for its commands.' })
+    expect(JSON.parse(scope.stdout).error).toEqual({
+      code: 'EUSAGE',
+      message: "Unknown command 'bogus' for `pkgs scope`: set, unset",
+      hint: 'Run `pkgs scope --help` for its commands.',
+    })
     expect(JSON.parse(team.stdout).error.hint).toBe('Run `pkgs team --help` for its commands.')
-    expect(JSON.parse(org.stdout).error).toEqual({ code: 'EUSAGE', message: "Missing required argument 'user'", hint: 'Run `pkgs org set --help` for its arguments and options.' })
+    expect(JSON.parse(org.stdout).error).toEqual({
+      code: 'EUSAGE',
+      message: "Missing required argument 'user'",
+      hint: 'Run `pkgs org set --help` for its arguments and options.',
+    })
     expect(JSON.parse(top.stdout).error.hint).toBe('Run `pkgs --help` for commands and options.')
     for (const res of [scope, team, org, top]) expect(res.code).toBe(2)
   })
@@ -114,10 +144,7 @@ describe('the pkgs program', () => {
 
   it('exits 3 with the login command when there are no credentials', async () => {
     const sandbox = makeSandbox('@acme:registry=http://127.0.0.1:9/\n')
-    const [plain, json] = await Promise.all([
-      runPkgs(['whoami', '--scope', 'acme'], sandbox),
-      runPkgs(['whoami', '--json'], sandbox),
-    ])
+    const [plain, json] = await Promise.all([runPkgs(['whoami', '--scope', 'acme'], sandbox), runPkgs(['whoami', '--json'], sandbox)])
     expect(plain.code).toBe(3)
     expect(plain.stderr).toContain('You are not logged in to http://127.0.0.1:9/.')
     expect(plain.stderr).toContain('pkgs login --scope @acme')
@@ -175,7 +202,7 @@ describe('the pkgs program', () => {
     expect(JSON.parse(results[0].stdout).error.code).toBe('EUSAGE')
   })
 
-  it('exits 2 naming the setting when a URL in npm\'s configuration is not one (proxy=notaurl)', async () => {
+  it("exits 2 naming the setting when a URL in npm's configuration is not one (proxy=notaurl)", async () => {
     const sandbox = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-abc-123\nproxy=notaurl\n')
     const res = await runPkgs(['owners', '@acme/x', '--json'], sandbox)
     expect(res.code).toBe(2)
@@ -187,11 +214,15 @@ describe('the pkgs program', () => {
     const sandbox = makeSandbox('registry=http://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=tok-abc-123\n')
     const res = await runPkgs(['whoami', '--json'], sandbox, { env: { HTTP_PROXY: 'http://127.0.0.1:9/' } })
     expect(res.code).toBe(1)
-    expect(JSON.parse(res.stdout).error.message).toBe('Cannot reach the registry http://npm.acme.invalid/ through the proxy http://127.0.0.1:9/ (ECONNREFUSED).')
+    expect(JSON.parse(res.stdout).error.message).toBe(
+      'Cannot reach the registry http://npm.acme.invalid/ through the proxy http://127.0.0.1:9/ (ECONNREFUSED).',
+    )
   })
 
   it('names the proxy when the registry cannot be reached through it, and the --registry flag when that chose it', async () => {
-    const sandbox = makeSandbox('registry=http://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=tok-abc-123\n//127.0.0.1:9/:_authToken=tok-abc-123\nproxy=http://user:proxypw@127.0.0.1:9/\n')
+    const sandbox = makeSandbox(
+      'registry=http://npm.acme.invalid/\n//npm.acme.invalid/:_authToken=tok-abc-123\n//127.0.0.1:9/:_authToken=tok-abc-123\nproxy=http://user:proxypw@127.0.0.1:9/\n',
+    )
     const [viaProxy, flag] = await Promise.all([
       runPkgs(['whoami', '--json'], sandbox),
       runPkgs(['whoami', '--json', '--registry', 'http://127.0.0.1:9/'], sandbox, { env: { npm_config_noproxy: '127.0.0.1' } }),
@@ -234,7 +265,10 @@ describe('registries that do not answer with a registry document', () => {
   let html: Awaited<ReturnType<typeof answeringAlways>>
   let nothing: Awaited<ReturnType<typeof answeringAlways>>
   beforeAll(async () => {
-    ;[html, nothing] = await Promise.all([answeringAlways('text/html', '<html><body>Welcome to nginx</body></html>'), answeringAlways('application/json', 'null')])
+    ;[html, nothing] = await Promise.all([
+      answeringAlways('text/html', '<html><body>Welcome to nginx</body></html>'),
+      answeringAlways('application/json', 'null'),
+    ])
   })
   afterAll(() => Promise.all([html.close(), nothing.close()]))
 
@@ -253,11 +287,22 @@ describe('registries that do not answer with a registry document', () => {
   it('null: explained by every reading command, exit 1, never a raw TypeError', async () => {
     const url = nothing.url
     const sandbox = withToken(url, 'tok-null')
-    const commands = [['whoami'], ['owners', '@acme/x'], ['collaborators', '@acme/x'], ['access', '@acme/x'], ['ls', '@acme'], ['team', 'ls', '@acme'], ['org', 'ls', 'acme']]
+    const commands = [
+      ['whoami'],
+      ['owners', '@acme/x'],
+      ['collaborators', '@acme/x'],
+      ['access', '@acme/x'],
+      ['ls', '@acme'],
+      ['team', 'ls', '@acme'],
+      ['org', 'ls', 'acme'],
+    ]
     const results = await Promise.all(commands.map((args) => runPkgs([...args, '--json'], sandbox)))
     for (const [i, res] of results.entries()) {
       expect(res.code, commands[i].join(' ')).toBe(1)
-      expect(JSON.parse(res.stdout).error, commands[i].join(' ')).toMatchObject({ code: 'EBADRESPONSE', message: `${url} answered with something that is not an npm registry's JSON.` })
+      expect(JSON.parse(res.stdout).error, commands[i].join(' ')).toMatchObject({
+        code: 'EBADRESPONSE',
+        message: `${url} answered with something that is not an npm registry's JSON.`,
+      })
     }
   })
 })
@@ -274,7 +319,7 @@ describe('a registry that takes the connection and never answers', () => {
     server.close()
   })
 
-  it('times out after npm\'s fetch-timeout, exit 1 with the setting in the hint, for reads and for a publish', async () => {
+  it("times out after npm's fetch-timeout, exit 1 with the setting in the hint, for reads and for a publish", async () => {
     const sandbox = loggedIn({ url, tokens: { me: 'tok-slow' } }, 'me')
     sandbox.writePackageJson({ name: '@acme/slow', version: '1.0.0' })
     const env = { npm_config_fetch_timeout: '500', npm_config_fetch_retries: '0' }
@@ -338,7 +383,12 @@ describe('retries as npm: a registry that asks to slow down, or stalls, once', (
     const registry = await failingFirst(tooMany(), 2)
     try {
       // waits of 300 and 600 ms: fetch-retry-mintimeout times fetch-retry-factor per try
-      const env = { npm_config_fetch_retries: '2', npm_config_fetch_retry_mintimeout: '300', npm_config_fetch_retry_factor: '2', npm_config_fetch_retry_maxtimeout: '10000' }
+      const env = {
+        npm_config_fetch_retries: '2',
+        npm_config_fetch_retry_mintimeout: '300',
+        npm_config_fetch_retry_factor: '2',
+        npm_config_fetch_retry_maxtimeout: '10000',
+      }
       const res = await runPkgs(['whoami'], withToken(registry.url), { env })
       expect(res.code, res.stderr).toBe(0)
       expect(registry.times).toHaveLength(3)
@@ -374,12 +424,20 @@ describe('retries as npm: a registry that asks to slow down, or stalls, once', (
 describe('the build (npm install in a clone runs it as prepare)', () => {
   it('bundles without a warning: every flag given to rolldown is one it knows', async () => {
     const { scripts } = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8'))
-    const rolldown = String(scripts.build).split('&&').map((part) => part.trim().split(/\s+/)).find(([cmd]) => cmd === 'rolldown')
+    const rolldown = String(scripts.build)
+      .split('&&')
+      .map((part) => part.trim().split(/\s+/))
+      .find(([cmd]) => cmd === 'rolldown')
     expect(rolldown).toBeDefined()
     // into a folder of its own: dist/ is what the other tests run
     const out = mkdtempSync(join(tmpdir(), 'pkgs-build-'))
     try {
-      const res = await run(process.execPath, [join(repoRoot, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), ...rolldown!.slice(1), '--dir', out], makeSandbox(), { cwd: repoRoot, timeoutMs: 60_000 })
+      const res = await run(
+        process.execPath,
+        [join(repoRoot, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), ...rolldown!.slice(1), '--dir', out],
+        makeSandbox(),
+        { cwd: repoRoot, timeoutMs: 60_000 },
+      )
       expect(res.code, res.stderr).toBe(0)
       expect(res.stdout + res.stderr).not.toMatch(/WARN|unrecognized/i)
       expect(existsSync(join(out, 'cli.cjs'))).toBe(true)

@@ -120,7 +120,10 @@ describe('credentials for a registry', () => {
 })
 
 describe("the copy of npm-registry-fetch's credential look-up", () => {
-  const getAuth = createRequire(import.meta.url)('npm-registry-fetch/lib/auth.js') as (uri: string, opts: Record<string, unknown>) => {
+  const getAuth = createRequire(import.meta.url)('npm-registry-fetch/lib/auth.js') as (
+    uri: string,
+    opts: Record<string, unknown>,
+  ) => {
     regKey: string | false
     authKey: string | null
     token: string | null

@@ -88,7 +88,11 @@ it('npm run demo: every step, exit 0, nothing left behind', async () => {
 it('Ctrl-C part way through: exit 130, the registries stopped, the folder removed', async () => {
   const run2 = newcomer()
   const npmrcTime = statSync(run2.sandbox.userconfig).mtimeMs
-  const child = spawn(process.execPath, [join(repoRoot, 'demo', 'start.mjs')], { cwd: repoRoot, env: { ...run2.sandbox.env, ...run2.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [join(repoRoot, 'demo', 'start.mjs')], {
+    cwd: repoRoot,
+    env: { ...run2.sandbox.env, ...run2.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   let interrupted = false
   const onData = (d: string) => {

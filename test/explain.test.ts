@@ -7,7 +7,13 @@ import { explainError } from '../src/core/explain.js'
 import { explainPublishError } from '../src/core/publish.js'
 
 const registry = 'https://npm.acme.dev/'
-const context: ErrorContext = { registry, registrySource: '~/.npmrc (@acme:registry)', packageName: '@acme/widgets', loginCommand: 'pkgs login --scope @acme', sentCredentials: true }
+const context: ErrorContext = {
+  registry,
+  registrySource: '~/.npmrc (@acme:registry)',
+  packageName: '@acme/widgets',
+  loginCommand: 'pkgs login --scope @acme',
+  sentCredentials: true,
+}
 
 function answered(status: number, body?: unknown, extra: Partial<ErrorContext> = {}): RegistryError {
   return new RegistryError({ status, code: `E${status}`, body, method: 'PUT', url: `${registry}@acme%2fwidgets` }, { ...context, ...extra })
@@ -19,7 +25,12 @@ describe('a registry answer, explained', () => {
     expect(rejected).toMatchObject({ code: 'E401', exitCode: Exit.auth, message: `${registry} rejected your credentials: token expired.` })
     expect(rejected.hint).toContain('pkgs login --scope @acme')
     const anonymous = explainError(answered(401, undefined, { sentCredentials: false }))
-    expect(anonymous).toMatchObject({ code: 'ENEEDAUTH', exitCode: Exit.auth, message: `You are not logged in to ${registry}.`, hint: 'Log in with: pkgs login --scope @acme' })
+    expect(anonymous).toMatchObject({
+      code: 'ENEEDAUTH',
+      exitCode: Exit.auth,
+      message: `You are not logged in to ${registry}.`,
+      hint: 'Log in with: pkgs login --scope @acme',
+    })
   })
 
   it('a 403 for an account without two-factor authentication says to turn it on, not to ask an owner', () => {
@@ -30,10 +41,15 @@ describe('a registry answer, explained', () => {
 
   it('a staged upload of a package that does not exist yet: publish its first version, then stage', () => {
     const e = explainPublishError(answered(404, { error: 'Not found' }), '1.0.0', 'alice', { exists: false })
-    expect(e).toMatchObject({ code: 'E404', message: `@acme/widgets cannot be staged on ${registry}: it has no version there yet, and only a package that exists has a staging queue (404: Not found).` })
+    expect(e).toMatchObject({
+      code: 'E404',
+      message: `@acme/widgets cannot be staged on ${registry}: it has no version there yet, and only a package that exists has a staging queue (404: Not found).`,
+    })
     expect(e.hint).toBe('Publish its first version with pkgs publish (without --stage); stage the versions after it.')
     // a package that is there: the scope's rules, as for any publish
-    expect(explainPublishError(answered(404, { error: 'Not found' }), '1.0.0', 'alice', { exists: true }).message).toContain('alice may not publish @acme/widgets to the scope @acme')
+    expect(explainPublishError(answered(404, { error: 'Not found' }), '1.0.0', 'alice', { exists: true }).message).toContain(
+      'alice may not publish @acme/widgets to the scope @acme',
+    )
   })
 
   it('a 404 on a scoped package when no credentials were sent is "log in" (exit 3)', () => {
@@ -50,7 +66,12 @@ describe('a registry answer, explained', () => {
   it('a 404 on an unscoped package never says "or it is private": unscoped packages are always public', () => {
     for (const sentCredentials of [true, false]) {
       const e = explainError(answered(404, { error: 'Not found' }, { packageName: 'lodash-like', sentCredentials }))
-      expect(e).toMatchObject({ code: 'E404', exitCode: Exit.failure, message: `lodash-like was not found on ${registry}.`, hint: 'Check the name and the registry (`pkgs doctor lodash-like`).' })
+      expect(e).toMatchObject({
+        code: 'E404',
+        exitCode: Exit.failure,
+        message: `lodash-like was not found on ${registry}.`,
+        hint: 'Check the name and the registry (`pkgs doctor lodash-like`).',
+      })
     }
   })
 
@@ -59,11 +80,18 @@ describe('a registry answer, explained', () => {
     expect(explainError(answered(401, undefined, { credentialsError: unusable }))).toBe(unusable)
   })
 
-  it('402, 403, 404 and 5xx name the package and the registry, with the registry\'s own words once', () => {
+  it("402, 403, 404 and 5xx name the package and the registry, with the registry's own words once", () => {
     expect(explainError(answered(402)).message).toBe(`Private packages need a paid plan on ${registry} (@acme/widgets would be private).`)
-    expect(explainError(answered(403, { error: 'forbidden.' }, { username: 'bob' })).message).toBe(`${registry} refused this for @acme/widgets (logged in as bob): forbidden.`)
-    expect(explainError(answered(404)).hint).toBe('Check the name and the registry (`pkgs doctor @acme/widgets`), or ask an owner to run `pkgs share <your-user> @acme/widgets`.')
-    expect(explainError(answered(503, 'Service Unavailable'))).toMatchObject({ code: 'E503', message: `${registry} is having problems: it answered 503 (Service Unavailable).` })
+    expect(explainError(answered(403, { error: 'forbidden.' }, { username: 'bob' })).message).toBe(
+      `${registry} refused this for @acme/widgets (logged in as bob): forbidden.`,
+    )
+    expect(explainError(answered(404)).hint).toBe(
+      'Check the name and the registry (`pkgs doctor @acme/widgets`), or ask an owner to run `pkgs share <your-user> @acme/widgets`.',
+    )
+    expect(explainError(answered(503, 'Service Unavailable'))).toMatchObject({
+      code: 'E503',
+      message: `${registry} is having problems: it answered 503 (Service Unavailable).`,
+    })
   })
 
   it('a one-time password challenge points at --otp', () => {
@@ -102,13 +130,15 @@ describe("publish's own rules", () => {
     const refused = explainPublishError(answered(403, { error: 'You do not have permission' }), '1.0.0', 'bob')
     expect(refused.message).toBe(`bob may not publish @acme/widgets to the scope @acme on ${registry} (403: You do not have permission).`)
     expect(refused.hint).toContain('or publish under your own scope: @bob/widgets')
-    expect(explainPublishError(answered(403, { error: 'Two-factor authentication required' }), '1.0.0', 'bob').message).toContain('requires two-factor authentication')
+    expect(explainPublishError(answered(403, { error: 'Two-factor authentication required' }), '1.0.0', 'bob').message).toContain(
+      'requires two-factor authentication',
+    )
     expect(explainPublishError(answered(402), '1.0.0', 'bob').code).toBe('E402')
   })
 })
 
 describe('the bulk runner', () => {
-  it('reports in the items\' order, stops at a failure that would fail them all, and says what is left', async () => {
+  it("reports in the items' order, stops at a failure that would fail them all, and says what is left", async () => {
     const seen: number[] = []
     const run = await forEachConcurrently(
       [30, 5, 1, 20],
@@ -126,8 +156,17 @@ describe('the bulk runner', () => {
     expect(skipped.length).toBeGreaterThan(0)
     expect(itemError(skipped[0])).toMatchObject({ code: 'ESKIPPED', message: 'Not attempted: the run stopped (E401).' })
     const results = (...codes: (string | undefined)[]) => codes.map((code) => (code ? { error: { code, message: code } } : {}))
-    expect(bulkFailure(results('E401', undefined, undefined, undefined), run.stoppedBy)).toMatchObject({ code: 'E401', exitCode: Exit.auth, message: `Stopped: ${run.stoppedBy?.message}` })
-    expect(bulkFailure(results('E500', 'ECONNRESET', undefined, undefined))).toMatchObject({ code: 'EPARTIAL', message: '2 of 4 packages failed.', exitCode: Exit.failure, hint: 'Run the same command again to finish the rest.' })
+    expect(bulkFailure(results('E401', undefined, undefined, undefined), run.stoppedBy)).toMatchObject({
+      code: 'E401',
+      exitCode: Exit.auth,
+      message: `Stopped: ${run.stoppedBy?.message}`,
+    })
+    expect(bulkFailure(results('E500', 'ECONNRESET', undefined, undefined))).toMatchObject({
+      code: 'EPARTIAL',
+      message: '2 of 4 packages failed.',
+      exitCode: Exit.failure,
+      hint: 'Run the same command again to finish the rest.',
+    })
     expect(bulkFailure(results(undefined, undefined, undefined, undefined))).toBeUndefined()
   })
 
@@ -135,8 +174,12 @@ describe('the bulk runner', () => {
     const results = (...codes: string[]) => codes.map((code) => ({ error: { code, message: code } }))
     const refused = bulkFailure(results('E403', 'E403'))?.hint
     expect(refused).not.toContain('Run the same command again')
-    expect(refused).toBe('Running it again would be refused the same way (403): an owner of each package can give you access with `pkgs share <your-user> <package>` (`pkgs owners <package>` shows who), or run it as a user who has it.')
-    expect(bulkFailure(results('E500', 'E403'))?.hint).toMatch(/^Running the same command again finishes the 1 that failed on the way\. The 1 refused \(403\) would be refused again: /)
+    expect(refused).toBe(
+      'Running it again would be refused the same way (403): an owner of each package can give you access with `pkgs share <your-user> <package>` (`pkgs owners <package>` shows who), or run it as a user who has it.',
+    )
+    expect(bulkFailure(results('E500', 'E403'))?.hint).toMatch(
+      /^Running the same command again finishes the 1 that failed on the way\. The 1 refused \(403\) would be refused again: /,
+    )
     expect(bulkFailure(results('E402', 'E404'))?.hint).toBe("Running it again would fail the same way: fix what each one's error says first.")
   })
 })

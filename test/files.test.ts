@@ -75,7 +75,10 @@ const writers: Writer[] = [
   {
     name: 'logout',
     file: (s) => s.userconfig,
-    before: (s) => ({ text: foreignNpmrc(`registry=${registry.url}\r\n${nerfDart(registry.url)}:_authToken=${registry.tokens[s.env.LOGOUT_USER!]}\r\n`), mode: 0o600 }),
+    before: (s) => ({
+      text: foreignNpmrc(`registry=${registry.url}\r\n${nerfDart(registry.url)}:_authToken=${registry.tokens[s.env.LOGOUT_USER!]}\r\n`),
+      mode: 0o600,
+    }),
     args: ['logout'],
     written: (t) => expect(t).not.toContain(`${nerfDart(registry.url)}:_authToken`),
     keeps: ['# my settings, keep them\r\n', '//npm.other.example/:_authToken=${OTHER_TOKEN}\r\n'],
@@ -113,22 +116,25 @@ function runWith(w: Writer, sandbox: Sandbox, interrupt?: string): Promise<RunRe
 const modeOf = (path: string) => statSync(path).mode & 0o777
 
 describe.concurrent('atomic writes of .npmrc and package.json', () => {
-  it.each(writers.flatMap((w) => interruptions.map((how) => [`${w.name}, ${how}`, w, how] as const)))('%s: the old file is intact, mode kept', async (_, w, how) => {
-    const { sandbox, path, text, mode } = prepare(w)
-    const res = await runWith(w, sandbox, `${how}:${basename(path)}`)
-    if (how === 'rename-fails') {
-      expect(res.code, res.stderr).toBe(1)
-      expect(res.stderr).toMatch(/^error Cannot write .*(\.npmrc|package\.json).*EACCES/m)
-      expect(res.stderr).not.toMatch(/^\s+at /m)
-      // the temporary file is cleaned up
-      expect(readdirSync(dirname(path)).filter((f) => f.startsWith(`${basename(path)}.`))).toEqual([])
-    } else {
-      // killed: no exit code, a signal
-      expect(res.code, res.stderr).toBeNull()
-    }
-    expect(readFileSync(path, 'utf8')).toBe(text)
-    expect(modeOf(path).toString(8)).toBe(mode.toString(8))
-  })
+  it.each(writers.flatMap((w) => interruptions.map((how) => [`${w.name}, ${how}`, w, how] as const)))(
+    '%s: the old file is intact, mode kept',
+    async (_, w, how) => {
+      const { sandbox, path, text, mode } = prepare(w)
+      const res = await runWith(w, sandbox, `${how}:${basename(path)}`)
+      if (how === 'rename-fails') {
+        expect(res.code, res.stderr).toBe(1)
+        expect(res.stderr).toMatch(/^error Cannot write .*(\.npmrc|package\.json).*EACCES/m)
+        expect(res.stderr).not.toMatch(/^\s+at /m)
+        // the temporary file is cleaned up
+        expect(readdirSync(dirname(path)).filter((f) => f.startsWith(`${basename(path)}.`))).toEqual([])
+      } else {
+        // killed: no exit code, a signal
+        expect(res.code, res.stderr).toBeNull()
+      }
+      expect(readFileSync(path, 'utf8')).toBe(text)
+      expect(modeOf(path).toString(8)).toBe(mode.toString(8))
+    },
+  )
 
   it.each(writers.map((w) => [w.name, w] as const))('%s, uninterrupted: foreign content and mode kept', async (_, w) => {
     const { sandbox, path, mode } = prepare(w)

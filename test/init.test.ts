@@ -49,7 +49,10 @@ describe.concurrent('pkgs init', () => {
     sandbox.writePackageJson({ name: '@acme/outer', version: '1.0.0' })
     const before = readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')
     const [ours, npms] = [folder(sandbox, 'tools'), folder(sandbox, 'npm-tools')]
-    const [res, npm] = await Promise.all([runPkgs(['init', '--scope', 'acme', '--yes', '--json'], sandbox, { cwd: ours }), runNpm(['init', '-y'], sandbox, { cwd: npms })])
+    const [res, npm] = await Promise.all([
+      runPkgs(['init', '--scope', 'acme', '--yes', '--json'], sandbox, { cwd: ours }),
+      runNpm(['init', '-y'], sandbox, { cwd: npms }),
+    ])
     expect(npm.code, npm.stderr).toBe(0)
     expect(existsSync(join(npms, 'package.json'))).toBe(true)
     expect(res.code, res.stderr).toBe(0)
@@ -73,17 +76,25 @@ describe.concurrent('pkgs init', () => {
     expect(readPackage(sandbox, dir)).toEqual({ name: '@team/gadget', version: '1.0.0', license: 'ISC', publishConfig: { access: 'restricted' } })
   })
 
-  it('says who can install it on the scope\'s registry: npm\'s access, a registry\'s own rules, or both when the URL does not tell (no request)', async ({ expect }) => {
+  it("says who can install it on the scope's registry: npm's access, a registry's own rules, or both when the URL does not tell (no request)", async ({
+    expect,
+  }) => {
     const github = makeSandbox('@acme:registry=https://npm.pkg.github.com/\n')
     const unknown = makeSandbox('registry=http://127.0.0.1:9/\n')
     const npmjs = makeSandbox()
-    const [onGithub, onUnknown, onNpmjs] = await Promise.all([github, unknown, npmjs].map((sandbox) => runPkgs(['init', '--scope', '@acme', '--yes'], sandbox, { cwd: folder(sandbox, 'where') })))
+    const [onGithub, onUnknown, onNpmjs] = await Promise.all(
+      [github, unknown, npmjs].map((sandbox) => runPkgs(['init', '--scope', '@acme', '--yes'], sandbox, { cwd: folder(sandbox, 'where') })),
+    )
     for (const res of [onGithub, onUnknown, onNpmjs]) expect(res.code, res.stderr).toBe(0)
     // the kind is known from the host: access is not used there, and the package settings decide
-    expect(onGithub.stderr).toContain("@acme/where@1.0.0, restricted (not used by GitHub Packages: who can install it is set by its visibility and Manage access, in the package's settings on github.com).")
+    expect(onGithub.stderr).toContain(
+      "@acme/where@1.0.0, restricted (not used by GitHub Packages: who can install it is set by its visibility and Manage access, in the package's settings on github.com).",
+    )
     expect(onGithub.stderr).not.toContain('only you')
     // an address that does not say what it is (Verdaccio, say): no promise of privacy, and no request to find out
-    expect(onUnknown.stderr).toContain('restricted (private: only you and those you share it with can install it, where the registry uses access; one such as Verdaccio decides by rules of its own).')
+    expect(onUnknown.stderr).toContain(
+      'restricted (private: only you and those you share it with can install it, where the registry uses access; one such as Verdaccio decides by rules of its own).',
+    )
     expect(onUnknown.stderr).not.toContain('ECONNREFUSED')
     expect(onNpmjs.stderr).toContain('@acme/where@1.0.0, restricted (private: only you and those you share it with can install it).')
     // publishConfig.registry is where publish sends it: that registry's words
@@ -97,7 +108,9 @@ describe.concurrent('pkgs init', () => {
   it('asks no access question on a terminal where the registry does not use access (as publish)', async ({ expect }) => {
     const sandbox = makeSandbox('@acme:registry=https://npm.pkg.github.com/\n')
     const dir = folder(sandbox, 'no-access-question')
-    const pty = runPkgsInPty(['init', '--scope', '@acme', '--name', 'quiet', '--init-version', '1.0.0', '--description', '', '--license', 'MIT'], sandbox, { cwd: dir })
+    const pty = runPkgsInPty(['init', '--scope', '@acme', '--name', 'quiet', '--init-version', '1.0.0', '--description', '', '--license', 'MIT'], sandbox, {
+      cwd: dir,
+    })
     expect(await pty.exit, pty.output()).toBe(0)
     expect(pty.output()).not.toContain('Who may install')
     expect(pty.output()).toContain('not used by GitHub Packages')
@@ -141,7 +154,8 @@ describe.concurrent('pkgs init', () => {
     const sandbox = makeSandbox()
     const hand = folder(sandbox, 'hand')
     const oneLine = folder(sandbox, 'one-line')
-    const handText = '{\r\n\t"name":  "hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next" },\r\n\t"x": "\\u0061"\r\n}'
+    const handText =
+      '{\r\n\t"name":  "hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next" },\r\n\t"x": "\\u0061"\r\n}'
     writeFileSync(join(hand, 'package.json'), handText)
     writeFileSync(join(oneLine, 'package.json'), '{"name":"@acme/one-line","version":"1.0.0","keywords":["a"]}\n')
     const bom = folder(sandbox, 'bom')
@@ -154,13 +168,17 @@ describe.concurrent('pkgs init', () => {
     ])
     // a byte-order mark (some Windows editors write one) is read past, as npm does, and kept
     expect(bomRun.code, bomRun.stderr).toBe(0)
-    expect(readFileSync(join(bom, 'package.json'), 'utf8')).toBe('\uFEFF{\n  "name": "@acme/bom",\n  "version": "1.0.0",\n  "publishConfig": {\n    "access": "restricted"\n  }\n}\n')
+    expect(readFileSync(join(bom, 'package.json'), 'utf8')).toBe(
+      '\uFEFF{\n  "name": "@acme/bom",\n  "version": "1.0.0",\n  "publishConfig": {\n    "access": "restricted"\n  }\n}\n',
+    )
     expect(handRun.code, handRun.stderr).toBe(0)
     expect(readFileSync(join(hand, 'package.json'), 'utf8')).toBe(
       '{\r\n\t"name":  "@acme/hand",\r\n\t"version": "2.0.0",\r\n\t"files": ["dist", "README.md"],\r\n\t"publishConfig": { "tag": "next", "access": "public" },\r\n\t"x": "\\u0061"\r\n}',
     )
     expect(oneLineRun.code, oneLineRun.stderr).toBe(0)
-    expect(readFileSync(join(oneLine, 'package.json'), 'utf8')).toBe('{"name":"@acme/one-line","version":"1.0.0","keywords":["a"],"publishConfig":{"access":"restricted"}}\n')
+    expect(readFileSync(join(oneLine, 'package.json'), 'utf8')).toBe(
+      '{"name":"@acme/one-line","version":"1.0.0","keywords":["a"],"publishConfig":{"access":"restricted"}}\n',
+    )
   })
 
   it('replaces package.json atomically (a new file renamed over it), through a symbolic link, keeping its mode', async ({ expect }) => {
@@ -270,7 +288,10 @@ describe.concurrent('pkgs init', () => {
     const sandbox = makeSandbox()
     sandbox.writePackageJson({ name: '@old/thing', version: '2.0.0' })
     const before = readFileSync(join(sandbox.cwd, 'package.json'), 'utf8')
-    const pty = runPkgsInPty(['init', '--scope', '@new', '--access', 'restricted', '--description', '', '--license', 'ISC', '--name', 'thing', '--version', '2.0.0'], sandbox)
+    const pty = runPkgsInPty(
+      ['init', '--scope', '@new', '--access', 'restricted', '--description', '', '--license', 'ISC', '--name', 'thing', '--version', '2.0.0'],
+      sandbox,
+    )
     await pty.waitFor('Rename @old/thing to @new/thing?')
     pty.write('n' + keys.enter)
     expect(await pty.exit).toBe(2)

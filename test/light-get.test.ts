@@ -12,7 +12,10 @@ import { authorizationFor, loadConfig, type Config } from '../src/core/config.js
 import { canGetLightly, lightGet, npmHeaders } from '../src/core/light-get.js'
 import { makeSandbox } from './support/sandbox.js'
 
-const registryFetch = createRequire(import.meta.url)('npm-registry-fetch') as (url: string, opts: Record<string, unknown>) => Promise<{ status: number; text(): Promise<string> }>
+const registryFetch = createRequire(import.meta.url)('npm-registry-fetch') as (
+  url: string,
+  opts: Record<string, unknown>,
+) => Promise<{ status: number; text(): Promise<string> }>
 
 interface Arrived {
   method: string
@@ -43,13 +46,20 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 /** What arrived for a path, once: fails when nothing or more than one request did. */
 function arrivedAt(path: string): Arrived {
   const found = arrived.filter((r) => r.url === path)
-  expect(found.map((r) => r.method), path).toEqual(['GET'])
+  expect(
+    found.map((r) => r.method),
+    path,
+  ).toEqual(['GET'])
   return found[0]
 }
 
 /** The headers that make a difference to a registry: authorization, user-agent, accept, npm-*. */
 function significant(headers: IncomingHttpHeaders): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => /^(authorization|user-agent|accept|npm-.*)$/.test(name)).sort(([a], [b]) => a.localeCompare(b)))
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter(([name]) => /^(authorization|user-agent|accept|npm-.*)$/.test(name))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  )
 }
 
 /**
@@ -160,7 +170,10 @@ describe('canGetLightly refuses what npm-registry-fetch would send differently',
     const flat = { ...config.flat, [`${host}:certfile`]: certfile, [`${host}:keyfile`]: keyfile }
     // npm-registry-fetch reads both files and presents the certificate to the registry; lightGet
     // has no certificate to present, and canGetLightly looks only at the global cert and key
-    const getAuth = createRequire(import.meta.url)('npm-registry-fetch/lib/auth.js') as (uri: string, opts: Record<string, unknown>) => { cert: string | null; key: string | null }
+    const getAuth = createRequire(import.meta.url)('npm-registry-fetch/lib/auth.js') as (
+      uri: string,
+      opts: Record<string, unknown>,
+    ) => { cert: string | null; key: string | null }
     expect(getAuth(target(), { ...flat, registry: url })).toMatchObject({ cert: '-----BEGIN CERTIFICATE-----\n', key: '-----BEGIN PRIVATE KEY-----\n' })
     expect(canGetLightly(target(), flat, {}, {})).toBe(false)
   })

@@ -239,7 +239,7 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
     expect(pty.output()).not.toContain(token)
   })
 
-  it('opens the URL with BROWSER, or npm\'s browser setting first (as npm\'s open-url), and says where the token went', async ({ expect }) => {
+  it("opens the URL with BROWSER, or npm's browser setting first (as npm's open-url), and says where the token went", async ({ expect }) => {
     // a "browser" that logs in as alice at the URL it is given, and notes the URL it got
     const browser = (sandbox: Sandbox, name: string) => {
       const script = join(sandbox.root, name)
@@ -276,7 +276,10 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
     const sandbox = as()
     const dir = join(sandbox.root, 'home', 'npmrc-dir')
     mkdirSync(dir)
-    const res = await runPkgs(['login', '--token-stdin', '--registry', registry.url], sandbox, { input: `${registry.tokens.alice}\n`, env: { HOME: `${sandbox.home}/`, NPM_CONFIG_USERCONFIG: dir } })
+    const res = await runPkgs(['login', '--token-stdin', '--registry', registry.url], sandbox, {
+      input: `${registry.tokens.alice}\n`,
+      env: { HOME: `${sandbox.home}/`, NPM_CONFIG_USERCONFIG: dir },
+    })
     expect(res.code).toBe(1)
     expect(res.stderr).toContain('Cannot read ~/npmrc-dir: EISDIR')
     expect(res.stderr).not.toContain(sandbox.home)
@@ -318,7 +321,9 @@ describe.concurrent('pkgs login and logout on an npmjs-like registry', () => {
   it('logout succeeds locally when the registry refuses or is unreachable; not logged in is nothing to change', async ({ expect }) => {
     const refusing = loggedIn(registry, 'rita')
     const down = makeSandbox('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=tok-down\n; after\n')
-    registry.failNext((method, path) => method === 'DELETE' && path === `/-/user/token/${registry.tokens.rita}`, 403, { error: 'tokens are revoked on the website' })
+    registry.failNext((method, path) => method === 'DELETE' && path === `/-/user/token/${registry.tokens.rita}`, 403, {
+      error: 'tokens are revoked on the website',
+    })
     const [refused, unreachable, nobody] = await Promise.all([
       runPkgs(['logout'], refusing),
       runPkgs(['logout', '--json'], down),

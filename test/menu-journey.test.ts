@@ -51,7 +51,13 @@ async function setUpAndPublish(registry: LoginRegistry, name: string): Promise<S
   expect(init.output).toContain(`@acme/${name}@1.0.0, restricted`)
   expect(lastLine(init.output)).toBe('Ran: pkgs init')
   const pkg = JSON.parse(readFileSync(join(alice.cwd, 'package.json'), 'utf8'))
-  expect(pkg).toMatchObject({ name: `@acme/${name}`, version: '1.0.0', description: 'made in the menu', license: 'ISC', publishConfig: { access: 'restricted' } })
+  expect(pkg).toMatchObject({
+    name: `@acme/${name}`,
+    version: '1.0.0',
+    description: 'made in the menu',
+    license: 'ISC',
+    publishConfig: { access: 'restricted' },
+  })
 
   const publish = await menu(alice, 'publish', [[`Publish @acme/${name}@1.0.0 to ${registry.url}`, keys.enter]])
   expect(publish.code, publish.output).toBe(0)

@@ -10,7 +10,14 @@ import { loggedIn, makeSandbox, nerfDart, runPkgs } from './support/sandbox.js'
 let registry: NpmjsRegistry
 
 beforeAll(async () => {
-  registry = await startNpmjsRegistry({ users: [{ name: 'alice', password: 'alice-pw' }, { name: 'bob', password: 'bob-pw' }], paidScopes: ['@acme'], orgs: { acme: { members: { alice: 'owner' } } } })
+  registry = await startNpmjsRegistry({
+    users: [
+      { name: 'alice', password: 'alice-pw' },
+      { name: 'bob', password: 'bob-pw' },
+    ],
+    paidScopes: ['@acme'],
+    orgs: { acme: { members: { alice: 'owner' } } },
+  })
 })
 afterAll(() => registry?.close())
 
@@ -52,7 +59,9 @@ describe.concurrent('the guided menu', () => {
     expect(github.output()).toContain(`- Share a package with a user or a team — ${ui}`)
     expect(github.output()).toContain(`- Make a package private — ${ui}`)
     expect(github.output()).toContain(`- Make a package public — ${ui}`)
-    expect(local.output()).toContain('- Make a package private — Verdaccio decides who can read and publish in its config.yaml `packages:` rules (access: $authenticated for private, $all for public).')
+    expect(local.output()).toContain(
+      '- Make a package private — Verdaccio decides who can read and publish in its config.yaml `packages:` rules (access: $authenticated for private, $all for public).',
+    )
     expect(local.output()).toContain('- Make a package public — Verdaccio decides')
     // the choices it cannot do are skipped: five steps down from the first is Quit, not "Make a package private"
     github.write(keys.down.repeat(5) + keys.enter)
@@ -90,14 +99,24 @@ describe.concurrent('the guided menu', () => {
   })
 
   it('without a terminal: the help, exit 0; with --json: the commands as one document', async () => {
-    const [plain, json] = await Promise.all([runPkgs([], loggedIn(registry, 'alice'), { keepStdinOpen: true }), runPkgs(['--json'], loggedIn(registry, 'alice'))])
+    const [plain, json] = await Promise.all([
+      runPkgs([], loggedIn(registry, 'alice'), { keepStdinOpen: true }),
+      runPkgs(['--json'], loggedIn(registry, 'alice')),
+    ])
     expect(plain.code).toBe(0)
     expect(plain.stdout).toContain('Usage: pkgs')
     expect(json.code).toBe(0)
     const { commands } = JSON.parse(json.stdout) as { commands: { name: string; usage: string; description: string }[] }
     const names = commands.map((c) => c.name)
     // every command the help lists, and nothing else
-    const listed = [...plain.stdout.split('Commands:')[1].split('Examples:')[0].matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]).filter((n) => n !== 'help')
+    const listed = [
+      ...plain.stdout
+        .split('Commands:')[1]
+        .split('Examples:')[0]
+        .matchAll(/^ {2}(\S+)/gm),
+    ]
+      .map((m) => m[1])
+      .filter((n) => n !== 'help')
     expect(names).toEqual(listed)
     expect(commands.find((c) => c.name === 'share')).toMatchObject({ usage: expect.stringContaining('<grantee>'), description: expect.any(String) })
   })
@@ -108,6 +127,10 @@ describe.concurrent('the guided menu', () => {
     expect(team.stdout).toBe('')
     expect(team.stderr).toContain('Usage: pkgs team')
     expect(org.code).toBe(2)
-    expect(JSON.parse(org.stdout).error).toEqual({ code: 'EUSAGE', message: 'Name what `pkgs org` should do: ls, set, rm.', hint: 'Run `pkgs org --help` for what each one does.' })
+    expect(JSON.parse(org.stdout).error).toEqual({
+      code: 'EUSAGE',
+      message: 'Name what `pkgs org` should do: ls, set, rm.',
+      hint: 'Run `pkgs org --help` for what each one does.',
+    })
   })
 })

@@ -11,7 +11,6 @@ import { seedPublish } from './support/seed.js'
 import { startNpmjsRegistry, type NpmjsRegistry, type RecordedRequest } from './support/npmjs-registry.js'
 import { makeSandbox, nerfDart, runNpm, type RunOptions, type RunResult, type Sandbox } from './support/sandbox.js'
 
-
 let registry: NpmjsRegistry
 
 beforeAll(async () => {
@@ -85,13 +84,30 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     const created = await npm(alice, ['trust', 'github', '@alice/widgets', '--repo', 'acme/widgets', '--file', 'release.yml', '--allow-publish', '--yes'])
     expect(created.code, created.stderr).toBe(0)
     const [config] = registry.state.packages.get('@alice/widgets')!.trust
-    expect(config).toEqual({ id: expect.stringMatching(uuid), type: 'github', claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } }, permissions: ['createPackage'] })
+    expect(config).toEqual({
+      id: expect.stringMatching(uuid),
+      type: 'github',
+      claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } },
+      permissions: ['createPackage'],
+    })
     expect(requestsTo('/-/package/@alice%2fwidgets/trust')[0].body).toEqual([{ type: 'github', claims: config.claims, permissions: ['createPackage'] }])
     expect(created.stdout).toContain('Trust configuration created successfully for @alice/widgets')
     expect(created.stdout).toContain(`id: ${config.id}`)
 
     const [gitlab, bobList, bobCreate] = await Promise.all([
-      npm(alice, ['trust', 'gitlab', '@alice/widgets', '--project', 'acme/tools/widgets', '--file', '.gitlab-ci.yml', '--env', 'production', '--allow-stage-publish', '--yes']),
+      npm(alice, [
+        'trust',
+        'gitlab',
+        '@alice/widgets',
+        '--project',
+        'acme/tools/widgets',
+        '--file',
+        '.gitlab-ci.yml',
+        '--env',
+        'production',
+        '--allow-stage-publish',
+        '--yes',
+      ]),
       call('GET', '-/package/@alice%2fwidgets/trust', registry.tokens.bob),
       npm(as('bob'), ['trust', 'github', '@alice/widgets', '--repo', 'bob/fork', '--file', 'release.yml', '--allow-publish', '--yes']),
     ])
@@ -108,11 +124,20 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
 
     const [list, json] = await Promise.all([npm(alice, ['trust', 'list', '@alice/widgets']), npm(alice, ['trust', 'list', '@alice/widgets', '--json'])])
     expect(list.stdout).toContain(`type: github\nid: ${config.id}\nfile: release.yml\nrepository: acme/widgets\npermissions: publish`)
-    expect(list.stdout).toContain(`type: gitlab\nid: ${gitlabConfig.id}\nfile: .gitlab-ci.yml\nproject: acme/tools/widgets\nenvironment: production\npermissions: stage publish`)
+    expect(list.stdout).toContain(
+      `type: gitlab\nid: ${gitlabConfig.id}\nfile: .gitlab-ci.yml\nproject: acme/tools/widgets\nenvironment: production\npermissions: stage publish`,
+    )
     // --json prints one object per configuration, a blank line between them (not an array)
     expect(JSON.parse(`[${json.stdout.trim().replace(/\}\s+\{/g, '},{')}]`)).toEqual([
       { id: config.id, type: 'github', file: 'release.yml', repository: 'acme/widgets', permissions: ['createPackage'] },
-      { id: gitlabConfig.id, type: 'gitlab', file: '.gitlab-ci.yml', project: 'acme/tools/widgets', environment: 'production', permissions: ['createStagedPackage'] },
+      {
+        id: gitlabConfig.id,
+        type: 'gitlab',
+        file: '.gitlab-ci.yml',
+        project: 'acme/tools/widgets',
+        environment: 'production',
+        permissions: ['createStagedPackage'],
+      },
     ])
 
     const revoked = await npm(alice, ['trust', 'revoke', '@alice/widgets', '--id', config.id])
@@ -147,7 +172,9 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     await seed('alice', '@alice/ci')
     const configId = await trustGithub('alice', '@alice/ci', 'release.yml')
     // a public repository makes npm ask the package's visibility for provenance; a private package has none
-    const actions = await startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', visibility: 'public', audience }))
+    const actions = await startActionsIdTokenService((audience) =>
+      registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', visibility: 'public', audience }),
+    )
     try {
       const job = as()
       const res = await npm(job, ['publish'], { cwd: packageIn(job, '@alice/ci', '1.1.0'), env: actions.env })
@@ -157,8 +184,14 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
 
       const [exchange] = requestsTo('/-/npm/v1/oidc/token/exchange/package/@alice%2fci')
       expect(exchange.status).toBe(201)
-      expect(claimsOf(exchange.headers.authorization)).toMatchObject({ iss: 'https://token.actions.githubusercontent.com', aud: 'npm:127.0.0.1', repository: 'acme/widgets' })
-      const put = requestsTo('/@alice%2fci').filter((r) => r.method === 'PUT').at(-1)!
+      expect(claimsOf(exchange.headers.authorization)).toMatchObject({
+        iss: 'https://token.actions.githubusercontent.com',
+        aud: 'npm:127.0.0.1',
+        repository: 'acme/widgets',
+      })
+      const put = requestsTo('/@alice%2fci')
+        .filter((r) => r.method === 'PUT')
+        .at(-1)!
       const token = String(put.headers.authorization).split(' ')[1]
       const issued = registry.state.trustTokens.get(token)
       expect(issued).toMatchObject({ package: '@alice/ci', configId })
@@ -190,7 +223,9 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
   it('refuses the exchange when no trusted publisher matches; npm then says only ENEEDAUTH (the reason is verbose)', async ({ expect }) => {
     await Promise.all([seed('alice', '@alice/guarded'), seed('alice', '@alice/untrusted')])
     await trustGithub('alice', '@alice/guarded', 'release.yml')
-    const actions = await startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'nightly.yml', audience }))
+    const actions = await startActionsIdTokenService((audience) =>
+      registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'nightly.yml', audience }),
+    )
     try {
       const job = as()
       const run = (name: string, loglevel?: string) => npm(job, ['publish'], { cwd: packageIn(job, name, '1.1.0'), env: actions.env, loglevel })
@@ -198,14 +233,20 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
       expect(mismatch.code).not.toBe(0)
       expect(mismatch.stderr).toContain('ENEEDAUTH')
       expect(mismatch.stderr).not.toContain('OIDC')
-      expect(verbose.stderr).toContain('Failed token exchange request with body message: OIDC token exchange error - no trusted publisher of the package matches the token')
+      expect(verbose.stderr).toContain(
+        'Failed token exchange request with body message: OIDC token exchange error - no trusted publisher of the package matches the token',
+      )
       expect(requestsTo('/-/npm/v1/oidc/token/exchange/package/@alice%2fguarded').map((r) => r.status)).toEqual([403, 403])
       expect(registry.state.packages.get('@alice/guarded')!.doc.versions['1.1.0']).toBeUndefined()
 
       // a package without trusted publishers, or none at all: "package not found"
       const idToken = registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml' })
-      const notFound = await Promise.all(['@alice%2funtrusted', '@alice%2fnothing-here'].map((name) => call('POST', `-/npm/v1/oidc/token/exchange/package/${name}`, idToken)))
-      expect(await Promise.all(notFound.map(async (a) => [a.status, await a.json()]))).toEqual(Array(2).fill([404, { message: 'OIDC token exchange error - package not found' }]))
+      const notFound = await Promise.all(
+        ['@alice%2funtrusted', '@alice%2fnothing-here'].map((name) => call('POST', `-/npm/v1/oidc/token/exchange/package/${name}`, idToken)),
+      )
+      expect(await Promise.all(notFound.map(async (a) => [a.status, await a.json()]))).toEqual(
+        Array(2).fill([404, { message: 'OIDC token exchange error - package not found' }]),
+      )
       expect([...registry.state.trustTokens.values()].some((t) => t.package === '@alice/guarded')).toBe(false)
 
       // a token for another registry, or expired, is unauthorized whatever the claims
@@ -215,7 +256,9 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
         registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', claims: { iss: 'https://example.com' } }),
       ]
       const answers = await Promise.all(forged.map((t) => call('POST', '-/npm/v1/oidc/token/exchange/package/@alice%2fguarded', t)))
-      expect(await Promise.all(answers.map(async (a) => [a.status, await a.json()]))).toEqual(Array(3).fill([401, { message: 'OIDC token exchange error - unauthorized' }]))
+      expect(await Promise.all(answers.map(async (a) => [a.status, await a.json()]))).toEqual(
+        Array(3).fill([401, { message: 'OIDC token exchange error - unauthorized' }]),
+      )
     } finally {
       await actions.close()
     }
@@ -224,7 +267,11 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
   it('publishes from GitLab CI with NPM_ID_TOKEN, matching the project, pipeline file and environment', async ({ expect }) => {
     await seed('tina', '@tina/lab')
     await call('POST', '-/package/@tina%2flab/trust', registry.tokens.tina, [
-      { type: 'gitlab', claims: { project_path: 'acme/lab', ci_config_ref_uri: { file: '.gitlab-ci.yml' }, environment: 'release' }, permissions: ['createPackage'] },
+      {
+        type: 'gitlab',
+        claims: { project_path: 'acme/lab', ci_config_ref_uri: { file: '.gitlab-ci.yml' }, environment: 'release' },
+        permissions: ['createPackage'],
+      },
     ])
     const job = as()
     const idToken = (environment: string) => registry.idToken({ provider: 'gitlab', project: 'acme/lab', file: '.gitlab-ci.yml', environment })
@@ -242,8 +289,21 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     await seed('tina', '@tina/circle')
     const [org, project, pipeline, context] = Array.from({ length: 4 }, () => randomUUID())
     const created = await npm(as('tina'), [
-      'trust', 'circleci', '@tina/circle', '--org-id', org, '--project-id', project, '--pipeline-definition-id', pipeline,
-      '--vcs-origin', 'github.com/acme/circle', '--context-id', context, '--allow-publish', '--yes',
+      'trust',
+      'circleci',
+      '@tina/circle',
+      '--org-id',
+      org,
+      '--project-id',
+      project,
+      '--pipeline-definition-id',
+      pipeline,
+      '--vcs-origin',
+      'github.com/acme/circle',
+      '--context-id',
+      context,
+      '--allow-publish',
+      '--yes',
     ])
     expect(created.code, created.stderr).toBe(0)
     expect(registry.state.packages.get('@tina/circle')!.trust[0].claims).toEqual({
@@ -254,7 +314,14 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
       'oidc.circleci.com/context-ids': [context],
     })
     const idToken = (contextIds: string[]) =>
-      registry.idToken({ provider: 'circleci', orgId: org, projectId: project, pipelineDefinitionId: pipeline, vcsOrigin: 'github.com/acme/circle', contextIds })
+      registry.idToken({
+        provider: 'circleci',
+        orgId: org,
+        projectId: project,
+        pipelineDefinitionId: pipeline,
+        vcsOrigin: 'github.com/acme/circle',
+        contextIds,
+      })
     const exchange = (token: string) => call('POST', '-/npm/v1/oidc/token/exchange/package/@tina%2fcircle', token)
     const [inContext, outside] = await Promise.all([exchange(idToken([context, randomUUID()])), exchange(idToken([]))])
     const { token } = (await inContext.json()) as { token: string }
@@ -282,7 +349,18 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
       call('GET', `-/stage/${item.id}`, registry.tokens.bob),
     ])
     expect(list.stdout).toContain(`id: ${item.id}\npackage name: @carol/staged\nversion: 1.1.0\ntag: latest`)
-    expect(JSON.parse(json.stdout)).toEqual([{ id: item.id, packageName: '@carol/staged', version: '1.1.0', tag: 'latest', createdAt: item.createdAt, actor: 'carol', actorType: 'user', shasum: item.shasum }])
+    expect(JSON.parse(json.stdout)).toEqual([
+      {
+        id: item.id,
+        packageName: '@carol/staged',
+        version: '1.1.0',
+        tag: 'latest',
+        createdAt: item.createdAt,
+        actor: 'carol',
+        actorType: 'user',
+        shasum: item.shasum,
+      },
+    ])
     expect(requestsTo('/-/stage').map((r) => r.path)).toContain('/-/stage?page=0&perPage=100&package=%40carol%2Fstaged')
     expect(view.stdout).toContain('staged by: carol (user)')
     const file = `carol-staged-1.1.0-${item.id}.tgz`
@@ -291,10 +369,16 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     expect(readFileSync(join(download.cwd, file)).equals(Buffer.from(attachment.data, 'base64'))).toBe(true)
     expect(bob.status).toBe(404)
 
-    const [without, bobApproves] = await Promise.all([npm(carol, ['stage', 'approve', item.id]), call('POST', `-/stage/${item.id}/approve`, registry.tokens.bob)])
+    const [without, bobApproves] = await Promise.all([
+      npm(carol, ['stage', 'approve', item.id]),
+      call('POST', `-/stage/${item.id}/approve`, registry.tokens.bob),
+    ])
     expect(without.stderr).toContain('EOTP')
     // bob has no 2FA: no proof of presence to give
-    expect([bobApproves.status, await bobApproves.json()]).toEqual([403, { error: 'This operation requires two-factor authentication to be enabled on your account.' }])
+    expect([bobApproves.status, await bobApproves.json()]).toEqual([
+      403,
+      { error: 'This operation requires two-factor authentication to be enabled on your account.' },
+    ])
     expect(registry.state.staged.has(item.id)).toBe(true)
     const approved = await npm(carol, ['stage', 'approve', item.id, '--otp', registry.otp])
     expect(approved.code, approved.stderr).toBe(0)
@@ -312,7 +396,10 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     await seed('carol', '@carol/maybe')
     const dir = packageIn(carol, '@carol/maybe', '1.2.0')
     expect((await npm(carol, ['stage', 'publish'], { cwd: dir })).code).toBe(0)
-    const [again, publishOver] = await Promise.all([npm(carol, ['stage', 'publish'], { cwd: dir }), npm(carol, ['publish', '--otp', registry.otp], { cwd: dir })])
+    const [again, publishOver] = await Promise.all([
+      npm(carol, ['stage', 'publish'], { cwd: dir }),
+      npm(carol, ['publish', '--otp', registry.otp], { cwd: dir }),
+    ])
     for (const res of [again, publishOver]) expect(res.stderr).toContain('You cannot publish over the previously published versions: 1.2.0.')
     const [item] = [...registry.state.staged.values()].filter((s) => s.packageName === '@carol/maybe')
     const rejected = await npm(carol, ['stage', 'reject', item.id, '--otp', registry.otp])
@@ -326,11 +413,16 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
   it('stages from GitHub Actions when the trusted publisher allows only stage publish; npm publish is refused', async ({ expect }) => {
     await seed('alice', '@alice/cautious')
     await trustGithub('alice', '@alice/cautious', 'release.yml', ['createStagedPackage'])
-    const actions = await startActionsIdTokenService((audience) => registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }))
+    const actions = await startActionsIdTokenService((audience) =>
+      registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }),
+    )
     try {
       const job = as()
       const dir = packageIn(job, '@alice/cautious', '1.1.0')
-      const [published, staged] = await Promise.all([npm(job, ['publish'], { cwd: dir, env: actions.env }), npm(job, ['stage', 'publish'], { cwd: dir, env: actions.env })])
+      const [published, staged] = await Promise.all([
+        npm(job, ['publish'], { cwd: dir, env: actions.env }),
+        npm(job, ['stage', 'publish'], { cwd: dir, env: actions.env }),
+      ])
       expect(published.stderr).toContain('ENEEDAUTH')
       expect(staged.code, staged.stderr).toBe(0)
       const exchanges = requestsTo('/-/npm/v1/oidc/token/exchange/package/@alice%2fcautious')
@@ -354,7 +446,22 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     const tina = as('tina')
     const created = await npm(
       tina,
-      ['token', 'create', '--name', 'ci-read', '--token-description', 'reads @tina/private', '--packages', '@tina/private', '--packages-and-scopes-permission', 'read-only', '--expires', '7', '--cidr', '127.0.0.1/32'],
+      [
+        'token',
+        'create',
+        '--name',
+        'ci-read',
+        '--token-description',
+        'reads @tina/private',
+        '--packages',
+        '@tina/private',
+        '--packages-and-scopes-permission',
+        'read-only',
+        '--expires',
+        '7',
+        '--cidr',
+        '127.0.0.1/32',
+      ],
       { input: 'pw-tina\n' },
     )
     expect(created.code, created.stderr).toBe(0)
@@ -363,7 +470,13 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     const grant = registry.state.grants.get(token)!
     expect(created.stdout).toContain(`expires: ${grant.expires}`)
     expect(Date.parse(grant.expires) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600_000)
-    expect(grant).toMatchObject({ name: 'ci-read', description: 'reads @tina/private', packages: ['@tina/private'], packages_and_scopes_permission: 'read-only', cidr_whitelist: ['127.0.0.1/32'] })
+    expect(grant).toMatchObject({
+      name: 'ci-read',
+      description: 'reads @tina/private',
+      packages: ['@tina/private'],
+      packages_and_scopes_permission: 'read-only',
+      cidr_whitelist: ['127.0.0.1/32'],
+    })
     expect(requestsTo('/-/npm/v1/tokens').find((r) => r.method === 'POST')?.body).toEqual({
       name: 'ci-read',
       password: 'pw-tina',
@@ -386,7 +499,19 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     expect(publishes.stderr).toContain('E403')
     expect(wrongPassword.stderr).toContain('E401')
 
-    const writerRes = await npm(tina, ['token', 'create', '--name', 'ci-write', '--password', 'pw-tina', '--scopes', 'tina', '--packages-and-scopes-permission', 'read-write', '--json'])
+    const writerRes = await npm(tina, [
+      'token',
+      'create',
+      '--name',
+      'ci-write',
+      '--password',
+      'pw-tina',
+      '--scopes',
+      'tina',
+      '--packages-and-scopes-permission',
+      'read-write',
+      '--json',
+    ])
     const writer = JSON.parse(writerRes.stdout) as { token: string; readonly: boolean; scopes: string[] }
     expect([writer.readonly, writer.scopes]).toEqual([false, ['@tina']])
     const write = as('tina', writer.token)
@@ -420,7 +545,8 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
 
   it('lists tokens page by page as npm token list does, and revokes them; CIDR and expiry are enforced', async ({ expect }) => {
     const bob = as('bob')
-    const viaApi = async (body: object) => ((await (await call('POST', '-/npm/v1/tokens', registry.tokens.bob, { password: 'pw-bob', ...body })).json()) as { token: string }).token
+    const viaApi = async (body: object) =>
+      ((await (await call('POST', '-/npm/v1/tokens', registry.tokens.bob, { password: 'pw-bob', ...body })).json()) as { token: string }).token
     // npm token create, --cidr too, has a test of its own: here the tokens only have to exist
     const [far, orgs, three] = await Promise.all([
       viaApi({ name: 'one', cidr_whitelist: ['10.0.0.0/8'] }),
@@ -433,10 +559,18 @@ describe.concurrent('npmjs trusted publishing, staged publishing and granular to
     expect(list.stdout).toContain('with IP whitelist: 10.0.0.0/8')
     const listed = JSON.parse(json.stdout) as Record<string, unknown>[]
     expect(listed).toHaveLength(4) // bob's own token too
-    expect(listed.find((t) => t.name === 'two')).toMatchObject({ orgs: ['acme'], orgs_permission: 'read-only', packages_and_scopes_permission: 'no-access', readonly: true, expires: registry.state.grants.get(orgs)!.expires })
-    expect(requestsTo('/-/npm/v1/tokens').filter((r) => r.method === 'GET').map((r) => r.path)).toEqual(
-      expect.arrayContaining(['/-/npm/v1/tokens', '/-/npm/v1/tokens?page=1&perPage=2']),
-    )
+    expect(listed.find((t) => t.name === 'two')).toMatchObject({
+      orgs: ['acme'],
+      orgs_permission: 'read-only',
+      packages_and_scopes_permission: 'no-access',
+      readonly: true,
+      expires: registry.state.grants.get(orgs)!.expires,
+    })
+    expect(
+      requestsTo('/-/npm/v1/tokens')
+        .filter((r) => r.method === 'GET')
+        .map((r) => r.path),
+    ).toEqual(expect.arrayContaining(['/-/npm/v1/tokens', '/-/npm/v1/tokens?page=1&perPage=2']))
     expect([fromFar.status, await fromFar.json()]).toEqual([403, { error: 'This token cannot be used from your IP address.' }])
 
     const id = String(listed.find((t) => t.name === 'three')!.key).slice(0, 12)

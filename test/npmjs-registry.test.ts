@@ -107,7 +107,10 @@ async function until(check: () => boolean): Promise<void> {
 // the tests run side by side on their own packages; npm runs are CPU-bound, hence the time limit
 describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000 }, () => {
   it('answers npm whoami for a token, and E401 for a bad one', async ({ expect }) => {
-    const [alice, nope] = await Promise.all([npm(loggedIn(registry, 'alice'), ['whoami']), npm(loggedIn({ url: registry.url, tokens: { x: 'npm_nope' } }, 'x'), ['whoami'])])
+    const [alice, nope] = await Promise.all([
+      npm(loggedIn(registry, 'alice'), ['whoami']),
+      npm(loggedIn({ url: registry.url, tokens: { x: 'npm_nope' } }, 'x'), ['whoami']),
+    ])
     expect(alice.stdout.trim()).toBe('alice')
     expect(nope.code).not.toBe(0)
     expect(nope.stderr).toContain('E401')
@@ -142,7 +145,10 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     expect(restricted.stderr).toContain('You must sign up for private packages')
     const open = await npm(bob, ['publish', '--access', 'public'], dir)
     expect(open.code, open.stderr).toBe(0)
-    const [view, makePrivate] = await Promise.all([npm(loggedOut(), ['view', '@bob/thing', 'version']), npm(bob, ['access', 'set', 'status=private', '@bob/thing'])])
+    const [view, makePrivate] = await Promise.all([
+      npm(loggedOut(), ['view', '@bob/thing', 'version']),
+      npm(bob, ['access', 'set', 'status=private', '@bob/thing']),
+    ])
     expect(view.stdout.trim()).toBe('1.0.0')
     expect(makePrivate.stderr).toContain('E402')
   })
@@ -357,10 +363,31 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     const sandbox = loggedOut()
     const wrongPassword = loggedOut()
     const [login, wrong, olga] = await Promise.all([
-      npmAnswering(sandbox, ['login', '--auth-type=legacy'], [[/Username: $/, 'alice'], [/Password: $/, 'pw-alice']]),
-      npmAnswering(wrongPassword, ['login', '--auth-type=legacy'], [[/Username: $/, 'alice'], [/Password: $/, 'nope']]),
+      npmAnswering(
+        sandbox,
+        ['login', '--auth-type=legacy'],
+        [
+          [/Username: $/, 'alice'],
+          [/Password: $/, 'pw-alice'],
+        ],
+      ),
+      npmAnswering(
+        wrongPassword,
+        ['login', '--auth-type=legacy'],
+        [
+          [/Username: $/, 'alice'],
+          [/Password: $/, 'nope'],
+        ],
+      ),
       // auth-only 2FA: the login needs the code, a publish does not
-      npmAnswering(loggedOut(), ['login', '--auth-type=legacy', '--otp', '123456'], [[/Username: $/, 'olga'], [/Password: $/, 'pw-olga']]),
+      npmAnswering(
+        loggedOut(),
+        ['login', '--auth-type=legacy', '--otp', '123456'],
+        [
+          [/Username: $/, 'olga'],
+          [/Password: $/, 'pw-olga'],
+        ],
+      ),
     ])
     expect(login.code, login.stderr).toBe(0)
     expect(wrong.stderr).toContain('E401')

@@ -34,9 +34,7 @@ describe('editing the text of an .npmrc', () => {
       remove: ['email', 'missing-key'],
     })
     expect(changed.sort()).toEqual(['//127.0.0.1:4873/:_authToken', '@acme:registry', 'email'])
-    expect(text).toBe(
-      sample.replace('email=me@example.com\n', '') + '@acme:registry=http://127.0.0.1:4873/\n//127.0.0.1:4873/:_authToken="abc=="\n',
-    )
+    expect(text).toBe(sample.replace('email=me@example.com\n', '') + '@acme:registry=http://127.0.0.1:4873/\n//127.0.0.1:4873/:_authToken="abc=="\n')
   })
 
   it('keeps CRLF line endings and a file without a final newline', () => {

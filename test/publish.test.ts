@@ -84,7 +84,16 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     writeFixture(sandbox.cwd, { name })
     const res = await runPkgs(['publish', '--json'], sandbox)
     expect(res.code, res.stderr).toBe(0)
-    expect(json(res)).toMatchObject({ name, version: '1.0.0', access: 'restricted', tag: 'latest', registry: verdaccio.url, files: 5, dryRun: false, published: true })
+    expect(json(res)).toMatchObject({
+      name,
+      version: '1.0.0',
+      access: 'restricted',
+      tag: 'latest',
+      registry: verdaccio.url,
+      files: 5,
+      dryRun: false,
+      published: true,
+    })
     // npm's lifecycle, with npm's environment
     for (const event of ['prepublishOnly', 'postpack', 'postpublish']) {
       expect(readFileSync(join(sandbox.cwd, `${event}.ran`), 'utf8')).toBe(`publish ${event}`)
@@ -144,7 +153,9 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(res.code).toBe(1)
     expect(json(res).error).toMatchObject({
       code: 'ELIFECYCLE',
-      message: expect.stringMatching(new RegExp(`^@acme/postfail-${run}@1\\.0\\.0 was published to ${verdaccio.url.replace(/[./]/g, '\\$&')}, but then: The postpublish script`)),
+      message: expect.stringMatching(
+        new RegExp(`^@acme/postfail-${run}@1\\.0\\.0 was published to ${verdaccio.url.replace(/[./]/g, '\\$&')}, but then: The postpublish script`),
+      ),
       hint: expect.stringContaining('Do not publish this version again'),
       published: true,
     })
@@ -157,7 +168,11 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const sandbox = as(alice)
     const name = `@acme/interrupted-${run}`
     writeFixture(sandbox.cwd, { name, scripts: { prepublishOnly: `node -e "require('fs').writeFileSync('started', ''); setTimeout(() => {}, 3000)"` } })
-    const child = spawn(process.execPath, [pkgsBin, 'publish', '--json'], { cwd: sandbox.cwd, env: { ...sandbox.env, ...processLogEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [pkgsBin, 'publish', '--json'], {
+      cwd: sandbox.cwd,
+      env: { ...sandbox.env, ...processLogEnv() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d))
@@ -257,7 +272,9 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     expect(dry.stdout).toContain(`${name}@1.0.0`)
     expect(dry.stdout).toContain(`${verdaccio.url} from package.json (publishConfig.registry)`)
     // Verdaccio decides access in its config.yaml: the summary says so instead of promising privacy
-    expect(dry.stdout).toMatch(/access +restricted \(not used by Verdaccio: who can install it is set by the `access` of its `packages:` rules in Verdaccio's config\.yaml/)
+    expect(dry.stdout).toMatch(
+      /access +restricted \(not used by Verdaccio: who can install it is set by the `access` of its `packages:` rules in Verdaccio's config\.yaml/,
+    )
     expect(dry.stdout).not.toContain('only you and those you share it with')
     expect(existsSync(join(sandbox.cwd, 'postpublish.ran'))).toBe(false)
     const view = await runNpm(['view', name, 'version', '--registry', verdaccio.url], sandbox)
@@ -278,7 +295,9 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     pty.write('y' + keys.enter)
     expect(await pty.exit, pty.output()).toBe(0)
     // the success line says what the summary says: Verdaccio's config.yaml decides, not "restricted"
-    expect(pty.output()).toContain(`Published ${name}@1.0.0 to ${verdaccio.url} (tag latest): restricted (not used by Verdaccio: who can install it is set by the \`access\` of its \`packages:\` rules in Verdaccio's config.yaml, where $all is everyone and $authenticated anyone logged in).`)
+    expect(pty.output()).toContain(
+      `Published ${name}@1.0.0 to ${verdaccio.url} (tag latest): restricted (not used by Verdaccio: who can install it is set by the \`access\` of its \`packages:\` rules in Verdaccio's config.yaml, where $all is everyone and $authenticated anyone logged in).`,
+    )
     expect(pty.output()).not.toContain('only you and those you share it with')
     const view = await runNpm(['view', name, 'version'], as(bob))
     expect(view.stdout.trim()).toBe('1.0.0')
@@ -337,8 +356,18 @@ describe('pkgs publish on Verdaccio: from a subfolder, and without a login', () 
 describe.concurrent('pkgs publish refuses before any request', () => {
   // the registry is unreachable: any request would fail with ECONNREFUSED, not with these
   const cases: [string, Record<string, unknown>, string[], string][] = [
-    ['restricted for an unscoped package', { name: 'plain-name' }, ['--access', 'restricted'], 'plain-name is not scoped, so it cannot be restricted (--access)'],
-    ['restricted in publishConfig of an unscoped package', { name: 'plain-name', publishConfig: { access: 'restricted' } }, [], 'cannot be restricted (publishConfig.access in package.json)'],
+    [
+      'restricted for an unscoped package',
+      { name: 'plain-name' },
+      ['--access', 'restricted'],
+      'plain-name is not scoped, so it cannot be restricted (--access)',
+    ],
+    [
+      'restricted in publishConfig of an unscoped package',
+      { name: 'plain-name', publishConfig: { access: 'restricted' } },
+      [],
+      'cannot be restricted (publishConfig.access in package.json)',
+    ],
     ['a pre-release without --tag', { name: '@acme/pre', version: '2.0.0-beta.1' }, [], '@acme/pre@2.0.0-beta.1 is a pre-release'],
     ['a tag that is a semver range', { name: '@acme/x' }, ['--tag', '^1.2.0'], 'The tag "^1.2.0" (--tag) is a semver range'],
     ['an empty tag', { name: '@acme/x' }, ['--tag', ''], '--tag needs a value, and it was given an empty one.'],
@@ -418,7 +447,13 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     expect([files.code, json(files).error.code]).toEqual([1, 'EBADPACKAGE'])
     expect(json(files).error.message).toContain('"files"')
     expect(files.stderr).not.toMatch(/\n\s+at /)
-    expect([workspaces.code, json(workspaces).error]).toEqual([1, expect.objectContaining({ code: 'EWORKSPACESCONFIG', hint: 'Make it a list of folders or globs, such as ["packages/*"], or remove it.' })])
-    expect([tarball.code, json(tarball).error]).toEqual([1, expect.objectContaining({ code: 'EBADTARBALL', message: `${notAPackage} has no package/package.json inside: it is not an npm package.` })])
+    expect([workspaces.code, json(workspaces).error]).toEqual([
+      1,
+      expect.objectContaining({ code: 'EWORKSPACESCONFIG', hint: 'Make it a list of folders or globs, such as ["packages/*"], or remove it.' }),
+    ])
+    expect([tarball.code, json(tarball).error]).toEqual([
+      1,
+      expect.objectContaining({ code: 'EBADTARBALL', message: `${notAPackage} has no package/package.json inside: it is not an npm package.` }),
+    ])
   })
 })

@@ -156,7 +156,10 @@ describe.concurrent('pkgs scope', () => {
     const dir = join(sandbox.home, 'npmrc-dir')
     mkdirSync(dir)
     const broken = { ...slash, NPM_CONFIG_USERCONFIG: dir }
-    const [failedSet, failedUnset] = await Promise.all([runPkgs(['scope', 'set', '@acme'], sandbox, { env: broken }), runPkgs(['scope', 'unset'], sandbox, { env: broken })])
+    const [failedSet, failedUnset] = await Promise.all([
+      runPkgs(['scope', 'set', '@acme'], sandbox, { env: broken }),
+      runPkgs(['scope', 'unset'], sandbox, { env: broken }),
+    ])
     for (const res of [failedSet, failedUnset]) {
       expect(res.code).toBe(1)
       expect(res.stderr).toContain('Cannot read ~/npmrc-dir: EISDIR')

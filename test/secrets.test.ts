@@ -62,7 +62,9 @@ function sandboxWith(how: Credential): Sandbox {
     case 'url': {
       const withPassword = url.replace('http://', `http://carol:${carolPassword}@`)
       // npm sends a URL's user and password as Basic credentials when the .npmrc has none of its own
-      return makeSandbox(`registry=${withPassword}\n${nerfDart(url)}:username=carol\n${nerfDart(url)}:_password=${Buffer.from(carolPassword).toString('base64')}\nfetch-retries=0\n`)
+      return makeSandbox(
+        `registry=${withPassword}\n${nerfDart(url)}:username=carol\n${nerfDart(url)}:_password=${Buffer.from(carolPassword).toString('base64')}\nfetch-retries=0\n`,
+      )
     }
     case 'otp':
       return makeSandbox(`registry=${url}\n${nerfDart(url)}:_authToken=${secret.ottoToken}\nfetch-retries=0\n`)
@@ -113,7 +115,12 @@ const modes = [['--verbose'], ['--json'], ['--json', '--verbose'], []]
 let n = 0
 const table = runs.flatMap((r, i) =>
   // each run with two of the credentials and in two of the modes, in turn: every pairing occurs across the table
-  [credentials[i % 4], credentials[(i + 2) % 4]].map((how) => ({ ...r, how, mode: modes[n++ % modes.length], id: `${n.toString(36)}${Math.random().toString(36).slice(2, 6)}` })),
+  [credentials[i % 4], credentials[(i + 2) % 4]].map((how) => ({
+    ...r,
+    how,
+    mode: modes[n++ % modes.length],
+    id: `${n.toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+  })),
 )
 
 describe.concurrent('no secret in any output', () => {
@@ -127,7 +134,12 @@ describe.concurrent('no secret in any output', () => {
     let args = c.args.filter((a) => a !== '--echo').map((a) => (a === 'ID' ? P(c.id) : a))
     if (c.args.includes('--echo')) {
       // a registry that quotes what it was sent, credentials included
-      const sent = { npmrc: [secret.npmrcToken], env: [secret.envToken], url: [carolPassword, `Basic ${Buffer.from(`carol:${carolPassword}`).toString('base64')}`], otp: [secret.ottoToken, secret.otp] }[c.how]
+      const sent = {
+        npmrc: [secret.npmrcToken],
+        env: [secret.envToken],
+        url: [carolPassword, `Basic ${Buffer.from(`carol:${carolPassword}`).toString('base64')}`],
+        otp: [secret.ottoToken, secret.otp],
+      }[c.how]
       registry.failNext((_m, path) => path.includes(P(c.id).replace('/', '%2f')), 500, { error: `not accepted: ${sent.join(' ')}` })
     }
     if (c.how === 'otp') args = [...args, '--otp', secret.otp]

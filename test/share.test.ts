@@ -121,7 +121,11 @@ describe.concurrent('owners on Verdaccio 6', () => {
     await publishedByAlice(stable, alice, name)
     // npm itself fails here with a raw 422
     expect((await runNpm(['owner', 'add', 'bob', name], alice)).stderr).toContain('422')
-    for (const args of [['share', 'bob', name], ['unshare', 'bob', name], ['owners', name]]) {
+    for (const args of [
+      ['share', 'bob', name],
+      ['unshare', 'bob', name],
+      ['owners', name],
+    ]) {
       const res = await runPkgs(args, alice)
       expect(res.code, args.join(' ')).toBe(4)
       expect(res.stderr).toContain(`Verdaccio at ${stable.url} does not support package owners`)
@@ -136,7 +140,16 @@ describe.concurrent('registries that manage access in their own settings', () =>
     // npm.pkg.github.com is never reached: its host alone says it has none of these
     const sandbox = makeSandbox('//npm.pkg.github.com/:_authToken=ghp_not_used\n')
     const github = ['--registry', 'https://npm.pkg.github.com/']
-    const runs = [['share', 'bob', '@acme/x'], ['share', '@acme:devs', '@acme/x'], ['unshare', 'bob', '@acme/x'], ['owners', '@acme/x'], ['collaborators', '@acme/x'], ['ls', '@acme'], ['team', 'ls', '@acme'], ['make-private', '@acme/x']]
+    const runs = [
+      ['share', 'bob', '@acme/x'],
+      ['share', '@acme:devs', '@acme/x'],
+      ['unshare', 'bob', '@acme/x'],
+      ['owners', '@acme/x'],
+      ['collaborators', '@acme/x'],
+      ['ls', '@acme'],
+      ['team', 'ls', '@acme'],
+      ['make-private', '@acme/x'],
+    ]
     const results = await Promise.all(runs.map((args) => runPkgs([...args, ...github], sandbox)))
     results.forEach((res, i) => {
       expect(res.code, runs[i].join(' ')).toBe(4)
@@ -228,7 +241,9 @@ describe('teams on an npmjs-like registry', () => {
     expect(json(kept)).toEqual({ package: name, registry: registry.url, grantee: '@acme:devs', permissions: 'read-write', changed: false })
     const plain = await runPkgs(['share', '@acme:devs', name], alice)
     expect(plain.stdout).toBe(`${name}: @acme:devs already has read-write; nothing changed.\n`)
-    expect(registry.requests.slice(from).filter((r) => r.method !== 'GET' && (r.path.includes('kept-grant') || JSON.stringify(r.body ?? null).includes(name)))).toEqual([])
+    expect(
+      registry.requests.slice(from).filter((r) => r.method !== 'GET' && (r.path.includes('kept-grant') || JSON.stringify(r.body ?? null).includes(name))),
+    ).toEqual([])
     expect(registry.state.orgs.get('acme')!.teams.get('devs')!.packages.get(name)).toBe('read-write')
 
     const lowered = await runPkgs(['share', '@acme:devs', name, '--read-only', '--json'], alice)

@@ -46,12 +46,27 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     const joined = await runPkgs(['org', 'set', 'guild', 'bob'], alice)
     expect(joined.code, joined.stderr).toBe(0)
     expect(joined.stdout).toBe('Added bob to guild as developer.\n')
-    expect(json(await runPkgs(['org', 'set', '@guild', 'bob', 'developer', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', role: 'developer', changed: false })
-    expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'admin', '--json'], alice))).toEqual({ org: 'guild', user: 'bob', role: 'admin', changed: true, previous: 'developer' })
+    expect(json(await runPkgs(['org', 'set', '@guild', 'bob', 'developer', '--json'], alice))).toEqual({
+      org: 'guild',
+      user: 'bob',
+      role: 'developer',
+      changed: false,
+    })
+    expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'admin', '--json'], alice))).toEqual({
+      org: 'guild',
+      user: 'bob',
+      role: 'admin',
+      changed: true,
+      previous: 'developer',
+    })
     // no role given: an admin stays one (npm org set would make him a developer)
     const kept = await runPkgs(['org', 'set', 'guild', 'bob'], alice)
     expect(kept.stdout).toBe('bob is already admin of guild; nothing changed.\n')
-    expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'developer', '--json'], alice))).toMatchObject({ role: 'developer', changed: true, previous: 'admin' })
+    expect(json(await runPkgs(['org', 'set', 'guild', 'bob', 'developer', '--json'], alice))).toMatchObject({
+      role: 'developer',
+      changed: true,
+      previous: 'admin',
+    })
 
     const added = await runPkgs(['team', 'add', '@guild:docs', 'bob'], alice)
     expect(added.code, added.stderr).toBe(0)
@@ -70,7 +85,13 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     ])
     expect(json(members)).toEqual({ team: '@guild:docs', members: JSON.parse(npmMembers.stdout) })
     expect(json(members).members).toEqual(['bob'])
-    expect(teams.stdout).toBe(npmTeams.stdout.trim().split('\n').map((t) => `@${t}\n`).join(''))
+    expect(teams.stdout).toBe(
+      npmTeams.stdout
+        .trim()
+        .split('\n')
+        .map((t) => `@${t}\n`)
+        .join(''),
+    )
     expect(teams.stdout).toBe('@guild:developers\n@guild:docs\n')
     expect(json(roster)).toEqual({ org: 'guild', members: JSON.parse(npmRoster.stdout) })
     expect(rosterPlain.stdout).toBe(npmRosterPlain.stdout)
@@ -96,13 +117,34 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
   it('sends the requests npm team and npm org send', async () => {
     const alice = loggedIn(registry, 'alice')
     const steps: [pkgs: string[], npm: string[]][] = [
-      [['team', 'create', '@ours:docs', '--description', 'Docs writers'], ['team', 'create', 'theirs:docs']],
-      [['org', 'set', 'ours', 'bob'], ['org', 'set', 'theirs', 'bob']],
-      [['org', 'set', 'ours', 'bob', 'admin'], ['org', 'set', 'theirs', 'bob', 'admin']],
-      [['team', 'add', '@ours:docs', 'bob'], ['team', 'add', 'theirs:docs', 'bob']],
-      [['team', 'rm', '@ours:docs', 'bob'], ['team', 'rm', 'theirs:docs', 'bob']],
-      [['team', 'destroy', '@ours:docs', '--yes'], ['team', 'destroy', 'theirs:docs']],
-      [['org', 'rm', 'ours', 'bob'], ['org', 'rm', 'theirs', 'bob']],
+      [
+        ['team', 'create', '@ours:docs', '--description', 'Docs writers'],
+        ['team', 'create', 'theirs:docs'],
+      ],
+      [
+        ['org', 'set', 'ours', 'bob'],
+        ['org', 'set', 'theirs', 'bob'],
+      ],
+      [
+        ['org', 'set', 'ours', 'bob', 'admin'],
+        ['org', 'set', 'theirs', 'bob', 'admin'],
+      ],
+      [
+        ['team', 'add', '@ours:docs', 'bob'],
+        ['team', 'add', 'theirs:docs', 'bob'],
+      ],
+      [
+        ['team', 'rm', '@ours:docs', 'bob'],
+        ['team', 'rm', 'theirs:docs', 'bob'],
+      ],
+      [
+        ['team', 'destroy', '@ours:docs', '--yes'],
+        ['team', 'destroy', 'theirs:docs'],
+      ],
+      [
+        ['org', 'rm', 'ours', 'bob'],
+        ['org', 'rm', 'theirs', 'bob'],
+      ],
     ]
     const sent = (org: string, from: number) =>
       registry.requests
@@ -134,7 +176,9 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     // an admin manages teams, not members: only owners add them or change roles (npmjs's rule)
     const admin = await runPkgs(['org', 'set', 'solo', 'carol', 'developer', '--json'], loggedIn(registry, 'bob'))
     expect(admin.code).toBe(1)
-    expect(json(admin).error.message).toBe('You may not do this in @solo (You must be an owner of solo to do this.): its members and their roles are managed by its owners.')
+    expect(json(admin).error.message).toBe(
+      'You may not do this in @solo (You must be an owner of solo to do this.): its members and their roles are managed by its owners.',
+    )
     expect(registry.state.orgs.get('solo')!.members.has('carol')).toBe(false)
     const noOrg = await runPkgs(['org', 'ls', 'nowhere', '--json'], loggedIn(registry, 'alice'))
     expect(noOrg.code).toBe(1)
@@ -215,7 +259,7 @@ describe.concurrent('pkgs team and pkgs org on an npmjs-like registry', () => {
     expect(registry.state.orgs.get('duo')!.members.has('alice')).toBe(false)
   })
 
-  it("a team the registry will not destroy: its reason, not a permission problem", async () => {
+  it('a team the registry will not destroy: its reason, not a permission problem', async () => {
     const res = await runPkgs(['team', 'destroy', '@quiet:developers', '--yes', '--json'], loggedIn(registry, 'alice'))
     expect(res.code).toBe(1)
     expect(json(res).error).toMatchObject({

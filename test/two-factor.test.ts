@@ -97,7 +97,13 @@ describe('two-factor authentication in the browser', () => {
     const config = await loadConfig({ cwd: sandbox.cwd, env: sandbox.env })
     const target = targetFor(config, resolveRegistry(config, { scope: '@wendy' }), '@wendy', name)
     const shown: string[] = []
-    const person = { canPrompt: () => false, otp: async () => '', sendToUrl: async (m: string, url: string) => void shown.push(`${m} ${url}`), info: (m: string) => void shown.push(m), warn: () => {} }
+    const person = {
+      canPrompt: () => false,
+      otp: async () => '',
+      sendToUrl: async (m: string, url: string) => void shown.push(`${m} ${url}`),
+      info: (m: string) => void shown.push(m),
+      warn: () => {},
+    }
     const started = Date.now()
     const error = await setVisibility(config, target, name, 'private', new OtpSession(person, undefined, 300)).catch((err: unknown) => err)
     expect(error).toBeInstanceOf(PkgsError)

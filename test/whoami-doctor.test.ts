@@ -95,7 +95,9 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(check(doc, 'credentials').message).toContain('~/.npmrc')
     expect(check(doc, 'login').message).toBe('Logged in as alice.')
     // Verdaccio hides its version unless configured to show it
-    expect(check(doc, 'registry-kind').message).toMatch(/^Verdaccio( 6\.8\.0)?: supports login, publish(, share( \(depending on its version\))?)?; not web-login, (share, )?teams, visibility, orgs, trust, stage\.$/)
+    expect(check(doc, 'registry-kind').message).toMatch(
+      /^Verdaccio( 6\.8\.0)?: supports login, publish(, share( \(depending on its version\))?)?; not web-login, (share, )?teams, visibility, orgs, trust, stage\.$/,
+    )
     expect(res.stdout).not.toContain(alice.token)
   })
 
@@ -158,7 +160,10 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(ping.message).toContain('Cannot reach the registry http://127.0.0.1:9/')
     expect(ping.hint).toContain('~/.npmrc (@acme:registry)')
     // the login cannot be checked: said so, and why, rather than left out
-    expect(check(JSON.parse(res.stdout), 'login')).toMatchObject({ status: 'warn', message: 'The login was not checked: http://127.0.0.1:9/ cannot be reached (see above).' })
+    expect(check(JSON.parse(res.stdout), 'login')).toMatchObject({
+      status: 'warn',
+      message: 'The login was not checked: http://127.0.0.1:9/ cannot be reached (see above).',
+    })
     // a registry that never answered cannot be recognised: said as such, not as a kind of registry
     expect(check(JSON.parse(res.stdout), 'registry-kind').message).toBe(
       'Registry kind not recognised: pkgs tries login, web-login, publish, share, teams, visibility, orgs, trust, stage, and says so when the registry refuses one.',
@@ -214,10 +219,11 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(JSON.parse(owners.stdout).error).toMatchObject({ code: 'ENEEDAUTH', message: `You are not logged in to ${verdaccio.url}.` })
   })
 
-  it('says where a scope\'s registry comes from: its own mapping, or only the plain registry= setting', async () => {
+  it("says where a scope's registry comes from: its own mapping, or only the plain registry= setting", async () => {
     const plain = makeSandbox(`registry=${verdaccio.url}\n${nerf}:_authToken=${alice.token}\n`)
     const mapped = loggedIn()
-    for (const sandbox of [plain, mapped]) sandbox.writePackageJson({ name: '@acme/elsewhere', version: '1.0.0', publishConfig: { registry: 'http://other.example/' } })
+    for (const sandbox of [plain, mapped])
+      sandbox.writePackageJson({ name: '@acme/elsewhere', version: '1.0.0', publishConfig: { registry: 'http://other.example/' } })
     const [fromPlain, fromMapping] = await Promise.all([runPkgs(['doctor', '--json'], plain), runPkgs(['doctor', '--json'], mapped)])
     const plainDoc = JSON.parse(fromPlain.stdout) as DoctorDoc
     expect(check(plainDoc, 'registry').message).toBe(`Registry for @acme: ${verdaccio.url} (the default registry, set by registry= in ~/.npmrc)`)
@@ -290,7 +296,10 @@ describe('credentials npm cannot use', () => {
   it('says so for an optional reference too (${VAR?}), which npm reads as no token', async () => {
     const sandbox = fromVariable(`\${${unset}?}`)
     const [doctor, whoami] = await Promise.all([runPkgs(['doctor', '--json'], sandbox), runPkgs(['whoami', '--json'], sandbox)])
-    expect(check(JSON.parse(doctor.stdout), 'credentials')).toMatchObject({ status: 'error', hint: `Set ${unset} (in CI, from a secret), or log in with: pkgs login --scope @acme` })
+    expect(check(JSON.parse(doctor.stdout), 'credentials')).toMatchObject({
+      status: 'error',
+      hint: `Set ${unset} (in CI, from a secret), or log in with: pkgs login --scope @acme`,
+    })
     expect(whoami.code).toBe(3)
     expect(JSON.parse(whoami.stdout).error.message).toContain(`the environment variable ${unset} is not set`)
   })
@@ -336,7 +345,10 @@ describe('credentials npm cannot use', () => {
 describe('pkgs doctor on a package.json that publish would refuse', () => {
   it('is an error for each, as publish is', async () => {
     const cases: [object, string][] = [
-      [{ name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 'ftp://x' } }, 'Invalid registry URL "ftp://x" (publishConfig.registry in package.json): only http and https are supported.'],
+      [
+        { name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 'ftp://x' } },
+        'Invalid registry URL "ftp://x" (publishConfig.registry in package.json): only http and https are supported.',
+      ],
       [{ name: '@acme/widgets', version: '1.0.0', publishConfig: { registry: 5 } }, 'publishConfig.registry in package.json is 5, not a URL.'],
       [{ name: '@acme/widgets', version: 5 }, 'The version in <file> is 5, not a string.'],
       [{ name: '@acme/widgets', version: '1.0' }, 'The version in <file>, "1.0", is not a semantic version.'],

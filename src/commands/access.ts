@@ -27,7 +27,11 @@ export default defineCommand({
       },
     )
     if (planned.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
-    const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, ...(run.outcomes[i].value ? { access: run.outcomes[i].value } : { error: itemError(run.outcomes[i]) }) }))
+    const results: BulkResult[] = planned.map((p, i) => ({
+      package: p.name,
+      registry: p.target.registry.url,
+      ...(run.outcomes[i].value ? { access: run.outcomes[i].value } : { error: itemError(run.outcomes[i]) }),
+    }))
     const { failed, skipped } = tally(results)
     return { results, failed: failed + skipped, [stoppedBy]: run.stoppedBy }
   },

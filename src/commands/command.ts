@@ -30,8 +30,8 @@ type ArgumentValue<S extends ArgumentSpec> = S extends { variadic: true }
 type OptionValue<S extends OptionSpec> = S['flags'] extends `${string}...>${string}`
   ? string[] | undefined
   : S['flags'] extends `${string}<${string}>${string}`
-  ? (S extends { choices: readonly (infer C)[] } ? C : string) | (S extends { default: string } ? never : undefined)
-  : boolean | undefined
+    ? (S extends { choices: readonly (infer C)[] } ? C : string) | (S extends { default: string } ? never : undefined)
+    : boolean | undefined
 
 /** What run() gets: each argument under its name, each option under its key, typed from the specs. */
 export type Input<A extends readonly ArgumentSpec[], O extends Record<string, OptionSpec>> = { [S in A[number] as S['name']]: ArgumentValue<S> } & {
@@ -40,7 +40,11 @@ export type Input<A extends readonly ArgumentSpec[], O extends Record<string, Op
 
 export type Example = [command: string, what: string]
 
-export interface CommandDefinition<A extends readonly ArgumentSpec[] = readonly ArgumentSpec[], O extends Record<string, OptionSpec> = Record<string, OptionSpec>, R = unknown> {
+export interface CommandDefinition<
+  A extends readonly ArgumentSpec[] = readonly ArgumentSpec[],
+  O extends Record<string, OptionSpec> = Record<string, OptionSpec>,
+  R = unknown,
+> {
   name: string
   description: string
   arguments?: A

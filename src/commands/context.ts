@@ -51,7 +51,10 @@ function maskCredentials(flat: Record<string, unknown>, secrets: Secrets): void 
     else if (key === 'registry' || key.endsWith(':registry') || key === 'proxy' || key === 'httpsProxy') {
       try {
         const { username, password } = new URL(value)
-        if (password) [password, decodeURIComponent(password), Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')].forEach(mask)
+        if (password)
+          [password, decodeURIComponent(password), Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')].forEach(
+            mask,
+          )
       } catch {
         // not a URL: said where it is used
       }
@@ -139,7 +142,11 @@ export class Context {
    * The package named, else ./package.json's, validated; with its registry. With `requires`, the
    * registry must offer that workflow and be logged in to, as loggedIn().
    */
-  async packageTarget(packageArg: string | undefined, example: string, requires?: { workflow: Workflow; what: string }): Promise<{ config: Config; target: Target; name: string }> {
+  async packageTarget(
+    packageArg: string | undefined,
+    example: string,
+    requires?: { workflow: Workflow; what: string },
+  ): Promise<{ config: Config; target: Target; name: string }> {
     const given = await packageNameOrLocal(this.cwd, packageArg)
     if (!given) throw usageError(`Name the package: ${await noLocalName(this.cwd)}.`, `e.g. ${example}`)
     const name = validatePackageName(given)

@@ -31,7 +31,12 @@ function checkNode(): Check {
   const satisfies = require('semver/functions/satisfies') as (v: string, range: string) => boolean
   return satisfies(process.versions.node, engines.node)
     ? { id: 'node', status: 'ok', message: `Node.js ${process.versions.node}` }
-    : { id: 'node', status: 'error', message: `Node.js ${process.versions.node} is not supported (needs ${engines.node}).`, hint: 'Install a supported Node.js from https://nodejs.org/' }
+    : {
+        id: 'node',
+        status: 'error',
+        message: `Node.js ${process.versions.node} is not supported (needs ${engines.node}).`,
+        hint: 'Install a supported Node.js from https://nodejs.org/',
+      }
 }
 
 function checkRegistry(target: Target, scope?: string): Check {
@@ -50,10 +55,19 @@ function checkCredentials(target: Target, scope?: string, idToken = false): Chec
   const unusable = credentials.problem && credentialsError(target.registry, credentials, scope)
   if (unusable) return { id: 'credentials', status: 'error', message: unusable.message, hint: unusable.hint }
   if (credentials.type === 'none' && idToken) {
-    return { id: 'credentials', status: 'ok', message: `No credentials for ${target.registry.url}, and none needed to publish: this job's ID token is exchanged (trusted publishing).` }
+    return {
+      id: 'credentials',
+      status: 'ok',
+      message: `No credentials for ${target.registry.url}, and none needed to publish: this job's ID token is exchanged (trusted publishing).`,
+    }
   }
   if (credentials.type === 'none') {
-    return { id: 'credentials', status: 'error', message: `No credentials for ${target.registry.url}.`, hint: `Log in with: ${loginCommand(target.registry, scope)}` }
+    return {
+      id: 'credentials',
+      status: 'error',
+      message: `No credentials for ${target.registry.url}.`,
+      hint: `Log in with: ${loginCommand(target.registry, scope)}`,
+    }
   }
   const kind = credentials.type === 'token' ? 'A token' : credentials.type === 'basic' ? 'A user name and password' : 'A client certificate'
   return { id: 'credentials', status: 'ok', message: `${kind} for ${target.registry.url} is set in ${credentials.source?.label ?? 'npm config'}.` }
@@ -81,7 +95,13 @@ type Found = { path: string; manifest: Manifest }
 
 /** What `pkgs publish` would refuse in package.json, said before it does (npm's rules for name and version). */
 function checkManifest(found: Found | undefined, target: Target, cwd: string): Check {
-  if (!found) return { id: 'package-json', status: 'warn', message: 'No package.json in this folder or above it.', hint: 'Create a scoped package with: pkgs init --scope @your-scope' }
+  if (!found)
+    return {
+      id: 'package-json',
+      status: 'warn',
+      message: 'No package.json in this folder or above it.',
+      hint: 'Create a scoped package with: pkgs init --scope @your-scope',
+    }
   const { path, manifest } = found
   const problem = (message: string, hint?: string): Check => ({ id: 'package-json', status: 'error', message, hint })
   let name: string | undefined
@@ -94,11 +114,14 @@ function checkManifest(found: Found | undefined, target: Target, cwd: string): C
   }
   if (!name) return problem(`${path} has no name.`, 'Run: pkgs init --scope @your-scope')
   const { version, publishConfig } = manifest
-  if (version === undefined || version === '') return problem(`${path} has no version: a package needs one to be published.`, 'Set one with: npm version 1.0.0 --no-git-tag-version')
-  if (typeof version !== 'string') return problem(`The version in ${path} is ${JSON.stringify(version)}, not a string.`, 'Write it as a string, e.g. "version": "1.0.0".')
+  if (version === undefined || version === '')
+    return problem(`${path} has no version: a package needs one to be published.`, 'Set one with: npm version 1.0.0 --no-git-tag-version')
+  if (typeof version !== 'string')
+    return problem(`The version in ${path} is ${JSON.stringify(version)}, not a string.`, 'Write it as a string, e.g. "version": "1.0.0".')
   // what @npmcli/package-json accepts when publish reads the file (loose: "v1.0.0" is cleaned)
   const valid = require('semver/functions/valid') as (v: string, loose: boolean) => string | null
-  if (!valid(version, true)) return problem(`The version in ${path}, "${version}", is not a semantic version.`, 'Use one such as 1.0.0: npm version 1.0.0 --no-git-tag-version')
+  if (!valid(version, true))
+    return problem(`The version in ${path}, "${version}", is not a semantic version.`, 'Use one such as 1.0.0: npm version 1.0.0 --no-git-tag-version')
   if (publishConfig?.access !== undefined && publishConfig.access !== 'restricted' && publishConfig.access !== 'public') {
     return problem(`publishConfig.access is ${JSON.stringify(publishConfig.access)}: it must be "restricted" or "public".`, `Fix it in ${path}.`)
   }
@@ -111,12 +134,25 @@ function checkManifest(found: Found | undefined, target: Target, cwd: string): C
   const scope = scopeOf(name)
   if (!scope) {
     if (publishConfig?.access === 'restricted') {
-      return problem(`${name} is unscoped but publishConfig.access is "restricted": only scoped packages can be private.`, 'Give it a scope: pkgs init --scope @your-scope')
+      return problem(
+        `${name} is unscoped but publishConfig.access is "restricted": only scoped packages can be private.`,
+        'Give it a scope: pkgs init --scope @your-scope',
+      )
     }
-    return { id: 'package-json', status: 'warn', message: `${name} is not scoped: it can only be published as public.`, hint: 'Give it a scope: pkgs init --scope @your-scope' }
+    return {
+      id: 'package-json',
+      status: 'warn',
+      message: `${name} is not scoped: it can only be published as public.`,
+      hint: 'Give it a scope: pkgs init --scope @your-scope',
+    }
   }
   if (registry && registry !== target.registry.url) {
-    return { id: 'package-json', status: 'warn', message: `${name} publishes to ${registry} (publishConfig.registry), but ${whereScopeGoes(scope, target)}.`, hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}` }
+    return {
+      id: 'package-json',
+      status: 'warn',
+      message: `${name} publishes to ${registry} (publishConfig.registry), but ${whereScopeGoes(scope, target)}.`,
+      hint: `Make them agree: pkgs scope set ${scope} --registry ${registry}`,
+    }
   }
   const access = publishConfig?.access ?? 'restricted (default for scoped packages)'
   // found above this folder, as npm finds it: say which one
@@ -147,12 +183,24 @@ function failed(id: string, err: unknown): Check {
 async function pingRegistry(config: Config, target: Target): Promise<{ check: Check; identity?: RegistryIdentity; reachable: boolean }> {
   try {
     const res = await requestJson(config, target, '/-/ping', { preferOnline: true })
-    return { check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` }, identity: detectKind(target.registry.url, res.headers), reachable: true }
+    return {
+      check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` },
+      identity: detectKind(target.registry.url, res.headers),
+      reachable: true,
+    }
   } catch (err) {
     const e = explainError(err)
     // Some registries have no ping endpoint, yet answer: that is still reachable.
     if (/^E\d{3}$/.test(e.code)) {
-      return { check: { id: 'ping', status: 'warn', message: `${target.registry.url} answered the ping with ${e.code.slice(1)}.`, hint: 'It may not implement /-/ping; the other checks show whether it works.' }, reachable: true }
+      return {
+        check: {
+          id: 'ping',
+          status: 'warn',
+          message: `${target.registry.url} answered the ping with ${e.code.slice(1)}.`,
+          hint: 'It may not implement /-/ping; the other checks show whether it works.',
+        },
+        reachable: true,
+      }
     }
     return { check: failed('ping', err), reachable: false }
   }
@@ -160,7 +208,12 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
 
 /** A check skipped because the registry cannot be reached: said, with why, rather than left out. */
 function notChecked(id: string, what: string, target: Target): Check {
-  return { id, status: 'warn', message: `${what}: ${target.registry.url} cannot be reached (see above).`, hint: 'Once it can be reached, run pkgs doctor again.' }
+  return {
+    id,
+    status: 'warn',
+    message: `${what}: ${target.registry.url} cannot be reached (see above).`,
+    hint: 'Once it can be reached, run pkgs doctor again.',
+  }
 }
 
 async function checkLogin(username: Promise<string>): Promise<Check> {
@@ -204,7 +257,10 @@ async function checkTokenExpiry(config: Config, target: Target): Promise<Check |
   return {
     id: 'token-expiry',
     status: 'warn',
-    message: days < 0 ? `The token for ${target.registry.url} expired on ${mine!.expires!.slice(0, 10)}.` : `The token for ${target.registry.url} expires on ${mine!.expires!.slice(0, 10)}, in ${days} day${days === 1 ? '' : 's'}.`,
+    message:
+      days < 0
+        ? `The token for ${target.registry.url} expired on ${mine!.expires!.slice(0, 10)}.`
+        : `The token for ${target.registry.url} expires on ${mine!.expires!.slice(0, 10)}, in ${days} day${days === 1 ? '' : 's'}.`,
     hint: `Make a new one (pkgs token create …, or pkgs login) before then; pkgs token ls shows them all.`,
   }
 }
@@ -217,9 +273,19 @@ async function checkTrustedPublishing(ctx: Context, config: Config, target: Targ
   const checks: Check[] = []
   try {
     const claims = idTokenClaims(await getIdToken(ctx.env, ci, target.registry.url, config))
-    const job = ci === 'github' ? `${String(claims.repository ?? '?')}, workflow ${String(claims.workflow_ref ?? '?')}` : ci === 'gitlab' ? `${String(claims.project_path ?? '?')}` : String(claims['oidc.circleci.com/vcs-origin'] ?? '?')
-    checks.push({ id: 'ci', status: 'ok', message: `${ciNames[ci]}: the job gets an ID token for ${target.registry.url} (${job}); pkgs publish exchanges it for a publish token.` })
-    if (name) checks.push({ id: 'ci-trust', status: 'ok', message: `For ${name} to accept it, the package must trust this job: ${trustCommand(ci, name, claims)}` })
+    const job =
+      ci === 'github'
+        ? `${String(claims.repository ?? '?')}, workflow ${String(claims.workflow_ref ?? '?')}`
+        : ci === 'gitlab'
+          ? `${String(claims.project_path ?? '?')}`
+          : String(claims['oidc.circleci.com/vcs-origin'] ?? '?')
+    checks.push({
+      id: 'ci',
+      status: 'ok',
+      message: `${ciNames[ci]}: the job gets an ID token for ${target.registry.url} (${job}); pkgs publish exchanges it for a publish token.`,
+    })
+    if (name)
+      checks.push({ id: 'ci-trust', status: 'ok', message: `For ${name} to accept it, the package must trust this job: ${trustCommand(ci, name, claims)}` })
   } catch (err) {
     const e = explainError(err)
     checks.push({ id: 'ci', status: target.credentials.type === 'none' ? 'error' : 'warn', message: `${ciNames[ci]}: ${e.message}`, hint: e.hint })
@@ -242,7 +308,11 @@ function checkKind(identity: RegistryIdentity): Check {
   const maybe = Object.keys(support.ifRefused)
   const supported = support.supported.map((w) => (maybe.includes(w) ? `${w} (depending on its version)` : w))
   if (identity.kind === 'unknown') {
-    return { id: 'registry-kind', status: 'ok', message: `Registry kind not recognised: pkgs tries ${supported.join(', ')}, and says so when the registry refuses one.` }
+    return {
+      id: 'registry-kind',
+      status: 'ok',
+      message: `Registry kind not recognised: pkgs tries ${supported.join(', ')}, and says so when the registry refuses one.`,
+    }
   }
   return {
     id: 'registry-kind',
@@ -259,7 +329,7 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
   const localName = typeof localManifest?.manifest.name === 'string' ? localManifest.manifest.name : undefined
   const scope = opts.scope
     ? normalizeScope(opts.scope)
-    : (packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? validDefaultScope(config)
+    : ((packageName && scopeOf(packageName)) ?? (localName && scopeOf(localName)) ?? validDefaultScope(config))
   let target: Target
   try {
     target = await ctx.target({ scope, packageName })
@@ -286,7 +356,11 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     checkNpm(ctx.npm()),
     checkRegistry(target, scope),
     ping.check,
-    checkCredentials(target, scope, trusted?.some((c) => c.id === 'ci' && c.status === 'ok')),
+    checkCredentials(
+      target,
+      scope,
+      trusted?.some((c) => c.id === 'ci' && c.status === 'ok'),
+    ),
     ...(login ? [ping.reachable ? login : notChecked('login', 'The login was not checked', target)] : []),
     ...(expiry ? [expiry] : []),
     ...(trusted ?? []),
@@ -307,7 +381,11 @@ function render(report: DoctorReport, io: IO): void {
   }
   const errors = report.checks.filter((x) => x.status === 'error').length
   const warnings = report.checks.filter((x) => x.status === 'warn').length
-  io.print(errors ? c.red(`${errors} problem${errors > 1 ? 's' : ''} to fix.`) : c.green(`All set${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`))
+  io.print(
+    errors
+      ? c.red(`${errors} problem${errors > 1 ? 's' : ''} to fix.`)
+      : c.green(`All set${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`),
+  )
 }
 
 export default defineCommand({

@@ -43,7 +43,8 @@ function fromFlags(opts: InitOptions): Partial<InitAnswers> {
     const nameScope = scopeOf(opts.name)
     if (nameScope) {
       validatePackageName(opts.name)
-      if (scope && scope !== nameScope) throw usageError(`--name ${opts.name} and --scope ${scope} disagree.`, 'Give the scope once: --scope @s --name n, or --name @s/n.')
+      if (scope && scope !== nameScope)
+        throw usageError(`--name ${opts.name} and --scope ${scope} disagree.`, 'Give the scope once: --scope @s --name n, or --name @s/n.')
       scope = nameScope
     }
     given.name = bareName(opts.name)
@@ -51,7 +52,11 @@ function fromFlags(opts: InitOptions): Partial<InitAnswers> {
   if (scope) given.scope = scope
   const version = opts.initVersion ?? opts.version
   if (version !== undefined) {
-    if (!isValidVersion(version)) throw usageError(`Invalid version "${version}" (${opts.initVersion !== undefined ? '--init-version' : '--version'}).`, 'Use a semantic version such as 1.0.0.')
+    if (!isValidVersion(version))
+      throw usageError(
+        `Invalid version "${version}" (${opts.initVersion !== undefined ? '--init-version' : '--version'}).`,
+        'Use a semantic version such as 1.0.0.',
+      )
     given.version = version
   }
   if (opts.description !== undefined) given.description = opts.description
@@ -96,10 +101,12 @@ async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, de
     )
   const name =
     given.name ??
-    (await io.input(`Package name (without ${scope}/):`, {
-      default: defaults.name,
-      validate: (v) => validity(() => checkAnswers({ scope, name: v.trim(), version: '1.0.0', description: '', access: 'restricted' })),
-    })).trim()
+    (
+      await io.input(`Package name (without ${scope}/):`, {
+        default: defaults.name,
+        validate: (v) => validity(() => checkAnswers({ scope, name: v.trim(), version: '1.0.0', description: '', access: 'restricted' })),
+      })
+    ).trim()
   const version =
     given.version ??
     (await io.input('Version:', { default: defaults.version, validate: (v) => (isValidVersion(v.trim()) ? true : 'A semantic version such as 1.0.0.') })).trim()
@@ -107,7 +114,9 @@ async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, de
   // as publish does: no question where the registry decides who can install by its own rules
   const access =
     given.access ??
-    (accessIgnoredBy(registryKindOf(ctx, config, scope, existing)) ? defaults.access : await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
+    (accessIgnoredBy(registryKindOf(ctx, config, scope, existing))
+      ? defaults.access
+      : await io.select<Access>(`Who may install ${scope}/${name}?`, accessChoices, defaults.access))
   const license = given.license ?? (await io.input('License:', { default: defaults.license ?? 'ISC' })).trim()
   return { scope, name, version, description, access, license }
 }
@@ -115,7 +124,10 @@ async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, de
 function withDefaults(given: Partial<InitAnswers>, defaults: Defaults): InitAnswers {
   const scope = given.scope ?? defaults.scope
   if (!scope) {
-    throw usageError('No scope for the package: none was given and none is configured.', 'Pass --scope @your-scope (or set a default first: pkgs scope set @your-scope).')
+    throw usageError(
+      'No scope for the package: none was given and none is configured.',
+      'Pass --scope @your-scope (or set a default first: pkgs scope set @your-scope).',
+    )
   }
   return {
     scope,
@@ -134,7 +146,9 @@ async function sayWhenNested(ctx: Context): Promise<void> {
   if (!outer) return
   const name = typeof outer.manifest.name === 'string' && outer.manifest.name ? `${outer.manifest.name} ` : ''
   const where = relative(ctx.cwd, dirname(outer.path))
-  ctx.io.warn(`This folder is inside the package ${name}(${relative(ctx.cwd, outer.path)}): package.json is created here, a package of its own, as npm init does.`)
+  ctx.io.warn(
+    `This folder is inside the package ${name}(${relative(ctx.cwd, outer.path)}): package.json is created here, a package of its own, as npm init does.`,
+  )
   // `..` alone at the end of a sentence reads as an ellipsis: the command to type
   ctx.io.hint(`To set up that package instead: cd ${where} && pkgs init`)
 }
@@ -163,9 +177,18 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   if (!found) await sayWhenNested(ctx)
   const written = await writeManifest(ctx.cwd, answers, existing)
   if (existing?.private === true) {
-    ctx.io.warn('package.json has "private": true, so npm refuses to publish it. Remove that line to publish (access "restricted" keeps it private on the registry).')
+    ctx.io.warn(
+      'package.json has "private": true, so npm refuses to publish it. Remove that line to publish (access "restricted" keeps it private on the registry).',
+    )
   }
-  return { [registryIdentity]: registryKindOf(ctx, config, answers.scope, existing), path: written.path, name, version: answers.version, access: answers.access, created: written.created }
+  return {
+    [registryIdentity]: registryKindOf(ctx, config, answers.scope, existing),
+    path: written.path,
+    name,
+    version: answers.version,
+    access: answers.access,
+    created: written.created,
+  }
 }
 
 const versionFlag = { description: "the version (default: the package's, else 1.0.0)" }
@@ -179,14 +202,18 @@ export default defineCommand({
     initVersion: { flags: '--init-version <version>', ...versionFlag },
     version: { flags: '--version <version>', ...versionFlag, hidden: true },
     description: { flags: '--description <text>', description: 'a one-line description' },
-    access: { flags: '--access <access>', description: 'who may install it, recorded in publishConfig.access (default: restricted)', choices: ['restricted', 'public'] },
+    access: {
+      flags: '--access <access>',
+      description: 'who may install it, recorded in publishConfig.access (default: restricted)',
+      choices: ['restricted', 'public'],
+    },
     license: { flags: '--license <spdx>', description: "the license (default: the package's, else ISC for a new one)" },
   },
   examples: [
     ['pkgs init', 'on a terminal: asks for scope, name, version, description, access, license'],
     ['pkgs init --scope @acme --yes', '@acme/<folder name>, restricted, defaults for the rest'],
     ['pkgs init --scope acme --name widgets --access public', 'without a terminal: flags and defaults, nothing asked'],
-    ['pkgs init --scope @acme --init-version 0.1.0 --yes', 'a first version other than 1.0.0 (npm init\'s --init-version)'],
+    ['pkgs init --scope @acme --init-version 0.1.0 --yes', "a first version other than 1.0.0 (npm init's --init-version)"],
     ['pkgs init --yes', 'the configured default scope (pkgs scope set @acme)'],
   ],
   json: ['pkgs init --scope @acme --yes --json', '{"path", "name", "version", "access", "created"}'],

@@ -94,9 +94,16 @@ async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> 
   if (problem?.kind === 'invalid-auth') {
     // `npm config fix` would move the old top-level value under the registry: over the token just saved
     const where = [...new Set(problem.keys.map((k) => k.file))].join(' and ')
-    ctx.io.warn(`npm still refuses to run while ${where} has ${problem.keys.map((k) => `\`${k.key}\``).join(', ')} at the top level: delete ${problem.keys.length > 1 ? 'those lines' : 'that line'} (the new token is saved under ${nerfDart(target.registry.url)}).`)
+    ctx.io.warn(
+      `npm still refuses to run while ${where} has ${problem.keys.map((k) => `\`${k.key}\``).join(', ')} at the top level: delete ${problem.keys.length > 1 ? 'those lines' : 'that line'} (the new token is saved under ${nerfDart(target.registry.url)}).`,
+    )
   }
-  return { [savedIn]: shownPath(config, saved.file), username: login.username, registry: target.registry.url, ...(explicitScope ? { scope: explicitScope } : {}) }
+  return {
+    [savedIn]: shownPath(config, saved.file),
+    username: login.username,
+    registry: target.registry.url,
+    ...(explicitScope ? { scope: explicitScope } : {}),
+  }
 }
 
 export default defineCommand({
@@ -104,7 +111,11 @@ export default defineCommand({
   description: "log in to the scope's registry and save the token where npm keeps it",
   options: {
     scope: { flags: '--scope <scope>', description: "log in to this scope's registry and map the scope to it" },
-    authType: { flags: '--auth-type <type>', description: "web (browser, where the registry offers it) or legacy (user name and password); default: npm's auth-type, web", choices: ['web', 'legacy'] },
+    authType: {
+      flags: '--auth-type <type>',
+      description: "web (browser, where the registry offers it) or legacy (user name and password); default: npm's auth-type, web",
+      choices: ['web', 'legacy'],
+    },
     tokenStdin: { flags: '--token-stdin', description: 'read a token from stdin, check it with whoami, then save it (scripts and CI)' },
   },
   examples: [
@@ -119,5 +130,8 @@ export default defineCommand({
     '\nA token the registry does not accept is exit 3, and nothing is saved. See also: pkgs logout.' +
     "\nThe browser: npm's browser setting (false: only print the URL), else BROWSER (none: only print it), else the system's opener.",
   run: runLogin,
-  render: (r, io) => io.success(`Logged in as ${r.username} on ${r.registry}${r.scope ? ` (${r.scope} packages use it)` : ''}; the token is saved in ${r[savedIn] ?? 'your user .npmrc'}.`),
+  render: (r, io) =>
+    io.success(
+      `Logged in as ${r.username} on ${r.registry}${r.scope ? ` (${r.scope} packages use it)` : ''}; the token is saved in ${r[savedIn] ?? 'your user .npmrc'}.`,
+    ),
 })

@@ -36,7 +36,10 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
     try {
       await revokeToken(config, target, token, ctx.otp())
       // Verdaccio answers "Logged out" and keeps accepting the token: ask instead of trusting the answer
-      revoked = !(await verifyToken(config, target, token).then(() => true, () => false))
+      revoked = !(await verifyToken(config, target, token).then(
+        () => true,
+        () => false,
+      ))
       if (!revoked) ctx.io.warn(`${registry} still accepts the token after logging out: it does not revoke tokens.`)
     } catch (err) {
       const why = explainError(err)

@@ -79,13 +79,27 @@ export async function chooseFromMenu(ctx: Context): Promise<string[]> {
   const here = local ? ` (${local})` : ''
   const missing = support?.unsupported ?? {}
   const choice = await io.select<Choice>('What do you want to do?', [
-    { name: local ? `Set up this package under a scope${here}` : 'Set up a scoped package here', value: 'init', description: 'pkgs init: package.json as @scope/name, private by default' },
+    {
+      name: local ? `Set up this package under a scope${here}` : 'Set up a scoped package here',
+      value: 'init',
+      description: 'pkgs init: package.json as @scope/name, private by default',
+    },
     { name: 'Set the default scope', value: 'scope', description: 'pkgs scope set: npm init and pkgs use it for new packages' },
     { name: 'Log in', value: 'login', description: "pkgs login: to the default scope's registry" },
     { name: `Publish this package${here}`, value: 'publish', description: 'pkgs publish: private unless you choose otherwise' },
-    { name: 'Share a package with a user or a team', value: 'share', description: 'pkgs share: a user becomes an owner; a team gets read-only or read-write', ...unless(missing.share) },
+    {
+      name: 'Share a package with a user or a team',
+      value: 'share',
+      description: 'pkgs share: a user becomes an owner; a team gets read-only or read-write',
+      ...unless(missing.share),
+    },
     { name: 'Make a package private', value: 'make-private', description: 'pkgs make-private', ...unless(missing.visibility) },
-    { name: 'Make a package public', value: 'make-public', description: 'pkgs make-public: everyone can install it (asks first)', ...unless(missing.visibility) },
+    {
+      name: 'Make a package public',
+      value: 'make-public',
+      description: 'pkgs make-public: everyone can install it (asks first)',
+      ...unless(missing.visibility),
+    },
     { name: 'Check the set-up', value: 'doctor', description: 'pkgs doctor: npm, registry, login, package.json' },
     { name: 'Quit', value: 'quit' },
   ])
@@ -97,7 +111,9 @@ export async function chooseFromMenu(ctx: Context): Promise<string[]> {
       return ['scope', 'set', normalizeScope(scope)]
     }
     case 'share': {
-      const grantee = (await io.input('Share with (a user name, or a team as @org:team):', { validate: valid((v) => (isTeam(v) ? parseTeam(v) : validateUserName(v))) })).trim()
+      const grantee = (
+        await io.input('Share with (a user name, or a team as @org:team):', { validate: valid((v) => (isTeam(v) ? parseTeam(v) : validateUserName(v))) })
+      ).trim()
       const name = await packageName(io, local, 'Package:')
       if (!isTeam(grantee)) return ['share', grantee, name]
       const permissions = await io.select('The team may:', [

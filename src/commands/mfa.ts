@@ -9,7 +9,12 @@ export default defineCommand({
   name: 'mfa',
   description: 'whether publishing the packages needs two-factor authentication',
   arguments: [
-    { name: 'level', description: 'none: no 2FA to publish; publish: 2FA, no token bypass; automation: 2FA, automation tokens may bypass', required: true, choices: ['none', 'publish', 'automation'] },
+    {
+      name: 'level',
+      description: 'none: no 2FA to publish; publish: 2FA, no token bypass; automation: 2FA, automation tokens may bypass',
+      required: true,
+      choices: ['none', 'publish', 'automation'],
+    },
     { name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true },
   ],
   options: bulkOptions('packages to work on at once'),
@@ -34,12 +39,19 @@ export default defineCommand({
     )
     if (planned.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
     // npmjs tells no package's current policy: every package the policy was sent to counts as changed
-    const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, mfa: level, changed: !run.outcomes[i].error, ...(run.outcomes[i].error ? { error: itemError(run.outcomes[i]) } : {}) }))
+    const results: BulkResult[] = planned.map((p, i) => ({
+      package: p.name,
+      registry: p.target.registry.url,
+      mfa: level,
+      changed: !run.outcomes[i].error,
+      ...(run.outcomes[i].error ? { error: itemError(run.outcomes[i]) } : {}),
+    }))
     const { failed, skipped } = tally(results)
     return { mfa: level, results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
   },
   render(r, io) {
-    if (r.results.length > 1) summary(io, `mfa=${r.mfa} set on ${r.changed}${r.failed ? `; ${r.failed} failed` : ''}${r.skipped ? `; ${r.skipped} not attempted` : ''}.`, r)
+    if (r.results.length > 1)
+      summary(io, `mfa=${r.mfa} set on ${r.changed}${r.failed ? `; ${r.failed} failed` : ''}${r.skipped ? `; ${r.skipped} not attempted` : ''}.`, r)
   },
   failure: bulkDocumentFailure,
 })

@@ -20,7 +20,14 @@ const ls = defineCommand({
   },
   render({ members }, io) {
     const users = Object.keys(members).sort(new Intl.Collator('en').compare)
-    if (io.isStdoutTTY) io.print(table(['USER', 'ROLE'], users.map((u) => [u, members[u]]), io.out.bold))
+    if (io.isStdoutTTY)
+      io.print(
+        table(
+          ['USER', 'ROLE'],
+          users.map((u) => [u, members[u]]),
+          io.out.bold,
+        ),
+      )
     // npm org ls's lines
     else for (const u of users) io.print(`${u} - ${members[u]}`)
   },
@@ -29,7 +36,11 @@ const ls = defineCommand({
 const set = defineCommand({
   name: 'set',
   description: "add a user to an org, or change a member's role (never the last owner's)",
-  arguments: [orgArgument, { name: 'user', description: 'the user to add, or whose role to change', required: true }, { name: 'role', description: 'developer, admin or owner (default: developer for a new member; a member keeps theirs)' }],
+  arguments: [
+    orgArgument,
+    { name: 'user', description: 'the user to add, or whose role to change', required: true },
+    { name: 'role', description: 'developer, admin or owner (default: developer for a new member; a member keeps theirs)' },
+  ],
   examples: [['pkgs org set acme bob admin --json', '{"org", "user", "role", "changed", "previous"?}']],
   async run(ctx, opts) {
     const user = validateUserName(opts.user)

@@ -18,7 +18,14 @@ export default defineCommand({
     return { package: name, registry: target.registry.url, owners: owners.map((o) => ({ name: o.name, email: o.email ?? null })) }
   },
   render({ owners }, io) {
-    if (io.isStdoutTTY) io.print(table(['OWNER', 'EMAIL'], owners.map((o) => [o.name, o.email ?? '']), io.out.bold))
+    if (io.isStdoutTTY)
+      io.print(
+        table(
+          ['OWNER', 'EMAIL'],
+          owners.map((o) => [o.name, o.email ?? '']),
+          io.out.bold,
+        ),
+      )
     // npm owner ls's lines
     else for (const o of owners) io.print(`${o.name} <${o.email ?? ''}>`)
   },

@@ -12,7 +12,11 @@ import { normalizeScope, scopeOf, validatePackageName } from '../package/names.j
 import type { IO } from '../io/io.js'
 import type { Context } from './context.js'
 
-export const packagesArgument = { name: 'packages', description: 'scoped packages (default: the name in the nearest package.json, here or above)', variadic: true } as const
+export const packagesArgument = {
+  name: 'packages',
+  description: 'scoped packages (default: the name in the nearest package.json, here or above)',
+  variadic: true,
+} as const
 
 export function bulkOptions(concurrencyWhat: string) {
   return {
@@ -35,7 +39,8 @@ export interface BulkResult {
 
 export function concurrencyOf(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw usageError(`Invalid --concurrency "${value}".`, 'Give a whole number of packages to work on at once, e.g. --concurrency 8.')
+  if (!Number.isInteger(n) || n < 1)
+    throw usageError(`Invalid --concurrency "${value}".`, 'Give a whole number of packages to work on at once, e.g. --concurrency 8.')
   return n
 }
 
@@ -71,7 +76,10 @@ export async function planPackages(
   if (scopedOnly) {
     const unscoped = names.filter((n) => !scopeOf(n))
     if (unscoped.length) {
-      throw usageError(`${unscoped.join(', ')} ${unscoped.length > 1 ? 'are' : 'is'} not scoped: only scoped packages can be private, so unscoped ones are always public.`, 'Publish it under a scope (pkgs init --scope @your-scope).')
+      throw usageError(
+        `${unscoped.join(', ')} ${unscoped.length > 1 ? 'are' : 'is'} not scoped: only scoped packages can be private, so unscoped ones are always public.`,
+        'Publish it under a scope (pkgs init --scope @your-scope).',
+      )
     }
   }
   const planned: Planned[] = []

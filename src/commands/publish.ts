@@ -93,11 +93,15 @@ function identify(manifest: Manifest, source: PackSource): { name: string; versi
   // a tarball is published as it is: the fix is in the folder it was packed from
   const repack = (change: string) => `A tarball is published as it is: ${change} in the folder it was packed from, then pack it again with npm pack.`
   if (typeof manifest.name !== 'string' || !manifest.name) {
-    throw new PkgsError('EBADPACKAGE', `${where} has no name.`, { hint: folder ? 'Set one with: pkgs init --scope @your-scope' : repack('set a name (pkgs init --scope @your-scope)') })
+    throw new PkgsError('EBADPACKAGE', `${where} has no name.`, {
+      hint: folder ? 'Set one with: pkgs init --scope @your-scope' : repack('set a name (pkgs init --scope @your-scope)'),
+    })
   }
   const name = validatePackageName(manifest.name)
   if (typeof manifest.version !== 'string' || !manifest.version) {
-    throw new PkgsError('EBADPACKAGE', `${where} has no valid version.`, { hint: folder ? 'Set one with: npm version 1.0.0 --no-git-tag-version' : repack('set a version (npm version 1.0.0 --no-git-tag-version)') })
+    throw new PkgsError('EBADPACKAGE', `${where} has no valid version.`, {
+      hint: folder ? 'Set one with: npm version 1.0.0 --no-git-tag-version' : repack('set a version (npm version 1.0.0 --no-git-tag-version)'),
+    })
   }
   if (manifest.private === true) {
     throw new PkgsError('EPRIVATE', `${name} is marked "private": true in ${folder ? 'package.json' : where}, so npm's tools refuse to publish it.`, {
@@ -152,19 +156,25 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   const loggedIn = target.credentials.type !== 'none'
   const ci = ciProvider(ctx.env)
   // in CI the exchange of the job's ID token decides whether we can publish: checked when it answers
-  if (!ci && !loggedIn && !target.credentials.problem && opts.dryRun) ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
+  if (!ci && !loggedIn && !target.credentials.problem && opts.dryRun)
+    ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
   else if (!ci) requireCredentials(target.registry, target.credentials, scope)
 
   // npm's order in CI: the exchange first, then the package's document with the token it gives;
   // the login check and the registry's copy are fetched while the scripts run and the package packs
-  const auth: Promise<Sending> = ci ? viaTrustedPublishing(ctx, config, target, name, ci, opts.stage ? 'stage' : 'publish', loggedIn, Boolean(opts.dryRun)) : Promise.resolve({ config, target })
+  const auth: Promise<Sending> = ci
+    ? viaTrustedPublishing(ctx, config, target, name, ci, opts.stage ? 'stage' : 'publish', loggedIn, Boolean(opts.dryRun))
+    : Promise.resolve({ config, target })
   const authResult = settle(auth)
   const login = settle(auth.then((a) => (!a.trusted && loggedIn ? whoami(a.config, a.target) : undefined)))
   const published = settle(auth.then((a) => fetchPublished(a.config, a.target, name)))
   // loading npm's publishing library takes a while: let it load while scripts and requests run
   if (!opts.dryRun) preloadPublisher()
   const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
-  const fromPackage = publishConfigOptions(publishConfig, flags.filter((f): f is string => Boolean(f)))
+  const fromPackage = publishConfigOptions(
+    publishConfig,
+    flags.filter((f): f is string => Boolean(f)),
+  )
   const scripts = scriptOptions(ctx, { ...config.flat, ...fromPackage }, config.npm.find('foreground-scripts') === 'default')
   const { manifest, tarball, packed } = await pack(ctx, source, config, { name, manifest: first.manifest }, fromPackage, scripts)
   if (manifest.version !== version) decideTag(name, String(manifest.version), { ...tagInput, publishConfig: manifest.publishConfig?.tag })
@@ -216,8 +226,18 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   }
   if (opts.dryRun) return result
 
-  const provenance = opts.provenance || (sending.trusted && config.npm.find('provenance') === 'default' && provenanceByDefault(sending.trusted, ctx.env, state.visibility === 'public'))
-  const publishOpts = { ...fromPackage, progress: false, access: result.access, defaultTag: tag, ...(provenance ? { provenance: true } : {}), ...(opts.stage ? { stage: true } : {}), npmCommand: opts.stage ? 'stage' : 'publish' }
+  const provenance =
+    opts.provenance ||
+    (sending.trusted && config.npm.find('provenance') === 'default' && provenanceByDefault(sending.trusted, ctx.env, state.visibility === 'public'))
+  const publishOpts = {
+    ...fromPackage,
+    progress: false,
+    access: result.access,
+    defaultTag: tag,
+    ...(provenance ? { provenance: true } : {}),
+    ...(opts.stage ? { stage: true } : {}),
+    npmCommand: opts.stage ? 'stage' : 'publish',
+  }
   try {
     const { stageId } = await publishTarball(sending.config, sending.target, manifest, tarball, publishOpts, ctx.otp(), async () => {
       const spinner = await ctx.io.spinner(`${opts.stage ? 'Staging' : 'Publishing'} ${name}@${result.version} to ${target.registry.url}`)
@@ -243,7 +263,12 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     // the upload is done: a script failing after it must not read as a publish that failed (a re-run would meet the version)
     const e = explainError(err)
     const done = `${name}@${result.version} was ${opts.stage ? 'staged' : 'published'} to ${target.registry.url}, but then: ${e.message}`
-    throw new PkgsError(e.code, done, { hint: `${e.hint ? `${e.hint} ` : ''}Do not publish this version again: it is there.`, exitCode: e.exitCode, cause: err, details: { published: result.published, name, version: result.version } })
+    throw new PkgsError(e.code, done, {
+      hint: `${e.hint ? `${e.hint} ` : ''}Do not publish this version again: it is there.`,
+      exitCode: e.exitCode,
+      cause: err,
+      details: { published: result.published, name, version: result.version },
+    })
   }
   return result
 }
@@ -298,7 +323,11 @@ async function viaTrustedPublishing(
   dryRun: boolean,
 ): Promise<Sending> {
   const anonymous = withoutCredentials(config, target)
-  const exists = () => fetchPublished(anonymous.config, anonymous.target, name).then((p) => p.exists === true, () => false)
+  const exists = () =>
+    fetchPublished(anonymous.config, anonymous.target, name).then(
+      (p) => p.exists === true,
+      () => false,
+    )
   try {
     const trusted = await trustedPublishing(config, target, name, ctx.env, ci, command, exists)
     ctx.io.info(`Publishing with a token from ${ciNames[ci]}'s ID token (trusted publishing).`)
@@ -306,7 +335,9 @@ async function viaTrustedPublishing(
   } catch (err) {
     const error = explainError(err)
     if (!loggedIn && !dryRun) throw error
-    ctx.io.warn(`Trusted publishing did not work: ${error.message}${loggedIn ? ' Publishing with the configured token instead.' : ' A real publish would stop here (dry run).'}`)
+    ctx.io.warn(
+      `Trusted publishing did not work: ${error.message}${loggedIn ? ' Publishing with the configured token instead.' : ' A real publish would stop here (dry run).'}`,
+    )
     if (error.hint) ctx.io.hint(error.hint)
     return { config, target }
   }
@@ -321,7 +352,8 @@ function offlineDryRun(ctx: Context, target: Target, dryRun: boolean, problem: P
   if (!problem) return undefined
   const notLoggedIn = problem.code === 'ENEEDAUTH' && target.credentials.type === 'none'
   if (!dryRun || (problem.exitCode === Exit.auth && !notLoggedIn)) throw problem
-  if (notLoggedIn) ctx.io.warn(`${target.registry.url} shows nothing without a login, so whether ${target.packageName ?? 'the package'} is there was not checked (dry run).`)
+  if (notLoggedIn)
+    ctx.io.warn(`${target.registry.url} shows nothing without a login, so whether ${target.packageName ?? 'the package'} is there was not checked (dry run).`)
   else ctx.io.warn(`${problem.message} The registry was not checked (dry run).`)
   return { exists: undefined, versions: {}, identity: detectKind(target.registry.url) }
 }
@@ -362,10 +394,17 @@ export default defineCommand({
   description: 'pack exactly as npm does and publish: private by default for scoped packages',
   arguments: [{ name: 'path', description: 'a folder with a package.json (default: the nearest one, here or above) or a tarball made by npm pack' }],
   options: {
-    access: { flags: '--access <access>', description: 'who may install it (default: publishConfig.access, else restricted for scoped packages)', choices: ['restricted', 'public'] },
+    access: {
+      flags: '--access <access>',
+      description: 'who may install it (default: publishConfig.access, else restricted for scoped packages)',
+      choices: ['restricted', 'public'],
+    },
     tag: { flags: '--tag <tag>', description: 'the dist-tag to publish under (default: latest; required for pre-releases and below the highest release)' },
     dryRun: { flags: '--dry-run', description: 'do everything but the upload, and show what would be sent (also without a login: a warning)' },
-    tolerateRepublish: { flags: '--tolerate-republish', description: 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)' },
+    tolerateRepublish: {
+      flags: '--tolerate-republish',
+      description: 'exit 0 with a warning when this very version is already published with the same contents (CI re-runs)',
+    },
     provenance: { flags: '--provenance', description: 'publish with a signed provenance statement (from a supported CI provider)' },
     stage: { flags: '--stage', description: 'upload to the staging queue: published once someone approves it (pkgs stage approve)' },
   },
@@ -378,7 +417,10 @@ export default defineCommand({
     ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
     ['pkgs publish --stage --yes', 'in CI: stage it; a person approves it with pkgs stage approve'],
   ],
-  json: ['pkgs publish --tolerate-republish --json', 'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}'],
+  json: [
+    'pkgs publish --tolerate-republish --json',
+    'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}',
+  ],
   notes:
     'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).',
   run: runPublish,

@@ -112,7 +112,12 @@ function render(result: ScopeShowResult, io: IO): void {
   if (!result.scope) io.hint('Set one with: pkgs scope set @your-scope')
 }
 
-const location = { flags: '--location <where>', description: "the .npmrc to write: user (~/.npmrc, npm's userconfig) or project (./.npmrc)", choices: ['user', 'project'], default: 'user' } as const
+const location = {
+  flags: '--location <where>',
+  description: "the .npmrc to write: user (~/.npmrc, npm's userconfig) or project (./.npmrc)",
+  choices: ['user', 'project'],
+  default: 'user',
+} as const
 
 const show = defineCommand({
   name: 'scope',

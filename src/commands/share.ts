@@ -49,7 +49,12 @@ export default defineCommand({
   },
   render(r, io) {
     const team = isTeam(r.grantee)
-    if (!r.changed) io.print(team ? `${r.package}: ${r.grantee} already has ${r.permissions}; nothing changed.` : `${r.package}: ${r.grantee} is already an owner (read-write); nothing changed.`)
+    if (!r.changed)
+      io.print(
+        team
+          ? `${r.package}: ${r.grantee} already has ${r.permissions}; nothing changed.`
+          : `${r.package}: ${r.grantee} is already an owner (read-write); nothing changed.`,
+      )
     else if (!team) io.print(`${r.package}: ${r.grantee} is now an owner (read-write).`)
     else io.print(`${r.package}: ${r.grantee} now has ${r.permissions}${r.previous ? ` (was ${r.previous})` : ''}.`)
   },

@@ -50,14 +50,32 @@ async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list
   const { name, version } = parseSpec(spec, command)
   const { config, target } = await stageTarget(ctx, { packageName: name })
   const item = (await list(config, target, name)).find((i) => i.version === version)
-  if (!item) throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}: it was approved or rejected already, or never staged.`, { hint: `See what is staged with: pkgs stage ls ${name}` })
+  if (!item)
+    throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}: it was approved or rejected already, or never staged.`, {
+      hint: `See what is staged with: pkgs stage ls ${name}`,
+    })
   return { config, target, item }
 }
 
 function renderItems(items: StagedVersion[], io: IO): void {
   if (!items.length) return io.info('Nothing is staged.')
   if (io.isStdoutTTY) {
-    io.print(table(['ID', 'PACKAGE', 'VERSION', 'TAG', 'STAGED', 'BY'], items.map((i) => [i.id, i.packageName, i.version, i.tag ?? '', String(i.createdAt ?? '').slice(0, 16).replace('T', ' '), stagedBy(i)]), io.out.bold))
+    io.print(
+      table(
+        ['ID', 'PACKAGE', 'VERSION', 'TAG', 'STAGED', 'BY'],
+        items.map((i) => [
+          i.id,
+          i.packageName,
+          i.version,
+          i.tag ?? '',
+          String(i.createdAt ?? '')
+            .slice(0, 16)
+            .replace('T', ' '),
+          stagedBy(i),
+        ]),
+        io.out.bold,
+      ),
+    )
     return
   }
   // npm stage list's lines, one block per staged version
@@ -70,7 +88,16 @@ function stagedBy(i: StagedVersion): string {
 
 function lines(i: StagedVersion): string {
   const { id, packageName, version, tag, createdAt, actor: _actor, actorType: _type, shasum, ...rest } = i
-  const fields: [string, unknown][] = [['id', id], ['package name', packageName], ['version', version], ['tag', tag], ['date staged', createdAt], ['staged by', stagedBy(i)], ['shasum', shasum], ...Object.entries(rest)]
+  const fields: [string, unknown][] = [
+    ['id', id],
+    ['package name', packageName],
+    ['version', version],
+    ['tag', tag],
+    ['date staged', createdAt],
+    ['staged by', stagedBy(i)],
+    ['shasum', shasum],
+    ...Object.entries(rest),
+  ]
   return fields
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
@@ -112,7 +139,7 @@ const download = defineCommand({
   name: 'download',
   description: 'download the tarball of a staged version, to look at it before approving',
   arguments: [{ name: 'spec', description: 'a stage id, or package@version', required: true }],
-  examples: [['pkgs stage download @acme/widgets@1.2.0', 'writes acme-widgets-1.2.0-<id>.tgz here (npm stage download\'s name)']],
+  examples: [['pkgs stage download @acme/widgets@1.2.0', "writes acme-widgets-1.2.0-<id>.tgz here (npm stage download's name)"]],
   json: ['pkgs stage download <id> --json', '{"id", "name", "version", "file", "files", "size", "integrity"}'],
   async run(ctx, { spec }) {
     const { config, target, item } = await resolveOne(ctx, spec, 'download')
@@ -136,7 +163,11 @@ async function withVersions(config: Config, chosen: Chosen[]): Promise<Chosen[]>
       if ('packageName' in c.item) return c
       const key = c.target.registry.url
       // a list that cannot be read leaves the ids as given: each approval still goes, unordered
-      if (!lists.has(key)) lists.set(key, listStaged(config, c.target).catch(() => []))
+      if (!lists.has(key))
+        lists.set(
+          key,
+          listStaged(config, c.target).catch(() => []),
+        )
       const item = (await lists.get(key)!).find((i) => i.id === c.item.id)
       return item ? { ...c, item } : c
     }),
@@ -158,7 +189,10 @@ function inPublishOrder(chosen: Chosen[]): Chosen[] {
   const rank = (c: Chosen, i: number) => ('packageName' in c.item ? first.get(c.item.packageName)! : i)
   return chosen
     .map((c, i) => ({ c, i }))
-    .sort((a, b) => rank(a.c, a.i) - rank(b.c, b.i) || ('packageName' in a.c.item && 'packageName' in b.c.item ? compare(a.c.item.version, b.c.item.version) : a.i - b.i))
+    .sort(
+      (a, b) =>
+        rank(a.c, a.i) - rank(b.c, b.i) || ('packageName' in a.c.item && 'packageName' in b.c.item ? compare(a.c.item.version, b.c.item.version) : a.i - b.i),
+    )
     .map(({ c }) => c)
 }
 
@@ -177,7 +211,10 @@ function decisionCommand(decision: 'approve' | 'reject') {
       [`pkgs stage ${decision} @acme/widgets@1.2.0`, decision === 'approve' ? 'publish it (two-factor authentication)' : 'delete it from the queue'],
       [`pkgs stage ${decision} --scope @acme --yes`, 'every staged version of @acme, one approval for all'],
     ],
-    json: [`pkgs stage ${decision} --all --yes --json`, '{"results": [{"id", "package", "version", "registry", "changed", "error"?}], "changed", "failed", "skipped"}'],
+    json: [
+      `pkgs stage ${decision} --all --yes --json`,
+      '{"results": [{"id", "package", "version", "registry", "changed", "error"?}], "changed", "failed", "skipped"}',
+    ],
     notes:
       'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.' +
       (decision === 'approve' ? ' Versions of one package are approved lowest first, one after another, so the highest ends as latest.' : ''),
@@ -185,7 +222,8 @@ function decisionCommand(decision: 'approve' | 'reject') {
       const concurrency = concurrencyOf(opts.concurrency)
       const bulk = opts.all || opts.scope
       if (bulk && opts.specs.length) throw usageError('Name staged versions, or --all / --scope, not both.')
-      if (!bulk && !opts.specs.length) throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
+      if (!bulk && !opts.specs.length)
+        throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
       for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec, decision)
       let chosen: Chosen[]
       let config
@@ -216,7 +254,9 @@ function decisionCommand(decision: 'approve' | 'reject') {
       if (!chosen.length) ctx.io.warn('Nothing is staged there.')
       const named = (c: { item: StagedVersion | { id: string } }) => ('packageName' in c.item ? `${c.item.packageName}@${c.item.version}` : c.item.id)
       if (chosen.length > 1 || (bulk && chosen.length)) {
-        ctx.io.info(`${decision === 'approve' ? 'To approve (each is then published)' : 'To reject (each is deleted)'}:\n${chosen.map((c) => `  ${named(c)}  ${ctx.io.err.dim(c.item.id)}`).join('\n')}`)
+        ctx.io.info(
+          `${decision === 'approve' ? 'To approve (each is then published)' : 'To reject (each is deleted)'}:\n${chosen.map((c) => `  ${named(c)}  ${ctx.io.err.dim(c.item.id)}`).join('\n')}`,
+        )
         await ctx.confirm({
           question: `${decision === 'approve' ? 'Approve' : 'Reject'} ${chosen.length === 1 ? named(chosen[0]) : `these ${chosen.length} versions`}?`,
           what: `${decision === 'approve' ? 'Approving' : 'Rejecting'} ${chosen.length} staged versions needs a confirmation`,
@@ -230,19 +270,16 @@ function decisionCommand(decision: 'approve' | 'reject') {
       const previous = new Map<string, Promise<unknown>>()
       const decide = (c: Chosen) => {
         const key = 'packageName' in c.item ? c.item.packageName : c.item.id
-        const mine = (previous.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => decideStaged(config, c.target, validateStageId(c.item.id), decision, otp))
+        const mine = (previous.get(key) ?? Promise.resolve())
+          .catch(() => undefined)
+          .then(() => decideStaged(config, c.target, validateStageId(c.item.id), decision, otp))
         previous.set(key, mine)
         return mine
       }
-      const run = await forEachConcurrently(
-        chosen,
-        concurrency,
-        decide,
-        (c, o) => {
-          if (!o.error) ctx.io.print(`${named(c)}: ${verb}${decision === 'approve' ? ' and published' : ''}.`)
-          else reportFailure(ctx.io, named(c), o.error, o.skipped, chosen.length)
-        },
-      )
+      const run = await forEachConcurrently(chosen, concurrency, decide, (c, o) => {
+        if (!o.error) ctx.io.print(`${named(c)}: ${verb}${decision === 'approve' ? ' and published' : ''}.`)
+        else reportFailure(ctx.io, named(c), o.error, o.skipped, chosen.length)
+      })
       if (chosen.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
       const results: BulkResult[] = chosen.map((c, i) => ({
         id: c.item.id,
@@ -255,7 +292,8 @@ function decisionCommand(decision: 'approve' | 'reject') {
       return { results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
     },
     render(r, io) {
-      if (r.results.length > 1) summary(io, `${r.changed} ${verb}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`, r)
+      if (r.results.length > 1)
+        summary(io, `${r.changed} ${verb}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`, r)
     },
     failure: bulkDocumentFailure,
   })

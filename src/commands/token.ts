@@ -5,7 +5,19 @@ import { authorizationFor, defaultScope } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import { loginCommand } from '../core/preflight.js'
-import { createToken, isTokenValue, listTokens, revokeToken, tokenKey, tokensToRevoke, validateCidr, validateExpiry, type GrantPermission, type TokenEntry, type TokenRequest } from '../core/tokens.js'
+import {
+  createToken,
+  isTokenValue,
+  listTokens,
+  revokeToken,
+  tokenKey,
+  tokensToRevoke,
+  validateCidr,
+  validateExpiry,
+  type GrantPermission,
+  type TokenEntry,
+  type TokenRequest,
+} from '../core/tokens.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -35,12 +47,12 @@ function expiresIn(entry: { expires?: string | null }): string {
 }
 
 function permissionsOf(t: TokenEntry): string {
-  const what = [
-    t.packages_all ? 'all packages' : undefined,
-    ...(t.scopes ?? []),
-    ...(t.packages ?? []),
-  ].filter(Boolean)
-  const packages = what.length ? `${t.packages_and_scopes_permission ?? (t.readonly ? 'read-only' : 'read-write')} ${what.join(', ')}` : t.readonly ? 'read-only' : 'read-write'
+  const what = [t.packages_all ? 'all packages' : undefined, ...(t.scopes ?? []), ...(t.packages ?? [])].filter(Boolean)
+  const packages = what.length
+    ? `${t.packages_and_scopes_permission ?? (t.readonly ? 'read-only' : 'read-write')} ${what.join(', ')}`
+    : t.readonly
+      ? 'read-only'
+      : 'read-write'
   const orgs = t.orgs?.length ? `; orgs ${t.orgs.join(', ')} ${t.orgs_permission ?? ''}`.trimEnd() : ''
   return packages + orgs
 }
@@ -117,7 +129,9 @@ const create = defineCommand({
   },
   render(r, io) {
     io.printSecret(r.token)
-    io.success(`Token made: ${r.readonly === false ? 'read-write' : 'read-only'}, expires ${expiresIn(r)}${r.cidr_whitelist?.length ? `, only from ${r.cidr_whitelist.join(', ')}` : ''}. It is shown this once.`)
+    io.success(
+      `Token made: ${r.readonly === false ? 'read-write' : 'read-only'}, expires ${expiresIn(r)}${r.cidr_whitelist?.length ? `, only from ${r.cidr_whitelist.join(', ')}` : ''}. It is shown this once.`,
+    )
     io.hint(`To install with it in CI or Docker, keep it in NPM_TOKEN and add to .npmrc:\n  ${r.npmrc}`)
   },
 })
@@ -161,12 +175,17 @@ const revoke = defineCommand({
     // the token this very login uses: every command for the registry now fails until a new login
     const login = authorizationFor(config, target.registry.url)
     if (login?.startsWith('Bearer ') && chosen.some((t) => t.key === tokenKey(login.slice('Bearer '.length)))) {
-      ctx.io.warn(`That was the token you are logged in with${target.credentials.source ? ` (set in ${target.credentials.source.label})` : ''}: commands for ${target.registry.url} fail until you log in again.`)
+      ctx.io.warn(
+        `That was the token you are logged in with${target.credentials.source ? ` (set in ${target.credentials.source.label})` : ''}: commands for ${target.registry.url} fail until you log in again.`,
+      )
       ctx.io.hint(`Log in again: ${loginCommand(target.registry, target.scope)}`)
     }
     return { registry: target.registry.url, revoked: chosen.map((t) => ({ id: t.id, key: t.key, name: t.name ?? null })) }
   },
-  render: (r, io) => io.print(`Revoked ${r.revoked.length} token${r.revoked.length === 1 ? '' : 's'}: ${r.revoked.map((t) => `${t.id}${t.name ? ` (${t.name})` : ''}`).join(', ')}.`),
+  render: (r, io) =>
+    io.print(
+      `Revoked ${r.revoked.length} token${r.revoked.length === 1 ? '' : 's'}: ${r.revoked.map((t) => `${t.id}${t.name ? ` (${t.name})` : ''}`).join(', ')}.`,
+    ),
 })
 
 export default defineGroup({

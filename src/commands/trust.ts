@@ -26,7 +26,18 @@ import { table } from '../io/table.js'
 import { readManifest } from '../package/manifest.js'
 import { defineCommand, defineGroup, type Example } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
+import {
+  bulkDocumentFailure,
+  bulkOptions,
+  changeEach,
+  concurrencyOf,
+  planPackages,
+  readConcurrency,
+  reportFailure,
+  stoppedBy,
+  summary,
+  type BulkResult,
+} from './packages.js'
 
 const names: Record<Provider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
 
@@ -52,7 +63,11 @@ function permissionsOf(flags: TrustFlags): TrustPermission[] {
   const permissions: TrustPermission[] = []
   if (flags.allowPublish) permissions.push(permissionNames.publish)
   if (flags.allowStagePublish) permissions.push(permissionNames.stagePublish)
-  if (!permissions.length) throw usageError('Say what the workflow may do: --allow-publish, --allow-stage-publish, or both.', 'e.g. pkgs trust github --repo acme/widgets --file release.yml --allow-publish')
+  if (!permissions.length)
+    throw usageError(
+      'Say what the workflow may do: --allow-publish, --allow-stage-publish, or both.',
+      'e.g. pkgs trust github --repo acme/widgets --file release.yml --allow-publish',
+    )
   return permissions
 }
 
@@ -73,9 +88,16 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   if (provider !== 'circleci' && !given.repository && !fromPackageJson && declared) {
     const flag = provider === 'github' ? '--repo' : '--project'
     const host = provider === 'github' ? 'GitHub' : 'GitLab'
-    throw usageError(`${flag} is required: the repository in package.json (${declared}) is not on ${host}.`, `Name the ${host} ${provider === 'github' ? 'repository: --repo owner/repo' : 'project: --project group/project'}`)
+    throw usageError(
+      `${flag} is required: the repository in package.json (${declared}) is not on ${host}.`,
+      `Name the ${host} ${provider === 'github' ? 'repository: --repo owner/repo' : 'project: --project group/project'}`,
+    )
   }
-  const wanted: TrustConfiguration = { type: provider, claims: trustClaims(provider, { ...given, repository: given.repository ?? fromPackageJson }), permissions }
+  const wanted: TrustConfiguration = {
+    type: provider,
+    claims: trustClaims(provider, { ...given, repository: given.repository ?? fromPackageJson }),
+    permissions,
+  }
   const concurrency = concurrencyOf(flags.concurrency)
   const { config, planned } = await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `trust ${provider}` })
   for (const p of planned) requireWorkflow(p.target, 'trust', trustWhat)
@@ -85,7 +107,14 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   const read = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getTrust(config, p.target, p.name, otp))
   const results: TrustResult[] = planned.map((p, i) => {
     const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
-    return { package: p.name, registry: p.target.registry.url, id: existing?.id ?? null, ...wanted, changed: false, ...(read.outcomes[i].error ? { error: itemError(read.outcomes[i]) } : {}) }
+    return {
+      package: p.name,
+      registry: p.target.registry.url,
+      id: existing?.id ?? null,
+      ...wanted,
+      changed: false,
+      ...(read.outcomes[i].error ? { error: itemError(read.outcomes[i]) } : {}),
+    }
   })
   planned.forEach((p, i) => {
     const o = read.outcomes[i]
@@ -120,15 +149,28 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   }
   const { failed, skipped } = tally(results)
   const changed = results.filter((r) => r.changed).length
-  return { results, changed, unchanged: results.filter((r) => !r.changed && !r.error).length - (flags.dryRun ? changing.length : 0), failed, skipped, dryRun: Boolean(flags.dryRun), [stoppedBy]: stopped }
+  return {
+    results,
+    changed,
+    unchanged: results.filter((r) => !r.changed && !r.error).length - (flags.dryRun ? changing.length : 0),
+    failed,
+    skipped,
+    dryRun: Boolean(flags.dryRun),
+    [stoppedBy]: stopped,
+  }
 }
 
 function renderSummary(r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean }, io: IO): void {
-  if (r.results.length > 1 && !r.dryRun) summary(io, `${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`, { failed: r.failed, skipped: 0 })
+  if (r.results.length > 1 && !r.dryRun)
+    summary(io, `${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`, { failed: r.failed, skipped: 0 })
 }
 
-const json: Example = ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes --json', '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}']
-const notes = 'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.'
+const json: Example = [
+  'pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes --json',
+  '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}',
+]
+const notes =
+  'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.'
 
 /** What the three providers' commands share: the JSON, the notes, the summary, the failure. */
 const providerCommand = { json, notes, render: renderSummary, failure: bulkDocumentFailure }
@@ -139,7 +181,7 @@ const github = defineCommand({
   arguments: [packagesArgument],
   options: {
     repo: { flags: '--repo <owner/repo>', description: 'the repository (default: "repository" in package.json)' },
-    repository: { flags: '--repository <owner/repo>', description: 'npm\'s other name for --repo', hidden: true },
+    repository: { flags: '--repository <owner/repo>', description: "npm's other name for --repo", hidden: true },
     file: { flags: '--file <workflow.yml>', description: 'the workflow file in .github/workflows (its name, not a path)' },
     env: { flags: '--env <name>', description: 'only jobs in this GitHub environment' },
     environment: { flags: '--environment <name>', description: "npm's other name for --env", hidden: true },
@@ -185,10 +227,21 @@ const circleci = defineCommand({
     contextId: { flags: '--context-id <uuid...>', description: 'only jobs with these contexts' },
     ...common,
   },
-  examples: [['pkgs trust circleci --org-id <uuid> --project-id <uuid> --pipeline-definition-id <uuid> --vcs-origin github.com/acme/widgets --allow-publish', 'the package in ./package.json']],
+  examples: [
+    [
+      'pkgs trust circleci --org-id <uuid> --project-id <uuid> --pipeline-definition-id <uuid> --vcs-origin github.com/acme/widgets --allow-publish',
+      'the package in ./package.json',
+    ],
+  ],
   ...providerCommand,
   run: (ctx, o) =>
-    runTrust(ctx, 'circleci', o, { orgId: o.orgId, projectId: o.projectId, pipelineDefinitionId: o.pipelineDefinitionId, vcsOrigin: o.vcsOrigin, contextIds: o.contextId }),
+    runTrust(ctx, 'circleci', o, {
+      orgId: o.orgId,
+      projectId: o.projectId,
+      pipelineDefinitionId: o.pipelineDefinitionId,
+      vcsOrigin: o.vcsOrigin,
+      contextIds: o.contextId,
+    }),
 })
 
 const ls = defineCommand({
@@ -231,7 +284,11 @@ const revoke = defineCommand({
     const given = opts.id
     const exact = trusts.filter((t) => t.id === given)
     const matches = exact.length ? exact : trusts.filter((t) => t.id?.startsWith(given))
-    if (matches.length > 1) throw usageError(`"${given}" is the start of ${matches.length} trust ids of ${name}: ${matches.map((t) => t.id).join(', ')}.`, 'Give more of the id: pkgs trust ls shows them.')
+    if (matches.length > 1)
+      throw usageError(
+        `"${given}" is the start of ${matches.length} trust ids of ${name}: ${matches.map((t) => t.id).join(', ')}.`,
+        'Give more of the id: pkgs trust ls shows them.',
+      )
     const id = matches[0]?.id ?? given
     const present = matches.length === 1
     if (present && !opts.dryRun) await revokeTrust(config, target, name, id, otp)
@@ -239,7 +296,10 @@ const revoke = defineCommand({
     return { package: name, registry: target.registry.url, id, changed: present && !opts.dryRun, dryRun: Boolean(opts.dryRun), present, [trustIds]: others }
   },
   render(r, io) {
-    if (!r.present) io.print(`${r.package}: no trust with id ${r.id}${r[trustIds].length ? ` (its trusts: ${r[trustIds].join(', ')})` : ' (it trusts no workflow)'}; nothing changed.`)
+    if (!r.present)
+      io.print(
+        `${r.package}: no trust with id ${r.id}${r[trustIds].length ? ` (its trusts: ${r[trustIds].join(', ')})` : ' (it trusts no workflow)'}; nothing changed.`,
+      )
     else io.print(r.dryRun ? `${r.package}: would revoke the trust ${r.id} (dry run).` : `${r.package}: revoked the trust ${r.id}.`)
   },
 })

@@ -36,8 +36,11 @@ export default defineCommand({
     if (!r.changed && r.teamAccess) {
       io.print(`${r.package}: ${r.grantee} is not an owner; nothing changed. ${r.grantee} still has ${r.teamAccess} access through a team.`)
       const org = scopeOf(r.package) ?? '@<org>'
-      io.hint(`pkgs collaborators ${r.package} lists who has what; pkgs team rm ${org}:<team> ${r.grantee} or pkgs unshare ${org}:<team> ${r.package} takes it away.`)
-    } else if (!r.changed) io.print(team ? `${r.package}: ${r.grantee} has no access to revoke; nothing changed.` : `${r.package}: ${r.grantee} is not an owner; nothing changed.`)
+      io.hint(
+        `pkgs collaborators ${r.package} lists who has what; pkgs team rm ${org}:<team> ${r.grantee} or pkgs unshare ${org}:<team> ${r.package} takes it away.`,
+      )
+    } else if (!r.changed)
+      io.print(team ? `${r.package}: ${r.grantee} has no access to revoke; nothing changed.` : `${r.package}: ${r.grantee} is not an owner; nothing changed.`)
     else io.print(team ? `${r.package}: ${r.grantee} no longer has access (had ${r.previous}).` : `${r.package}: ${r.grantee} is no longer an owner.`)
   },
 })

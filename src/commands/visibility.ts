@@ -5,17 +5,36 @@ import { notConfirmedError } from '../core/errors.js'
 import { getVisibility, setVisibility, type Visibility } from '../core/visibility.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
-import { bulkDocumentFailure, bulkOptions, changeEach, concurrencyOf, LinesInOrder, packagesArgument, planPackages, readConcurrency, reportFailure, stoppedBy, summary, type BulkResult, type Planned } from './packages.js'
+import {
+  bulkDocumentFailure,
+  bulkOptions,
+  changeEach,
+  concurrencyOf,
+  LinesInOrder,
+  packagesArgument,
+  planPackages,
+  readConcurrency,
+  reportFailure,
+  stoppedBy,
+  summary,
+  type BulkResult,
+  type Planned,
+} from './packages.js'
 
 /** `unread`: packages whose visibility could not be read, said before the question (their errors follow in the run's lines). */
 async function confirmPublic(ctx: Context, changing: Planned[], unread: string[]): Promise<void> {
   const listed = (names: string[]) => [...names.slice(0, 20), ...(names.length > 20 ? [`… and ${names.length - 20} more`] : [])].map((n) => `  ${n}`)
   const shown = listed(changing.map((p) => `${p.name}  ${ctx.io.err.dim(p.target.registry.url)}`))
-  ctx.io.info(`${ctx.io.err.bold('Will become public')} (everyone can install ${changing.length > 1 ? 'them' : 'it'}; mirrors copy public packages within minutes, so this cannot really be undone):\n${shown.join('\n')}`)
+  ctx.io.info(
+    `${ctx.io.err.bold('Will become public')} (everyone can install ${changing.length > 1 ? 'them' : 'it'}; mirrors copy public packages within minutes, so this cannot really be undone):\n${shown.join('\n')}`,
+  )
   if (unread.length) ctx.io.info(`Left as ${unread.length > 1 ? 'they are' : 'it is'} (could not be read):\n${listed(unread).join('\n')}`)
   const expected = changing.length === 1 ? changing[0].name : String(changing.length)
-  const typed = await ctx.io.input(changing.length === 1 ? `Type ${expected} to make it public:` : `Type ${expected} (the number of packages) to make them public:`)
-  if (typed.trim() !== expected) throw notConfirmedError('Nothing was made public: what you typed did not match.', 'Run it again and type exactly what is asked, or pass --yes.')
+  const typed = await ctx.io.input(
+    changing.length === 1 ? `Type ${expected} to make it public:` : `Type ${expected} (the number of packages) to make them public:`,
+  )
+  if (typed.trim() !== expected)
+    throw notConfirmedError('Nothing was made public: what you typed did not match.', 'Run it again and type exactly what is asked, or pass --yes.')
 }
 
 const jsonShape = '{"access", "results": [{"package", "registry", "access", "changed", "error"?}], "changed", "unchanged", "failed", "skipped"}'
@@ -24,7 +43,10 @@ export function visibilityCommand(want: Visibility) {
   const name = want === 'public' ? 'make-public' : 'make-private'
   return defineCommand({
     name,
-    description: want === 'public' ? 'make scoped packages public: everyone can install them (asks first)' : 'make scoped packages private: only you and those you share them with can install them',
+    description:
+      want === 'public'
+        ? 'make scoped packages public: everyone can install them (asks first)'
+        : 'make scoped packages private: only you and those you share them with can install them',
     arguments: [packagesArgument],
     options: bulkOptions('packages to work on at once'),
     examples:
@@ -45,7 +67,12 @@ export function visibilityCommand(want: Visibility) {
       const concurrency = concurrencyOf(opts.concurrency)
       const { config, planned } = await planPackages(ctx, opts.packages, opts.scope, { scopedOnly: true, loggedIn: true, want, command: name })
       const checked = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getVisibility(config, p.target, p.name, want))
-      const results: BulkResult[] = planned.map((p, i) => ({ package: p.name, registry: p.target.registry.url, access: checked.outcomes[i].value, changed: false }))
+      const results: BulkResult[] = planned.map((p, i) => ({
+        package: p.name,
+        registry: p.target.registry.url,
+        access: checked.outcomes[i].value,
+        changed: false,
+      }))
       const changing = planned.filter((_, i) => checked.outcomes[i].value && checked.outcomes[i].value !== want)
       // the lines in the packages' order: one left unchanged is said where it stands, among those that change
       const lines = new LinesInOrder(planned.length)
@@ -64,7 +91,11 @@ export function visibilityCommand(want: Visibility) {
           // asked only now: a registry that cannot do it (exit 4) or nothing to change (exit 0) is said first; reads change nothing
           if (want === 'public' && !ctx.options.yes) {
             ctx.requireConfirmable({ what: 'Making packages public needs a confirmation', yesHint: 'Pass --yes to make them public without being asked.' })
-            await confirmPublic(ctx, changing, planned.filter((_, i) => checked.outcomes[i].error).map((p) => p.name))
+            await confirmPublic(
+              ctx,
+              changing,
+              planned.filter((_, i) => checked.outcomes[i].error).map((p) => p.name),
+            )
           }
           const otp = ctx.otp()
           stopped = await changeEach({
@@ -87,11 +118,23 @@ export function visibilityCommand(want: Visibility) {
       for (const r of results) if (r.access === undefined) delete r.access
       const { failed, skipped } = tally(results)
       const changedCount = results.filter((r) => r.changed).length
-      return { access: want, results, changed: changedCount, unchanged: results.length - changedCount - failed - skipped, failed, skipped, [stoppedBy]: stopped }
+      return {
+        access: want,
+        results,
+        changed: changedCount,
+        unchanged: results.length - changedCount - failed - skipped,
+        failed,
+        skipped,
+        [stoppedBy]: stopped,
+      }
     },
     render(r, io) {
       if (r.results.length > 1) {
-        summary(io, `${r.changed} made ${want}, ${r.unchanged} already ${want}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`, r)
+        summary(
+          io,
+          `${r.changed} made ${want}, ${r.unchanged} already ${want}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped ? `, ${r.skipped} not attempted` : ''}.`,
+          r,
+        )
       }
     },
     failure: bulkDocumentFailure,

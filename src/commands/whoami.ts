@@ -35,7 +35,8 @@ export default defineCommand({
     ['pkgs whoami', "on the default scope's registry (or the default registry)"],
     ['pkgs whoami --scope @acme', "on @acme's registry"],
   ],
-  notes: 'Not logged in there: exit 3 with the pkgs login command; logged in on a mapped scope\'s registry instead, the hint names pkgs whoami --scope <that scope>.',
+  notes:
+    "Not logged in there: exit 3 with the pkgs login command; logged in on a mapped scope's registry instead, the hint names pkgs whoami --scope <that scope>.",
   json: ['pkgs whoami --json', '{"username": "…", "registry": "…"}'],
   async run(ctx, opts) {
     const scope = opts.scope ? normalizeScope(opts.scope) : defaultScope(await ctx.config())

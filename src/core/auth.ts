@@ -153,7 +153,9 @@ export function tokenFor(config: Config, target: Target): string | undefined {
 
 /** `DELETE /-/user/token/<token>`, as `npm logout` does. */
 export async function revokeToken(config: Config, target: Target, token: string, otp: OtpSession): Promise<void> {
-  await otp.run(config, target, (code) => requestJson(config, target, `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(code ? { otp: code } : {}) }))
+  await otp.run(config, target, (code) =>
+    requestJson(config, target, `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(code ? { otp: code } : {}) }),
+  )
 }
 
 /** Remove the credentials for the registry from the file they are in, as `npm logout` does. */

@@ -95,9 +95,14 @@ function partialHint(errors: ItemError[]): string {
   const parts: string[] = again ? [`Running the same command again finishes the ${again} that failed on the way.`] : []
   if (refused) {
     const which = refused === errors.length ? 'Running it again would be refused the same way (403)' : `The ${refused} refused (403) would be refused again`
-    parts.push(`${which}: an owner of each package can give you access with \`pkgs share <your-user> <package>\` (\`pkgs owners <package>\` shows who), or run it as a user who has it.`)
+    parts.push(
+      `${which}: an owner of each package can give you access with \`pkgs share <your-user> <package>\` (\`pkgs owners <package>\` shows who), or run it as a user who has it.`,
+    )
   }
-  if (other) parts.push(`${other === errors.length ? 'Running it again would fail the same way' : `The ${other} other${other > 1 ? 's' : ''} would fail the same way again`}: fix what ${other > 1 ? 'each one\'s error says' : 'its error says'} first.`)
+  if (other)
+    parts.push(
+      `${other === errors.length ? 'Running it again would fail the same way' : `The ${other} other${other > 1 ? 's' : ''} would fail the same way again`}: fix what ${other > 1 ? "each one's error says" : 'its error says'} first.`,
+    )
   return parts.join(' ')
 }
 

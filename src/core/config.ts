@@ -136,7 +136,10 @@ export function normalizeRegistryUrl(value: string, origin = '--registry'): stri
     throw usageError(`Invalid registry URL "${value}" (${origin}): only http and https are supported.`)
   }
   if (url.search || url.hash) {
-    throw usageError(`Invalid registry URL "${value}" (${origin}): a registry URL has no query (?…) or fragment (#…).`, 'Use the registry\'s base URL, such as https://npm.acme.dev/')
+    throw usageError(
+      `Invalid registry URL "${value}" (${origin}): a registry URL has no query (?…) or fragment (#…).`,
+      "Use the registry's base URL, such as https://npm.acme.dev/",
+    )
   }
   return url.href.replace(/\/*$/, '/')
 }
@@ -270,7 +273,12 @@ function unsetVariableIn(config: Config, key: string): string | undefined {
   return undefined
 }
 
-const authParts: Record<string, string[]> = { _authToken: ['_authToken'], _auth: ['_auth'], username: ['username', '_password'], certfile: ['certfile', 'keyfile'] }
+const authParts: Record<string, string[]> = {
+  _authToken: ['_authToken'],
+  _auth: ['_auth'],
+  username: ['username', '_password'],
+  certfile: ['certfile', 'keyfile'],
+}
 
 function unsetVariable(config: Config, keys: string[]): CredentialsProblem | undefined {
   for (const key of keys) {
@@ -320,7 +328,12 @@ export function credentialsFor(config: Config, registryUrl: string): Credentials
   }
   const key = `${found.regKey}:${found.authKey}`
   const type = found.authKey === '_authToken' ? 'token' : found.authKey === 'certfile' ? 'certificate' : 'basic'
-  const problem = invalidAuth ?? unsetVariable(config, authParts[found.authKey].map((part) => `${found.regKey}:${part}`))
+  const problem =
+    invalidAuth ??
+    unsetVariable(
+      config,
+      authParts[found.authKey].map((part) => `${found.regKey}:${part}`),
+    )
   return { type, key, source: sourceOf(config, key), ...(problem ? { problem } : {}) }
 }
 

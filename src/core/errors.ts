@@ -20,11 +20,7 @@ export class PkgsError extends Error {
   /** extra fields for --json error documents */
   readonly details?: Record<string, unknown>
 
-  constructor(
-    code: string,
-    message: string,
-    opts: { hint?: string; exitCode?: ExitCode; cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: string, message: string, opts: { hint?: string; exitCode?: ExitCode; cause?: unknown; details?: Record<string, unknown> } = {}) {
     super(message, { cause: opts.cause })
     this.name = 'PkgsError'
     this.code = code
@@ -39,7 +35,9 @@ export function fileError(what: 'read' | 'write', path: string, err: unknown, sh
   const code = (err as NodeJS.ErrnoException).code
   const denied = code === 'EACCES' || code === 'EPERM'
   // Node's message names the path too ("EACCES: permission denied, open '/home/u/.npmrc'"): as shown
-  const why = String((err as Error).message).split(path).join(shownAs)
+  const why = String((err as Error).message)
+    .split(path)
+    .join(shownAs)
   return new PkgsError(denied ? 'EACCES' : 'EFILE', `Cannot ${what} ${shownAs}: ${why}.`, {
     hint: denied ? `Check the permissions of ${shownAs} and its folder.` : undefined,
     cause: err,

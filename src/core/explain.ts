@@ -85,33 +85,49 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
         ...withCause,
       })
     case 403:
-      return new PkgsError('E403', `${registry} refused this${pkg ? ` for ${pkg}` : ''}${ctx.username ? ` (logged in as ${ctx.username})` : ''}${said ? `: ${said}` : ''}.`, {
-        hint:
-          // npmjs: "requires two-factor authentication to be enabled on your account"
-          said && /two-factor|2fa/i.test(said) && /enabled?\b/i.test(said)
-            ? 'Turn on two-factor authentication for your account (on npmjs.com: Account, Two-Factor Authentication), then run it again.'
-            : pkg
-              ? `Check that you may write to ${pkg}: an owner can run \`pkgs share <your-user> ${pkg}\`.`
-              : 'Check that your account has permission for this operation.',
-        ...withCause,
-      })
+      return new PkgsError(
+        'E403',
+        `${registry} refused this${pkg ? ` for ${pkg}` : ''}${ctx.username ? ` (logged in as ${ctx.username})` : ''}${said ? `: ${said}` : ''}.`,
+        {
+          hint:
+            // npmjs: "requires two-factor authentication to be enabled on your account"
+            said && /two-factor|2fa/i.test(said) && /enabled?\b/i.test(said)
+              ? 'Turn on two-factor authentication for your account (on npmjs.com: Account, Two-Factor Authentication), then run it again.'
+              : pkg
+                ? `Check that you may write to ${pkg}: an owner can run \`pkgs share <your-user> ${pkg}\`.`
+                : 'Check that your account has permission for this operation.',
+          ...withCause,
+        },
+      )
     case 404:
       // npmjs answers 404 for a private package it will not show: without credentials, logging in may show it
       if (pkg?.startsWith('@') && ctx.sentCredentials === false) {
-        return new PkgsError('ENEEDAUTH', `${pkg} was not found on${where(ctx)}: you are not logged in, and a private package is found only by those who may read it.`, {
-          hint: loginHint(ctx),
-          exitCode: Exit.auth,
-          ...withCause,
-        })
+        return new PkgsError(
+          'ENEEDAUTH',
+          `${pkg} was not found on${where(ctx)}: you are not logged in, and a private package is found only by those who may read it.`,
+          {
+            hint: loginHint(ctx),
+            exitCode: Exit.auth,
+            ...withCause,
+          },
+        )
       }
       // only a scoped package can be private: an unscoped one that is not found does not exist there
       if (pkg && !pkg.startsWith('@')) {
-        return new PkgsError('E404', `${pkg} was not found on${where(ctx)}.`, { hint: `Check the name and the registry (\`pkgs doctor ${pkg}\`).`, ...withCause })
+        return new PkgsError('E404', `${pkg} was not found on${where(ctx)}.`, {
+          hint: `Check the name and the registry (\`pkgs doctor ${pkg}\`).`,
+          ...withCause,
+        })
       }
       return new PkgsError(
         'E404',
-        pkg ? `${pkg} was not found on${where(ctx)} — or it is private and ${ctx.username ? `${ctx.username} has` : 'you have'} no access to it.` : `Not found on${where(ctx)}${said ? `: ${said}` : ''}.`,
-        { hint: pkg ? `Check the name and the registry (\`pkgs doctor ${pkg}\`), or ask an owner to run \`pkgs share <your-user> ${pkg}\`.` : undefined, ...withCause },
+        pkg
+          ? `${pkg} was not found on${where(ctx)} — or it is private and ${ctx.username ? `${ctx.username} has` : 'you have'} no access to it.`
+          : `Not found on${where(ctx)}${said ? `: ${said}` : ''}.`,
+        {
+          hint: pkg ? `Check the name and the registry (\`pkgs doctor ${pkg}\`), or ask an owner to run \`pkgs share <your-user> ${pkg}\`.` : undefined,
+          ...withCause,
+        },
       )
     case 429: {
       const after = e.header('retry-after')
@@ -149,7 +165,10 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
       })
     }
     const setIn = ctx.registrySource === '--registry' ? '; it was given with --registry' : ctx.registrySource ? `; it is set in ${ctx.registrySource}` : ''
-    return new PkgsError(code, `Cannot reach the registry${where(ctx)} (${code}).`, { hint: `Check the URL and your network${setIn}, or choose another with --registry <url>.`, ...withCause })
+    return new PkgsError(code, `Cannot reach the registry${where(ctx)} (${code}).`, {
+      hint: `Check the URL and your network${setIn}, or choose another with --registry <url>.`,
+      ...withCause,
+    })
   }
   if (code === 'EBADJSON') {
     return new PkgsError('EBADRESPONSE', `${registry} answered with something that is not an npm registry's JSON.`, {

@@ -49,10 +49,20 @@ function httpError(status: number, statusText: string, url: string, text: string
     // not JSON: keep the text, as npm-registry-fetch does
   }
   const said = body && typeof body === 'object' && 'error' in body ? ` - ${String((body as { error: unknown }).error)}` : ''
-  return Object.assign(new Error(`${status} ${statusText} - GET ${url}${said}`), { statusCode: status, code: `E${status}`, method: 'GET', uri: url, body, headers })
+  return Object.assign(new Error(`${status} ${statusText} - GET ${url}${said}`), {
+    statusCode: status,
+    code: `E${status}`,
+    method: 'GET',
+    uri: url,
+    body,
+    headers,
+  })
 }
 
-async function once(url: string, opts: LightGetOptions): Promise<{ status: number; statusText: string; headers: Record<string, string | string[] | undefined>; text: string }> {
+async function once(
+  url: string,
+  opts: LightGetOptions,
+): Promise<{ status: number; statusText: string; headers: Record<string, string | string[] | undefined>; text: string }> {
   // node:https brings TLS and crypto: load it only for https registries. Required, not imported:
   // Node 22's ES module view of node:http reads every export, WebSocket too, which loads undici
   // (import('node:http') there: ~42 ms; require: ~4 ms)

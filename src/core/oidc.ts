@@ -43,15 +43,24 @@ export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, r
   if (env.NPM_ID_TOKEN) return env.NPM_ID_TOKEN
   const audience = audienceFor(registry)
   if (provider === 'gitlab') {
-    throw oidcError(`The GitLab CI/CD job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`, `Give the job one: id_tokens: { NPM_ID_TOKEN: { aud: "${audience}" } }`)
+    throw oidcError(
+      `The GitLab CI/CD job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`,
+      `Give the job one: id_tokens: { NPM_ID_TOKEN: { aud: "${audience}" } }`,
+    )
   }
   if (provider === 'circleci') {
-    throw oidcError(`The CircleCI job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`, `Set it in the job: export NPM_ID_TOKEN=$(circleci run oidc get --claims '{"aud": "${audience}"}')`)
+    throw oidcError(
+      `The CircleCI job has no ID token for ${registry}: NPM_ID_TOKEN is not set.`,
+      `Set it in the job: export NPM_ID_TOKEN=$(circleci run oidc get --claims '{"aud": "${audience}"}')`,
+    )
   }
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
   if (!url || !requestToken) {
-    throw oidcError('The GitHub Actions job cannot get an ID token: the workflow lacks `permissions: id-token: write`.', 'Add to the publishing job (or the workflow): permissions: { id-token: write, contents: read }')
+    throw oidcError(
+      'The GitHub Actions job cannot get an ID token: the workflow lacks `permissions: id-token: write`.',
+      'Add to the publishing job (or the workflow): permissions: { id-token: write, contents: read }',
+    )
   }
   redactInLog(requestToken)
   const request = new URL(url)
@@ -69,9 +78,15 @@ export async function getIdToken(env: NodeJS.ProcessEnv, provider: CiProvider, r
     }
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'no answer'
-    throw oidcError(`GitHub's ID-token service (${request.host}) could not be reached (${code}).`, "It is GitHub's own service, named by ACTIONS_ID_TOKEN_REQUEST_URL: re-run the job; GitHub's status page tells of outages.")
+    throw oidcError(
+      `GitHub's ID-token service (${request.host}) could not be reached (${code}).`,
+      "It is GitHub's own service, named by ACTIONS_ID_TOKEN_REQUEST_URL: re-run the job; GitHub's status page tells of outages.",
+    )
   }
-  throw oidcError(`GitHub's ID-token service gave no ID token (${status}).`, "Check the job's `permissions: id-token: write`, then re-run it; GitHub's status page tells of outages.")
+  throw oidcError(
+    `GitHub's ID-token service gave no ID token (${status}).`,
+    "Check the job's `permissions: id-token: write`, then re-run it; GitHub's status page tells of outages.",
+  )
 }
 
 /** The `pkgs trust …` command that would let this job publish (or stage), from its ID token's claims. */
@@ -100,7 +115,12 @@ function audienceFor(registry: string): string {
  * made for another audience. Its claims are readable (a JWT's payload), so the cause is named
  * instead of guessed.
  */
-export function idTokenProblem(claims: Record<string, unknown>, provider: CiProvider, registry: string, now = Date.now()): { reason: string; hint: string } | undefined {
+export function idTokenProblem(
+  claims: Record<string, unknown>,
+  provider: CiProvider,
+  registry: string,
+  now = Date.now(),
+): { reason: string; hint: string } | undefined {
   if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) {
     return {
       reason: `the ID token expired at ${new Date(claims.exp * 1000).toISOString()}`,
@@ -127,9 +147,16 @@ async function exchange(config: Config, target: Target, name: string, idToken: s
   const registry = new URL(target.registry.url)
   const authKey = `//${registry.host}${registry.pathname}:_authToken`
   const url = new URL(`/-/npm/v1/oidc/token/exchange/package/${escapedName(name)}`, registry).href
-  const body = await registryCall(target, () => fetch.json(url, registryOptions(config, target, { [authKey]: idToken, method: 'POST', npmCommand: command })) as Promise<{ token?: unknown }>, { packageName: name })
+  const body = await registryCall(
+    target,
+    () => fetch.json(url, registryOptions(config, target, { [authKey]: idToken, method: 'POST', npmCommand: command })) as Promise<{ token?: unknown }>,
+    { packageName: name },
+  )
   if (typeof body?.token !== 'string' || !body.token) {
-    throw oidcError(`${target.registry.url} accepted the ID token but sent no publish token.`, 'Try again; if it persists, publish with a token (NPM_TOKEN) and report it to the registry.')
+    throw oidcError(
+      `${target.registry.url} accepted the ID token but sent no publish token.`,
+      'Try again; if it persists, publish with a token (NPM_TOKEN) and report it to the registry.',
+    )
   }
   redactInLog(body.token)
   return body.token
@@ -170,7 +197,11 @@ export async function trustedPublishing(
     if (problem) throw oidcError(`${target.registry.url} refused the ID token${quoted}: ${problem.reason}.`, problem.hint, err)
     if (err.status === 404) {
       if (await packageExists()) {
-        throw oidcError(`${target.registry.url} refused the ID token${quoted}: no trusted publisher of ${name} matches this job (${describeJob(provider, claims)}).`, `Trust this job, logged in: ${trust}`, err)
+        throw oidcError(
+          `${target.registry.url} refused the ID token${quoted}: no trusted publisher of ${name} matches this job (${describeJob(provider, claims)}).`,
+          `Trust this job, logged in: ${trust}`,
+          err,
+        )
       }
       throw oidcError(
         `${target.registry.url} refused the ID token${quoted}: ${name} does not exist there yet (its first version must be published with a token), or no trusted publisher of it matches this job (${describeJob(provider, claims)}).`,
@@ -178,7 +209,11 @@ export async function trustedPublishing(
         err,
       )
     }
-    throw oidcError(`${target.registry.url} refused the ID token${quoted} for ${describeJob(provider, claims)}.`, `Check what is trusted (pkgs trust ls ${name}); to trust this job: ${trust}`, err)
+    throw oidcError(
+      `${target.registry.url} refused the ID token${quoted} for ${describeJob(provider, claims)}.`,
+      `Check what is trusted (pkgs trust ls ${name}); to trust this job: ${trust}`,
+      err,
+    )
   }
 }
 

@@ -157,7 +157,9 @@ export async function isTeamMember(plan: OrgPlan, team: TeamName, user: string, 
     return read.value
   }) as [string[], Record<string, string> | undefined]
   if (inOrg && !(user in inOrg)) {
-    throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, { hint: `Add them to the org first: pkgs org set ${team.org} ${user}` })
+    throw new PkgsError('ENOTMEMBER', `${user} is not a member of @${team.org}: only its members can join its teams.`, {
+      hint: `Add them to the org first: pkgs org set ${team.org} ${user}`,
+    })
   }
   // removing someone not in the team: "nothing changed", unless there is no such user at all
   if (!adding && !inTeam.includes(user)) await getUser(plan.config, plan.target, user)
@@ -189,7 +191,15 @@ async function destroyRefused(err: unknown, plan: OrgPlan, team: TeamName): Prom
 /** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
 export async function destroyTeam(plan: OrgPlan, otp: OtpSession, team: TeamName): Promise<void> {
   const { destroy } = (await import('libnpmteam')).default
-  await change(otp, plan, 'teams', 'teams', (opts) => destroy(team.id, opts), { team }, (err) => destroyRefused(err, plan, team))
+  await change(
+    otp,
+    plan,
+    'teams',
+    'teams',
+    (opts) => destroy(team.id, opts),
+    { team },
+    (err) => destroyRefused(err, plan, team),
+  )
 }
 
 /** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */

@@ -54,9 +54,13 @@ export class OtpSession {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
           reject(
-            new PkgsError('EOTP', `No approval came from the browser within ${minutes > 0 ? `${minutes} minutes` : `${this.maxWaitMs} ms`}: nothing more was sent.`, {
-              hint: 'Run it again and approve it in the browser, or pass --otp <code> from your authenticator app.',
-            }),
+            new PkgsError(
+              'EOTP',
+              `No approval came from the browser within ${minutes > 0 ? `${minutes} minutes` : `${this.maxWaitMs} ms`}: nothing more was sent.`,
+              {
+                hint: 'Run it again and approve it in the browser, or pass --otp <code> from your authenticator app.',
+              },
+            ),
           )
         }, this.maxWaitMs)
         signal.addEventListener('abort', () => {

@@ -3,7 +3,17 @@
 import type { Config } from './config.js'
 import { PkgsError } from './errors.js'
 import type { OtpSession } from './otp.js'
-import { isStatus, registryCall, registryOptions, registryUrl, requestJson, requireWorkflow, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
+import {
+  isStatus,
+  registryCall,
+  registryOptions,
+  registryUrl,
+  requestJson,
+  requireWorkflow,
+  unsupportedBy,
+  unsupportedByKind,
+  type Target,
+} from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export interface Owner {
@@ -25,7 +35,10 @@ export async function getOwners(config: Config, target: Target, name: string): P
   let res
   try {
     // pacote's full-metadata request: the abbreviated document has no maintainers
-    res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: 'application/json' } })
+    res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, {
+      preferOnline: true,
+      headers: { accept: 'application/json' },
+    })
   } catch (err) {
     // a missing package is a 404 on every registry, with owners or without: say that, not "unsupported"
     if (isStatus(err, 404)) throw err
@@ -34,7 +47,13 @@ export async function getOwners(config: Config, target: Target, name: string): P
   const owners = Array.isArray(res.body.maintainers) ? (res.body.maintainers as Owner[]).filter((m) => m && typeof m.name === 'string') : []
   if (!owners.length) {
     // an npm registry records who published a package; one that does not keeps no owners at all
-    throw unsupportedByKind(target, res.headers, 'share', ownersWhat, `Its package documents list no owners: who may publish ${name} is decided in the registry's own settings.`)!
+    throw unsupportedByKind(
+      target,
+      res.headers,
+      'share',
+      ownersWhat,
+      `Its package documents list no owners: who may publish ${name} is decided in the registry's own settings.`,
+    )!
   }
   // kept as the registry wrote them: they are sent back as they are
   return { id: res.body._id ?? name, rev: String(res.body._rev ?? ''), owners }
@@ -65,7 +84,11 @@ export async function setOwners(config: Config, target: Target, name: string, do
   const body = { _id: doc.id, _rev: doc.rev, maintainers }
   try {
     await otp.run(config, target, (code) =>
-      registryCall(target, () => fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body, ...(code ? { otp: code } : {}) })), { packageName: name }),
+      registryCall(
+        target,
+        () => fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body, ...(code ? { otp: code } : {}) })),
+        { packageName: name },
+      ),
     )
   } catch (err) {
     const unsupported = unsupportedBy(err, target, 'share', ownersWhat)

@@ -25,7 +25,13 @@ export async function getCollaborators(config: Config, target: Target, name: str
   const what = 'lists of collaborators'
   requireWorkflow(target, 'teams', what)
   try {
-    const res = await requestJson<Record<string, unknown>>(config, target, `/-/package/${escapedName(name)}/collaborators`, { preferOnline: true }, { packageName: name })
+    const res = await requestJson<Record<string, unknown>>(
+      config,
+      target,
+      `/-/package/${escapedName(name)}/collaborators`,
+      { preferOnline: true },
+      { packageName: name },
+    )
     return toPermissions(res.body)
   } catch (err) {
     throw unsupportedBy(err, target, 'teams', what) ?? err
@@ -70,7 +76,10 @@ export async function getPackagesOf(
     if (unsupported) throw unsupported
     if (!isStatus(err, 404)) throw err
     if (holder.kind === 'team') throw noSuchTeam(holder.team, target, err)
-    throw new PkgsError('E404', `There is no user or organisation "${decodeURIComponent(bare)}" on ${target.registry.url}.`, { hint: 'Check the spelling.', cause: err })
+    throw new PkgsError('E404', `There is no user or organisation "${decodeURIComponent(bare)}" on ${target.registry.url}.`, {
+      hint: 'Check the spelling.',
+      cause: err,
+    })
   }
 }
 
@@ -93,9 +102,18 @@ function grantError(err: unknown, target: Target, team: TeamName, name: string):
 }
 
 /** A team's grant changed through libnpmaccess, under the run's two-factor session. */
-async function changeGrant(config: Config, target: Target, team: TeamName, name: string, otp: OtpSession, change: (opts: Record<string, unknown>) => Promise<unknown>): Promise<void> {
+async function changeGrant(
+  config: Config,
+  target: Target,
+  team: TeamName,
+  name: string,
+  otp: OtpSession,
+  change: (opts: Record<string, unknown>) => Promise<unknown>,
+): Promise<void> {
   try {
-    await otp.run(config, target, (code) => registryCall(target, () => change(registryOptions(config, target, code ? { otp: code } : {})), { packageName: name }))
+    await otp.run(config, target, (code) =>
+      registryCall(target, () => change(registryOptions(config, target, code ? { otp: code } : {})), { packageName: name }),
+    )
   } catch (err) {
     throw grantError(err, target, team, name)
   }

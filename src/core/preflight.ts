@@ -84,7 +84,12 @@ export function checkNpm(npm: NpmInfo): Check {
     }
   }
   if (!npm.version) {
-    return { id: 'npm', status: 'warn', message: `npm found at ${npm.bin}, but its version could not be read.`, hint: 'Run `npm --version`; it must be newer than 2.7.0.' }
+    return {
+      id: 'npm',
+      status: 'warn',
+      message: `npm found at ${npm.bin}, but its version could not be read.`,
+      hint: 'Run `npm --version`; it must be newer than 2.7.0.',
+    }
   }
   const gt = require('semver/functions/gt') as (a: string, b: string) => boolean
   if (!gt(npm.version, minimumNpm)) {
@@ -113,7 +118,9 @@ function inWords(items: string[]): string {
 function invalidAuthError(registry: ResolvedRegistry, keys: InvalidAuthKey[]): PkgsError {
   const files = [...new Set(keys.map((k) => k.file))]
   const changes = files.map((file) => {
-    const what = keys.filter((k) => k.file === file).map((k) => (k.renameTo ? `\`${k.key}\` must be renamed to \`${k.renameTo}\`` : `\`${k.key}\` must be removed`))
+    const what = keys
+      .filter((k) => k.file === file)
+      .map((k) => (k.renameTo ? `\`${k.key}\` must be renamed to \`${k.renameTo}\`` : `\`${k.key}\` must be removed`))
     return `in ${file}, ${inWords(what)}`
   })
   // npm config fix ties them to the default registry, which may not be the one they are for
@@ -139,10 +146,14 @@ export function credentialsError(registry: ResolvedRegistry, credentials: Creden
   const { problem } = credentials
   if (problem?.kind === 'invalid-auth') return invalidAuthError(registry, problem.keys)
   if (problem?.kind === 'unset-variable') {
-    return new PkgsError('ENEEDAUTH', `The credentials for ${registry.url} come from \${${problem.variable}} in ${problem.file}, but the environment variable ${problem.variable} is not set.`, {
-      hint: `Set ${problem.variable} (in CI, from a secret), or log in with: ${loginCommand(registry, scope)}`,
-      exitCode: Exit.auth,
-    })
+    return new PkgsError(
+      'ENEEDAUTH',
+      `The credentials for ${registry.url} come from \${${problem.variable}} in ${problem.file}, but the environment variable ${problem.variable} is not set.`,
+      {
+        hint: `Set ${problem.variable} (in CI, from a secret), or log in with: ${loginCommand(registry, scope)}`,
+        exitCode: Exit.auth,
+      },
+    )
   }
   if (credentials.type !== 'none') return undefined
   return new PkgsError('ENEEDAUTH', `You are not logged in to ${registry.url}.`, {

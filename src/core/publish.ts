@@ -10,7 +10,6 @@ import { abbreviatedPackument, identityOf, registryCall, registryOptions, reques
 
 const require = createRequire(import.meta.url)
 
-
 export interface AccessDecision {
   access: Access
   /** who decided: a flag, package.json, npm config, or nobody (the default for the package) */
@@ -152,13 +151,19 @@ export function effectiveAccess(decided: AccessDecision, published: Published, n
   if (!existing || existing === decided.access) return { access: decided.access }
   if (decided.from === 'default') return { access: existing }
   const command = existing === 'public' ? `pkgs make-private ${name}` : `pkgs make-public ${name}`
-  return { access: existing, warning: `${name} is already ${existing}: access is only set at the first publish, so it stays ${existing}. To change it: ${command}` }
+  return {
+    access: existing,
+    warning: `${name} is already ${existing}: access is only set at the first publish, so it stays ${existing}. To change it: ${command}`,
+  }
 }
 
 /** libnpmpublish refuses provenance for a package that is not public (after packing): say so first. */
 export function checkProvenance(name: string, access: Access, provenance: boolean | undefined): void {
   if (provenance && access === 'restricted') {
-    throw usageError(`Provenance is only for public packages, and ${name} would be restricted.`, 'Publish it with --access public --provenance, or without --provenance.')
+    throw usageError(
+      `Provenance is only for public packages, and ${name} would be restricted.`,
+      'Publish it with --access public --provenance, or without --provenance.',
+    )
   }
 }
 
@@ -230,7 +235,9 @@ export async function publishTarball(
   const attempt = async (code: string | undefined) => {
     const done = await onAttempt?.()
     try {
-      const res = (await registryCall(target, () => publish(manifest, tarball, registryOptions(config, target, { ...opts, otp: code })))) as { stageId?: unknown }
+      const res = (await registryCall(target, () => publish(manifest, tarball, registryOptions(config, target, { ...opts, otp: code })))) as {
+        stageId?: unknown
+      }
       return typeof res?.stageId === 'string' ? { stageId: res.stageId } : {}
     } finally {
       done?.()
@@ -269,10 +276,14 @@ function publishRefused(e: RegistryError, pkg: string, said: string | undefined,
       ...cause,
     })
   }
-  return new PkgsError(`E${e.status}`, `${who} may not publish ${pkg} on${where(ctx)}: the name belongs to someone else or is too close to an existing one${why}.`, {
-    hint: `Choose another name, or publish it under your scope${username ? ` (@${username}/${pkg})` : ''}: pkgs init --scope @${username ?? 'your-scope'}.`,
-    ...cause,
-  })
+  return new PkgsError(
+    `E${e.status}`,
+    `${who} may not publish ${pkg} on${where(ctx)}: the name belongs to someone else or is too close to an existing one${why}.`,
+    {
+      hint: `Choose another name, or publish it under your scope${username ? ` (@${username}/${pkg})` : ''}: pkgs init --scope @${username ?? 'your-scope'}.`,
+      ...cause,
+    },
+  )
 }
 
 /**
@@ -285,16 +296,24 @@ export function explainPublishError(err: unknown, version: string, username: str
   const said = registryMessage(err.body)
   const pkg = err.context.packageName
   if (staging && staging.exists === false && err.status === 404 && pkg) {
-    return new PkgsError('E404', `${pkg} cannot be staged on${where(err.context)}: it has no version there yet, and only a package that exists has a staging queue (${err.status}${said ? `: ${said}` : ''}).`, {
-      hint: 'Publish its first version with pkgs publish (without --stage); stage the versions after it.',
-      cause: err,
-    })
+    return new PkgsError(
+      'E404',
+      `${pkg} cannot be staged on${where(err.context)}: it has no version there yet, and only a package that exists has a staging queue (${err.status}${said ? `: ${said}` : ''}).`,
+      {
+        hint: 'Publish its first version with pkgs publish (without --stage); stage the versions after it.',
+        cause: err,
+      },
+    )
   }
   if (err.status === 409 || ((err.status === 403 || err.status === 400) && said && republishMessage.test(said))) {
-    return new PkgsError('EPUBLISHCONFLICT', `${pkg ? `${pkg}@${version}` : `Version ${version}`} is already published on${where(err.context)}${said ? ` (${said})` : ''}.`, {
-      hint: 'A published version can never be replaced: bump the version (npm version patch) and publish again.',
-      cause: err,
-    })
+    return new PkgsError(
+      'EPUBLISHCONFLICT',
+      `${pkg ? `${pkg}@${version}` : `Version ${version}`} is already published on${where(err.context)}${said ? ` (${said})` : ''}.`,
+      {
+        hint: 'A published version can never be replaced: bump the version (npm version patch) and publish again.',
+        cause: err,
+      },
+    )
   }
   if (pkg && (err.status === 403 || err.status === 404)) return publishRefused(err, pkg, said, username)
   return explainError(err, { username })

@@ -63,10 +63,19 @@ export function registryError(err: unknown, target: Target, extra: Partial<Error
   const timeout = e.type === 'request-timeout' || e.type === 'body-timeout'
   // minipass-fetch's words for a body that ended before its length (the connection closed mid-way)
   const cutOff = e.type === 'cut-off' || (e.type === 'system' && /^Invalid response body/.test(e.message ?? ''))
-  const isRegistry = typeof e.statusCode === 'number' || code === 'EOTP' || code === 'ENEEDAUTH' || (code && networkCodes.has(code)) || invalidJson || timeout || cutOff
+  const isRegistry =
+    typeof e.statusCode === 'number' || code === 'EOTP' || code === 'ENEEDAUTH' || (code && networkCodes.has(code)) || invalidJson || timeout || cutOff
   if (!isRegistry) return err
   return new RegistryError(
-    { status: e.statusCode, code: invalidJson ? 'EBADJSON' : (code ?? (cutOff ? 'ECONNRESET' : `E${e.statusCode}`)), body: e.body, headers: e.headers, method: e.method, url: e.uri, type: cutOff ? 'cut-off' : e.type },
+    {
+      status: e.statusCode,
+      code: invalidJson ? 'EBADJSON' : (code ?? (cutOff ? 'ECONNRESET' : `E${e.statusCode}`)),
+      body: e.body,
+      headers: e.headers,
+      method: e.method,
+      url: e.uri,
+      type: cutOff ? 'cut-off' : e.type,
+    },
     errorContext(target, extra),
     { message: e.message, cause: err },
   )
@@ -129,7 +138,12 @@ async function send(config: Config, target: Target, url: string, opts: Record<st
       strictSSL: config.flat.strictSSL !== false,
       ca: (config.flat.ca as string | string[] | null) ?? undefined,
       // make-fetch-happen's defaults where a value is missing (promise-retry's)
-      retry: { retries: Number(retry.retries ?? 10), factor: Number(retry.factor ?? 2), minTimeout: Number(retry.minTimeout ?? 1000), maxTimeout: Number(retry.maxTimeout ?? Infinity) },
+      retry: {
+        retries: Number(retry.retries ?? 10),
+        factor: Number(retry.factor ?? 2),
+        minTimeout: Number(retry.minTimeout ?? 1000),
+        maxTimeout: Number(retry.maxTimeout ?? Infinity),
+      },
       // the same log event npm-registry-fetch emits, so --verbose shows both alike
       onResponse: (line) => (require('proc-log') as { log: { http(...a: string[]): void } }).log.http('fetch', line),
     })
@@ -169,7 +183,10 @@ export async function whoami(config: Config, target: Target): Promise<string> {
   if (typeof res.body.username !== 'string' || !res.body.username) {
     // Verdaccio answers an unknown token with 200 and no user name, not with 401
     const rejected = target.credentials.type !== 'none'
-    throw new RegistryError({ status: rejected ? 401 : undefined, code: rejected ? 'E401' : 'ENEEDAUTH', url: registryUrl(target, '/-/whoami') }, errorContext(target))
+    throw new RegistryError(
+      { status: rejected ? 401 : undefined, code: rejected ? 'E401' : 'ENEEDAUTH', url: registryUrl(target, '/-/whoami') },
+      errorContext(target),
+    )
   }
   return res.body.username
 }
@@ -281,13 +298,21 @@ export function workflowsFor(identity: RegistryIdentity): Support {
         },
         // a Verdaccio that hides its version may be 7+, which has `npm owner`: let the registry say
         Number.isNaN(major) ? noOwners : {},
-        'who can install it is set by the `access` of its `packages:` rules in Verdaccio\'s config.yaml, where $all is everyone and $authenticated anyone logged in',
+        "who can install it is set by the `access` of its `packages:` rules in Verdaccio's config.yaml, where $all is everyone and $authenticated anyone logged in",
       )
     }
     case 'github': {
       const ui = 'GitHub Packages manages this in the package settings on github.com (Manage access).'
       return support(
-        { 'web-login': 'Log in with a personal access token (classic) with write:packages as the password.', share: ui, teams: ui, visibility: ui, orgs: 'Organisations are GitHub organisations.', trust: "GitHub Packages takes the workflow's GITHUB_TOKEN (permissions: packages: write) instead.", stage: 'GitHub Packages has no staged publishing.' },
+        {
+          'web-login': 'Log in with a personal access token (classic) with write:packages as the password.',
+          share: ui,
+          teams: ui,
+          visibility: ui,
+          orgs: 'Organisations are GitHub organisations.',
+          trust: "GitHub Packages takes the workflow's GITHUB_TOKEN (permissions: packages: write) instead.",
+          stage: 'GitHub Packages has no staged publishing.',
+        },
         {},
         "who can install it is set by its visibility and Manage access, in the package's settings on github.com",
       )
@@ -295,9 +320,17 @@ export function workflowsFor(identity: RegistryIdentity): Support {
     case 'gitlab': {
       const ui = 'GitLab manages this through project and group membership and the package registry settings.'
       return support(
-        { 'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).', share: ui, teams: ui, visibility: ui, orgs: ui, trust: "GitLab CI publishes with the job's CI_JOB_TOKEN instead.", stage: 'GitLab has no staged publishing.' },
+        {
+          'web-login': 'Use a deploy, project or personal access token (pkgs login --token-stdin).',
+          share: ui,
+          teams: ui,
+          visibility: ui,
+          orgs: ui,
+          trust: "GitLab CI publishes with the job's CI_JOB_TOKEN instead.",
+          stage: 'GitLab has no staged publishing.',
+        },
         {},
-        "who can install it follows the visibility and members of its GitLab project or group, and the package registry settings",
+        'who can install it follows the visibility and members of its GitLab project or group, and the package registry settings',
       )
     }
     case 'artifactory':
@@ -305,7 +338,15 @@ export function workflowsFor(identity: RegistryIdentity): Support {
       const name = kindNames[identity.kind]
       const ui = `${name} manages this with its repository permissions, in its administration UI.`
       return support(
-        { 'web-login': `${name} has no npm web login.`, share: ui, teams: ui, visibility: ui, orgs: ui, trust: `${name} has no trusted publishing: publish from CI with a token.`, stage: `${name} has no staged publishing.` },
+        {
+          'web-login': `${name} has no npm web login.`,
+          share: ui,
+          teams: ui,
+          visibility: ui,
+          orgs: ui,
+          trust: `${name} has no trusted publishing: publish from CI with a token.`,
+          stage: `${name} has no staged publishing.`,
+        },
         {},
         `who can install it is set by ${name}'s repository permissions, in its administration UI`,
       )

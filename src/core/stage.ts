@@ -29,7 +29,8 @@ export function isStageId(value: string): boolean {
 
 /** A stage id, checked before any request (npm's validateUUID). */
 export function validateStageId(value: string): string {
-  if (!isStageId(value)) throw usageError(`"${value}" is not a stage id: those are UUIDs, such as 3f2b8c1e-…`, 'See the staged versions and their ids with: pkgs stage ls')
+  if (!isStageId(value))
+    throw usageError(`"${value}" is not a stage id: those are UUIDs, such as 3f2b8c1e-…`, 'See the staged versions and their ids with: pkgs stage ls')
   return value
 }
 
@@ -40,10 +41,14 @@ function unsupported(err: unknown, target: Target): unknown {
 /** What a registry's 404 for one stage id means, with where to see the ids there are. */
 function unknownId(err: unknown, target: Target, id: string): unknown {
   if (!isStatus(err, 404)) return unsupported(err, target)
-  return new PkgsError('E404', `Nothing is staged with the id ${id} on ${target.registry.url}: it was approved or rejected already, was never staged, or is not yours to decide.`, {
-    hint: 'See what is staged with: pkgs stage ls',
-    cause: err,
-  })
+  return new PkgsError(
+    'E404',
+    `Nothing is staged with the id ${id} on ${target.registry.url}: it was approved or rejected already, was never staged, or is not yours to decide.`,
+    {
+      hint: 'See what is staged with: pkgs stage ls',
+      cause: err,
+    },
+  )
 }
 
 const perPage = 100
@@ -91,7 +96,9 @@ export async function decideStaged(config: Config, target: Target, id: string, d
   const method = decision === 'approve' ? 'POST' : 'DELETE'
   try {
     await otp.run(config, target, (code) =>
-      registryCall(target, () => fetch(registryUrl(target, path), registryOptions(config, target, { method, ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined)),
+      registryCall(target, () =>
+        fetch(registryUrl(target, path), registryOptions(config, target, { method, ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined),
+      ),
     )
   } catch (err) {
     throw unknownId(err, target, id)

@@ -62,14 +62,15 @@ export function validateCidr(value: string): string {
 /** Days until expiry: a whole number from 1 to 365. */
 export function validateExpiry(value: string): number {
   const days = Number(value)
-  if (!/^\d+$/.test(value) || days < 1 || days > 365) throw usageError(`--expires ${value}: give the number of days the token lasts, from 1 to 365.`, 'e.g. --expires 30')
+  if (!/^\d+$/.test(value) || days < 1 || days > 365)
+    throw usageError(`--expires ${value}: give the number of days the token lasts, from 1 to 365.`, 'e.g. --expires 30')
   return days
 }
 
 function unsupported(err: unknown, target: Target): unknown {
   if (isStatus(err, 404, 405, 501)) {
     return new PkgsError('EUNSUPPORTED', `${target.registry.url} does not make granular access tokens through npm's API.`, {
-      hint: 'Make a token in the registry\'s own web interface (on npmjs.com: Access Tokens in your account), then: pkgs login --token-stdin',
+      hint: "Make a token in the registry's own web interface (on npmjs.com: Access Tokens in your account), then: pkgs login --token-stdin",
       exitCode: 4,
       cause: err,
     })
@@ -83,20 +84,33 @@ export async function createToken(config: Config, target: Target, body: TokenReq
   redactInLog(body.password)
   try {
     const created = (await otp.run(config, target, (code) =>
-      registryCall(target, () => fetch.json(registryUrl(target, '/-/npm/v1/tokens'), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) }))),
+      registryCall(target, () =>
+        fetch.json(registryUrl(target, '/-/npm/v1/tokens'), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })),
+      ),
     )) as TokenEntry & { token: string }
-    if (typeof created?.token !== 'string') throw new PkgsError('EBADRESPONSE', `${target.registry.url} made no token.`, { hint: 'Try again; if it persists, make the token in the registry\'s web interface.' })
+    if (typeof created?.token !== 'string')
+      throw new PkgsError('EBADRESPONSE', `${target.registry.url} made no token.`, {
+        hint: "Try again; if it persists, make the token in the registry's web interface.",
+      })
     redactInLog(created.token)
     return created
   } catch (err) {
     if (isStatus(err, 401) && !err.wantsOtp && /password/i.test(JSON.stringify(err.body ?? ''))) {
-      throw new PkgsError('E401', `${target.registry.url} did not accept the password: no token was made.`, { hint: 'Type your account password again (the one you log in to the website with).', exitCode: 3, cause: err })
+      throw new PkgsError('E401', `${target.registry.url} did not accept the password: no token was made.`, {
+        hint: 'Type your account password again (the one you log in to the website with).',
+        exitCode: 3,
+        cause: err,
+      })
     }
     // npmjs: "Tokens with write access can expire in at most 90 days."
     if (isStatus(err, 400)) {
       const longest = /at most (\d+) days/i.exec(JSON.stringify(err.body ?? ''))?.[1]
       const said = (registryMessage(err.body) ?? `a token lasts at most ${longest} days`).replace(/\.?$/, '.')
-      if (longest) throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${said}`, { hint: `Ask for ${longest} days or fewer: --expires ${longest}`, cause: err })
+      if (longest)
+        throw new PkgsError('E400', `${target.registry.url} refused a token that lasts ${body.expires} days (400): ${said}`, {
+          hint: `Ask for ${longest} days or fewer: --expires ${longest}`,
+          cause: err,
+        })
     }
     throw unsupported(err, target)
   }
@@ -155,12 +169,17 @@ export function tokensToRevoke(tokens: TokenEntry[], given: string[]): TokenEntr
       const byStart = tokens.filter((t) => typeof t.token === 'string' && t.token.length >= 6 && id.startsWith(t.token))
       const found = byKey ?? (byStart.length === 1 ? byStart[0] : undefined)
       if (found) return found
-      throw new PkgsError('E404', 'The token given is not one of yours on this registry.', { hint: 'See your tokens and their ids with: pkgs token ls (and revoke one by its id)' })
+      throw new PkgsError('E404', 'The token given is not one of yours on this registry.', {
+        hint: 'See your tokens and their ids with: pkgs token ls (and revoke one by its id)',
+      })
     }
     const matches = tokens.filter((t) => t.key.startsWith(id))
     if (matches.length === 1) return matches[0]
     if (matches.length > 1) {
-      throw usageError(`"${id}" is the start of ${matches.length} tokens: ${matches.map((t) => `${t.id} (${t.name ?? 'unnamed'})`).join(', ')}.`, 'Give more of the id: pkgs token ls shows them.')
+      throw usageError(
+        `"${id}" is the start of ${matches.length} tokens: ${matches.map((t) => `${t.id} (${t.name ?? 'unnamed'})`).join(', ')}.`,
+        'Give more of the id: pkgs token ls shows them.',
+      )
     }
     throw new PkgsError('E404', `No token of yours has the id "${id}".`, { hint: 'See your tokens and their ids with: pkgs token ls' })
   })
@@ -173,12 +192,20 @@ export async function revokeToken(config: Config, target: Target, key: string, o
   const { default: fetch } = await import('npm-registry-fetch')
   try {
     await otp.run(config, target, (code) =>
-      registryCall(target, () => fetch(registryUrl(target, `/-/npm/v1/tokens/token/${encodeURIComponent(key)}`), registryOptions(config, target, { method: 'DELETE', ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined)),
+      registryCall(target, () =>
+        fetch(
+          registryUrl(target, `/-/npm/v1/tokens/token/${encodeURIComponent(key)}`),
+          registryOptions(config, target, { method: 'DELETE', ignoreBody: true, ...(code ? { otp: code } : {}) }),
+        ).then(() => undefined),
+      ),
     )
   } catch (err) {
     // the list before it found the token: a 404 now is the token gone, not a registry without tokens
     if (isStatus(err, 404)) {
-      throw new PkgsError('E404', `The token ${key.slice(0, 6)}… is not on ${target.registry.url} any more: it was revoked in the meantime.`, { hint: 'See the tokens there are with: pkgs token ls', cause: err })
+      throw new PkgsError('E404', `The token ${key.slice(0, 6)}… is not on ${target.registry.url} any more: it was revoked in the meantime.`, {
+        hint: 'See the tokens there are with: pkgs token ls',
+        cause: err,
+      })
     }
     throw unsupported(err, target)
   }

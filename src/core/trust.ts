@@ -49,7 +49,8 @@ function requireValue(value: string | undefined, flag: string, example: string):
 function checkWorkflowFile(file: string | undefined, flag: string, example: string): string {
   const name = requireValue(file, flag, example)
   if (!/\.ya?ml$/.test(name)) throw usageError(`${flag} ${name}: a workflow file ends in .yml or .yaml.`, `e.g. ${flag} ${example}`)
-  if (name.includes('/') || name.includes('\\')) throw usageError(`${flag} ${name}: give the file's name, not a path.`, `e.g. ${flag} ${name.split(/[/\\]/).pop()}`)
+  if (name.includes('/') || name.includes('\\'))
+    throw usageError(`${flag} ${name}: give the file's name, not a path.`, `e.g. ${flag} ${name.split(/[/\\]/).pop()}`)
   return name
 }
 
@@ -57,13 +58,15 @@ function checkWorkflowFile(file: string | undefined, flag: string, example: stri
 export function trustClaims(provider: Provider, o: ProviderOptions): Record<string, unknown> {
   if (provider === 'github') {
     const repository = requireValue(o.repository, '--repo', 'acme/widgets (or a "repository" in package.json)')
-    if (repository.split('/').length !== 2 || repository.split('/').some((p) => !p)) throw usageError(`--repo ${repository}: a GitHub repository is owner/repo.`, 'e.g. --repo acme/widgets')
+    if (repository.split('/').length !== 2 || repository.split('/').some((p) => !p))
+      throw usageError(`--repo ${repository}: a GitHub repository is owner/repo.`, 'e.g. --repo acme/widgets')
     const file = checkWorkflowFile(o.file, '--file', 'release.yml')
     return { repository, workflow_ref: { file }, ...(o.environment ? { environment: o.environment } : {}) }
   }
   if (provider === 'gitlab') {
     const project = requireValue(o.repository, '--project', 'acme/widgets (or a "repository" in package.json)')
-    if (project.split('/').length < 2 || project.split('/').some((p) => !p)) throw usageError(`--project ${project}: a GitLab project is group/project or group/subgroup/project.`, 'e.g. --project acme/widgets')
+    if (project.split('/').length < 2 || project.split('/').some((p) => !p))
+      throw usageError(`--project ${project}: a GitLab project is group/project or group/subgroup/project.`, 'e.g. --project acme/widgets')
     const file = checkWorkflowFile(o.file, '--file', '.gitlab-ci.yml')
     return { project_path: project, ci_config_ref_uri: { file }, ...(o.environment ? { environment: o.environment } : {}) }
   }
@@ -73,10 +76,12 @@ export function trustClaims(provider: Provider, o: ProviderOptions): Record<stri
     ['--pipeline-definition-id', o.pipelineDefinitionId],
   ]
   for (const [flag, value] of ids) {
-    if (!uuid.test(requireValue(value, flag, '<uuid>'))) throw usageError(`${flag} ${value}: a CircleCI id is a UUID.`, 'Copy it from the CircleCI project settings.')
+    if (!uuid.test(requireValue(value, flag, '<uuid>')))
+      throw usageError(`${flag} ${value}: a CircleCI id is a UUID.`, 'Copy it from the CircleCI project settings.')
   }
   const vcsOrigin = requireValue(o.vcsOrigin, '--vcs-origin', 'github.com/acme/widgets')
-  if (vcsOrigin.includes('://') || vcsOrigin.split('/').length < 3) throw usageError(`--vcs-origin ${vcsOrigin}: it is provider/owner/repo, without a scheme.`, 'e.g. --vcs-origin github.com/acme/widgets')
+  if (vcsOrigin.includes('://') || vcsOrigin.split('/').length < 3)
+    throw usageError(`--vcs-origin ${vcsOrigin}: it is provider/owner/repo, without a scheme.`, 'e.g. --vcs-origin github.com/acme/widgets')
   for (const id of o.contextIds ?? []) if (!uuid.test(id)) throw usageError(`--context-id ${id}: a CircleCI context id is a UUID.`)
   return {
     'oidc.circleci.com/org-id': o.orgId,
@@ -146,7 +151,9 @@ async function trustCall<T>(config: Config, target: Target, otp: OtpSession, cal
 
 /** GET /-/package/<pkg>/trust (`npm trust list`): npmjs may ask for a one-time password to read it. */
 export async function getTrust(config: Config, target: Target, name: string, otp: OtpSession): Promise<TrustConfiguration[]> {
-  const res = await trustCall(config, target, otp, (code) => requestJson<unknown>(config, target, path(name), { preferOnline: true, ...(code ? { otp: code } : {}) }, { packageName: name }))
+  const res = await trustCall(config, target, otp, (code) =>
+    requestJson<unknown>(config, target, path(name), { preferOnline: true, ...(code ? { otp: code } : {}) }, { packageName: name }),
+  )
   return asConfigurations(res.body)
 }
 
@@ -155,7 +162,11 @@ export async function addTrust(config: Config, target: Target, name: string, tru
   const { default: fetch } = await import('npm-registry-fetch')
   const body = [{ type: trust.type, claims: trust.claims, permissions: trust.permissions }]
   const answer = await trustCall(config, target, otp, (code) =>
-    registryCall(target, () => fetch.json(registryUrl(target, path(name)), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })), { packageName: name }),
+    registryCall(
+      target,
+      () => fetch.json(registryUrl(target, path(name)), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })),
+      { packageName: name },
+    ),
   )
   return asConfigurations(answer)[0] ?? trust
 }
@@ -164,7 +175,15 @@ export async function addTrust(config: Config, target: Target, name: string, tru
 export async function revokeTrust(config: Config, target: Target, name: string, id: string, otp: OtpSession): Promise<void> {
   const { default: fetch } = await import('npm-registry-fetch')
   await trustCall(config, target, otp, (code) =>
-    registryCall(target, () => fetch(registryUrl(target, `${path(name)}/${encodeURIComponent(id)}`), registryOptions(config, target, { method: 'DELETE', ...(code ? { otp: code } : {}) })), { packageName: name }),
+    registryCall(
+      target,
+      () =>
+        fetch(
+          registryUrl(target, `${path(name)}/${encodeURIComponent(id)}`),
+          registryOptions(config, target, { method: 'DELETE', ...(code ? { otp: code } : {}) }),
+        ),
+      { packageName: name },
+    ),
   )
 }
 

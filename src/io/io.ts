@@ -42,7 +42,9 @@ const controls = /\x1b\[[0-9;]*m|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g
  * and tabs stay; colours stay when they are on (with --no-color, NO_COLOR or in a pipe, none are ours).
  */
 export function visible(text: string, keepColour = false): string {
-  return text.replace(controls, (m) => (m.length > 1 && keepColour ? m : m.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)))
+  return text.replace(controls, (m) =>
+    m.length > 1 && keepColour ? m : m.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  )
 }
 
 export interface Streams {
@@ -114,7 +116,11 @@ export class IO {
   readonly err: ChalkInstance
   readonly streams: Streams
 
-  constructor(streams: Streams, opts: IOOptions = {}, readonly secrets = new Secrets()) {
+  constructor(
+    streams: Streams,
+    opts: IOOptions = {},
+    readonly secrets = new Secrets(),
+  ) {
     this.streams = streams
     this.json = opts.json ?? false
     this.verbose = opts.verbose ?? false
@@ -204,7 +210,9 @@ export class IO {
     const how = browserCommand(this.streams.env, browser)
     if (!this.canPrompt() || !how.open) return
     const { default: promiseSpawn } = await import('@npmcli/promise-spawn')
-    promiseSpawn.open(url, { stdio: 'ignore', ...(how.command ? { command: how.command } : {}) }).catch(() => this.hint('Could not open a browser: open the URL above yourself.'))
+    promiseSpawn
+      .open(url, { stdio: 'ignore', ...(how.command ? { command: how.command } : {}) })
+      .catch(() => this.hint('Could not open a browser: open the URL above yourself.'))
   }
 
   /** Fail with the flag to pass when no one can answer a prompt. */
@@ -281,6 +289,15 @@ export class IO {
 
   async select<T>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T> {
     const { select } = await import('@inquirer/prompts')
-    return this.ask(() => select<T>({ message: this.secrets.redact(message), choices: choices.map((c) => ({ ...c, name: this.secrets.redact(c.name), ...(c.disabled ? { disabled: this.secrets.redact(c.disabled) } : {}) })), default: defaultValue }, this.context()))
+    return this.ask(() =>
+      select<T>(
+        {
+          message: this.secrets.redact(message),
+          choices: choices.map((c) => ({ ...c, name: this.secrets.redact(c.name), ...(c.disabled ? { disabled: this.secrets.redact(c.disabled) } : {}) })),
+          default: defaultValue,
+        },
+        this.context(),
+      ),
+    )
   }
 }

@@ -12,7 +12,6 @@ import { scopeOf, validatePackageName } from './names.js'
 
 const require = createRequire(import.meta.url)
 
-
 export interface InitAnswers {
   scope: string
   /** the name without its scope */
@@ -78,7 +77,8 @@ export function checkAnswers(a: InitAnswers): string {
   if (a.name.includes('/')) throw usageError(`Invalid package name "${a.name}": give the name without a scope, or as @scope/name.`)
   const full = validatePackageName(`${a.scope}/${a.name}`)
   if (!isValidVersion(a.version)) throw usageError(`Invalid version "${a.version}".`, 'Use a semantic version such as 1.0.0.')
-  if (a.license !== undefined && !a.license.trim()) throw usageError('The license cannot be empty.', 'Use an SPDX identifier such as ISC or MIT, or UNLICENSED.')
+  if (a.license !== undefined && !a.license.trim())
+    throw usageError('The license cannot be empty.', 'Use an SPDX identifier such as ISC or MIT, or UNLICENSED.')
   return full
 }
 

@@ -73,7 +73,10 @@ export function validateUserName(name: string): string {
   const { username } = require('npm-user-validate') as { username(name: string): Error | null }
   const problem = name ? username(name.toLowerCase()) : new Error('Name is empty')
   if (problem || name.startsWith('@')) {
-    throw usageError(`Invalid user name "${name}"${problem ? `: ${problem.message.replace(/^Name /, 'it ')}` : ''}.`, 'Give a user name as the registry knows it (pkgs whoami prints yours), or a team as @org:team.')
+    throw usageError(
+      `Invalid user name "${name}"${problem ? `: ${problem.message.replace(/^Name /, 'it ')}` : ''}.`,
+      'Give a user name as the registry knows it (pkgs whoami prints yours), or a team as @org:team.',
+    )
   }
   return name
 }

@@ -80,7 +80,10 @@ export async function readPublishManifest(source: PackSource, flat: Record<strin
     return { manifest: (await pacote.manifest(source.path, { ...flat, fullMetadata: true, fullReadJson: true })) as Manifest, corrections: [] }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new PkgsError('EBADTARBALL', `${source.path} has no package/package.json inside: it is not an npm package.`, { hint: 'Pass a tarball made by `npm pack`.', cause: err })
+      throw new PkgsError('EBADTARBALL', `${source.path} has no package/package.json inside: it is not an npm package.`, {
+        hint: 'Pass a tarball made by `npm pack`.',
+        cause: err,
+      })
     }
     throw new PkgsError('EBADTARBALL', `Cannot read the package.json inside ${source.path}: ${(err as Error).message}`, {
       hint: 'Pass a tarball made by `npm pack`.',

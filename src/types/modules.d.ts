@@ -56,7 +56,10 @@ declare module 'npm-profile' {
     opts: Record<string, unknown>,
   ): Promise<{ token: string; username?: string }>
   export function loginCouch(username: string, password: string, opts?: Record<string, unknown>): Promise<{ token: string; username?: string }>
-  export function loginWeb(opener: (url: string, opts: { signal: AbortSignal }) => Promise<void>, opts?: Record<string, unknown>): Promise<{ token: string; username?: string }>
+  export function loginWeb(
+    opener: (url: string, opts: { signal: AbortSignal }) => Promise<void>,
+    opts?: Record<string, unknown>,
+  ): Promise<{ token: string; username?: string }>
 }
 
 declare module '@npmcli/package-json' {

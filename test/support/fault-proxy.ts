@@ -79,22 +79,25 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
   function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, transform?: (b: Buffer) => Buffer): void {
     const headers = { ...req.headers, host: up.host }
-    const out = request({ host: up.hostname, port: up.port, method: req.method, path: up.pathname.replace(/\/$/, '') + (req.url ?? '/'), headers }, (answer) => {
-      const chunks: Buffer[] = []
-      answer.on('data', (c: Buffer) => chunks.push(c))
-      answer.on('end', () => {
-        let payload: Buffer = Buffer.concat(chunks)
-        const h = { ...answer.headers }
-        if (transform && answer.statusCode === 200) {
-          payload = transform(payload)
-          delete h.etag
-        }
-        delete h['transfer-encoding']
-        h['content-length'] = String(payload.length)
-        res.writeHead(answer.statusCode ?? 502, h)
-        res.end(payload)
-      })
-    })
+    const out = request(
+      { host: up.hostname, port: up.port, method: req.method, path: up.pathname.replace(/\/$/, '') + (req.url ?? '/'), headers },
+      (answer) => {
+        const chunks: Buffer[] = []
+        answer.on('data', (c: Buffer) => chunks.push(c))
+        answer.on('end', () => {
+          let payload: Buffer = Buffer.concat(chunks)
+          const h = { ...answer.headers }
+          if (transform && answer.statusCode === 200) {
+            payload = transform(payload)
+            delete h.etag
+          }
+          delete h['transfer-encoding']
+          h['content-length'] = String(payload.length)
+          res.writeHead(answer.statusCode ?? 502, h)
+          res.end(payload)
+        })
+      },
+    )
     out.on('error', () => res.destroy())
     out.end(body)
   }

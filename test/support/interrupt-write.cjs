@@ -45,7 +45,16 @@ const rename = fs.rename
 fs.rename = function (from, to, cb) {
   if (aimed(to) && how === 'kill-at-rename') die()
   if (aimed(to) && how === 'rename-fails') {
-    return process.nextTick(cb, Object.assign(new Error(`EACCES: permission denied, rename '${from}' -> '${to}'`), { code: 'EACCES', errno: -13, syscall: 'rename', path: from, dest: to }))
+    return process.nextTick(
+      cb,
+      Object.assign(new Error(`EACCES: permission denied, rename '${from}' -> '${to}'`), {
+        code: 'EACCES',
+        errno: -13,
+        syscall: 'rename',
+        path: from,
+        dest: to,
+      }),
+    )
   }
   return rename.call(fs, from, to, cb)
 }

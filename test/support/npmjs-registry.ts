@@ -259,9 +259,27 @@ const day = 24 * 60 * 60_000
 
 // what npmjs keeps of a version in the abbreviated ("corgi") document npm installs from
 const installFields = [
-  'name', 'version', 'dependencies', 'optionalDependencies', 'devDependencies', 'bundleDependencies', 'peerDependencies',
-  'peerDependenciesMeta', 'acceptDependencies', 'bin', 'directories', 'dist', 'engines', '_hasShrinkwrap', 'hasInstallScript',
-  'os', 'cpu', 'libc', 'deprecated', 'funding', 'license',
+  'name',
+  'version',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'bundleDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'acceptDependencies',
+  'bin',
+  'directories',
+  'dist',
+  'engines',
+  '_hasShrinkwrap',
+  'hasInstallScript',
+  'os',
+  'cpu',
+  'libc',
+  'deprecated',
+  'funding',
+  'license',
 ]
 const corgiType = 'application/vnd.npm.install-v1+json'
 
@@ -437,7 +455,9 @@ function claimsMatch(config: TrustConfig, claims: Body): boolean {
     return claims.iss === issuers.github && wanted.repository === claims.repository && wanted.workflow_ref?.file === pipelineFile(claims.workflow_ref)
   }
   if (config.type === 'gitlab') {
-    return claims.iss === issuers.gitlab && wanted.project_path === claims.project_path && wanted.ci_config_ref_uri?.file === pipelineFile(claims.ci_config_ref_uri)
+    return (
+      claims.iss === issuers.gitlab && wanted.project_path === claims.project_path && wanted.ci_config_ref_uri?.file === pipelineFile(claims.ci_config_ref_uri)
+    )
   }
   const keys = ['org-id', 'project-id', 'pipeline-definition-id', 'vcs-origin'].map((k) => `oidc.circleci.com/${k}`)
   const contexts = (claims['oidc.circleci.com/context-ids'] ?? []) as string[]
@@ -642,7 +662,9 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
 
   function bumpRev(doc: Packument): void {
     const n = Number(doc._rev.split('-')[0]) + 1
-    doc._rev = `${n}-${createHash('md5').update(`${doc.name}:${n}:${JSON.stringify(doc.maintainers)}`).digest('hex')}`
+    doc._rev = `${n}-${createHash('md5')
+      .update(`${doc.name}:${n}:${JSON.stringify(doc.maintainers)}`)
+      .digest('hex')}`
     doc.time.modified = new Date().toISOString()
   }
 
@@ -917,7 +939,8 @@ export async function startNpmjsRegistry(opts: NpmjsRegistryOptions): Promise<Np
       pkg.tarballs.set(file.split('/').pop()!, Buffer.from(attachment.data, 'base64'))
     }
     const latest = pkg.doc.versions[pkg.doc['dist-tags'].latest]
-    if (latest) for (const field of ['description', 'license', 'repository', 'homepage', 'keywords', 'author']) if (field in latest) pkg.doc[field] = latest[field]
+    if (latest)
+      for (const field of ['description', 'license', 'repository', 'homepage', 'keywords', 'author']) if (field in latest) pkg.doc[field] = latest[field]
     bumpRev(pkg.doc)
   }
 

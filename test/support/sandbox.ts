@@ -236,7 +236,11 @@ function nearestManifest(dir: string): Record<string, unknown> | undefined {
 }
 
 interface Program {
-  main(argv: string[], version: string, system: { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; env: NodeJS.ProcessEnv; cwd: string }): Promise<number>
+  main(
+    argv: string[],
+    version: string,
+    system: { stdin: PassThrough; stdout: PassThrough; stderr: PassThrough; env: NodeJS.ProcessEnv; cwd: string },
+  ): Promise<number>
 }
 let program: { main: Program['main']; version: string } | undefined
 
@@ -277,7 +281,11 @@ async function runInProcess(args: string[], sandbox: Sandbox, opts: RunOptions):
  */
 export function runPkgsReadingOneLine(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [pkgsBin, ...args], { cwd: opts.cwd ?? sandbox.cwd, env: { ...sandbox.env, ...opts.env, ...processLogEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [pkgsBin, ...args], {
+      cwd: opts.cwd ?? sandbox.cwd,
+      env: { ...sandbox.env, ...opts.env, ...processLogEnv() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d) => {
