@@ -7,6 +7,7 @@ import { explainError } from './core/explain.js'
 import { logRequests } from './core/registry.js'
 import { IO, Secrets, visible, type Streams } from './io/io.js'
 import { examplesText, isGroup, type AnyCommand, type ArgumentSpec, type Definition, type OptionSpec } from './commands/command.js'
+import { isPlanDocument, renderPlan } from './commands/changes.js'
 import { Context, type GlobalOptions } from './commands/context.js'
 import { commandModules } from './commands/index.js'
 
@@ -82,7 +83,9 @@ function present(def: AnyCommand, ctx: Context, result: unknown, run: Run): void
       unmasked: def.showsSecret,
     })
   else {
-    def.render?.(result, ctx.io)
+    // a dry run's plan reads the same for every command that writes
+    if (isPlanDocument(result)) renderPlan(result, ctx.io)
+    else def.render?.(result, ctx.io)
     if (error) {
       ctx.io.info(`${ctx.io.err.red('error')} ${error.message}`)
       if (error.hint) ctx.io.hint(error.hint)

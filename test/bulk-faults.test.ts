@@ -1,6 +1,7 @@
 // Bulk runs under faults: make-public, make-private, mfa and trust over a scope of packages on the
 // npmjs-like registry (behind the fault-injecting proxy), some of whose requests fail — a 500 to
-// one package's write, a 503 to another's read, a connection reset on a third's write. The report
+// one package's write, a 502 to another's read, a connection reset on a third's write — and one
+// 503, which is waited out and sent again. The report
 // has a correct line for each package, the run ends in exit 1, and running it again finishes the
 // rest without touching what was done.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -95,9 +96,11 @@ describe.concurrent('bulk runs under faults', () => {
     for (const n of all) registry.seedPackage(n, 'alice', c.access)
     const [p1, p2, p3, p4, p5] = all
     const { sandbox, proxy } = await alice()
-    // p2's write is answered 500, p3's read (or write, for mfa, which reads nothing first) 503, p4's write reset before an answer
+    // p2's write is answered 500, p3's read (or write, for mfa, which reads nothing first) 502, p4's write reset before an answer;
+    // p5's write 503, which is the registry asking to wait: waited out and sent again
     registry.failNext(c.write(p2), 500, { error: 'internal trouble' })
-    registry.failNext((c.read ?? c.write)(p3), 503, { error: 'try later' })
+    registry.failNext((c.read ?? c.write)(p3), 502, { error: 'bad gateway' })
+    registry.failNext(c.write(p5), 503, { error: 'try later' })
     proxy.arm({ kind: 'reset' }, { times: 1, match: c.write(p4) })
     const first = await runPkgs(c.args, sandbox, { timeoutMs: 30_000 })
     expect(first.code, first.stderr).toBe(1)
@@ -107,7 +110,7 @@ describe.concurrent('bulk runs under faults', () => {
     const byName = Object.fromEntries(doc.results.map((r) => [r.package, r]))
     expect(byName[p2].error?.code).toBe('E500')
     expect(byName[p2].error?.message).toContain('internal trouble')
-    expect(byName[p3].error?.code).toBe('E503')
+    expect(byName[p3].error?.code).toBe('E502')
     expect(byName[p4].error?.code).toBe('ECONNRESET')
     for (const n of [p2, p3, p4]) expect(byName[n].error?.message, n).toContain(proxy.url.replace(/\/$/, ''))
     for (const n of [p1, p5]) expect(byName[n], n).toMatchObject({ changed: true })

@@ -1,7 +1,9 @@
 // Explanations in-process: what a registry answered (a RegistryError with where it went) in a
 // sentence, a hint and an exit code; the generic rules and publish's own.
 import { describe, expect, it } from 'vitest'
-import { bulkFailure, forEachConcurrently, itemError } from '../src/core/bulk.js'
+import { bulkFailure } from '../src/core/bulk.js'
+import { itemError, Pacers, readEach } from '../src/core/plan.js'
+import { Pacer } from '../src/core/pacing.js'
 import { Exit, PkgsError, RegistryError, type ErrorContext } from '../src/core/errors.js'
 import { explainError } from '../src/core/explain.js'
 import { explainPublishError } from '../src/core/publish.js'
@@ -140,15 +142,14 @@ describe("publish's own rules", () => {
 describe('the bulk runner', () => {
   it("reports in the items' order, stops at a failure that would fail them all, and says what is left", async () => {
     const seen: number[] = []
-    const run = await forEachConcurrently(
+    const run = await readEach(
       [30, 5, 1, 20],
-      2,
       async (ms) => {
         await new Promise((r) => setTimeout(r, ms))
         if (ms === 5) throw new RegistryError({ status: 401, code: 'E401' }, context)
         return ms
       },
-      (ms) => seen.push(ms),
+      { width: 2, pacers: new Pacers(() => new Pacer({ minTimeout: 1, factor: 1, maxTimeout: 1 })), registryOf: () => registry, onRead: (ms) => seen.push(ms) },
     )
     expect(seen).toEqual([30, 5, 1, 20])
     expect(run.stoppedBy?.code).toBe('E401')

@@ -1,8 +1,19 @@
-// pkgs access: public or private, for each package or a whole scope.
-import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+// pkgs access: public or private, for each package or a whole scope (read concurrently).
+import { tally } from '../core/bulk.js'
+import { itemError } from '../core/plan.js'
 import { getVisibility } from '../core/visibility.js'
 import { defineCommand } from './command.js'
-import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, readConcurrency, reportFailure, stoppedBy, type BulkResult } from './packages.js'
+import {
+  bulkDocumentFailure,
+  bulkOptions,
+  concurrencyOf,
+  planPackages,
+  readConcurrency,
+  readPackages,
+  reportFailure,
+  stoppedBy,
+  type BulkResult,
+} from './packages.js'
 
 export default defineCommand({
   name: 'access',
@@ -15,12 +26,13 @@ export default defineCommand({
   ],
   json: ['pkgs access --scope @acme --json', '{"results": [{"package", "registry", "access"|"error"}], "failed"}'],
   async run(ctx, opts) {
-    const concurrency = concurrencyOf(opts.concurrency)
+    const width = concurrencyOf(opts.concurrency)
     const { config, planned } = await planPackages(ctx, opts.packages, opts.scope, { scopedOnly: false, loggedIn: false, command: 'access' })
-    const run = await forEachConcurrently(
+    const run = await readPackages(
+      ctx,
       planned,
-      readConcurrency(config, concurrency),
       (p) => getVisibility(config, p.target, p.name),
+      readConcurrency(config, width),
       (p, outcome) => {
         if (outcome.value) ctx.io.print(`${p.name}: ${outcome.value}`)
         else reportFailure(ctx.io, p.name, outcome.error, outcome.skipped, planned.length)

@@ -5,8 +5,10 @@ import { loadConfig, resolveRegistry, type Config, type RegistryQuery } from '..
 import { notConfirmedError, usageError } from '../core/errors.js'
 import type { OrgPlan } from '../core/orgs.js'
 import { OtpSession } from '../core/otp.js'
+import { Pacer } from '../core/pacing.js'
+import { Pacers } from '../core/plan.js'
 import { checkNpm, findNpm, requireCredentials, type NpmInfo } from '../core/preflight.js'
-import { requireWorkflow, targetFor, type Target, type Workflow } from '../core/registry.js'
+import { requireWorkflow, retryPolicy, targetFor, type Target, type Workflow } from '../core/registry.js'
 import type { IO, Secrets } from '../io/io.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -71,8 +73,10 @@ function isLoopback(hostname: string): boolean {
 export class Context {
   #npm?: NpmInfo
   #config?: Promise<Config>
+  #loaded?: Config
   #npmWarned = false
   #otp?: OtpSession
+  #pacers?: Pacers
 
   constructor(
     readonly io: IO,
@@ -93,6 +97,7 @@ export class Context {
   config(): Promise<Config> {
     return (this.#config ??= loadConfig({ cwd: this.cwd, env: this.env, npmPath: this.npm().root }).then((config) => {
       maskCredentials(config.flat, this.io.secrets)
+      this.#loaded = config
       return config
     }))
   }
@@ -171,6 +176,17 @@ export class Context {
   /** The run's one two-factor session: a code given, typed or approved once serves every write. */
   otp(): OtpSession {
     return (this.#otp ??= new OtpSession(this.io, this.options.otp))
+  }
+
+  /**
+   * The run's pacing, one Pacer per registry: a registry that pushes back (429, 503) is waited out
+   * with npm's fetch-retry-* backoff (pkgs's quick one where those are not set).
+   */
+  pacers(): Pacers {
+    return (this.#pacers ??= new Pacers(() => {
+      const retry = this.#loaded ? retryPolicy(this.#loaded) : {}
+      return new Pacer({ minTimeout: Number(retry.minTimeout ?? 500), factor: Number(retry.factor ?? 2), maxTimeout: Number(retry.maxTimeout ?? 2000) })
+    }))
   }
 
   /** Without a terminal a confirmation needs --yes (exit 2 naming it); on one, asked. */

@@ -1,7 +1,10 @@
 // pkgs mfa: whether publishing needs two-factor authentication and whether automation tokens may
-// bypass it (`npm access set mfa=…`), one package or a whole scope.
-import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+// bypass it (`npm access set mfa=…`), one package or a whole scope, as a plan of one change per
+// package (npmjs shows no package's policy, so each is sent).
+import { tally } from '../core/bulk.js'
+import { itemError, type Change } from '../core/plan.js'
 import { setMfa } from '../core/visibility.js'
+import { applyChanges, dryRunOption, planDocument } from './changes.js'
 import { defineCommand } from './command.js'
 import { bulkDocumentFailure, bulkOptions, concurrencyOf, planPackages, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
 
@@ -17,35 +20,39 @@ export default defineCommand({
     },
     { name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true },
   ],
-  options: bulkOptions('packages to work on at once'),
+  options: { ...bulkOptions('packages to work on at once'), ...dryRunOption },
   examples: [
     ['pkgs mfa publish', 'the package in ./package.json needs 2FA to publish'],
     ['pkgs mfa automation @acme/a @acme/b', '2FA, but automation tokens may publish'],
     ['pkgs mfa none --scope @acme --otp 123456', 'every package of @acme'],
+    ['pkgs mfa publish --scope @acme --dry-run', 'the packages it would be sent to; nothing is sent'],
   ],
   json: ['pkgs mfa publish --scope @acme --json', '{"mfa", "results": [{"package", "registry", "mfa", "changed", "error"?}], "changed", "failed", "skipped"}'],
-  async run(ctx, { level, packages, scope, concurrency }) {
-    const n = concurrencyOf(concurrency)
+  async run(ctx, { level, packages, scope, concurrency, dryRun }) {
+    const width = concurrencyOf(concurrency)
     const { config, planned } = await planPackages(ctx, packages, scope, { scopedOnly: false, loggedIn: true, command: `mfa ${level}` })
-    const otp = ctx.otp()
-    const run = await forEachConcurrently(
-      planned,
-      n,
-      (p) => setMfa(config, p.target, p.name, level, otp),
-      (p, outcome) => {
-        if (!outcome.error) ctx.io.print(`${p.name}: mfa=${level}`)
-        else reportFailure(ctx.io, p.name, outcome.error, outcome.skipped, planned.length)
-      },
-    )
-    if (planned.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
     // npmjs tells no package's current policy: every package the policy was sent to counts as changed
-    const results: BulkResult[] = planned.map((p, i) => ({
-      package: p.name,
+    const results: BulkResult[] = planned.map((p) => ({ package: p.name, registry: p.target.registry.url, mfa: level, changed: false }))
+    const changes = planned.map((p): Change<void> => ({
+      kind: 'mfa',
+      target: p.name,
+      action: 'change',
+      to: level,
       registry: p.target.registry.url,
-      mfa: level,
-      changed: !run.outcomes[i].error,
-      ...(run.outcomes[i].error ? { error: itemError(run.outcomes[i]) } : {}),
+      apply: () => setMfa(config, p.target, p.name, level, ctx.otp()),
     }))
+    if (dryRun) return { ...planDocument(changes), mfa: level, results, changed: 0, failed: 0, skipped: 0 }
+    const run = await applyChanges(ctx, changes, {
+      width,
+      onApplied(c, outcome) {
+        const i = changes.indexOf(c)
+        if (outcome.error) results[i].error = itemError(outcome)
+        else results[i].changed = true
+        if (!outcome.error) ctx.io.print(`${c.target}: mfa=${level}`)
+        else reportFailure(ctx.io, c.target, outcome.error, outcome.skipped, planned.length)
+      },
+    })
+    if (planned.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
     const { failed, skipped } = tally(results)
     return { mfa: level, results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
   },

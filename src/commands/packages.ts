@@ -3,7 +3,8 @@
 // and the result document of the run.
 import type { Config } from '../core/config.js'
 import { usageError, type PkgsError } from '../core/errors.js'
-import { bulkFailure, forEachConcurrently, itemError, stopsTheRun, type ItemError, type Outcome } from '../core/bulk.js'
+import { bulkFailure } from '../core/bulk.js'
+import { readEach, stopsTheRun, type ItemError, type Outcome, type Run } from '../core/plan.js'
 import { requireCredentials } from '../core/preflight.js'
 import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
@@ -103,30 +104,15 @@ export function reportFailure(io: IO, name: string, error: PkgsError | undefined
   if (error.hint && !stopsTheRun(error)) io.hint(error.hint)
 }
 
-/**
- * The changing half of a command that reads first: `change` for each of `changing` (some of
- * `planned`), n at a time, each outcome reported as it comes; a failure goes into its package's
- * result, a success to `done`. One package alone: its failure is thrown, as any one-package
- * command's. Returns what stopped the run, if anything did.
- */
-export async function changeEach<P, T, R extends { error?: ItemError }>(run: {
-  planned: P[]
-  changing: P[]
-  results: R[]
-  concurrency: number
-  change: (p: P) => Promise<T>
-  report: (p: P, outcome: Outcome<T>) => void
-  done: (result: R, value: T) => void
-}): Promise<PkgsError | undefined> {
-  const { outcomes, stoppedBy } = await forEachConcurrently(run.changing, run.concurrency, run.change, run.report)
-  run.changing.forEach((p, j) => {
-    const o = outcomes[j]
-    const result = run.results[run.planned.indexOf(p)]
-    if (o.error) result.error = itemError(o)
-    else run.done(result, o.value)
-  })
-  if (run.planned.length === 1 && outcomes[0].error) throw outcomes[0].error
-  return stoppedBy
+/** What the registry has for each package, read concurrently (paced per registry), each outcome in the packages' order. */
+export function readPackages<T>(
+  ctx: Context,
+  planned: Planned[],
+  read: (p: Planned) => Promise<T>,
+  width: number,
+  onRead?: (p: Planned, outcome: Outcome<T>) => void,
+): Promise<Run<T>> {
+  return readEach(planned, read, { width, pacers: ctx.pacers(), registryOf: (p) => p.target.registry.url, onRead })
 }
 
 /**

@@ -4,7 +4,8 @@
 import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+import { tally } from '../core/bulk.js'
+import { itemError, type Change } from '../core/plan.js'
 import { defaultScope, type Config } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
 import type { Target } from '../core/registry.js'
@@ -14,6 +15,7 @@ import { table } from '../io/table.js'
 import { isValidVersion } from '../package/init.js'
 import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { applyChanges, dryRunOption, planDocument } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
 import { bulkDocumentFailure, concurrencyOf, reportFailure, stoppedBy, summary, type BulkResult } from './packages.js'
@@ -206,6 +208,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
       all: { flags: '--all', description: 'every staged version you may ' + decision },
       scope: { flags: '--scope <scope>', description: `every staged version of this scope` },
       concurrency: { flags: '--concurrency <n>', description: 'versions to work on at once', default: '8' },
+      ...dryRunOption,
     },
     examples: [
       [`pkgs stage ${decision} @acme/widgets@1.2.0`, decision === 'approve' ? 'publish it (two-factor authentication)' : 'delete it from the queue'],
@@ -253,6 +256,32 @@ function decisionCommand(decision: 'approve' | 'reject') {
       if (decision === 'approve') chosen = inPublishOrder(chosen)
       if (!chosen.length) ctx.io.warn('Nothing is staged there.')
       const named = (c: { item: StagedVersion | { id: string } }) => ('packageName' in c.item ? `${c.item.packageName}@${c.item.version}` : c.item.id)
+      // versions of one package are approved one after another, lowest first: each is published
+      // with the tag it was staged with, so side by side the last to finish would be `latest`
+      const last = new Map<string, Change<void>>()
+      const changes = chosen.map((c): Change<void> => {
+        const key = 'packageName' in c.item ? c.item.packageName : c.item.id
+        const before = decision === 'approve' ? last.get(key) : undefined
+        const change: Change<void> = {
+          kind: 'stage',
+          target: named(c),
+          action: decision === 'approve' ? 'change' : 'remove',
+          from: 'staged',
+          ...(decision === 'approve' ? { to: 'published' } : {}),
+          registry: c.target.registry.url,
+          ...(before ? { after: [before] } : {}),
+          apply: () => decideStaged(config, c.target, validateStageId(c.item.id), decision, ctx.otp()),
+        }
+        last.set(key, change)
+        return change
+      })
+      const results: BulkResult[] = chosen.map((c) => ({
+        id: c.item.id,
+        ...('packageName' in c.item ? { package: c.item.packageName, version: c.item.version } : { package: '' }),
+        registry: c.target.registry.url,
+        changed: false,
+      }))
+      if (opts.dryRun) return { ...planDocument(changes), results, changed: 0, failed: 0, skipped: 0 }
       if (chosen.length > 1 || (bulk && chosen.length)) {
         ctx.io.info(
           `${decision === 'approve' ? 'To approve (each is then published)' : 'To reject (each is deleted)'}:\n${chosen.map((c) => `  ${named(c)}  ${ctx.io.err.dim(c.item.id)}`).join('\n')}`,
@@ -264,30 +293,17 @@ function decisionCommand(decision: 'approve' | 'reject') {
           refused: `Nothing was ${verb}: you did not confirm.`,
         })
       }
-      const otp = ctx.otp()
-      // versions of one package are approved one after another, lowest first: each is published
-      // with the tag it was staged with, so side by side the last to finish would be `latest`
-      const previous = new Map<string, Promise<unknown>>()
-      const decide = (c: Chosen) => {
-        const key = 'packageName' in c.item ? c.item.packageName : c.item.id
-        const mine = (previous.get(key) ?? Promise.resolve())
-          .catch(() => undefined)
-          .then(() => decideStaged(config, c.target, validateStageId(c.item.id), decision, otp))
-        previous.set(key, mine)
-        return mine
-      }
-      const run = await forEachConcurrently(chosen, concurrency, decide, (c, o) => {
-        if (!o.error) ctx.io.print(`${named(c)}: ${verb}${decision === 'approve' ? ' and published' : ''}.`)
-        else reportFailure(ctx.io, named(c), o.error, o.skipped, chosen.length)
+      const run = await applyChanges(ctx, changes, {
+        width: concurrency,
+        onApplied(c, o) {
+          const r = results[changes.indexOf(c)]
+          if (o.error) r.error = itemError(o)
+          else r.changed = true
+          if (!o.error) ctx.io.print(`${c.target}: ${verb}${decision === 'approve' ? ' and published' : ''}.`)
+          else reportFailure(ctx.io, c.target, o.error, o.skipped, chosen.length)
+        },
       })
       if (chosen.length === 1 && run.outcomes[0].error) throw run.outcomes[0].error
-      const results: BulkResult[] = chosen.map((c, i) => ({
-        id: c.item.id,
-        ...('packageName' in c.item ? { package: c.item.packageName, version: c.item.version } : { package: '' }),
-        registry: c.target.registry.url,
-        changed: !run.outcomes[i].error,
-        ...(run.outcomes[i].error ? { error: itemError(run.outcomes[i]) } : {}),
-      }))
       const { failed, skipped } = tally(results)
       return { results, changed: results.filter((r) => r.changed).length, failed, skipped, [stoppedBy]: run.stoppedBy }
     },

@@ -1,7 +1,8 @@
 // pkgs trust: let a CI workflow publish packages without a token (`npm trust`), for one package,
 // several or a whole scope at once (read first: what is already trusted is left alone), and
 // list or revoke what is trusted.
-import { forEachConcurrently, itemError, tally } from '../core/bulk.js'
+import { tally } from '../core/bulk.js'
+import { itemError, type Change } from '../core/plan.js'
 import { usageError } from '../core/errors.js'
 import { requireWorkflow } from '../core/registry.js'
 import {
@@ -26,13 +27,14 @@ import { table } from '../io/table.js'
 import { readManifest } from '../package/manifest.js'
 import { defineCommand, defineGroup, type Example } from './command.js'
 import type { Context } from './context.js'
+import { applyChanges, planDocument } from './changes.js'
 import {
   bulkDocumentFailure,
   bulkOptions,
-  changeEach,
   concurrencyOf,
   planPackages,
   readConcurrency,
+  readPackages,
   reportFailure,
   stoppedBy,
   summary,
@@ -104,7 +106,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   const trusting = `${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})`
   if (fromPackageJson) ctx.io.info(`Trusting ${names[provider]} in ${fromPackageJson} (the repository in package.json).`)
   const otp = ctx.otp()
-  const read = await forEachConcurrently(planned, readConcurrency(config, concurrency), (p) => getTrust(config, p.target, p.name, otp))
+  const read = await readPackages(ctx, planned, (p) => getTrust(config, p.target, p.name, otp), readConcurrency(config, concurrency))
   const results: TrustResult[] = planned.map((p, i) => {
     const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
     return {
@@ -122,42 +124,58 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
     else if (results[i].id) ctx.io.print(`${p.name}: already trusted (${describeClaims(wanted)}; ${describePermissions(permissions)}); nothing changed.`)
   })
   if (planned.length === 1 && read.outcomes[0].error) throw read.outcomes[0].error
-  const changing = planned.filter((_, i) => !results[i].id && !results[i].error)
+  const changes = planned.flatMap((p, i): Change<{ id?: string }>[] =>
+    results[i].id || results[i].error
+      ? []
+      : [
+          {
+            kind: 'trust',
+            target: p.name,
+            action: 'add',
+            to: trusting,
+            registry: p.target.registry.url,
+            apply: () => addTrust(config, p.target, p.name, wanted, otp),
+          },
+        ],
+  )
+  const indexOf = (c: Change) => planned.findIndex((p) => p.name === c.target)
   let stopped = read.stoppedBy
-  if (changing.length && !stopped && flags.dryRun) {
-    for (const p of changing) ctx.io.print(`${p.name}: would trust ${trusting} (dry run).`)
-  } else if (changing.length && !stopped) {
-    const count = changing.length === 1 ? changing[0].name : `${changing.length} packages`
+  if (changes.length && !stopped && !flags.dryRun) {
+    const count = changes.length === 1 ? changes[0].target : `${changes.length} packages`
     await ctx.confirm({
       question: `Let ${names[provider]} (${describeClaims(wanted)}) ${describePermissions(permissions)} ${count} without a token?`,
       what: `Trusting ${names[provider]} to publish ${count} needs a confirmation`,
       yesHint: 'Pass --yes to trust it without being asked (or --dry-run to see what would change).',
       refused: 'Nothing was trusted: you did not confirm.',
     })
-    stopped = await changeEach({
-      planned,
-      changing,
-      results,
-      concurrency,
-      change: (p) => addTrust(config, p.target, p.name, wanted, otp),
-      report: (p, o) => {
-        if (o.value) ctx.io.print(`${p.name}: trusted ${trusting}${o.value.id ? `, id ${o.value.id}` : ''}.`)
-        else reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
+    const applied = await applyChanges(ctx, changes, {
+      width: concurrency,
+      onApplied(c, o) {
+        const r = results[indexOf(c)]
+        if (o.value) {
+          Object.assign(r, { changed: true, id: o.value.id ?? null })
+          ctx.io.print(`${c.target}: trusted ${trusting}${o.value.id ? `, id ${o.value.id}` : ''}.`)
+        } else {
+          r.error = itemError(o)
+          reportFailure(ctx.io, c.target, o.error, o.skipped, planned.length)
+        }
       },
-      done: (r, added) => Object.assign(r, { changed: true, id: added.id ?? null }),
     })
+    if (planned.length === 1 && applied.outcomes[0]?.error) throw applied.outcomes[0].error
+    stopped = applied.stoppedBy
   }
   const { failed, skipped } = tally(results)
   const changed = results.filter((r) => r.changed).length
-  return {
+  const doc = {
     results,
     changed,
-    unchanged: results.filter((r) => !r.changed && !r.error).length - (flags.dryRun ? changing.length : 0),
+    unchanged: results.filter((r) => !r.changed && !r.error).length - (flags.dryRun ? changes.length : 0),
     failed,
     skipped,
     dryRun: Boolean(flags.dryRun),
     [stoppedBy]: stopped,
   }
+  return flags.dryRun ? { ...planDocument(changes), ...doc } : doc
 }
 
 function renderSummary(r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean }, io: IO): void {

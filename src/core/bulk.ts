@@ -1,71 +1,7 @@
-// The bulk runner: one operation per item, n at a time, reported in the items' order; a failure
-// in one does not stop the others, except one that would fail them all (a one-time password
-// nobody can type, rejected credentials, an unsupported registry): then no new one starts and
-// those in flight finish. Running the same command again finishes what is left.
+// What a run over many packages ends with: how many failed or were not attempted, and the error
+// of the run (what stopped it, else how many failed, with what running it again would do).
 import { Exit, PkgsError } from './errors.js'
-import { explainError } from './explain.js'
-
-export type Outcome<T> = { value: T; error?: undefined; skipped?: false } | { value?: undefined; error: PkgsError; skipped: boolean }
-
-/** A failure that would fail every package the same way (no one-time password, no login, not supported): the run stops. */
-export function stopsTheRun(error: PkgsError): boolean {
-  return error.code === 'EOTP' || error.exitCode === Exit.auth || error.exitCode === Exit.unsupported
-}
-
-export interface BulkRun<T> {
-  outcomes: Outcome<T>[]
-  stoppedBy?: PkgsError
-}
-
-/** `onDone` sees the outcomes in the items' order, each as soon as it and those before it are done. */
-export async function forEachConcurrently<I, T>(
-  items: I[],
-  concurrency: number,
-  operation: (item: I) => Promise<T>,
-  onDone?: (item: I, outcome: Outcome<T>) => void,
-): Promise<BulkRun<T>> {
-  const outcomes: Outcome<T>[] = new Array(items.length)
-  let next = 0
-  let reported = 0
-  let stoppedBy: PkgsError | undefined
-  const report = () => {
-    while (reported < items.length && outcomes[reported]) {
-      onDone?.(items[reported], outcomes[reported])
-      reported++
-    }
-  }
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const i = next++
-      if (stoppedBy) outcomes[i] = { error: stoppedBy, skipped: true }
-      else {
-        try {
-          outcomes[i] = { value: await operation(items[i]) }
-        } catch (err) {
-          const error = explainError(err)
-          if (stopsTheRun(error)) stoppedBy ??= error
-          outcomes[i] = { error, skipped: false }
-        }
-      }
-      report()
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker))
-  return { outcomes, stoppedBy }
-}
-
-export interface ItemError {
-  code: string
-  message: string
-  hint?: string
-}
-
-/** An outcome's error as a result carries it (ESKIPPED: not attempted, the run had stopped). */
-export function itemError(outcome: Outcome<unknown>): ItemError | undefined {
-  if (!outcome.error) return undefined
-  if (outcome.skipped) return { code: 'ESKIPPED', message: `Not attempted: the run stopped (${outcome.error.code}).`, hint: outcome.error.hint }
-  return { code: outcome.error.code, message: outcome.error.message, hint: outcome.error.hint }
-}
+import type { ItemError } from './plan.js'
 
 export interface Tally {
   failed: number
