@@ -83,8 +83,8 @@ function present(def: AnyCommand, ctx: Context, result: unknown, run: Run): void
       unmasked: def.showsSecret,
     })
   else {
-    // a dry run's plan reads the same for every command that writes
-    if (isPlanDocument(result)) renderPlan(result, ctx.io)
+    // a dry run's plan reads the same for every command that writes; nothing to change is said as the command says it
+    if (isPlanDocument(result) && result.changes.length) renderPlan(result, ctx.io)
     else def.render?.(result, ctx.io)
     if (error) {
       ctx.io.info(`${ctx.io.err.red('error')} ${error.message}`)

@@ -5,7 +5,7 @@
 import { notConfirmedError } from '../core/errors.js'
 import { applyPlan, changeDocument, changeLine, heldBackText, planSummary, type Change, type ChangeDocument, type Outcome, type Run } from '../core/plan.js'
 import type { IO } from '../io/io.js'
-import type { Context } from './context.js'
+import type { Confirmation, Context } from './context.js'
 
 export const dryRunOption = { dryRun: { flags: '--dry-run', description: 'show the plan (what would change) and send nothing' } } as const
 
@@ -74,6 +74,8 @@ export interface ApplyChanges<T> {
    * packages) does; one change named exactly (`pkgs unshare bob @acme/x`) is its own confirmation.
    */
   confirmLoss?: boolean
+  /** the command's own question for what takes access away or destroys, instead of the plan's list */
+  confirmation?: Confirmation
 }
 
 /**
@@ -85,7 +87,8 @@ export async function applyChanges<T>(ctx: Context, changes: Change<T>[], opts: 
     const exposing = changes.filter((c) => c.risk === 'public')
     if (exposing.length) await confirmPublic(ctx, exposing, opts.unread ?? [])
     const losing = changes.filter((c) => c.risk === 'destroy' || (c.risk === 'access-removed' && opts.confirmLoss))
-    if (losing.length) await confirmLoss(ctx, losing)
+    if (losing.length && opts.confirmation) await ctx.confirm(opts.confirmation)
+    else if (losing.length) await confirmLoss(ctx, losing)
   }
   ctx.otp()
   const run = await applyPlan(changes, { width: opts.width, pacers: ctx.pacers(), onApplied: opts.onApplied })
@@ -97,4 +100,22 @@ export async function applyChanges<T>(ctx: Context, changes: Change<T>[], opts: 
 export function sayHeldBack(ctx: Context): void {
   const said = heldBackText(ctx.pacers().held)
   if (said) ctx.io.info(`${said[0].toUpperCase()}${said.slice(1)}.`)
+}
+
+/**
+ * A command's few changes (none: already as asked): on a dry run, the plan's document fields to
+ * add to its result; otherwise they are applied, one at a time, and the first failure is thrown.
+ */
+export async function runChanges(
+  ctx: Context,
+  changes: Change[],
+  dryRun: boolean | undefined,
+  opts: Partial<ApplyChanges<unknown>> = {},
+): Promise<PlanDocument | undefined> {
+  if (dryRun) return planDocument(changes)
+  if (!changes.length) return undefined
+  const run = await applyChanges(ctx, changes, { width: 1, ...opts })
+  const failed = run.outcomes.find((o) => o.error)
+  if (failed?.error) throw failed.error
+  return undefined
 }

@@ -6,6 +6,7 @@ import { defaultScope, shownPath } from '../core/config.js'
 import { explainError } from '../core/explain.js'
 import { redactInLog } from '../core/registry.js'
 import { normalizeScope } from '../package/names.js'
+import { runChanges } from './changes.js'
 import { defineCommand } from './command.js'
 import type { Context } from './context.js'
 
@@ -34,7 +35,11 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
   if (token) {
     redactInLog(token)
     try {
-      await revokeToken(config, target, token, ctx.otp())
+      await runChanges(
+        ctx,
+        [{ kind: 'token', target: registry, action: 'remove', registry, apply: () => revokeToken(config, target, token, ctx.otp()) }],
+        false,
+      )
       // Verdaccio answers "Logged out" and keeps accepting the token: ask instead of trusting the answer
       revoked = !(await verifyToken(config, target, token).then(
         () => true,

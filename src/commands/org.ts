@@ -2,6 +2,8 @@
 import { checkMemberRemoval, getMembers, keepLastOwner, removeMember, setMember, validateRole, type OrgRole } from '../core/orgs.js'
 import { table } from '../io/table.js'
 import { validateUserName } from '../package/names.js'
+import type { Change } from '../core/plan.js'
+import { dryRunOption, runChanges } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 
 const orgArgument = { name: 'org', description: 'the organisation (acme or @acme)', required: true } as const
@@ -41,6 +43,7 @@ const set = defineCommand({
     { name: 'user', description: 'the user to add, or whose role to change', required: true },
     { name: 'role', description: 'developer, admin or owner (default: developer for a new member; a member keeps theirs)' },
   ],
+  options: dryRunOption,
   examples: [['pkgs org set acme bob admin --json', '{"org", "user", "role", "changed", "previous"?}']],
   async run(ctx, opts) {
     const user = validateUserName(opts.user)
@@ -53,8 +56,21 @@ const set = defineCommand({
     const role = asked ?? ((previous as OrgRole | undefined) || 'developer')
     const changed = previous !== role
     if (changed && role !== 'owner') keepLastOwner(plan, members, user)
-    if (changed) await setMember(plan, ctx.otp(), user, role)
-    return { org: plan.org, user, role, changed, ...(previous && changed ? { previous } : {}) }
+    const changes: Change[] = changed
+      ? [
+          {
+            kind: 'org-member',
+            target: plan.org,
+            action: previous ? 'change' : 'add',
+            ...(previous ? { from: `${user} ${previous}` } : {}),
+            to: `${user} ${role}`,
+            registry: plan.target.registry.url,
+            apply: () => setMember(plan, ctx.otp(), user, role),
+          },
+        ]
+      : []
+    const dryRun = await runChanges(ctx, changes, opts.dryRun)
+    return { ...dryRun, org: plan.org, user, role, changed: !dryRun && changed, ...(previous && changed ? { previous } : {}) }
   },
   render(r, io) {
     if (!r.changed) io.print(`${r.user} is already ${r.role} of ${r.org}; nothing changed.`)
@@ -66,6 +82,7 @@ const rm = defineCommand({
   name: 'rm',
   description: 'remove a user from an org (never its last owner; asks before removing yourself)',
   arguments: [orgArgument, { name: 'user', description: 'the member to remove', required: true }],
+  options: dryRunOption,
   examples: [
     ['pkgs org rm acme bob --json', '{"org", "user", "changed"}'],
     ['pkgs org rm acme alice --yes', 'leave acme yourself (asks on a terminal; needs --yes without one)'],
@@ -76,7 +93,7 @@ const rm = defineCommand({
     const plan = await ctx.org(opts.org, 'orgs')
     const { role, yourself } = await checkMemberRemoval(plan, user)
     const changed = role !== undefined
-    if (changed && yourself) {
+    if (changed && yourself && !opts.dryRun) {
       await ctx.confirm({
         what: `Removing yourself (${user}) from ${plan.org} needs a confirmation`,
         yesHint: 'Pass --yes to leave it without being asked.',
@@ -84,8 +101,21 @@ const rm = defineCommand({
         refused: `${user} is still a member of ${plan.org}.`,
       })
     }
-    if (changed) await removeMember(plan, ctx.otp(), user)
-    return { org: plan.org, user, changed }
+    const changes: Change[] = changed
+      ? [
+          {
+            kind: 'org-member',
+            target: plan.org,
+            action: 'remove',
+            from: `${user} ${role}`,
+            registry: plan.target.registry.url,
+            risk: 'access-removed',
+            apply: () => removeMember(plan, ctx.otp(), user),
+          },
+        ]
+      : []
+    const dryRun = await runChanges(ctx, changes, opts.dryRun)
+    return { ...dryRun, org: plan.org, user, changed: !dryRun && changed }
   },
   render: (r, io) => io.print(r.changed ? `Removed ${r.user} from ${r.org}.` : `${r.user} is not a member of ${r.org}; nothing changed.`),
 })

@@ -150,7 +150,7 @@ export function summary(io: IO, line: string, { failed, skipped }: { failed: num
 export const stoppedBy = Symbol('stoppedBy')
 
 export interface BulkDocument {
-  results: BulkResult[]
+  results: { error?: ItemError }[]
   [stoppedBy]?: PkgsError
 }
 

@@ -1,6 +1,8 @@
 // pkgs team: an organisation's teams and their members (`npm team`), with libnpmteam.
 import { createTeam, destroyTeam, getTeamMembers, getTeams, isTeamMember, setTeamMember, type OrgPlan } from '../core/orgs.js'
 import { isTeam, parseTeam, validateUserName } from '../package/names.js'
+import type { Change } from '../core/plan.js'
+import { dryRunOption, runChanges } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
 
@@ -38,12 +40,24 @@ const create = defineCommand({
   name: 'create',
   description: 'create a team in an org',
   arguments: [teamArgument],
-  options: { description: { flags: '--description <text>', description: 'what the team is for' } },
+  options: { description: { flags: '--description <text>', description: 'what the team is for' }, ...dryRunOption },
   examples: [['pkgs team create @acme:devs --json', '{"team", "changed"}']],
   async run(ctx, opts) {
     const { team, plan, exists } = await teamPlan(ctx, opts.team)
-    if (!exists) await createTeam(plan, ctx.otp(), team, opts.description)
-    return { team: team.id, changed: !exists }
+    const changes: Change[] = exists
+      ? []
+      : [
+          {
+            kind: 'team',
+            target: team.id,
+            action: 'add',
+            ...(opts.description ? { to: opts.description } : {}),
+            registry: plan.target.registry.url,
+            apply: () => createTeam(plan, ctx.otp(), team, opts.description),
+          },
+        ]
+    const dryRun = await runChanges(ctx, changes, opts.dryRun)
+    return { ...dryRun, team: team.id, changed: !dryRun && !exists }
   },
   render: (r, io) => io.print(r.changed ? `Created ${r.team}.` : `${r.team} already exists; nothing changed.`),
 })
@@ -52,6 +66,7 @@ const destroy = defineCommand({
   name: 'destroy',
   description: 'delete a team (asks first; --yes without a terminal)',
   arguments: [teamArgument],
+  options: dryRunOption,
   examples: [['pkgs team destroy @acme:old --yes --json', '{"team", "changed"}']],
   async run(ctx, opts) {
     const team = parseTeam(opts.team)
@@ -61,13 +76,22 @@ const destroy = defineCommand({
       question: `Destroy ${team.id}? Its members lose the access it gives them.`,
       refused: `${team.id} was not destroyed.`,
     }
-    ctx.requireConfirmable(confirmation)
+    if (!opts.dryRun) ctx.requireConfirmable(confirmation)
     const { plan, exists } = await teamPlan(ctx, opts.team)
-    if (exists) {
-      await ctx.confirm(confirmation)
-      await destroyTeam(plan, ctx.otp(), team)
-    }
-    return { team: team.id, changed: exists }
+    const changes: Change[] = exists
+      ? [
+          {
+            kind: 'team',
+            target: team.id,
+            action: 'remove',
+            registry: plan.target.registry.url,
+            risk: 'destroy',
+            apply: () => destroyTeam(plan, ctx.otp(), team),
+          },
+        ]
+      : []
+    const dryRun = await runChanges(ctx, changes, opts.dryRun, { confirmation })
+    return { ...dryRun, team: team.id, changed: !dryRun && exists }
   },
   render: (r, io) => io.print(r.changed ? `Destroyed ${r.team}.` : `There is no team ${r.team}; nothing changed.`),
 })
@@ -77,14 +101,28 @@ function memberCommand(member: boolean) {
     name: member ? 'add' : 'rm',
     description: member ? 'add a member of the org to a team (the user must exist and be in the org)' : 'remove a user from a team',
     arguments: [teamArgument, { name: 'user', description: member ? 'a member of the org' : 'a member of the team', required: true }],
+    options: dryRunOption,
     examples: [[`pkgs team ${member ? 'add' : 'rm'} @acme:devs bob --json`, '{"team", "user", "changed"}']],
     async run(ctx, opts) {
       const team = parseTeam(opts.team)
       const user = validateUserName(opts.user)
       const plan = await ctx.org(team.org, 'teams')
-      const changed = (await isTeamMember(plan, team, user, member)) !== member
-      if (changed) await setTeamMember(plan, ctx.otp(), team, user, member)
-      return { team: team.id, user, changed }
+      const changes: Change[] =
+        (await isTeamMember(plan, team, user, member)) === member
+          ? []
+          : [
+              {
+                kind: 'team-member',
+                target: team.id,
+                action: member ? 'add' : 'remove',
+                [member ? 'to' : 'from']: user,
+                registry: plan.target.registry.url,
+                ...(member ? {} : { risk: 'access-removed' as const }),
+                apply: () => setTeamMember(plan, ctx.otp(), team, user, member),
+              },
+            ]
+      const dryRun = await runChanges(ctx, changes, opts.dryRun)
+      return { ...dryRun, team: team.id, user, changed: !dryRun && changes.length > 0 }
     },
     render({ team, user, changed }, io) {
       if (member) io.print(changed ? `Added ${user} to ${team}.` : `${user} is already in ${team}; nothing changed.`)

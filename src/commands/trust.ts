@@ -27,7 +27,7 @@ import { table } from '../io/table.js'
 import { readManifest } from '../package/manifest.js'
 import { defineCommand, defineGroup, type Example } from './command.js'
 import type { Context } from './context.js'
-import { applyChanges, planDocument } from './changes.js'
+import { applyChanges, planDocument, runChanges } from './changes.js'
 import {
   bulkDocumentFailure,
   bulkOptions,
@@ -309,9 +309,21 @@ const revoke = defineCommand({
       )
     const id = matches[0]?.id ?? given
     const present = matches.length === 1
-    if (present && !opts.dryRun) await revokeTrust(config, target, name, id, otp)
+    const changes: Change[] = present
+      ? [{ kind: 'trust', target: name, action: 'remove', from: id, registry: target.registry.url, apply: () => revokeTrust(config, target, name, id, otp) }]
+      : []
+    const plan = await runChanges(ctx, changes, opts.dryRun)
     const others = present ? [] : trusts.flatMap((t) => (t.id ? [t.id] : []))
-    return { package: name, registry: target.registry.url, id, changed: present && !opts.dryRun, dryRun: Boolean(opts.dryRun), present, [trustIds]: others }
+    return {
+      ...plan,
+      package: name,
+      registry: target.registry.url,
+      id,
+      changed: present && !opts.dryRun,
+      dryRun: Boolean(opts.dryRun),
+      present,
+      [trustIds]: others,
+    }
   },
   render(r, io) {
     if (!r.present)

@@ -105,30 +105,3 @@ export async function setOwners(config: Config, target: Target, name: string, do
     throw err
   }
 }
-
-export interface OwnerChange {
-  changed: boolean
-  owners: Owner[]
-}
-
-/** Add or remove one owner; nothing is sent when there is nothing to change. */
-export async function changeOwner(
-  config: Config,
-  target: Target,
-  name: string,
-  user: string,
-  change: 'add' | 'rm',
-  write: (doc: OwnersDocument, maintainers: Owner[]) => Promise<void>,
-): Promise<OwnerChange> {
-  const [person, doc] = await Promise.all([getUser(config, target, user), getOwners(config, target, name)])
-  const present = doc.owners.some((o) => o.name === person.name)
-  if (change === 'add' ? present : !present) return { changed: false, owners: doc.owners }
-  const maintainers = change === 'add' ? [...doc.owners, person] : doc.owners.filter((o) => o.name !== person.name)
-  if (!maintainers.length) {
-    throw new PkgsError('EOWNERRM', `${person.name} is the only owner of ${name}: a package cannot be left without owners.`, {
-      hint: `Make someone else an owner first: pkgs share <user> ${name}`,
-    })
-  }
-  await write(doc, maintainers)
-  return { changed: true, owners: maintainers }
-}

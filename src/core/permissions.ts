@@ -83,12 +83,6 @@ export async function getPackagesOf(
   }
 }
 
-/** The team's permission on the package, if it has one. */
-export async function teamPermission(config: Config, target: Target, team: TeamName, name: string): Promise<string | undefined> {
-  const { packages } = await getPackagesOf(config, target, { kind: 'team', team }, { what: teamsWhat })
-  return packages[name]
-}
-
 function grantError(err: unknown, target: Target, team: TeamName, name: string): unknown {
   const unsupported = unsupportedBy(err, target, 'teams', 'team permissions on packages')
   if (unsupported) return unsupported

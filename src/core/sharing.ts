@@ -1,22 +1,17 @@
-// Share a package with a user (an owner, as `npm owner add`) or a team (`npm access grant`), and
-// take it back; what pkgs share and pkgs unshare do once their arguments are checked.
+// Share packages with a user (an owner, as `npm owner add`) or a team (`npm access grant`), and
+// take it back, as plans: what the grantee has on each package is read first (a user's owners
+// documents, a team's list of packages once per registry), and only what differs becomes a change.
 import type { Config } from './config.js'
-import { usageError } from './errors.js'
+import { PkgsError, usageError } from './errors.js'
 import type { OtpSession } from './otp.js'
-import { changeOwner, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
-import { getCollaborators, grantTeam, revokeTeam, teamPermission, teamsWhat, type Permission } from './permissions.js'
+import { getOwners, getUser, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
+import { getCollaborators, getPackagesOf, grantTeam, revokeTeam, teamsWhat, type Permission } from './permissions.js'
+import type { Change } from './plan.js'
 import { requireCredentials } from './preflight.js'
-import { abbreviatedPackument, requestJson, requireWorkflow, whoami, type Target } from './registry.js'
+import { abbreviatedPackument, requestJson, requireWorkflow, type Target } from './registry.js'
 import { escapedName, isTeam, parseTeam, scopeOf, validateUserName, type TeamName } from '../package/names.js'
 
 export type Grantee = { kind: 'user'; user: string } | { kind: 'team'; team: TeamName }
-
-export interface SharePlan {
-  config: Config
-  target: Target
-  name: string
-  grantee: Grantee
-}
 
 export interface ShareResult {
   package: string
@@ -35,81 +30,156 @@ export function parseGrantee(value: string): Grantee {
   return isTeam(value) ? { kind: 'team', team: parseTeam(value) } : { kind: 'user', user: validateUserName(value) }
 }
 
-function granteeName(grantee: Grantee): string {
+export function granteeName(grantee: Grantee): string {
   return grantee.kind === 'team' ? grantee.team.id : grantee.user
 }
 
 /** Before any request: the registry has the workflow (owners or teams) and we are logged in there. */
-export function planShare(config: Config, target: Target, name: string, grantee: Grantee): SharePlan {
+export function checkShareTarget(target: Target, grantee: Grantee): void {
   if (grantee.kind === 'user') requireWorkflow(target, 'share', ownersWhat)
   else requireWorkflow(target, 'teams', teamsWhat)
   requireCredentials(target.registry, target.credentials, target.scope)
-  return { config, target, name, grantee }
 }
 
-function result(plan: SharePlan, permissions: Permission | null, changed: boolean, previous?: string): ShareResult {
-  return { package: plan.name, registry: plan.target.registry.url, grantee: granteeName(plan.grantee), permissions, changed, ...(previous ? { previous } : {}) }
-}
-
-function ownersWriter({ config, target, name }: SharePlan, otp: OtpSession) {
-  return (doc: OwnersDocument, maintainers: Owner[]) => setOwners(config, target, name, doc, maintainers, otp)
-}
-
-/**
- * Make a user an owner, or grant a team; nothing is sent when the access is already so. A team's
- * `permissions` left undefined keeps an existing grant as it is and makes a new one read-only.
- */
-export async function share(plan: SharePlan, permissions: Permission | undefined, otp: OtpSession): Promise<ShareResult> {
-  const { config, target, name, grantee } = plan
-  if (grantee.kind === 'user') {
-    const { changed } = await changeOwner(config, target, name, grantee.user, 'add', ownersWriter(plan, otp))
-    return result(plan, 'read-write', changed)
-  }
-  // a scoped package belongs to its scope's user or org: npmjs grants it to no team of another org
+/** A scoped package belongs to its scope's user or org: npmjs grants it to no team of another org (exit 2, before any request). */
+export function checkTeamScope(grantee: Grantee, name: string): void {
   const scope = scopeOf(name)
-  if (scope && scope !== `@${grantee.team.org}`) {
-    throw usageError(
-      `${grantee.team.id} is a team of @${grantee.team.org}, and ${name} is not an @${grantee.team.org} package: a team can be given only its org's packages.`,
-      `Share it with a user (pkgs share <user> ${name}), or with a team of ${scope} if ${scope} is an organisation.`,
-    )
-  }
-  const current = await teamPermission(config, target, grantee.team, name)
-  if (current && (permissions === undefined || current === permissions)) return result(plan, current as Permission, false)
-  const wanted = permissions ?? 'read-only'
-  await grantTeam(config, target, grantee.team, name, wanted, otp)
-  return result(plan, wanted, true, current)
+  if (grantee.kind !== 'team' || !scope || scope === `@${grantee.team.org}`) return
+  throw usageError(
+    `${grantee.team.id} is a team of @${grantee.team.org}, and ${name} is not an @${grantee.team.org} package: a team can be given only its org's packages.`,
+    `Share it with a user (pkgs share <user> ${name}), or with a team of ${scope} if ${scope} is an organisation.`,
+  )
+}
+
+/** What the grantee has on one package: an owner's read-write, a team's grant, or nothing. */
+export interface Sharing {
+  name: string
+  target: Target
+  /** 'read-write' for an owner, a team's permission; undefined: none */
+  current?: string
+  owners?: OwnersDocument
+  person?: Owner
 }
 
 /**
- * Remove an owner (never the last one), or revoke a team's grant. Removing yourself (whoami, read
- * with the owners) calls `removingYourself` first, which throws to stop it.
+ * The reader of what a grantee has on a package: for a user, the user (once per registry, as npm
+ * owner add looks them up) and each package's owners; for a team, its list of packages (once per
+ * registry). A team's list shows only what the caller may see: a package not in it is read, so that
+ * one the caller cannot read (misspelt, or private to others) is not found rather than "not shared".
  */
-export async function unshare(plan: SharePlan, otp: OtpSession, removingYourself?: () => Promise<void>): Promise<ShareResult> {
-  const { config, target, name, grantee } = plan
+export function sharingReader(config: Config, grantee: Grantee, { confirmAbsent }: { confirmAbsent: boolean }) {
+  const once = new Map<string, Promise<unknown>>()
+  const perRegistry = <T>(target: Target, read: () => Promise<T>): Promise<T> => {
+    const key = target.registry.url
+    if (!once.has(key)) once.set(key, read())
+    return once.get(key) as Promise<T>
+  }
+  return async (name: string, target: Target): Promise<Sharing> => {
+    if (grantee.kind === 'user') {
+      const [person, owners] = await Promise.all([perRegistry(target, () => getUser(config, target, grantee.user)), getOwners(config, target, name)])
+      const present = owners.owners.some((o) => o.name === person.name)
+      return { name, target, current: present ? 'read-write' : undefined, owners, person }
+    }
+    const { packages } = await perRegistry(target, () => getPackagesOf(config, target, { kind: 'team', team: grantee.team }, { what: teamsWhat }))
+    const current = packages[name]
+    if (!current && confirmAbsent) {
+      await requestJson(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: abbreviatedPackument } }, { packageName: name })
+    }
+    return { name, target, current }
+  }
+}
+
+function result(s: Sharing, grantee: Grantee, permissions: Permission | null, changed: boolean, previous?: string): ShareResult {
+  return { package: s.name, registry: s.target.registry.url, grantee: granteeName(grantee), permissions, changed, ...(previous ? { previous } : {}) }
+}
+
+/** The result of a change once made (or, in a dry run and for what needs none, as it stands). */
+export interface PlannedShare {
+  /** the result with nothing changed */
+  unchanged: ShareResult
+  change?: Change<ShareResult>
+}
+
+/**
+ * Share: a user becomes an owner (the owners written back under the revision read), a team gets
+ * `permissions` (undefined keeps an existing grant as it is and makes a new one read-only).
+ */
+export function planShare(config: Config, s: Sharing, grantee: Grantee, permissions: Permission | undefined, otp: () => OtpSession): PlannedShare {
+  const registry = s.target.registry.url
   if (grantee.kind === 'user') {
-    const me = removingYourself ? whoami(config, target) : undefined
-    // awaited only before a removal: a user who is not an owner needs no answer
-    me?.catch(() => {})
-    const write = ownersWriter(plan, otp)
-    const { changed } = await changeOwner(config, target, name, grantee.user, 'rm', async (doc, maintainers) => {
-      if (me && (await me) === grantee.user) await removingYourself!()
-      await write(doc, maintainers)
-    })
-    if (changed) return result(plan, null, true)
-    // not an owner, yet perhaps not without access: a registry with teams lists every collaborator
-    const teamAccess = await getCollaborators(config, target, name).then(
-      (collaborators) => collaborators[grantee.user],
-      () => undefined,
-    )
-    return { ...result(plan, null, false), ...(teamAccess ? { teamAccess } : {}) }
+    if (s.current) return { unchanged: result(s, grantee, 'read-write', false) }
+    const maintainers = [...s.owners!.owners, s.person!]
+    return {
+      unchanged: result(s, grantee, null, false),
+      change: {
+        kind: 'owner',
+        target: s.name,
+        action: 'add',
+        to: grantee.user,
+        registry,
+        apply: async () => (await setOwners(config, s.target, s.name, s.owners!, maintainers, otp()), result(s, grantee, 'read-write', true)),
+      },
+    }
   }
-  const current = await teamPermission(config, target, grantee.team, name)
-  if (!current) {
-    // a team's list shows only what the caller may see: a package they cannot read (misspelt, or
-    // private to others) is not found, not "not shared"
-    await requestJson(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: abbreviatedPackument } }, { packageName: name })
-    return result(plan, null, false)
+  if (s.current && (permissions === undefined || s.current === permissions)) return { unchanged: result(s, grantee, s.current as Permission, false) }
+  const wanted = permissions ?? 'read-only'
+  return {
+    unchanged: result(s, grantee, (s.current as Permission | undefined) ?? null, false),
+    change: {
+      kind: 'grant',
+      target: s.name,
+      action: s.current ? 'change' : 'add',
+      ...(s.current ? { from: `${grantee.team.id} ${s.current}` } : {}),
+      to: `${grantee.team.id} ${wanted}`,
+      registry,
+      apply: async () => (await grantTeam(config, s.target, grantee.team, s.name, wanted, otp()), result(s, grantee, wanted, true, s.current)),
+    },
   }
-  await revokeTeam(config, target, grantee.team, name, otp)
-  return result(plan, null, true, current)
+}
+
+/** Unshare: an owner removed (never the last one: EOWNERRM), or a team's grant revoked; both take access away. */
+export function planUnshare(config: Config, s: Sharing, grantee: Grantee, otp: () => OtpSession): PlannedShare {
+  const registry = s.target.registry.url
+  const unchanged = result(s, grantee, null, false)
+  if (!s.current) return { unchanged }
+  if (grantee.kind === 'user') {
+    const maintainers = s.owners!.owners.filter((o) => o.name !== s.person!.name)
+    if (!maintainers.length) {
+      throw new PkgsError('EOWNERRM', `${s.person!.name} is the only owner of ${s.name}: a package cannot be left without owners.`, {
+        hint: `Make someone else an owner first: pkgs share <user> ${s.name}`,
+      })
+    }
+    return {
+      unchanged,
+      change: {
+        kind: 'owner',
+        target: s.name,
+        action: 'remove',
+        from: grantee.user,
+        registry,
+        risk: 'access-removed',
+        apply: async () => (await setOwners(config, s.target, s.name, s.owners!, maintainers, otp()), result(s, grantee, null, true)),
+      },
+    }
+  }
+  return {
+    unchanged,
+    change: {
+      kind: 'grant',
+      target: s.name,
+      action: 'remove',
+      from: `${grantee.team.id} ${s.current}`,
+      registry,
+      risk: 'access-removed',
+      apply: async () => (await revokeTeam(config, s.target, grantee.team, s.name, otp()), result(s, grantee, null, true, s.current)),
+    },
+  }
+}
+
+/** A user who is not an owner may still have access through a team: what the registry's collaborators say, if it tells. */
+export function teamAccessOf(config: Config, target: Target, name: string, user: string): Promise<string | undefined> {
+  return getCollaborators(config, target, name).then(
+    (collaborators) => collaborators[user],
+    () => undefined,
+  )
 }
