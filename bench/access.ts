@@ -1,5 +1,7 @@
 // pkgs make-private --scope over 200 packages against `npm access set status=private` run once per
-// package (a few timed, scaled to 200), every registry answer 50 ms late (npmjs-like registry).
+// package (a few timed, scaled to 200), every registry answer 50 ms late (npmjs-like registry);
+// then an organisation of 2,000 packages, all public, made private at several --concurrency
+// values (time and peak memory, GNU time's %M): what the default concurrency is chosen from.
 // A benchmark, not a test: nothing here asserts on time.
 import { makeSandbox, nerfDart, pkgsBin } from '../test/support/sandbox.js'
 import { startNpmjsRegistry } from '../test/support/npmjs-registry.js'
@@ -9,12 +11,14 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const packages = 200
 const npmSamples = 5
 const latencyMs = 50
+const orgPackages = Number(process.env.BENCH_ORG_PACKAGES ?? 2000)
+const widths = (process.env.BENCH_WIDTHS ?? '8,16,24,32').split(',').map(Number)
 
 async function main(): Promise<void> {
   const registry = await startNpmjsRegistry({
     users: [{ name: 'alice', password: 'pw' }],
-    paidScopes: ['@big'],
-    orgs: { big: { members: { alice: 'owner' } } },
+    paidScopes: ['@big', '@huge'],
+    orgs: { big: { members: { alice: 'owner' } }, huge: { members: { alice: 'owner' } } },
     latencyMs,
   })
   try {
@@ -50,24 +54,57 @@ async function main(): Promise<void> {
     console.log(`| npm one by one, scaled to ${packages} | ${npmTotal.toFixed(0)} |`)
     const speedup = npmTotal / pkgsMs
     console.log(`\nspeed-up ${speedup.toFixed(1)}x (goal ≥ 20x: ${speedup >= 20 ? 'met' : 'not met'}); pkgs under 3 s: ${pkgsMs < 3000 ? 'yes' : 'no'}`)
-    console.log(`\nSaved ${save('access', { packages, latencyMs, rounds, pkgs, npm, pkgsMs, npmEach, npmTotal, speedup: Number(speedup.toFixed(1)) })}`)
+    const org = await orgCase(registry, sandbox)
+    console.log(`\nSaved ${save('access', { packages, latencyMs, rounds, pkgs, npm, pkgsMs, npmEach, npmTotal, speedup: Number(speedup.toFixed(1)), org })}`)
   } finally {
     await registry.close()
   }
 }
 
-function timeAsync(c: Case, env: NodeJS.ProcessEnv): Promise<{ ms: number }> {
+/** make-private --scope @huge over `orgPackages` public packages: at each width, and at the default (no --concurrency). */
+async function orgCase(registry: Awaited<ReturnType<typeof startNpmjsRegistry>>, sandbox: ReturnType<typeof makeSandbox>) {
+  const names = Array.from({ length: orgPackages }, (_, i) => `@huge/p${i}`)
+  for (const name of names) registry.seedPackage(name, 'alice', 'public')
+  const makePublic = () => names.forEach((n) => (registry.state.packages.get(n)!.access = 'public'))
+  const runs: { concurrency: string; ms: number; maxRssMb: number }[] = []
+  for (const width of [...widths.map(String), 'default']) {
+    const args = [pkgsBin, 'make-private', '--scope', '@huge', ...(width === 'default' ? [] : ['--concurrency', width])]
+    const { ms, maxRssKb } = await timeAsync(
+      { name: `make-private --scope @huge (${width})`, cmd: process.execPath, args, cwd: sandbox.cwd, before: makePublic },
+      sandbox.env,
+      {
+        memory: true,
+      },
+    )
+    if (names.some((n) => registry.state.packages.get(n)!.access !== 'restricted')) throw new Error('pkgs left packages public')
+    runs.push({ concurrency: width, ms, maxRssMb: maxRssKb! / 1024 })
+  }
+  console.log(`\nmake-private --scope over ${orgPackages} public packages, ${latencyMs} ms added to every registry answer (one run each)\n`)
+  console.log('| --concurrency | s | peak MiB |')
+  console.log('|---|---:|---:|')
+  for (const r of runs) console.log(`| ${r.concurrency} | ${(r.ms / 1000).toFixed(1)} | ${r.maxRssMb.toFixed(0)} |`)
+  const standard = runs.find((r) => r.concurrency === 'default')!
+  console.log(
+    `\ndefault: ${(standard.ms / 1000).toFixed(1)} s (goal ≤ 15 s: ${standard.ms <= 15_000 ? 'met' : 'not met'}), ${standard.maxRssMb.toFixed(0)} MiB (goal ≤ 200: ${standard.maxRssMb <= 200 ? 'met' : 'not met'})`,
+  )
+  return { packages: orgPackages, latencyMs, runs }
+}
+
+function timeAsync(c: Case, env: NodeJS.ProcessEnv, { memory = false } = {}): Promise<{ ms: number; maxRssKb?: number }> {
   return import('node:child_process').then(
     ({ spawn }) =>
       new Promise((resolve, reject) => {
         c.before?.()
         const start = process.hrtime.bigint()
-        const child = spawn(c.cmd, c.args, { env, cwd: c.cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+        // GNU time writes the peak resident memory (KiB) as the last line of stderr
+        const [cmd, args] = memory ? ['/usr/bin/time', ['-f', '%M', c.cmd, ...c.args]] : [c.cmd, c.args]
+        const child = spawn(cmd, args, { env, cwd: c.cwd, stdio: ['ignore', 'ignore', 'pipe'] })
         let stderr = ''
         child.stderr.on('data', (d) => (stderr += d))
         child.on('close', (code) => {
           const ms = Number(process.hrtime.bigint() - start) / 1e6
-          if (code === 0) resolve({ ms })
+          const maxRssKb = memory ? Number(stderr.trim().split('\n').pop()) : undefined
+          if (code === 0) resolve({ ms, maxRssKb })
           else reject(new Error(`${c.name} exited ${code}: ${stderr}`))
         })
       }),

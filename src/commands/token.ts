@@ -21,6 +21,7 @@ import {
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { runChanges } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
 
@@ -170,8 +171,12 @@ const revoke = defineCommand({
     for (const id of opts.ids) if (isTokenValue(id)) ctx.io.secrets.add(id)
     const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
     const chosen = tokensToRevoke(await listTokens(config, target), opts.ids)
-    const otp = ctx.otp()
-    for (const t of chosen) await revokeToken(config, target, t.key, otp)
+    const registry = target.registry.url
+    await runChanges(
+      ctx,
+      chosen.map((t) => ({ kind: 'token', target: t.id, action: 'remove', registry, apply: () => revokeToken(config, target, t.key, ctx.otp()) })),
+      false,
+    )
     // the token this very login uses: every command for the registry now fails until a new login
     const login = authorizationFor(config, target.registry.url)
     if (login?.startsWith('Bearer ') && chosen.some((t) => t.key === tokenKey(login.slice('Bearer '.length)))) {
