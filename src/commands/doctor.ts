@@ -14,6 +14,7 @@ import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
+import { foundElsewhere, mapCommand, otherSpellingCheck, projectInstallChecks } from './install-checks.js'
 import type { Context } from './context.js'
 
 const require = createRequire(import.meta.url)
@@ -50,7 +51,7 @@ function checkRegistry(target: Target, scope?: string): Check {
 }
 
 /** `idToken`: a CI job that gets an ID token, which pkgs publish exchanges: no credentials needed to publish. */
-function checkCredentials(target: Target, scope?: string, idToken = false): Check {
+function checkCredentials(config: Config, target: Target, scope?: string, idToken = false, readsOnly = false): Check {
   const { credentials } = target
   const unusable = credentials.problem && credentialsError(target.registry, credentials, scope)
   if (unusable) return { id: 'credentials', status: 'error', message: unusable.message, hint: unusable.hint }
@@ -62,6 +63,10 @@ function checkCredentials(target: Target, scope?: string, idToken = false): Chec
     }
   }
   if (credentials.type === 'none') {
+    const spelling = otherSpellingCheck(config, target, scope, 'credentials')
+    if (spelling) return spelling
+    // a project that is not published only reads from its registry: the checks of its dependencies say what they need
+    if (readsOnly) return { id: 'credentials', status: 'ok', message: `No credentials for ${target.registry.url}: none needed to read public packages.` }
     return {
       id: 'credentials',
       status: 'error',
@@ -235,6 +240,18 @@ async function checkReadable(config: Config, target: Target, name: string, usern
   } catch (err) {
     const e = explainError(err)
     const check = failed('package', e)
+    if (e.code === 'ENEEDAUTH' || e.code === 'E401' || e.code === 'E404') {
+      const elsewhere = await foundElsewhere(config, target, name)
+      const scope = scopeOf(name)
+      if (elsewhere && scope) {
+        return {
+          id: 'package',
+          status: 'error',
+          message: `${name} is not on this registry, ${target.registry.url} (where ${scope} installs from), but it is on ${elsewhere.url}, which a token is kept for.`,
+          hint: `Map ${scope} to it: ${mapCommand(scope, elsewhere.url)}`,
+        }
+      }
+    }
     if (e.code === 'ENEEDAUTH') return { ...check, message: `${name} cannot be read without logging in.` }
     if (e.code !== 'E404') return check
     // the usual hint names `pkgs doctor <package>`, which is this very check
@@ -341,15 +358,19 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     return { ok: false, registry: null, kind: 'unknown', checks }
   }
 
+  // a project that is not published ("private": true) only installs: never told to take a scope or to log in to read public packages
+  const readsOnly = !packageName && !opts.scope && localManifest?.manifest.private === true
   const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
-  const ci = ciProvider(ctx.env)
-  const [ping, login, readable, expiry, trusted] = await Promise.all([
+  const ci = readsOnly ? undefined : ciProvider(ctx.env)
+  const [ping, login, readable, expiry, trusted, installs] = await Promise.all([
     pingRegistry(config, target),
     username && checkLogin(username),
     packageName ? checkReadable(config, target, packageName, username) : undefined,
     username && checkTokenExpiry(config, target),
     ci ? checkTrustedPublishing(ctx, config, target, ci, packageName ?? localName) : undefined,
+    localManifest && !packageName ? projectInstallChecks(ctx, config, localManifest) : [],
   ])
+  const scopeCheck = checkScope(config, scope)
   const identity = ping.identity ?? detectKind(target.registry.url)
   const checks: Check[] = [
     checkNode(),
@@ -357,16 +378,23 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     checkRegistry(target, scope),
     ping.check,
     checkCredentials(
+      config,
       target,
       scope,
       trusted?.some((c) => c.id === 'ci' && c.status === 'ok'),
+      readsOnly,
     ),
     ...(login ? [ping.reachable ? login : notChecked('login', 'The login was not checked', target)] : []),
     ...(expiry ? [expiry] : []),
     ...(trusted ?? []),
-    checkScope(config, scope),
-    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target, ctx.cwd),
+    ...(readsOnly && scopeCheck.status !== 'error' ? [] : [scopeCheck]),
+    local instanceof Error
+      ? failed('package-json', local)
+      : readsOnly
+        ? { id: 'package-json', status: 'ok', message: `${localName ?? localManifest!.path} is private ("private": true): it is installed, not published.` }
+        : checkManifest(localManifest, target, ctx.cwd),
     ...(readable && packageName ? [ping.reachable ? readable : notChecked('package', `Whether ${packageName} is readable was not checked`, target)] : []),
+    ...installs,
     checkKind(identity),
   ]
   return { ok: checks.every((c) => c.status !== 'error'), registry: target.registry.url, kind: identity.kind, checks }
