@@ -69,7 +69,7 @@ async function readPackage(config: Config, target: Target, name: string, quick =
  * cause of a scope that is not mapped (or mapped to another spelling).
  */
 export async function foundElsewhere(config: Config, target: Target, name: string): Promise<KeptCredentials | undefined> {
-  const others = keptCredentials(config).filter((k) => compareToRegistry(target.registry.url, k.url) !== 'same')
+  const others = keptCredentials(config).filter((k) => compareToRegistry(target.registry.url, k.url) === 'other')
   const reads = await Promise.all(
     others.map(async (k) => {
       const there = targetFor(config, { url: k.url, rule: 'flag', source: k.key }, target.scope, name)
@@ -163,7 +163,8 @@ function whereFrom(config: Config, scope: string, target: Target): string {
   if (rule === 'scope') return `${scope}:registry in ${sourceOf(config, `${scope}:registry`)?.label ?? source}`
   if (rule === 'flag') return '--registry'
   if (rule === 'default') return `not mapped: npm's default, ${url}`
-  return `not mapped: the default registry, set by ${source.replace(/ \(registry\)$/, '')}`
+  const label = source.replace(/ \(registry\)$/, '')
+  return `not mapped: the default registry, set by ${label.startsWith('environment variable') ? label : `registry= in ${label}`}`
 }
 
 async function scopeChecks(ctx: Context, config: Config, scope: string, names: string[], defaultUrl: string): Promise<{ checks: Check[]; target: Target }> {
@@ -231,7 +232,12 @@ function lockfileChecks(lockfiles: Lockfile[], targets: Map<string, Target>): Ch
   for (const lock of lockfiles) {
     const { file } = lock
     if ('error' in lock) {
-      checks.push({ id: `lockfile:${file}`, status: 'warn', message: `${file} cannot be read: ${lock.error.message}.`, hint: 'Let the package manager write it again.' })
+      checks.push({
+        id: `lockfile:${file}`,
+        status: 'warn',
+        message: `${file} cannot be read: ${lock.error.message}.`,
+        hint: 'Let the package manager write it again.',
+      })
       continue
     }
     const { entries } = lock
@@ -256,7 +262,8 @@ function lockfileChecks(lockfiles: Lockfile[], targets: Map<string, Target>): Ch
         hint: `Make them agree: ${mapCommand(scope, from)}; or resolve again from ${target.registry.url}: delete ${file} and install.`,
       })
     }
-    if (!wrong.size) checks.push({ id: `lockfile:${file}`, status: 'ok', message: `${file} fetches every scoped package from the registry its scope installs from.` })
+    if (!wrong.size)
+      checks.push({ id: `lockfile:${file}`, status: 'ok', message: `${file} fetches every scoped package from the registry its scope installs from.` })
   }
   return checks
 }
@@ -319,11 +326,22 @@ export async function projectInstallChecks(ctx: Context, config: Config, found: 
   const scopes = [...new Set([...direct, ...locked.map((e) => e.name)].map(scopeOf).filter((s): s is string => Boolean(s)))].sort()
   if (!scopes.length) return []
   const defaultUrl = resolveRegistry(config, {}).url ?? defaultRegistry
-  const results = await Promise.all(scopes.map((scope) => scopeChecks(ctx, config, scope, direct.filter((n) => scopeOf(n) === scope), defaultUrl)))
+  const results = await Promise.all(
+    scopes.map((scope) =>
+      scopeChecks(
+        ctx,
+        config,
+        scope,
+        direct.filter((n) => scopeOf(n) === scope),
+        defaultUrl,
+      ),
+    ),
+  )
   const targets = new Map(results.map((r, i) => [scopes[i], r.target]))
   // scopes only in the lockfile (a dependency's dependencies) that install from the default registry need no line of their own
   const shown = results.flatMap((r, i) => (direct.some((n) => scopeOf(n) === scopes[i]) || r.target.registry.rule === 'scope' ? r.checks : []))
   const privateRegistries = new Map<string, string>()
-  for (const [scope, target] of targets) if (target.registry.rule === 'scope' && target.registry.url !== defaultUrl) privateRegistries.set(target.registry.url, scope)
+  for (const [scope, target] of targets)
+    if (target.registry.rule === 'scope' && target.registry.url !== defaultUrl) privateRegistries.set(target.registry.url, scope)
   return [...shown, ...lockfileChecks(lockfiles, targets), ...(await dependabotChecks(dir, privateRegistries))]
 }

@@ -178,7 +178,10 @@ export interface DependabotConfig {
 
 export function parseDependabot(text: string): DependabotConfig {
   const { parse } = require('yaml') as typeof import('yaml')
-  const doc = (parse(text) ?? {}) as { registries?: Record<string, { type?: string; url?: string }>; updates?: { 'package-ecosystem'?: string; registries?: unknown }[] }
+  const doc = (parse(text) ?? {}) as {
+    registries?: Record<string, { type?: string; url?: string }>
+    updates?: { 'package-ecosystem'?: string; registries?: unknown }[]
+  }
   const registries = Object.entries(doc.registries ?? {}).map(([name, r]) => ({ name, type: r?.type, url: r?.url }))
   const npm = (doc.updates ?? []).filter((u) => u?.['package-ecosystem'] === 'npm')
   const listed = (r: unknown) => (r === '*' ? ['*'] : Array.isArray(r) ? r.map(String) : [])
