@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, relative } from 'node:path'
 import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
-import { PkgsError } from '../core/errors.js'
+import { PkgsError, RegistryError } from '../core/errors.js'
 import { tokenFor } from '../core/auth.js'
 import { explainError } from '../core/explain.js'
 import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, type CiProvider } from '../core/oidc.js'
@@ -195,13 +195,16 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
     }
   } catch (err) {
     const e = explainError(err)
+    // an answer that is no registry's: reachable, but the wrong URL
+    if (e.code === 'EBADRESPONSE') return { check: failed('ping', e), reachable: true }
     // Some registries have no ping endpoint, yet answer: that is still reachable.
-    if (/^E\d{3}$/.test(e.code)) {
+    const status = err instanceof RegistryError ? err.status : undefined
+    if (status) {
       return {
         check: {
           id: 'ping',
           status: 'warn',
-          message: `${target.registry.url} answered the ping with ${e.code.slice(1)}.`,
+          message: `${target.registry.url} answered the ping with ${status}.`,
           hint: 'It may not implement /-/ping; the other checks show whether it works.',
         },
         reachable: true,
