@@ -190,7 +190,7 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
     const res = await requestJson(config, target, '/-/ping', { preferOnline: true })
     return {
       check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` },
-      identity: detectKind(target.registry.url, res.headers),
+      identity: detectKind(target.registry.url, res.headers, true),
       reachable: true,
     }
   } catch (err) {

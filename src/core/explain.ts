@@ -92,7 +92,10 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
   switch (status) {
     case 401:
       return new PkgsError('E401', `${registry} rejected your credentials${said ? `: ${said}` : ''}.`, {
-        hint: `Your token may be expired or revoked. ${loginHint(ctx)}`,
+        hint: ctx.credentialsFrom
+          ? // logging in would write ~/.npmrc, which the file that names the variable (a project's) overrides
+            `The token comes from \${${ctx.credentialsFrom.variable}} in ${ctx.credentialsFrom.file}: set ${ctx.credentialsFrom.variable} to a valid token (in CI, the secret it is read from)${ctx.credentialsFrom.file === '~/.npmrc' ? '' : `; pkgs login would not help, as ${ctx.credentialsFrom.file} names \${${ctx.credentialsFrom.variable}} for this registry`}.`
+          : `Your token may be expired or revoked. ${loginHint(ctx)}`,
         exitCode: Exit.auth,
         ...withCause,
       })

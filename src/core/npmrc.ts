@@ -4,7 +4,7 @@
 // replaces or removes only the lines of the keys it names; every other line stays byte for byte.
 // Lines are read the way `ini` reads them (its decode, safe and unsafe, copied below because ini is
 // only a dependency of @npmcli/config, not ours), so we find exactly the keys npm finds.
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileError } from './errors.js'
@@ -207,14 +207,20 @@ export interface FileEditResult {
 export async function editNpmrcFile(path: string, edit: NpmrcEdit, shownAs = path): Promise<FileEditResult> {
   let text = ''
   let created = false
+  let readOnly = false
   try {
     text = await readFile(path, 'utf8')
+    readOnly = ((await stat(path)).mode & 0o200) === 0
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('read', path, err, shownAs)
     created = true
   }
   const result = editNpmrcText(text, edit)
   if (!result.changed.length) return { path, changed: [], created: false }
+  // a file its owner made read-only is refused as npm config set refuses it (the atomic rename
+  // would replace it, and made it 600; root could write it anyway)
+  if (readOnly)
+    throw fileError('write', path, Object.assign(new Error(`EACCES: permission denied, open '${path}': it is read-only`), { code: 'EACCES' }), shownAs)
   const { default: writeFileAtomic } = await import('write-file-atomic')
   try {
     await mkdir(dirname(path), { recursive: true })

@@ -34,6 +34,9 @@ export function errorContext(target: Target, extra: Partial<ErrorContext> = {}):
     proxy: target.proxy,
     sentCredentials: target.credentials.type !== 'none',
     ...(target.credentials.problem ? { credentialsError: credentialsError(target.registry, target.credentials, target.scope) } : {}),
+    ...(target.credentials.source?.variable
+      ? { credentialsFrom: { variable: target.credentials.source.variable, file: target.credentials.source.label.replace(/ \(via .*\)$/, '') } }
+      : {}),
     ...extra,
   }
 }
@@ -275,7 +278,8 @@ export interface RegistryIdentity {
 }
 
 /** What kind of registry answers at this URL: from its host, then from its response headers. */
-export function detectKind(url: string, headers?: { get(name: string): string | null }): RegistryIdentity {
+/** `fromPing`: the headers are those of the answer to /-/ping. */
+export function detectKind(url: string, headers?: { get(name: string): string | null }, fromPing = false): RegistryIdentity {
   const { host, pathname } = new URL(url)
   if (host === 'registry.npmjs.org' || host === 'registry.npmjs.com') return { kind: 'npmjs', evidence: 'host' }
   if (host === 'npm.pkg.github.com') return { kind: 'github', evidence: 'host' }
@@ -284,8 +288,13 @@ export function detectKind(url: string, headers?: { get(name: string): string | 
   const poweredBy = header('x-powered-by')
   const verdaccio = poweredBy && /verdaccio\/?(\S*)/i.exec(poweredBy)
   if (verdaccio) return { kind: 'verdaccio', version: verdaccio[1] || undefined, evidence: 'x-powered-by' }
-  // Verdaccio's default (user_agent unset) sends this literal value instead of its name
-  if (poweredBy === 'hidden') return { kind: 'verdaccio', evidence: 'x-powered-by' }
+  // Verdaccio's default (user_agent unset) sends this literal value instead of its name. Its
+  // version is hidden too; but from 7 on a rate limit covers every route (its headers come with
+  // the ping), where 6 limits only the user routes: a ping without them is Verdaccio 6.
+  if (poweredBy === 'hidden') {
+    const six = fromPing && !header('x-ratelimit-limit')
+    return { kind: 'verdaccio', ...(six ? { version: '6' } : {}), evidence: 'x-powered-by' }
+  }
   if (header('x-artifactory-id') || header('x-jfrog-version')) {
     return { kind: 'artifactory', version: header('x-jfrog-version')?.replace(/^Artifactory\//i, ''), evidence: 'x-artifactory-id' }
   }
@@ -426,7 +435,8 @@ export async function identifyRegistry(config: Config, target: Target, timeoutMs
   const byAddress = detectKind(target.registry.url)
   if (byAddress.evidence === 'host') return byAddress
   try {
-    return identityOf(target, await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: timeoutMs, retry: { retries: 0 } }))
+    const res = await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: timeoutMs, retry: { retries: 0 } })
+    return detectKind(target.registry.url, res.headers, true)
   } catch (err) {
     // a registry without /-/ping still says what it is in the headers of its answer
     return err instanceof RegistryError && err.status ? identityOf(target, err) : byAddress
