@@ -126,6 +126,12 @@ export const defaultRegistry = 'https://registry.npmjs.org/'
 
 /** A registry URL with exactly one trailing slash; an invalid one is a usage error. */
 export function normalizeRegistryUrl(value: string, origin = '--registry'): string {
+  // the URL parser would keep "http://host/ extra" as http://host/%20extra/: a paste gone wrong, not a path
+  if (/\s/.test(value.trim()))
+    throw usageError(
+      `Invalid registry URL "${value}" (${origin}): it contains whitespace.`,
+      'Use a full URL such as https://registry.npmjs.org/, quoted as one word.',
+    )
   let url: URL
   try {
     url = new URL(value)

@@ -199,6 +199,20 @@ export interface FileEditResult {
 }
 
 /**
+ * A file its owner made read-only is refused as npm config set refuses it (EACCES): the atomic
+ * rename would replace it (and make it 600), and root could write it anyway.
+ */
+function readOnlyError(path: string, shownAs: string) {
+  return fileError('write', path, Object.assign(new Error(`EACCES: permission denied, open '${path}': it is read-only`), { code: 'EACCES' }), shownAs)
+}
+
+/** Before a change that must be followed by a write (logout revokes first): refuse a read-only file now. */
+export async function requireWritable(path: string, shownAs = path): Promise<void> {
+  const mode = (await stat(path).catch(() => undefined))?.mode
+  if (mode !== undefined && (mode & 0o200) === 0) throw readOnlyError(path, shownAs)
+}
+
+/**
  * Edit an .npmrc on disk: read, change only the named keys, write atomically (a temporary file
  * renamed over the old one, so a crash leaves the old file or the new one). A file holding
  * credentials is made mode 600; otherwise its mode is kept. Missing: created (when there is
@@ -217,10 +231,7 @@ export async function editNpmrcFile(path: string, edit: NpmrcEdit, shownAs = pat
   }
   const result = editNpmrcText(text, edit)
   if (!result.changed.length) return { path, changed: [], created: false }
-  // a file its owner made read-only is refused as npm config set refuses it (the atomic rename
-  // would replace it, and made it 600; root could write it anyway)
-  if (readOnly)
-    throw fileError('write', path, Object.assign(new Error(`EACCES: permission denied, open '${path}': it is read-only`), { code: 'EACCES' }), shownAs)
+  if (readOnly) throw readOnlyError(path, shownAs)
   const { default: writeFileAtomic } = await import('write-file-atomic')
   try {
     await mkdir(dirname(path), { recursive: true })
