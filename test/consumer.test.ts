@@ -122,7 +122,13 @@ describe('pkgs doctor for a consumer project', () => {
     writeFileSync(join(locked.cwd, '.github', 'dependabot.yml'), dependabot('https://npm.other.example/'))
 
     const env = { NPM_TOKEN: alice.token }
-    const [a, b, c, pkgArg] = await Promise.all([doctor(unmapped, env), doctor(spelt, env), doctor(locked, env), doctor(unmapped, env, [pkg])])
+    const [a, b, c, pkgArg, lockedArg] = await Promise.all([
+      doctor(unmapped, env),
+      doctor(spelt, env),
+      doctor(locked, env),
+      doctor(unmapped, env, [pkg]),
+      doctor(locked, env, [pkg]),
+    ])
 
     expect(a.code).toBe(1)
     expect(check(a, 'install-registry:@acme').message).toBe(
@@ -165,6 +171,9 @@ describe('pkgs doctor for a consumer project', () => {
       message: `.github/dependabot.yml has no npm-registry entry for ${verdaccio.url} (@acme): Dependabot cannot update @acme packages.`,
     })
     expect(check(c, `dependabot:${verdaccio.url}`).hint).toContain(`type: npm-registry\n    url: ${verdaccio.url}`)
+    // pkgs doctor <package> in the project: its lockfile entry too
+    expect(check(lockedArg, 'lockfile:yarn.lock:@acme').status).toBe('error')
+    expect(check(lockedArg, 'package').status).toBe('ok')
   })
 
   it('tells apart not logged in, no access, a rejected ${NPM_TOKEN} and not on this registry', async () => {
@@ -172,11 +181,17 @@ describe('pkgs doctor for a consumer project', () => {
     const npmrc = `registry=${npmjs.url}\n@acme:registry=${verdaccio.url}\n@locked:registry=${verdaccio.url}\n`
     const anonymous = project(npmrc, '', deps)
     const asBob = project(npmrc + `${nerf}:_authToken=\${NPM_TOKEN}\n`, '', deps)
-    const [none, withBob, rejected] = await Promise.all([
+    const [none, withBob, rejected, locked] = await Promise.all([
       doctor(anonymous),
       doctor(asBob, { NPM_TOKEN: bob.token }),
       doctor(asBob, { NPM_TOKEN: 'not-a-valid-token' }),
+      doctor(asBob, { NPM_TOKEN: bob.token }, ['@locked/consumer-secret']),
     ])
+    expect(check(locked, 'package')).toMatchObject({
+      status: 'error',
+      message: `@locked/consumer-secret: no access for bob on ${verdaccio.url}.`,
+      hint: 'Ask an owner of @locked/consumer-secret to run: pkgs share bob @locked/consumer-secret',
+    })
     expect(check(none, `install-package:${pkg}`)).toMatchObject({
       status: 'error',
       message: `${pkg}: not logged in to ${verdaccio.url}, which asks for credentials to read it.`,

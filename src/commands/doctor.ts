@@ -14,7 +14,7 @@ import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
-import { foundElsewhere, mapCommand, otherSpellingCheck, projectInstallChecks } from './install-checks.js'
+import { foundElsewhere, mapCommand, otherSpellingCheck, packageInstallChecks, projectInstallChecks } from './install-checks.js'
 import type { Context } from './context.js'
 
 const require = createRequire(import.meta.url)
@@ -255,6 +255,14 @@ async function checkReadable(config: Config, target: Target, name: string, usern
         }
       }
     }
+    if (e.code === 'E403') {
+      const user = (await username?.catch(() => undefined)) ?? '<your-user>'
+      return {
+        ...check,
+        message: `${name}: no access for ${user} on ${target.registry.url}.`,
+        hint: `Ask an owner of ${name} to run: pkgs share ${user} ${name}`,
+      }
+    }
     if (e.code === 'ENEEDAUTH') return { ...check, message: `${name} cannot be read without logging in.` }
     if (e.code !== 'E404') return check
     // the usual hint names `pkgs doctor <package>`, which is this very check
@@ -371,7 +379,7 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     packageName ? checkReadable(config, target, packageName, username) : undefined,
     username && checkTokenExpiry(config, target),
     ci ? checkTrustedPublishing(ctx, config, target, ci, packageName ?? localName) : undefined,
-    localManifest && !packageName ? projectInstallChecks(ctx, config, localManifest) : [],
+    packageName ? packageInstallChecks(config, target, packageName, localManifest) : localManifest ? projectInstallChecks(ctx, config, localManifest) : [],
   ])
   const scopeCheck = checkScope(config, scope)
   const identity = ping.identity ?? detectKind(target.registry.url)

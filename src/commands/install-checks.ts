@@ -167,12 +167,12 @@ function whereFrom(config: Config, scope: string, target: Target): string {
   return `not mapped: the default registry, set by ${label.startsWith('environment variable') ? label : `registry= in ${label}`}`
 }
 
-async function scopeChecks(ctx: Context, config: Config, scope: string, names: string[], defaultUrl: string): Promise<{ checks: Check[]; target: Target }> {
-  const target = await ctx.target({ scope })
+/** What works here but not in CI (or for a teammate): a mapping or a token kept only outside the project. */
+function ciChecks(config: Config, scope: string, target: Target, defaultUrl: string): Check[] {
   const { url } = target.registry
-  const mapped = target.registry.rule === 'scope' && url !== defaultUrl
-  const checks: Check[] = [{ id: `install-registry:${scope}`, status: 'ok', message: `${scope} installs from ${url} (${whereFrom(config, scope, target)}).` }]
-  const layer = mapped ? sourceOf(config, `${scope}:registry`)?.layer : undefined
+  if (target.registry.rule !== 'scope' || url === defaultUrl) return []
+  const checks: Check[] = []
+  const layer = sourceOf(config, `${scope}:registry`)?.layer
   if (layer && layer !== 'project') {
     checks.push({
       id: `install-ci:${scope}`,
@@ -181,6 +181,22 @@ async function scopeChecks(ctx: Context, config: Config, scope: string, names: s
       hint: `Map it in the project's .npmrc: ${mapCommand(scope, url)}`,
     })
   }
+  const { credentials } = target
+  if (credentials.type !== 'none' && !credentials.problem && credentials.source?.layer !== 'project' && !credentials.source?.variable) {
+    checks.push({
+      id: `install-ci:${scope}`,
+      status: 'warn',
+      message: `The token for ${url} is in ${credentials.source?.label ?? 'npm config'}: a CI job (or a teammate) has none.`,
+      hint: `In CI, put these lines in ./.npmrc and NPM_TOKEN in a secret:\n  ${ciLines(scope, url)}`,
+    })
+  }
+  return checks
+}
+
+async function scopeChecks(ctx: Context, config: Config, scope: string, names: string[], defaultUrl: string): Promise<{ checks: Check[]; target: Target }> {
+  const target = await ctx.target({ scope })
+  const { url } = target.registry
+  const checks: Check[] = [{ id: `install-registry:${scope}`, status: 'ok', message: `${scope} installs from ${url} (${whereFrom(config, scope, target)}).` }]
   const credentials = target.credentials
   const sent = credentials.type !== 'none' && !credentials.problem
   const user = sent ? whoami(config, target).catch(() => undefined) : Promise.resolve(undefined)
@@ -194,17 +210,13 @@ async function scopeChecks(ctx: Context, config: Config, scope: string, names: s
     const spelling = otherSpellingCheck(config, target, scope, `install-credentials:${scope}`)
     if (spelling) checks.push(spelling)
   } else {
-    const from = credentials.source?.label ?? 'npm config'
-    checks.push({ id: `install-credentials:${scope}`, status: 'ok', message: `Credentials for ${url} are set in ${from}.` })
-    if (mapped && credentials.source?.layer !== 'project' && !credentials.source?.variable) {
-      checks.push({
-        id: `install-ci:${scope}`,
-        status: 'warn',
-        message: `The token for ${url} is in ${from}: a CI job (or a teammate) has none.`,
-        hint: `In CI, put these lines in ./.npmrc and NPM_TOKEN in a secret:\n  ${ciLines(scope, url)}`,
-      })
-    }
+    checks.push({
+      id: `install-credentials:${scope}`,
+      status: 'ok',
+      message: `Credentials for ${url} are set in ${credentials.source?.label ?? 'npm config'}.`,
+    })
   }
+  checks.push(...ciChecks(config, scope, target, defaultUrl))
   if (readable.length) {
     const list = readable.map(([n, r]) => (r.ok && r.latest ? `${n} (latest ${r.latest})` : n)).join(', ')
     checks.push({ id: `install-packages:${scope}`, status: 'ok', message: `Readable from ${url}: ${list}.` })
@@ -344,4 +356,19 @@ export async function projectInstallChecks(ctx: Context, config: Config, found: 
   for (const [scope, target] of targets)
     if (target.registry.rule === 'scope' && target.registry.url !== defaultUrl) privateRegistries.set(target.registry.url, scope)
   return [...shown, ...lockfileChecks(lockfiles, targets), ...(await dependabotChecks(dir, privateRegistries))]
+}
+
+/**
+ * `pkgs doctor <package>`: beside the registry, credentials and read checks doctor makes for it,
+ * what would fail in CI, and the lockfile of the project here when it holds the package.
+ */
+export async function packageInstallChecks(config: Config, target: Target, name: string, found: { path: string } | undefined): Promise<Check[]> {
+  const scope = scopeOf(name)
+  if (!scope) return []
+  // outside a project there is no CI to install it, nor a lockfile
+  if (!found) return []
+  const checks = ciChecks(config, scope, target, resolveRegistry(config, {}).url)
+  const lockfiles = (await readLockfiles(dirname(found.path))).map((l) => ('entries' in l ? { ...l, entries: l.entries.filter((e) => e.name === name) } : l))
+  const holding = lockfiles.filter((l) => 'entries' in l && l.entries.length)
+  return [...checks, ...lockfileChecks(holding, new Map([[scope, target]]))]
 }
