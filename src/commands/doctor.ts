@@ -429,14 +429,15 @@ function render(report: DoctorReport, io: IO): void {
 
 export default defineCommand({
   name: 'doctor',
-  description: 'check Node.js, npm, the registry, your login and ./package.json, each with a fix',
-  arguments: [{ name: 'package', description: 'also check that this package is readable with your credentials' }],
+  description: 'check Node.js, npm, the registry, your login and ./package.json, and that a project can install its private packages, each with a fix',
+  arguments: [{ name: 'package', description: 'can I install this package, and if not, why: readable with your credentials, here and in CI' }],
   options: {
     scope: { flags: '--scope <scope>', description: "check the set-up of this scope (default: the package's, else the configured scope)" },
   },
   examples: [
     ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
     ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
+    ['NPM_TOKEN=… pkgs doctor --json', 'in an app: can its private dependencies be installed, here and in CI'],
   ],
   json: ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
   notes:
@@ -448,6 +449,13 @@ export default defineCommand({
     'Where the registry tells, a token that expires within 7 days is a warning. In CI (GitHub Actions,\n' +
     'GitLab CI/CD, CircleCI): whether the job can get an ID token for trusted publishing, its repository\n' +
     'and workflow, the pkgs trust command that trusts it, and a configured token that would be used instead.\n' +
+    'In a project: for each scope its dependencies use (package.json and the lockfile), where it installs\n' +
+    'from and which file says so; credentials for that registry (an unset ${VAR}, a token kept for another\n' +
+    'spelling of it, a mapping or token only outside the project: CI has none); each dependency readable\n' +
+    '(not logged in, no access, not on this registry; found on another registry a token is kept for);\n' +
+    "the lockfile's resolved URLs (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock)\n" +
+    'against that registry; .github/dependabot.yml with an npm-registry entry for each private one.\n' +
+    'A "private": true project is not asked for a default scope or for credentials to read public packages.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,
