@@ -6,7 +6,7 @@
 # and Verdaccio (spawned with process.execPath) and npm (`#!/usr/bin/env node`).
 #
 #   npm run test:node                          build, lint, then vitest on each Node
-#   bash scripts/test-node.sh --no-build       the same without the build (npm ci has just built)
+#   bash scripts/test-node.sh --no-build       the same without the build (npm test has just built)
 #   PKGS_TEST_NODES="22.9.0" npm run test:node  other versions beside the machine's
 #   npm run test:node -- test/npmrc.test.ts    arguments after the options go to `vitest run`
 #   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own (as CI does)

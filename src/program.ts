@@ -287,7 +287,14 @@ function report(err: unknown, argv: string[], run: Run, program?: Command): numb
         .join(', ')}`
     }
     const what = !group ? 'commands and options' : group.commands.length ? 'its commands' : 'its arguments and options'
-    err = usageError(message.charAt(0).toUpperCase() + message.slice(1), `Run \`${command} --help\` for ${what}.`)
+    // npm's word for a private package is "restricted": the one wrong --access everyone tries first
+    const privateAccess = err.code === 'commander.invalidArgument' && /'private'/.test(message) && /--access/.test(message)
+    err = usageError(
+      message.charAt(0).toUpperCase() + message.slice(1),
+      privateAccess
+        ? `A private package is --access restricted (npm's word for private): ${command} --access restricted`
+        : `Run \`${command} --help\` for ${what}.`,
+    )
   }
   const error = explainError(err)
   const { stdout, stderr } = run.system

@@ -571,7 +571,8 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
     expect(res.stdout).toBe(`${token}\n`)
     expect(res.stderr).not.toContain(token)
     expect(res.stderr).not.toContain('pw-alice')
-    expect(res.stderr).toContain(`${nerfDart(registry.url)}:_authToken=\${NPM_TOKEN}`)
+    // the scope's registry line too: without it a CI job asks the default registry for @alice/…
+    expect(res.stderr).toContain(`  @alice:registry=${registry.url}\n  ${nerfDart(registry.url)}:_authToken=\${NPM_TOKEN}`)
 
     const withIt = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=\${NPM_TOKEN}\n`)
     const view = await runNpm(['view', '@alice/private-lib', 'version'], withIt, { env: { NPM_TOKEN: token } })
@@ -585,6 +586,7 @@ describe.concurrent('pkgs token', { timeout: 90_000 }, () => {
       runPkgs(['token', 'create', '--read-only', '--password-stdin', '--json'], alice, { input: 'pw-alice' }),
     ])
     expect(json(jsonCreate).token).toMatch(/^npm_/)
+    expect(json(jsonCreate).npmrc).toBe(`@alice:registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=\${NPM_TOKEN}`)
     expect(jsonCreate.stderr).not.toContain('covers no package')
     expect(coversNothing.code, coversNothing.stderr).toBe(0)
     expect(coversNothing.stderr).toContain('This token covers no package, scope or organisation')

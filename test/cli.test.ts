@@ -249,9 +249,9 @@ describe('the pkgs program', () => {
 })
 
 /** A server that answers every request with this body; its URL, and how to stop it. */
-async function answeringAlways(contentType: string, body: string): Promise<{ url: string; close(): Promise<void> }> {
+async function answeringAlways(contentType: string, body: string, status = 200): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': contentType })
+    res.writeHead(status, { 'content-type': contentType })
     res.end(body)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -280,8 +280,48 @@ describe('registries that do not answer with a registry document', () => {
     expect(res.code).toBe(1)
     const doc = JSON.parse(res.stdout)
     expect(doc.error.code).toBe('EBADRESPONSE')
-    expect(doc.error.message).toBe(`${url} answered with something that is not an npm registry's JSON.`)
+    expect(doc.error.message).toBe(
+      `${url} does not look like an npm registry (check the host and path): it answered with something that is not an npm registry's JSON.`,
+    )
     expect(res.stdout).not.toContain('tok-html')
+  })
+
+  it('a web page or a wrong repository path (404 for /-/ping and for the package): said before "not logged in" or asking to log in, exit 1', async () => {
+    const [page, wrongPath] = await Promise.all([
+      answeringAlways('text/html', '<!doctype html><html><body>Sign in</body></html>', 404),
+      // what Artifactory answers for a repository that is not there
+      answeringAlways('application/json', '{"errors":[{"status":404,"message":"Not Found"}]}', 404),
+    ])
+    try {
+      const none = makeSandbox()
+      const [whoami, login, owners, doctor, tokenOwners, publish] = await Promise.all([
+        runPkgs(['whoami', '--registry', page.url, '--json'], none),
+        runPkgs(['login', '--registry', page.url, '--json'], none, { keepStdinOpen: true }),
+        runPkgs(['owners', '@acme/x', '--registry', wrongPath.url, '--json'], none),
+        runPkgs(['doctor', '@acme/x', '--registry', wrongPath.url, '--json'], none),
+        runPkgs(['owners', '@acme/x', '--json'], withToken(wrongPath.url, 'tok-404')),
+        runPkgs(['whoami'], none, { env: { npm_config_registry: page.url } }),
+      ])
+      for (const [res, url] of [
+        [whoami, page.url],
+        [login, page.url],
+        [owners, wrongPath.url],
+        [tokenOwners, wrongPath.url],
+      ] as const) {
+        expect(res.code, res.stdout).toBe(1)
+        expect(JSON.parse(res.stdout).error.message).toMatch(
+          new RegExp(`^${url.replace(/[.]/g, '\\.')} does not look like an npm registry \\(check the host and path\\)`),
+        )
+      }
+      expect(JSON.parse(owners.stdout).error.message).toContain('it answered 404 for /-/ping and for /@acme%2fx')
+      expect(JSON.parse(doctor.stdout).checks.find((c: { id: string }) => c.id === 'package').message).toContain('does not look like an npm registry')
+      expect(publish.code).toBe(1)
+      expect(publish.stderr).toContain(`${page.url} does not look like an npm registry (check the host and path)`)
+      expect(publish.stderr).toContain('it is set in environment variable npm_config_registry')
+      expect(tokenOwners.stdout).not.toContain('tok-404')
+    } finally {
+      await Promise.all([page.close(), wrongPath.close()])
+    }
   })
 
   it('null: explained by every reading command, exit 1, never a raw TypeError', async () => {
@@ -301,7 +341,7 @@ describe('registries that do not answer with a registry document', () => {
       expect(res.code, commands[i].join(' ')).toBe(1)
       expect(JSON.parse(res.stdout).error, commands[i].join(' ')).toMatchObject({
         code: 'EBADRESPONSE',
-        message: `${url} answered with something that is not an npm registry's JSON.`,
+        message: `${url} does not look like an npm registry (check the host and path): it answered with something that is not an npm registry's JSON.`,
       })
     }
   })

@@ -80,6 +80,8 @@ describe.concurrent('pkgs login and logout on Verdaccio', () => {
     expect(webCode, web.output()).toBe(4)
     expect(web.output()).toContain('does not support web login')
     expect(web.output()).toContain('user name and password')
+    // the command that works, not only that this one does not
+    expect(web.output().replace(/\s+/g, ' ')).toContain(`pkgs login --registry ${stable.url} --auth-type legacy (or leave out --auth-type)`)
     expect(sandbox.readNpmrc()).toBe('; untouched\n')
   })
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { keys, runPkgsInPty } from './support/pty.js'
-import { loggedIn, makeSandbox, runNpm, type LoginRegistry, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, runNpm, runPkgs, type LoginRegistry, type Sandbox } from './support/sandbox.js'
 
 const stable = inject('verdaccio')
 const next = inject('verdaccioNext')
@@ -79,14 +79,16 @@ describe.concurrent('the guided menu, from a new package to sharing it', () => {
     expect(anonymous.code).not.toBe(0)
     expect(anonymous.stderr).toMatch(/E40[134]/)
 
-    // Verdaccio 6 keeps no owners: sharing says so and where access is decided
-    const share = await menu(alice, 'share', [
-      ['Share with', 'bob' + keys.enter],
-      ['Package:', keys.enter],
-    ])
-    expect(share.code, share.output).toBe(4)
-    expect(share.output).toContain(`Verdaccio at ${stable.url} does not support package owners`)
-    expect(share.output).toContain('config.yaml')
+    // Verdaccio 6 keeps no owners: the menu offers sharing dimmed, saying where access is decided; the command says so too
+    const pty = runPkgsInPty([], alice)
+    await pty.waitFor('Make a package public')
+    expect(pty.output()).toContain('- Share a package with a user or a team — Verdaccio 6 has no `npm owner` support (Verdaccio 7 has)')
+    pty.write(keys.ctrlC)
+    expect(await pty.exit).toBe(130)
+    const share = await runPkgs(['share', 'bob'], alice)
+    expect(share.code, share.stderr).toBe(4)
+    expect(share.stderr).toContain(`Verdaccio at ${stable.url} does not support package owners`)
+    expect(share.stderr).toContain('config.yaml')
   })
 
   it('Verdaccio 7: sets up, publishes and shares with bob: npm owner ls lists him, and he can publish the next version', async () => {

@@ -96,7 +96,7 @@ describe('pkgs doctor on Verdaccio', () => {
     expect(check(doc, 'login').message).toBe('Logged in as alice.')
     // Verdaccio hides its version unless configured to show it
     expect(check(doc, 'registry-kind').message).toMatch(
-      /^Verdaccio( 6\.8\.0)?: supports login, publish(, share( \(depending on its version\))?)?; not web-login, (share, )?teams, visibility, orgs, trust, stage\.$/,
+      /^Verdaccio( 6(\.8\.0)?)?: supports login, publish(, share( \(depending on its version\))?)?; not web-login, (share, )?teams, visibility, orgs, trust, stage\.$/,
     )
     expect(res.stdout).not.toContain(alice.token)
   })

@@ -7,8 +7,8 @@ import type { OrgPlan } from '../core/orgs.js'
 import { OtpSession } from '../core/otp.js'
 import { Pacer } from '../core/pacing.js'
 import { Pacers } from '../core/plan.js'
-import { checkNpm, findNpm, requireCredentials, type NpmInfo } from '../core/preflight.js'
-import { requireWorkflow, retryPolicy, targetFor, type Target, type Workflow } from '../core/registry.js'
+import { checkNpm, credentialsError, findNpm, type NpmInfo } from '../core/preflight.js'
+import { notARegistry, requireWorkflow, retryPolicy, targetFor, type Target, type Workflow } from '../core/registry.js'
 import type { IO, Secrets } from '../io/io.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -132,8 +132,14 @@ export class Context {
     const target = await this.target(q)
     if (requires) requireWorkflow(target, requires.workflow, requires.what)
     this.warnAboutNpm()
-    requireCredentials(target.registry, target.credentials, target.scope)
+    await this.requireCredentials(config, target)
     return { config, target }
+  }
+
+  /** Exit 3 without credentials for the target; but a URL that is no npm registry is said to be one, rather than "not logged in" to it. */
+  async requireCredentials(config: Config, target: Target): Promise<void> {
+    const missing = credentialsError(target.registry, target.credentials, target.scope)
+    if (missing) throw (await notARegistry(config, target)) ?? missing
   }
 
   /** An org's registry (its scope's), logged in there. */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, relative } from 'node:path'
 import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
-import { PkgsError } from '../core/errors.js'
+import { PkgsError, RegistryError } from '../core/errors.js'
 import { tokenFor } from '../core/auth.js'
 import { explainError } from '../core/explain.js'
 import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, type CiProvider } from '../core/oidc.js'
@@ -14,6 +14,7 @@ import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
+import { foundElsewhere, mapCommand, otherSpellingCheck, packageInstallChecks, projectInstallChecks } from './install-checks.js'
 import type { Context } from './context.js'
 
 const require = createRequire(import.meta.url)
@@ -50,7 +51,7 @@ function checkRegistry(target: Target, scope?: string): Check {
 }
 
 /** `idToken`: a CI job that gets an ID token, which pkgs publish exchanges: no credentials needed to publish. */
-function checkCredentials(target: Target, scope?: string, idToken = false): Check {
+function checkCredentials(config: Config, target: Target, scope?: string, idToken = false, readsOnly = false): Check {
   const { credentials } = target
   const unusable = credentials.problem && credentialsError(target.registry, credentials, scope)
   if (unusable) return { id: 'credentials', status: 'error', message: unusable.message, hint: unusable.hint }
@@ -62,6 +63,10 @@ function checkCredentials(target: Target, scope?: string, idToken = false): Chec
     }
   }
   if (credentials.type === 'none') {
+    const spelling = otherSpellingCheck(config, target, scope, 'credentials')
+    if (spelling) return spelling
+    // a project that is not published only reads from its registry: the checks of its dependencies say what they need
+    if (readsOnly) return { id: 'credentials', status: 'ok', message: `No credentials for ${target.registry.url}: none needed to read public packages.` }
     return {
       id: 'credentials',
       status: 'error',
@@ -185,18 +190,21 @@ async function pingRegistry(config: Config, target: Target): Promise<{ check: Ch
     const res = await requestJson(config, target, '/-/ping', { preferOnline: true })
     return {
       check: { id: 'ping', status: 'ok', message: `${target.registry.url} is reachable.` },
-      identity: detectKind(target.registry.url, res.headers),
+      identity: detectKind(target.registry.url, res.headers, true),
       reachable: true,
     }
   } catch (err) {
     const e = explainError(err)
+    // an answer that is no registry's: reachable, but the wrong URL
+    if (e.code === 'EBADRESPONSE') return { check: failed('ping', e), reachable: true }
     // Some registries have no ping endpoint, yet answer: that is still reachable.
-    if (/^E\d{3}$/.test(e.code)) {
+    const status = err instanceof RegistryError ? err.status : undefined
+    if (status) {
       return {
         check: {
           id: 'ping',
           status: 'warn',
-          message: `${target.registry.url} answered the ping with ${e.code.slice(1)}.`,
+          message: `${target.registry.url} answered the ping with ${status}.`,
           hint: 'It may not implement /-/ping; the other checks show whether it works.',
         },
         reachable: true,
@@ -235,6 +243,26 @@ async function checkReadable(config: Config, target: Target, name: string, usern
   } catch (err) {
     const e = explainError(err)
     const check = failed('package', e)
+    if (e.code === 'ENEEDAUTH' || e.code === 'E401' || e.code === 'E404') {
+      const elsewhere = await foundElsewhere(config, target, name)
+      const scope = scopeOf(name)
+      if (elsewhere && scope) {
+        return {
+          id: 'package',
+          status: 'error',
+          message: `${name} is not on this registry, ${target.registry.url} (where ${scope} installs from), but it is on ${elsewhere.url}, which a token is kept for.`,
+          hint: `Map ${scope} to it: ${mapCommand(scope, elsewhere.url)}`,
+        }
+      }
+    }
+    if (e.code === 'E403') {
+      const user = (await username?.catch(() => undefined)) ?? '<your-user>'
+      return {
+        ...check,
+        message: `${name}: no access for ${user} on ${target.registry.url}.`,
+        hint: `Ask an owner of ${name} to run: pkgs share ${user} ${name}`,
+      }
+    }
     if (e.code === 'ENEEDAUTH') return { ...check, message: `${name} cannot be read without logging in.` }
     if (e.code !== 'E404') return check
     // the usual hint names `pkgs doctor <package>`, which is this very check
@@ -341,15 +369,19 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     return { ok: false, registry: null, kind: 'unknown', checks }
   }
 
+  // a project that is not published ("private": true) only installs: never told to take a scope or to log in to read public packages
+  const readsOnly = !packageName && !opts.scope && localManifest?.manifest.private === true
   const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
-  const ci = ciProvider(ctx.env)
-  const [ping, login, readable, expiry, trusted] = await Promise.all([
+  const ci = readsOnly ? undefined : ciProvider(ctx.env)
+  const [ping, login, readable, expiry, trusted, installs] = await Promise.all([
     pingRegistry(config, target),
     username && checkLogin(username),
     packageName ? checkReadable(config, target, packageName, username) : undefined,
     username && checkTokenExpiry(config, target),
     ci ? checkTrustedPublishing(ctx, config, target, ci, packageName ?? localName) : undefined,
+    packageName ? packageInstallChecks(config, target, packageName, localManifest) : localManifest ? projectInstallChecks(ctx, config, localManifest) : [],
   ])
+  const scopeCheck = checkScope(config, scope)
   const identity = ping.identity ?? detectKind(target.registry.url)
   const checks: Check[] = [
     checkNode(),
@@ -357,16 +389,23 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     checkRegistry(target, scope),
     ping.check,
     checkCredentials(
+      config,
       target,
       scope,
       trusted?.some((c) => c.id === 'ci' && c.status === 'ok'),
+      readsOnly,
     ),
     ...(login ? [ping.reachable ? login : notChecked('login', 'The login was not checked', target)] : []),
     ...(expiry ? [expiry] : []),
     ...(trusted ?? []),
-    checkScope(config, scope),
-    local instanceof Error ? failed('package-json', local) : checkManifest(localManifest, target, ctx.cwd),
+    ...(readsOnly && scopeCheck.status !== 'error' ? [] : [scopeCheck]),
+    local instanceof Error
+      ? failed('package-json', local)
+      : readsOnly
+        ? { id: 'package-json', status: 'ok', message: `${localName ?? localManifest!.path} is private ("private": true): it is installed, not published.` }
+        : checkManifest(localManifest, target, ctx.cwd),
     ...(readable && packageName ? [ping.reachable ? readable : notChecked('package', `Whether ${packageName} is readable was not checked`, target)] : []),
+    ...installs,
     checkKind(identity),
   ]
   return { ok: checks.every((c) => c.status !== 'error'), registry: target.registry.url, kind: identity.kind, checks }
@@ -390,14 +429,15 @@ function render(report: DoctorReport, io: IO): void {
 
 export default defineCommand({
   name: 'doctor',
-  description: 'check Node.js, npm, the registry, your login and ./package.json, each with a fix',
-  arguments: [{ name: 'package', description: 'also check that this package is readable with your credentials' }],
+  description: 'check Node.js, npm, the registry, your login and ./package.json, and that a project can install its private packages, each with a fix',
+  arguments: [{ name: 'package', description: 'can I install this package, and if not, why: readable with your credentials, here and in CI' }],
   options: {
     scope: { flags: '--scope <scope>', description: "check the set-up of this scope (default: the package's, else the configured scope)" },
   },
   examples: [
     ['pkgs doctor', 'the set-up for ./package.json or the default scope'],
     ['pkgs doctor @acme/widgets', 'also check that you can read @acme/widgets'],
+    ['NPM_TOKEN=… pkgs doctor --json', 'in an app: can its private dependencies be installed, here and in CI'],
   ],
   json: ['pkgs doctor --scope @acme --json', '{"ok", "registry", "checks": [{"id", "status", "message", "hint"}]}'],
   notes:
@@ -409,6 +449,13 @@ export default defineCommand({
     'Where the registry tells, a token that expires within 7 days is a warning. In CI (GitHub Actions,\n' +
     'GitLab CI/CD, CircleCI): whether the job can get an ID token for trusted publishing, its repository\n' +
     'and workflow, the pkgs trust command that trusts it, and a configured token that would be used instead.\n' +
+    'In a project: for each scope its dependencies use (package.json and the lockfile), where it installs\n' +
+    'from and which file says so; credentials for that registry (an unset ${VAR}, a token kept for another\n' +
+    'spelling of it, a mapping or token only outside the project: CI has none); each dependency readable\n' +
+    '(not logged in, no access, not on this registry; found on another registry a token is kept for);\n' +
+    "the lockfile's resolved URLs (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock)\n" +
+    'against that registry; .github/dependabot.yml with an npm-registry entry for each private one.\n' +
+    'A "private": true project is not asked for a default scope or for credentials to read public packages.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,

@@ -6,7 +6,17 @@ import { usageError } from '../core/errors.js'
 import { detectKind, type RegistryIdentity } from '../core/registry.js'
 import { accessIgnoredBy, accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
-import { bareName, checkAnswers, defaultsFrom, isValidVersion, writeManifest, type Defaults, type InitAnswers } from '../package/init.js'
+import {
+  bareName,
+  checkAnswers,
+  cleanVersion,
+  defaultsFrom,
+  isValidLicense,
+  isValidVersion,
+  writeManifest,
+  type Defaults,
+  type InitAnswers,
+} from '../package/init.js'
 import { findManifest, readManifest, type Manifest } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
 import { defineCommand } from './command.js'
@@ -57,7 +67,7 @@ function fromFlags(opts: InitOptions): Partial<InitAnswers> {
         `Invalid version "${version}" (${opts.initVersion !== undefined ? '--init-version' : '--version'}).`,
         'Use a semantic version such as 1.0.0.',
       )
-    given.version = version
+    given.version = cleanVersion(version)
   }
   if (opts.description !== undefined) given.description = opts.description
   if (opts.access !== undefined) given.access = opts.access
@@ -109,7 +119,9 @@ async function ask(ctx: Context, config: Config, given: Partial<InitAnswers>, de
     ).trim()
   const version =
     given.version ??
-    (await io.input('Version:', { default: defaults.version, validate: (v) => (isValidVersion(v.trim()) ? true : 'A semantic version such as 1.0.0.') })).trim()
+    cleanVersion(
+      await io.input('Version:', { default: defaults.version, validate: (v) => (isValidVersion(v.trim()) ? true : 'A semantic version such as 1.0.0.') }),
+    )
   const description = given.description ?? (await io.input('Description:', { default: defaults.description || undefined }))
   // as publish does: no question where the registry decides who can install by its own rules
   const access =
@@ -161,6 +173,10 @@ async function runInit(ctx: Context, opts: InitOptions): Promise<InitResult> {
   const wizard = ctx.io.canPrompt() && !ctx.options.yes
   const answers = wizard ? await ask(ctx, config, given, defaults, existing) : withDefaults(given, defaults)
   const name = checkAnswers(answers)
+  if (answers.license && !isValidLicense(answers.license)) {
+    ctx.io.warn(`"${answers.license}" is not an SPDX license expression: npm warns about it at every publish.`)
+    ctx.io.hint('Use an identifier such as MIT, ISC or Apache-2.0 (https://spdx.org/licenses/), or UNLICENSED for none: pkgs init --license MIT')
+  }
 
   const current = typeof existing?.name === 'string' && existing.name ? existing.name : undefined
   if (current && current !== name) {

@@ -5,7 +5,7 @@ import { authTypeFor, passwordLogin, saveToken, verifyToken, webLogin } from '..
 import { defaultScope, shownPath, type Config } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
-import type { Target } from '../core/registry.js'
+import { notARegistry, type Target } from '../core/registry.js'
 import type { Spinner } from '../io/io.js'
 import { normalizeScope } from '../package/names.js'
 import { defineCommand } from './command.js'
@@ -65,6 +65,12 @@ interface LoginResult {
 
 async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> {
   const explicitScope = opts.scope ? normalizeScope(opts.scope) : undefined
+  if (!opts.tokenStdin) {
+    // before asking for a password (or saying one is needed): is it a registry at all?
+    const config = await ctx.config()
+    const notRegistry = await notARegistry(config, await ctx.target({ scope: explicitScope ?? defaultScope(config) }))
+    if (notRegistry) throw notRegistry
+  }
   if (!opts.tokenStdin && !ctx.io.canPrompt()) {
     throw usageError(`Logging in needs a token: ${ctx.io.noPromptReason()}.`, 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
   }

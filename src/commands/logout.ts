@@ -4,6 +4,7 @@
 import { removeCredentials, revokeToken, tokenFor, verifyToken } from '../core/auth.js'
 import { defaultScope, shownPath } from '../core/config.js'
 import { explainError } from '../core/explain.js'
+import { requireWritable } from '../core/npmrc.js'
 import { redactInLog } from '../core/registry.js'
 import { normalizeScope } from '../package/names.js'
 import { runChanges } from './changes.js'
@@ -30,6 +31,9 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
     return { registry, revoked: false, file: null, changed: false }
   }
 
+  // the token leaves the file after it is revoked: a file that cannot change is said before anything is
+  const { source } = credentials
+  if (source?.file && source.layer !== 'env') await requireWritable(source.file, shownPath(config, source.file))
   let revoked = false
   const token = tokenFor(config, target)
   if (token) {

@@ -5,7 +5,6 @@ import type { Config } from '../core/config.js'
 import { usageError, type PkgsError } from '../core/errors.js'
 import { bulkFailure } from '../core/bulk.js'
 import { readEach, stopsTheRun, type ItemError, type Outcome, type Run } from '../core/plan.js'
-import { requireCredentials } from '../core/preflight.js'
 import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
@@ -86,7 +85,7 @@ export async function planPackages(
   const planned: Planned[] = []
   for (const name of names) {
     const target = await ctx.target({ scope: scopeOf(name), packageName: name })
-    if (loggedIn) requireCredentials(target.registry, target.credentials, target.scope)
+    if (loggedIn) await ctx.requireCredentials(config, target)
     planned.push({ name, target })
   }
   ctx.warnAboutNpm()

@@ -5,7 +5,6 @@ import { Exit, PkgsError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
 import { withoutCredentials, withToken } from '../core/auth.js'
 import { ciNames, ciProvider, provenanceByDefault, trustedPublishing, type CiProvider, type TrustedPublishing } from '../core/oidc.js'
-import { requireCredentials } from '../core/preflight.js'
 import {
   alreadyPublishedError,
   checkProvenance,
@@ -158,7 +157,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   // in CI the exchange of the job's ID token decides whether we can publish: checked when it answers
   if (!ci && !loggedIn && !target.credentials.problem && opts.dryRun)
     ctx.io.warn(`You are not logged in to ${target.registry.url}: a real publish would stop here (dry run).`)
-  else if (!ci) requireCredentials(target.registry, target.credentials, scope)
+  else if (!ci) await ctx.requireCredentials(config, { ...target, scope })
 
   // npm's order in CI: the exchange first, then the package's document with the token it gives;
   // the login check and the registry's copy are fetched while the scripts run and the package packs

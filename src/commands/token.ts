@@ -2,6 +2,7 @@
 // orgs, read-only or read-write, with an expiry; list them; revoke them by id or prefix. A new
 // token is printed exactly once, on stdout.
 import { authorizationFor, defaultScope } from '../core/config.js'
+import { installNpmrcLines } from '../core/consumer.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
 import { loginCommand } from '../core/preflight.js'
@@ -83,7 +84,7 @@ const create = defineCommand({
   ],
   json: ['pkgs token create --read-only --scope @acme --json', '{"token", "key", "name", "expires", "readonly", "cidr_whitelist", "npmrc", …}'],
   notes:
-    'The token is printed once, on stdout (with --json, as "token"); it is never logged. Keep it in a secret,\nand use it through an environment variable: the .npmrc line to do so is printed after it.\n' +
+    'The token is printed once, on stdout (with --json, as "token"); it is never logged. Keep it in a secret,\nand use it through an environment variable: the .npmrc lines to do so (the registry of each scope and the token) are printed after it.\n' +
     'The registry is that of the first --scope, --package or --org. A token that can write lasts at most\nwhat the registry allows (npmjs.com: 90 days). A registry that makes a read-write token when a\nread-only one is asked for (Verdaccio) is warned about.',
   showsSecret: true,
   async run(ctx, opts) {
@@ -126,14 +127,18 @@ const create = defineCommand({
       ctx.io.hint(`Make one with --scope, --package or --all-packages, and revoke this one: pkgs token revoke ${created.key}`)
     }
     const { updated: _updated, ...shown } = created
-    return { ...shown, registry: target.registry.url, npmrc: `${nerfDart(target.registry.url)}:_authToken=\${NPM_TOKEN}` }
+    // without its scope's registry line, a CI job asks the default registry for @s/… (and may install someone else's package)
+    const tokenScopes = [...new Set([...scopes, ...packages.map(scopeOf), ...orgs.map((o) => `@${o}`)].filter((s): s is string => Boolean(s)))]
+    const url = target.registry.url
+    const npmrc = [...tokenScopes.map((s) => `${s}:registry=${url}`), ...installNpmrcLines(undefined, url, nerfDart(url))].join('\n')
+    return { ...shown, registry: url, npmrc }
   },
   render(r, io) {
     io.printSecret(r.token)
     io.success(
       `Token made: ${r.readonly === false ? 'read-write' : 'read-only'}, expires ${expiresIn(r)}${r.cidr_whitelist?.length ? `, only from ${r.cidr_whitelist.join(', ')}` : ''}. It is shown this once.`,
     )
-    io.hint(`To install with it in CI or Docker, keep it in NPM_TOKEN and add to .npmrc:\n  ${r.npmrc}`)
+    io.hint(`To install with it in CI or Docker, keep it in NPM_TOKEN and add to the project's .npmrc:\n  ${r.npmrc.split('\n').join('\n  ')}`)
   },
 })
 

@@ -8,6 +8,7 @@ import { explainError } from './explain.js'
 import { editNpmrcFile, nerfDart, npmrcPath, type FileEditResult } from './npmrc.js'
 import type { OtpSession } from './otp.js'
 import { registryError, registryOptions, requestJson, unsupportedBy, whoami, type Target } from './registry.js'
+import { loginCommand } from './preflight.js'
 
 export type AuthType = 'web' | 'legacy'
 
@@ -32,14 +33,14 @@ export async function webLogin(config: Config, target: Target, opener: Opener, f
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENYI') throw registryError(err, target)
     if (!forced) return undefined
-    throw (
-      unsupportedBy(registryError(err, target), target, 'web-login', 'web login') ??
-      new PkgsError('EUNSUPPORTED', `${target.registry.url} does not offer web login.`, {
-        hint: 'Log in with a user name and password: pkgs login --auth-type legacy',
-        exitCode: Exit.unsupported,
-        cause: err,
-      })
-    )
+    // the command that works: the same login with a user name and password (or without --auth-type, which falls back to one)
+    const legacy = `${loginCommand(target.registry, target.scope)} --auth-type legacy`
+    const kind = unsupportedBy(registryError(err, target), target, 'web-login', 'web login')
+    throw new PkgsError('EUNSUPPORTED', kind?.message ?? `${target.registry.url} does not offer web login.`, {
+      hint: `${kind?.hint ? `${kind.hint} ` : ''}Log in with a user name and password: ${legacy} (or leave out --auth-type).`,
+      exitCode: Exit.unsupported,
+      cause: err,
+    })
   }
 }
 

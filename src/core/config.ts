@@ -132,6 +132,12 @@ export function normalizeRegistryUrl(value: string, origin = '--registry'): stri
   } catch {
     throw usageError(`Invalid registry URL "${value}" (${origin}).`, 'Use a full URL such as https://registry.npmjs.org/')
   }
+  // the URL parser would keep "http://host/ extra" as http://host/%20extra/: a paste gone wrong, not a path
+  if (/\s/.test(value.trim()))
+    throw usageError(
+      `Invalid registry URL "${value}" (${origin}): it contains whitespace.`,
+      'Use a full URL such as https://registry.npmjs.org/, quoted as one word.',
+    )
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw usageError(`Invalid registry URL "${value}" (${origin}): only http and https are supported.`)
   }

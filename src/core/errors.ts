@@ -80,6 +80,8 @@ export interface ErrorContext {
   sentCredentials?: boolean
   /** why the credentials configured cannot work (an unset variable, keys npm refuses): said instead of a 401 */
   credentialsError?: PkgsError
+  /** the credentials come from `${variable}` in this file ("./.npmrc") */
+  credentialsFrom?: { variable: string; file: string }
   proxy?: ProxySettings
 }
 

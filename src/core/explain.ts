@@ -52,6 +52,20 @@ function loginHint(ctx: ErrorContext): string {
   return `Log in with: ${ctx.loginCommand ?? (ctx.registry ? `pkgs login --registry ${ctx.registry}` : 'pkgs login')}`
 }
 
+/** An answer that is a web page. */
+export function isHtml(e: RegistryError): boolean {
+  return /text\/html/i.test(e.header('content-type') ?? '') || (typeof e.body === 'string' && /^\s*</.test(e.body))
+}
+
+/** A URL that answers, but not as an npm registry: a wrong host or repository path. */
+export function notRegistryError(ctx: ErrorContext, answered: string, cause?: unknown): PkgsError {
+  const setIn = ctx.registrySource === '--registry' ? 'it was given with --registry' : ctx.registrySource ? `it is set in ${ctx.registrySource}` : ''
+  return new PkgsError('EBADRESPONSE', `${ctx.registry ?? 'The registry'} does not look like an npm registry (check the host and path): ${answered}.`, {
+    hint: `Use the registry's npm URL (on Artifactory …/api/npm/<repository>/, on Nexus …/repository/<repository>/)${setIn ? `; ${setIn}` : ''}.`,
+    cause,
+  })
+}
+
 /** What a registry answered (or the network did), in words. */
 export function explainRegistryError(e: RegistryError, extra: Partial<ErrorContext> = {}): PkgsError {
   const ctx = { ...e.context, ...extra }
@@ -72,10 +86,16 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
       ...withCause,
     })
   }
+  // a web page (a wrong host or path: a repository manager's UI, a proxy's page) is no registry answering
+  if (status && status !== 401 && status !== 403 && status !== 407 && status < 500 && isHtml(e))
+    return notRegistryError(ctx, `it answered ${status} with a web page`, e)
   switch (status) {
     case 401:
       return new PkgsError('E401', `${registry} rejected your credentials${said ? `: ${said}` : ''}.`, {
-        hint: `Your token may be expired or revoked. ${loginHint(ctx)}`,
+        hint: ctx.credentialsFrom
+          ? // logging in would write ~/.npmrc, which the file that names the variable (a project's) overrides
+            `The token comes from \${${ctx.credentialsFrom.variable}} in ${ctx.credentialsFrom.file}: set ${ctx.credentialsFrom.variable} to a valid token (in CI, the secret it is read from)${ctx.credentialsFrom.file === '~/.npmrc' ? '' : `; pkgs login would not help, as ${ctx.credentialsFrom.file} names \${${ctx.credentialsFrom.variable}} for this registry`}.`
+          : `Your token may be expired or revoked. ${loginHint(ctx)}`,
         exitCode: Exit.auth,
         ...withCause,
       })
@@ -170,12 +190,7 @@ export function explainRegistryError(e: RegistryError, extra: Partial<ErrorConte
       ...withCause,
     })
   }
-  if (code === 'EBADJSON') {
-    return new PkgsError('EBADRESPONSE', `${registry} answered with something that is not an npm registry's JSON.`, {
-      hint: `Is this the URL of an npm registry?${ctx.registrySource ? ` It is set in ${ctx.registrySource}.` : ''}`,
-      ...withCause,
-    })
-  }
+  if (code === 'EBADJSON') return notRegistryError(ctx, "it answered with something that is not an npm registry's JSON", e)
   if (e.type === 'request-timeout' || e.type === 'body-timeout') {
     return new PkgsError('ETIMEDOUT', `The registry${where(ctx)} did not answer in time.`, {
       hint: "Try again; check your network or the registry status. npm's fetch-timeout setting (milliseconds, default 300000) sets how long to wait.",

@@ -4,7 +4,7 @@
 // replaces or removes only the lines of the keys it names; every other line stays byte for byte.
 // Lines are read the way `ini` reads them (its decode, safe and unsafe, copied below because ini is
 // only a dependency of @npmcli/config, not ours), so we find exactly the keys npm finds.
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileError } from './errors.js'
@@ -199,6 +199,20 @@ export interface FileEditResult {
 }
 
 /**
+ * A file its owner made read-only is refused as npm config set refuses it (EACCES): the atomic
+ * rename would replace it (and make it 600), and root could write it anyway.
+ */
+function readOnlyError(path: string, shownAs: string) {
+  return fileError('write', path, Object.assign(new Error(`EACCES: permission denied, open '${path}': it is read-only`), { code: 'EACCES' }), shownAs)
+}
+
+/** Before a change that must be followed by a write (logout revokes first): refuse a read-only file now. */
+export async function requireWritable(path: string, shownAs = path): Promise<void> {
+  const mode = (await stat(path).catch(() => undefined))?.mode
+  if (mode !== undefined && (mode & 0o200) === 0) throw readOnlyError(path, shownAs)
+}
+
+/**
  * Edit an .npmrc on disk: read, change only the named keys, write atomically (a temporary file
  * renamed over the old one, so a crash leaves the old file or the new one). A file holding
  * credentials is made mode 600; otherwise its mode is kept. Missing: created (when there is
@@ -207,14 +221,17 @@ export interface FileEditResult {
 export async function editNpmrcFile(path: string, edit: NpmrcEdit, shownAs = path): Promise<FileEditResult> {
   let text = ''
   let created = false
+  let readOnly = false
   try {
     text = await readFile(path, 'utf8')
+    readOnly = ((await stat(path)).mode & 0o200) === 0
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError('read', path, err, shownAs)
     created = true
   }
   const result = editNpmrcText(text, edit)
   if (!result.changed.length) return { path, changed: [], created: false }
+  if (readOnly) throw readOnlyError(path, shownAs)
   const { default: writeFileAtomic } = await import('write-file-atomic')
   try {
     await mkdir(dirname(path), { recursive: true })

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module'
 import { authorizationFor, credentialsFor, type Config, type Credentials, type ResolvedRegistry } from './config.js'
 import { PkgsError, RegistryError, unsupportedError, type ErrorContext, type ProxySettings } from './errors.js'
-import { networkCodes } from './explain.js'
+import { isHtml, networkCodes, notRegistryError } from './explain.js'
 import { canGetLightly, lightGet, npmHeaders } from './light-get.js'
 import { credentialsError, loginCommand } from './preflight.js'
 
@@ -34,6 +34,9 @@ export function errorContext(target: Target, extra: Partial<ErrorContext> = {}):
     proxy: target.proxy,
     sentCredentials: target.credentials.type !== 'none',
     ...(target.credentials.problem ? { credentialsError: credentialsError(target.registry, target.credentials, target.scope) } : {}),
+    ...(target.credentials.source?.variable
+      ? { credentialsFrom: { variable: target.credentials.source.variable, file: target.credentials.source.label.replace(/ \(via .*\)$/, '') } }
+      : {}),
     ...extra,
   }
 }
@@ -173,7 +176,58 @@ export async function requestJson<T>(
     if (body === null || typeof body !== 'object') throw Object.assign(new Error('not a JSON document'), { type: 'invalid-json' })
     return { body, status: res.status, headers: res.headers }
   } catch (err) {
-    throw registryError(err, target, errorExtra)
+    const failure = registryError(err, target, errorExtra)
+    // a 404 that is no registry's words ({"error": …}) may be a wrong host or path: if /-/ping is not there either, say so
+    if (isStatus(failure, 404) && path !== '/-/ping' && !registryWords(failure.body) && (await pingMissing(config, target))) {
+      throw notRegistryError(failure.context, `it answered 404 for /-/ping and for ${path}`, failure)
+    }
+    throw failure
+  }
+}
+
+/** npm registries say why in {"error": "…"} (npmjs, Verdaccio, GitHub) or {"message": "…"} (GitLab). */
+function registryWords(body: unknown): boolean {
+  return Boolean(
+    body &&
+    typeof body === 'object' &&
+    (typeof (body as { error?: unknown }).error === 'string' || typeof (body as { message?: unknown }).message === 'string'),
+  )
+}
+
+async function pingMissing(config: Config, target: Target): Promise<boolean> {
+  if (detectKind(target.registry.url).evidence === 'host') return false
+  try {
+    await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: 5000, retry: { retries: 0 } })
+    return false
+  } catch (err) {
+    return isStatus(err, 404)
+  }
+}
+
+/**
+ * Before a command says "not logged in" (or asks for credentials): the error to give instead when
+ * the URL answers, but not as an npm registry (a web page, or 404 for /-/ping and for the package).
+ */
+export async function notARegistry(config: Config, target: Target): Promise<PkgsError | undefined> {
+  if (detectKind(target.registry.url).evidence === 'host') return undefined
+  try {
+    await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: 5000, retry: { retries: 0 } })
+    return undefined
+  } catch (err) {
+    if (!(err instanceof RegistryError)) return err instanceof PkgsError && err.code === 'EBADRESPONSE' ? err : undefined
+    if (err.code === 'EBADJSON' || (err.status && err.status < 500 && ![401, 403, 407].includes(err.status) && isHtml(err)))
+      return notRegistryError(
+        err.context,
+        err.code === 'EBADJSON' ? "it answered with something that is not an npm registry's JSON" : `it answered ${err.status} with a web page`,
+        err,
+      )
+    if (err.status !== 404 || !target.packageName) return undefined
+    try {
+      await requestJson(config, target, `/${target.packageName.replace('/', '%2f')}`, { cache: 'no-store', timeout: 5000, retry: { retries: 0 } })
+      return undefined
+    } catch (again) {
+      return again instanceof PkgsError && again.code === 'EBADRESPONSE' ? again : undefined
+    }
   }
 }
 
@@ -224,7 +278,8 @@ export interface RegistryIdentity {
 }
 
 /** What kind of registry answers at this URL: from its host, then from its response headers. */
-export function detectKind(url: string, headers?: { get(name: string): string | null }): RegistryIdentity {
+/** `fromPing`: the headers are those of the answer to /-/ping. */
+export function detectKind(url: string, headers?: { get(name: string): string | null }, fromPing = false): RegistryIdentity {
   const { host, pathname } = new URL(url)
   if (host === 'registry.npmjs.org' || host === 'registry.npmjs.com') return { kind: 'npmjs', evidence: 'host' }
   if (host === 'npm.pkg.github.com') return { kind: 'github', evidence: 'host' }
@@ -233,8 +288,13 @@ export function detectKind(url: string, headers?: { get(name: string): string | 
   const poweredBy = header('x-powered-by')
   const verdaccio = poweredBy && /verdaccio\/?(\S*)/i.exec(poweredBy)
   if (verdaccio) return { kind: 'verdaccio', version: verdaccio[1] || undefined, evidence: 'x-powered-by' }
-  // Verdaccio's default (user_agent unset) sends this literal value instead of its name
-  if (poweredBy === 'hidden') return { kind: 'verdaccio', evidence: 'x-powered-by' }
+  // Verdaccio's default (user_agent unset) sends this literal value instead of its name. Its
+  // version is hidden too; but from 7 on a rate limit covers every route (its headers come with
+  // the ping), where 6 limits only the user routes: a ping without them is Verdaccio 6.
+  if (poweredBy === 'hidden') {
+    const six = fromPing && !header('x-ratelimit-limit')
+    return { kind: 'verdaccio', ...(six ? { version: '6' } : {}), evidence: 'x-powered-by' }
+  }
   if (header('x-artifactory-id') || header('x-jfrog-version')) {
     return { kind: 'artifactory', version: header('x-jfrog-version')?.replace(/^Artifactory\//i, ''), evidence: 'x-artifactory-id' }
   }
@@ -375,7 +435,8 @@ export async function identifyRegistry(config: Config, target: Target, timeoutMs
   const byAddress = detectKind(target.registry.url)
   if (byAddress.evidence === 'host') return byAddress
   try {
-    return identityOf(target, await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: timeoutMs, retry: { retries: 0 } }))
+    const res = await requestJson(config, target, '/-/ping', { cache: 'no-store', timeout: timeoutMs, retry: { retries: 0 } })
+    return detectKind(target.registry.url, res.headers, true)
   } catch (err) {
     // a registry without /-/ping still says what it is in the headers of its answer
     return err instanceof RegistryError && err.status ? identityOf(target, err) : byAddress

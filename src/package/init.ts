@@ -46,6 +46,25 @@ export function isValidVersion(version: string): boolean {
   return Boolean((require('semver/functions/valid') as (v: string) => string | null)(version))
 }
 
+/** The version as npm writes it: "v1.0.0" and "=1.0.0" are 1.0.0 (semver's valid(), which npm's normalisation uses). */
+export function cleanVersion(version: string): string {
+  return (require('semver/functions/valid') as (v: string) => string | null)(version.trim()) ?? version
+}
+
+/**
+ * A license npm accepts without a warning: an SPDX expression (spdx-expression-parse, what
+ * validate-npm-package-license checks with), UNLICENSED, or "SEE LICENSE IN <file>".
+ */
+export function isValidLicense(license: string): boolean {
+  if (/^(UNLICENSED|UNLICENCED)$/i.test(license) || /^SEE LICEN[CS]E IN ./i.test(license)) return true
+  try {
+    ;(require('spdx-expression-parse') as (s: string) => unknown)(license)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** What an existing package.json contributes as defaults. */
 export interface Defaults {
   scope?: string

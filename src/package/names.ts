@@ -26,6 +26,14 @@ export function scopeOf(name: string): string | undefined {
 
 /** A package name npm accepts for publishing; otherwise a usage error with npm's reason. */
 export function validatePackageName(name: string): string {
+  // a scope where a package is expected: npm's rule would say "URL-friendly characters", which is no help
+  if (/^@[^/@\s]+\/?$/.test(name)) {
+    const scope = name.replace(/\/$/, '')
+    throw usageError(
+      `${scope} is a scope; give ${scope}/<name> (or --scope ${scope}).`,
+      `e.g. ${scope}/widgets; the commands over a whole scope take --scope ${scope} (pkgs access --scope ${scope}).`,
+    )
+  }
   const check = validateName(name)
   if (!check.validForNewPackages) {
     const reason = [...(check.errors ?? []), ...(check.warnings ?? [])][0] ?? 'not a valid package name'

@@ -65,6 +65,11 @@ auth:
     rounds: 4
 uplinks: {}
 packages:
+  # one user's scope: another logged-in user is refused (403), as a registry with permissions does
+  '@locked/*':
+    access: alice
+    publish: alice
+    unpublish: alice
   '@*/*':
     access: $authenticated
     publish: $authenticated
