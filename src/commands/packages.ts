@@ -21,7 +21,9 @@ export const packagesArgument = {
 export function bulkOptions(concurrencyWhat: string) {
   return {
     scope: { flags: '--scope <scope>', description: 'every package of this scope (org or user)' },
-    concurrency: { flags: '--concurrency <n>', description: concurrencyWhat, default: '8' },
+    // measured (npm run bench: 2,000 packages, 50 ms per answer): 8 took 22.8 s, 16 14.9 s, 24 12.3 s,
+    // 32 11.2 s, at the same memory; 24 is most of the gain, and a registry that pushes back slows the run down
+    concurrency: { flags: '--concurrency <n>', description: concurrencyWhat, default: '24' },
   } as const
 }
 

@@ -207,7 +207,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
     options: {
       all: { flags: '--all', description: 'every staged version you may ' + decision },
       scope: { flags: '--scope <scope>', description: `every staged version of this scope` },
-      concurrency: { flags: '--concurrency <n>', description: 'versions to work on at once', default: '8' },
+      concurrency: { flags: '--concurrency <n>', description: 'versions to work on at once', default: '24' },
       ...dryRunOption,
     },
     examples: [
