@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { commandPaths as allCommandPaths } from './support/commands.js'
 import { startRecorder, type Recorder } from './support/recorder.js'
 import { makeSandbox, nerfDart, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
 
@@ -281,45 +282,8 @@ describe.concurrent('bad input to every command', () => {
 
 // --- the argument parser, fuzzed -----------------------------------------------------------
 
-const commandPaths = [
-  ['init'],
-  ['scope'],
-  ['scope', 'set'],
-  ['scope', 'unset'],
-  ['login'],
-  ['logout'],
-  ['publish'],
-  ['share'],
-  ['unshare'],
-  ['owners'],
-  ['collaborators'],
-  ['ls'],
-  ['make-public'],
-  ['make-private'],
-  ['access'],
-  ['mfa'],
-  ['trust', 'github'],
-  ['trust', 'gitlab'],
-  ['trust', 'circleci'],
-  ['trust', 'ls'],
-  ['trust', 'revoke'],
-  ['stage', 'ls'],
-  ['stage', 'view'],
-  ['stage', 'approve'],
-  ['stage', 'reject'],
-  ['token', 'create'],
-  ['token', 'ls'],
-  ['token', 'revoke'],
-  ['team', 'ls'],
-  ['team', 'create'],
-  ['team', 'add'],
-  ['org', 'ls'],
-  ['org', 'set'],
-  ['org', 'rm'],
-  ['doctor'],
-  ['whoami'],
-  [],
-]
+// every command line there is (the command index's), and none
+const commandPaths = [...(await allCommandPaths()), []]
 const flags = [
   '--scope',
   '--registry',

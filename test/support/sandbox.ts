@@ -3,7 +3,7 @@
 // real `npm` inside it, so no test reads or writes the developer's config.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -23,6 +23,7 @@ function findRepoRoot(from: string): string {
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.cjs')
 /** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
 const processLog = process.env.PKGS_TEST_PROCESS_LOG
+const { expect: { getState: expectState } } = await import('vitest')
 const testState = processLog ? (await import('vitest')).expect.getState : undefined
 export function processLogEnv(): NodeJS.ProcessEnv {
   if (!processLog || !testState) return {}
@@ -33,8 +34,13 @@ export function processLogEnv(): NodeJS.ProcessEnv {
   }
 }
 
-// One npm cache for the whole run: tests should not pay for downloads twice.
-const sharedCache = join(tmpdir(), 'pkgs-test-npm-cache')
+/**
+ * Names the run's temporary folder, which vitest's global set-up makes (and removes when the run
+ * ends): sandboxes and the run's npm cache go in it. Without it (bench/, demo/) the system's
+ * temporary folder, and each sandbox is removed when the process exits.
+ */
+export const runFolderVariable = 'PKGS_TEST_RUN_FOLDER'
+const tempParent = () => process.env[runFolderVariable] ?? tmpdir()
 
 export interface Sandbox {
   root: string
@@ -87,7 +93,7 @@ process.on('exit', () => {
 })
 
 export function makeSandbox(npmrc = ''): Sandbox {
-  const root = mkdtempSync(join(tmpdir(), 'pkgs-test-'))
+  const root = mkdtempSync(join(tempParent(), 'pkgs-test-'))
   made.push(root)
   const home = join(root, 'home')
   const cwd = join(root, 'work')
@@ -103,7 +109,8 @@ export function makeSandbox(npmrc = ''): Sandbox {
     USERPROFILE: home,
     NPM_CONFIG_USERCONFIG: userconfig,
     NPM_CONFIG_GLOBALCONFIG: globalconfig,
-    NPM_CONFIG_CACHE: sharedCache,
+    // one npm cache for the whole run: tests should not pay for downloads twice
+    NPM_CONFIG_CACHE: join(tempParent(), 'pkgs-test-npm-cache'),
     NPM_CONFIG_UPDATE_NOTIFIER: 'false',
     NPM_CONFIG_FUND: 'false',
     NPM_CONFIG_AUDIT: 'false',
@@ -185,9 +192,13 @@ function needsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boole
   if (args.includes('--verbose')) return true
   const env = { ...sandbox.env, ...opts.env }
   if (Object.entries(env).some(([name, value]) => value !== undefined && readFromProcess(name, value))) return true
-  return args.includes('publish') && publishNeedsProcess(args, sandbox, env, opts.cwd ?? sandbox.cwd)
+  const auto = args.includes('publish') && (args.includes('--provenance') || Object.keys(env).some((name) => env[name] !== undefined && ciVariables.test(name)))
+  if (!auto && process.env.PKGS_TEST_AUDIT && args.includes('publish') && publishNeedsProcess(args, sandbox, env, opts.cwd ?? sandbox.cwd)) {
+    appendFileSync(process.env.PKGS_TEST_AUDIT, JSON.stringify({ file: expectState().testPath, test: expectState().currentTestName, args }) + '\n')
+    return true
+  }
+  return auto
 }
-
 /**
  * What npm's libraries take from the process, not from the environment pkgs passes them: a proxy
  * (@npmcli/agent reads the variables once, when it loads), and an npm_config_* path relative to
