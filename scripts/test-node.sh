@@ -9,7 +9,8 @@
 #   bash scripts/test-node.sh --no-build       the same without the build (npm ci has just built)
 #   PKGS_TEST_NODES="22.9.0" npm run test:node  other versions beside the machine's
 #   npm run test:node -- test/npmrc.test.ts    arguments after the options go to `vitest run`
-#   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own (as CI does)
+#   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own on each Node
+#                                              (CI, .ci/run, runs that once, on this machine's Node)
 #
 # Every step runs even when one before it failed; the last lines say which failed, and the exit
 # code is 1 when any did.
@@ -53,14 +54,25 @@ if ((build)); then
   npm run build || { echo "test:node: the build failed: nothing to test"; exit 1; }
 fi
 
+# the other Nodes are fetched (npx, into npm's cache) while the lint and the first suite run:
+# the download waits on the network, not on the machine's cores
+fetch_dir=$(mktemp -d "${TMPDIR:-/tmp}/pkgs-test-node-XXXXXX")
+trap 'rm -rf "$fetch_dir"' EXIT
+for version in "${other_nodes[@]}"; do
+  (npx --yes -p "node@$version" node -p process.execPath </dev/null >"$fetch_dir/$version" 2>"$fetch_dir/$version.err") &
+done
+
 step "lint" npm run lint
 machine_node=$(command -v node)
 step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
 
 for version in "${other_nodes[@]}"; do
   echo
-  echo "=== installing Node $version from the npm registry (npx -p node@$version)"
-  if node_bin=$(npx --yes -p "node@$version" node -p process.execPath </dev/null) && [[ -x $node_bin ]]; then
+  echo "=== Node $version from the npm registry (npx -p node@$version)"
+  wait
+  node_bin=$(cat "$fetch_dir/$version")
+  cat "$fetch_dir/$version.err" >&2
+  if [[ -n $node_bin && -x $node_bin ]]; then
     step "Node $version" suite "$node_bin"
   else
     summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
