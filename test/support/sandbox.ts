@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { sameWithProcesses } from './process-suite.js'
 
 /** The repository root: found by walking up, so this file also works when compiled for bench/. */
 export const repoRoot = findRepoRoot(import.meta.dirname)
@@ -23,7 +24,8 @@ function findRepoRoot(from: string): string {
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.cjs')
 /** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
 const processLog = process.env.PKGS_TEST_PROCESS_LOG
-const testState = processLog ? (await import('vitest')).expect.getState : undefined
+// in a vitest worker (bench/ and demo/ run without vitest): the test that calls
+const testState = process.env.VITEST ? (await import('vitest')).expect.getState : undefined
 export function processLogEnv(): NodeJS.ProcessEnv {
   if (!processLog || !testState) return {}
   return {
@@ -190,11 +192,19 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
  *   from the process's environment).
  */
 export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
+  const file = currentTestFile?.()
+  if (file && sameWithProcesses.some((listed) => file.endsWith(listed))) {
+    throw new Error(
+      `${listed(file)} is in test/support/process-suite.ts (files that never call runPkgs, left out of the PKGS_TEST_PROCESSES=1 suite): take it off the list`,
+    )
+  }
   if (needsProcess(args, sandbox, opts)) return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
   return runInProcess(args, sandbox, opts)
 }
 
 const processesOnly = process.env.PKGS_TEST_PROCESSES === '1'
+const currentTestFile = testState && (() => testState().testPath)
+const listed = (file: string) => file.slice(repoRoot.length + 1)
 
 function needsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boolean {
   if (processesOnly || opts.asProcess) return true
