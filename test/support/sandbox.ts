@@ -193,7 +193,7 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
  */
 export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
   const file = currentTestFile?.()
-  if (file && sameWithProcesses.some((listed) => file.endsWith(listed))) {
+  if (file && sameWithProcesses.some((entry) => file.endsWith(entry))) {
     throw new Error(
       `${listed(file)} is in test/support/process-suite.ts (files that never call runPkgs, left out of the PKGS_TEST_PROCESSES=1 suite): take it off the list`,
     )
