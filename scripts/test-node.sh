@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite on each Node line pkgs supports: the machine's Node (20), then Node 22 and 24,
-# which npx installs from the npm registry as the `node` package (and keeps in its cache).
+# which npx installs from the npm registry as the `node` package (and keeps in its cache); the
+# test registry's own parity tests against npm run on the machine's Node only (see below).
 # The build and the lint run once; vitest runs once per Node, with that Node first on PATH and
 # running vitest itself, so that everything the tests start runs under it too: the built CLI
 # and Verdaccio (spawned with process.execPath) and npm (`#!/usr/bin/env node`).
@@ -41,13 +42,18 @@ step() {
   fi
 }
 
-# suite NODE_BINARY: vitest under that Node, which is also the first `node` on PATH
+# test/npmjs-registry*.test.ts drive only the real npm against the npmjs-like test registry, to
+# prove the registry faithful (they never run pkgs): on the machine's Node, not again on the others
+parity_only_once=(--exclude test/npmjs-registry.test.ts --exclude test/npmjs-registry-ci.test.ts --passWithNoTests)
+
+# suite NODE_BINARY [VITEST_OPTION...]: vitest under that Node, which is also the first `node` on PATH
 suite() {
   local node=$1
+  shift
   echo
   echo "=== vitest on Node $("$node" -p process.versions.node): $node"
   PATH="$(dirname "$node"):$PATH" npm version --json | grep -E '"(node|npm)"' | sed 's/^ */    npm under it: /'
-  PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "${vitest_args[@]}"
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "$@" "${vitest_args[@]}"
 }
 
 if ((build)); then
@@ -73,7 +79,7 @@ for version in "${other_nodes[@]}"; do
   node_bin=$(cat "$fetch_dir/$version")
   cat "$fetch_dir/$version.err" >&2
   if [[ -n $node_bin && -x $node_bin ]]; then
-    step "Node $version" suite "$node_bin"
+    step "Node $version" suite "$node_bin" "${parity_only_once[@]}"
   else
     summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
     failed+=("Node $version")
