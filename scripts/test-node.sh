@@ -11,7 +11,10 @@
 #   PKGS_TEST_NODES="22.9.0" npm run test:node  other versions beside the machine's
 #   npm run test:node -- test/npmrc.test.ts    arguments after the options go to `vitest run`
 #   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own on each Node
-#                                              (CI, .ci/run, runs that once, on this machine's Node)
+#   bash scripts/test-node.sh --no-build --processes-once
+#                                              then the suite once more with every run of pkgs a
+#                                              process (PKGS_TEST_PROCESSES=1), on the newest Node
+#                                              (what CI, .ci/run, does)
 #
 # Every step runs even when one before it failed; the last lines say which failed, and the exit
 # code is 1 when any did.
@@ -20,10 +23,12 @@ cd "$(dirname "$0")/.."
 
 read -r -a other_nodes <<<"${PKGS_TEST_NODES:-22.23.3 24.21.0}"
 build=1
-if [[ ${1:-} == --no-build ]]; then
-  build=0
+processes_once=0
+while [[ ${1:-} == --no-build || ${1:-} == --processes-once ]]; do
+  [[ $1 == --no-build ]] && build=0
+  [[ $1 == --processes-once ]] && processes_once=1
   shift
-fi
+done
 vitest_args=("$@")
 
 summary=()
@@ -56,6 +61,10 @@ suite() {
   PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "$@" "${vitest_args[@]}"
 }
 
+suite_of_processes() {
+  PKGS_TEST_PROCESSES=1 suite "$@"
+}
+
 if ((build)); then
   npm run build || { echo "test:node: the build failed: nothing to test"; exit 1; }
 fi
@@ -70,6 +79,7 @@ done
 
 step "lint" npm run lint
 machine_node=$(command -v node)
+newest_node=$machine_node
 step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
 
 for version in "${other_nodes[@]}"; do
@@ -80,11 +90,20 @@ for version in "${other_nodes[@]}"; do
   cat "$fetch_dir/$version.err" >&2
   if [[ -n $node_bin && -x $node_bin ]]; then
     step "Node $version" suite "$node_bin" "${parity_only_once[@]}"
+    newest_node=$node_bin
   else
     summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
     failed+=("Node $version")
   fi
 done
+
+# every run of pkgs a process of its own, once: on the newest Node, where Node's compile cache
+# (bin/pkgs.cjs and npm turn it on; Node 22.1+) makes each of the suite's starts of pkgs and npm cheaper
+if ((processes_once)); then
+  echo
+  echo "=== every run of pkgs a process of its own (PKGS_TEST_PROCESSES=1)"
+  step "Node $("$newest_node" -p process.versions.node), every run a process" suite_of_processes "$newest_node"
+fi
 
 echo
 echo "=== test:node summary"
