@@ -1,8 +1,13 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+import { sameWithProcesses } from './test/support/process-suite.js'
+
+// PKGS_TEST_PROCESSES=1: every run of pkgs a process of its own, in the files where that changes something
+const processes = process.env.PKGS_TEST_PROCESSES === '1'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, ...(processes ? sameWithProcesses : [])],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # The test suite on each Node line pkgs supports: the machine's Node (20), then Node 22 and 24,
-# which npx installs from the npm registry as the `node` package (and keeps in its cache).
+# which npx installs from the npm registry as the `node` package (and keeps in its cache); the
+# test registry's own parity tests against npm run on the machine's Node only (see below).
 # The build and the lint run once; vitest runs once per Node, with that Node first on PATH and
 # running vitest itself, so that everything the tests start runs under it too: the built CLI
 # and Verdaccio (spawned with process.execPath) and npm (`#!/usr/bin/env node`).
 #
 #   npm run test:node                          build, lint, then vitest on each Node
-#   bash scripts/test-node.sh --no-build       the same without the build (npm test has just built)
+#   bash scripts/test-node.sh --no-build       the same without the build
+#   bash scripts/test-node.sh --after-npm-test only the other Nodes: npm test has just built, linted
+#                                              and run the suite on the machine's Node
 #   PKGS_TEST_NODES="22.9.0" npm run test:node  other versions beside the machine's
 #   npm run test:node -- test/npmrc.test.ts    arguments after the options go to `vitest run`
-#   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own (as CI does)
+#   PKGS_TEST_PROCESSES=1 npm run test:node    every run of pkgs a process of its own on each Node
+#   bash scripts/test-node.sh --no-build --processes-once
+#                                              then the suite once more with every run of pkgs a
+#                                              process (PKGS_TEST_PROCESSES=1), on this machine's Node
+#                                              (what CI, .ci/run, does)
 #
 # Every step runs even when one before it failed; the last lines say which failed, and the exit
 # code is 1 when any did.
@@ -18,10 +25,14 @@ cd "$(dirname "$0")/.."
 
 read -r -a other_nodes <<<"${PKGS_TEST_NODES:-22.23.3 24.21.0}"
 build=1
-if [[ ${1:-} == --no-build ]]; then
-  build=0
+machine=1
+processes_once=0
+while [[ ${1:-} == --no-build || ${1:-} == --after-npm-test || ${1:-} == --processes-once ]]; do
+  [[ $1 == --no-build ]] && build=0
+  [[ $1 == --after-npm-test ]] && build=0 && machine=0
+  [[ $1 == --processes-once ]] && processes_once=1
   shift
-fi
+done
 vitest_args=("$@")
 
 summary=()
@@ -40,33 +51,63 @@ step() {
   fi
 }
 
-# suite NODE_BINARY: vitest under that Node, which is also the first `node` on PATH
+# test/npmjs-registry*.test.ts drive only the real npm against the npmjs-like test registry, to
+# prove the registry faithful (they never run pkgs): on the machine's Node, not again on the others
+parity_only_once=(--exclude test/npmjs-registry.test.ts --exclude test/npmjs-registry-ci.test.ts --passWithNoTests)
+
+# suite NODE_BINARY [VITEST_OPTION...]: vitest under that Node, which is also the first `node` on PATH
 suite() {
   local node=$1
+  shift
   echo
   echo "=== vitest on Node $("$node" -p process.versions.node): $node"
   PATH="$(dirname "$node"):$PATH" npm version --json | grep -E '"(node|npm)"' | sed 's/^ */    npm under it: /'
-  PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "${vitest_args[@]}"
+  PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "$@" "${vitest_args[@]}"
+}
+
+suite_of_processes() {
+  PKGS_TEST_PROCESSES=1 suite "$@"
 }
 
 if ((build)); then
   npm run build || { echo "test:node: the build failed: nothing to test"; exit 1; }
 fi
 
-step "lint" npm run lint
+# the other Nodes are fetched (npx, into npm's cache) while the lint and the first suite run:
+# the download waits on the network, not on the machine's cores
+fetch_dir=$(mktemp -d "${TMPDIR:-/tmp}/pkgs-test-node-XXXXXX")
+trap 'rm -rf "$fetch_dir"' EXIT
+for version in "${other_nodes[@]}"; do
+  (npx --yes -p "node@$version" node -p process.execPath </dev/null >"$fetch_dir/$version" 2>"$fetch_dir/$version.err") &
+done
+
 machine_node=$(command -v node)
-step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
+if ((machine)); then
+  step "lint" npm run lint
+  step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
+fi
 
 for version in "${other_nodes[@]}"; do
   echo
-  echo "=== installing Node $version from the npm registry (npx -p node@$version)"
-  if node_bin=$(npx --yes -p "node@$version" node -p process.execPath </dev/null) && [[ -x $node_bin ]]; then
-    step "Node $version" suite "$node_bin"
+  echo "=== Node $version from the npm registry (npx -p node@$version)"
+  wait
+  node_bin=$(cat "$fetch_dir/$version")
+  cat "$fetch_dir/$version.err" >&2
+  if [[ -n $node_bin && -x $node_bin ]]; then
+    step "Node $version" suite "$node_bin" "${parity_only_once[@]}"
   else
     summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
     failed+=("Node $version")
   fi
 done
+
+# every run of pkgs a process of its own, once, on the machine's Node (the oldest line pkgs supports;
+# on Node 24 it cost as much: its compile cache saves ~15% of each start, which the noise hid)
+if ((processes_once)); then
+  echo
+  echo "=== every run of pkgs a process of its own (PKGS_TEST_PROCESSES=1)"
+  step "Node $(node -p process.versions.node), every run a process" suite_of_processes "$machine_node"
+fi
 
 echo
 echo "=== test:node summary"

@@ -6,32 +6,10 @@ import { join } from 'node:path'
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { commandNames } from './support/commands.js'
 import { loggedIn, makeSandbox, repoRoot, run, runPkgs } from './support/sandbox.js'
 
 const version = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')).version
-const commandNames = [
-  'doctor',
-  'whoami',
-  'init',
-  'scope',
-  'login',
-  'logout',
-  'publish',
-  'share',
-  'unshare',
-  'owners',
-  'collaborators',
-  'ls',
-  'make-public',
-  'make-private',
-  'access',
-  'mfa',
-  'team',
-  'org',
-  'trust',
-  'stage',
-  'token',
-]
 
 /** A frame of a stack trace (`    at fn (file:line:column)`), as Node prints them to stderr. */
 const stackLine = /\n\s+at .+:\d+:\d+/

@@ -15,6 +15,9 @@ const nerf = nerfDart(verdaccio.url)
 // one Verdaccio serves every test file of the run: names of our own
 const run = Math.random().toString(36).slice(2, 8)
 const unreachable = 'http://127.0.0.1:9/'
+// a publish of a package with lifecycle scripts is a process of its own: npm's libraries run them
+// with the process's environment (see runPkgs)
+const scripts = { asProcess: 'lifecycle scripts' } as const
 
 function as(user: { token: string } | undefined, registry = verdaccio.url, extra = ''): Sandbox {
   const auth = user ? `${nerfDart(registry)}:_authToken=${user.token}\n` : ''
@@ -82,7 +85,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const name = `@acme/widget-${run}`
     const sandbox = as(alice)
     writeFixture(sandbox.cwd, { name })
-    const res = await runPkgs(['publish', '--json'], sandbox)
+    const res = await runPkgs(['publish', '--json'], sandbox, scripts)
     expect(res.code, res.stderr).toBe(0)
     expect(json(res)).toMatchObject({
       name,
@@ -121,13 +124,13 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const name = `@acme/again-${run}`
     const sandbox = as(alice)
     writeFixture(sandbox.cwd, { name })
-    const first = await runPkgs(['publish'], sandbox)
+    const first = await runPkgs(['publish'], sandbox, scripts)
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toBe(`+ ${name}@1.0.0\n`)
 
     // one after the other: both run prepack in this folder, and a file rewritten while the other packs it breaks the tarball
-    const again = await runPkgs(['publish'], sandbox)
-    const tolerated = await runPkgs(['publish', '--tolerate-republish', '--json'], sandbox)
+    const again = await runPkgs(['publish'], sandbox, scripts)
+    const tolerated = await runPkgs(['publish', '--tolerate-republish', '--json'], sandbox, scripts)
     expect(again.code).toBe(1)
     expect(again.stderr).toContain(`${name}@1.0.0 is already published on ${verdaccio.url} (with the same contents).`)
     expect(again.stderr).toContain('bump the version')
@@ -138,7 +141,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
 
     // different contents under the same version are never tolerated
     writeFileSync(join(sandbox.cwd, 'lib', 'index.js'), 'module.exports = 43\n')
-    const changed = await runPkgs(['publish', '--tolerate-republish', '--json'], sandbox)
+    const changed = await runPkgs(['publish', '--tolerate-republish', '--json'], sandbox, scripts)
     expect(changed.code).toBe(1)
     expect(json(changed).error).toMatchObject({ code: 'EPUBLISHCONFLICT' })
     expect(json(changed).error.message).toContain('different contents')
@@ -149,7 +152,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     writeFixture(failing.cwd, { name: `@acme/postfail-${run}`, scripts: { postpublish: 'echo notify-failed >&2; exit 7' } })
     const bom = as(alice)
     writeFileSync(join(bom.cwd, 'package.json'), `\uFEFF${JSON.stringify({ name: `@acme/bom-${run}`, version: '1.0.0' }, null, 2)}\n`)
-    const [res, dryRun] = await Promise.all([runPkgs(['publish', '--json'], failing), runPkgs(['publish', '--dry-run', '--json'], bom)])
+    const [res, dryRun] = await Promise.all([runPkgs(['publish', '--json'], failing, scripts), runPkgs(['publish', '--dry-run', '--json'], bom)])
     expect(res.code).toBe(1)
     expect(json(res).error).toMatchObject({
       code: 'ELIFECYCLE',
@@ -193,8 +196,8 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const [ours, listed, npms] = ['ours', 'listed', 'npms'].map((dir) => join(sandbox.root, dir))
     for (const dir of [ours, listed, npms]) writeFixture(dir, { name })
     const [dry, plain, npm] = await Promise.all([
-      runPkgs(['publish', '--dry-run', '--json'], sandbox, { cwd: ours }),
-      runPkgs(['publish', '--dry-run', listed], sandbox),
+      runPkgs(['publish', '--dry-run', '--json'], sandbox, { cwd: ours, ...scripts }),
+      runPkgs(['publish', '--dry-run', listed], sandbox, scripts),
       runNpm(['pack', '--dry-run', '--json'], sandbox, { cwd: npms }),
     ])
     expect(dry.code, dry.stderr).toBe(0)
@@ -266,7 +269,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     // no @acme mapping: only publishConfig.registry leads to Verdaccio
     const sandbox = makeSandbox(`${nerf}:_authToken=${alice.token}\n`)
     writeFixture(sandbox.cwd, { name, publishConfig: { registry: verdaccio.url } })
-    const dry = await runPkgs(['publish', '--dry-run'], sandbox)
+    const dry = await runPkgs(['publish', '--dry-run'], sandbox, scripts)
     expect(dry.code, dry.stderr).toBe(0)
     expect(dry.stdout).toContain('Would publish (dry run):')
     expect(dry.stdout).toContain(`${name}@1.0.0`)
@@ -280,7 +283,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
     const view = await runNpm(['view', name, 'version', '--registry', verdaccio.url], sandbox)
     expect(view.stderr).toContain('E404')
 
-    const real = await runPkgs(['publish', '--json'], sandbox)
+    const real = await runPkgs(['publish', '--json'], sandbox, scripts)
     expect(real.code, real.stderr).toBe(0)
     expect(json(real)).toMatchObject({ registry: verdaccio.url, published: true })
   })
@@ -306,7 +309,7 @@ describe.concurrent('pkgs publish on Verdaccio', () => {
   it('exits 3 when the token is rejected (the login check runs alongside packing)', async () => {
     const sandbox = as({ token: 'not-a-valid-token' })
     writeFixture(sandbox.cwd, { name: `@acme/rejected-${run}` })
-    const res = await runPkgs(['publish', '--json'], sandbox)
+    const res = await runPkgs(['publish', '--json'], sandbox, scripts)
     expect(res.code).toBe(3)
     // Verdaccio answers an unknown token with 401, or as anonymous (no user name)
     expect(['E401', 'ENEEDAUTH']).toContain(json(res).error.code)
@@ -324,13 +327,13 @@ describe('pkgs publish on Verdaccio: from a subfolder, and without a login', () 
     // npm's pack and publish take "." as the folder (they fail in lib/); its owner, access and run
     // commands take the nearest package.json above, as pkgs does for every command
     const [dry, npmDry] = await Promise.all([
-      runPkgs(['publish', '--dry-run', '--json'], sandbox, { cwd: sub }),
+      runPkgs(['publish', '--dry-run', '--json'], sandbox, { cwd: sub, ...scripts }),
       runNpm(['pack', '--dry-run', '--json'], sandbox, { cwd: sandbox.cwd }),
     ])
     expect(dry.code, dry.stderr).toBe(0)
     const [packed] = JSON.parse(npmDry.stdout)
     expect(json(dry)).toMatchObject({ name, files: packed.entryCount, integrity: packed.integrity })
-    const real = await runPkgs(['publish', '--json'], sandbox, { cwd: sub })
+    const real = await runPkgs(['publish', '--json'], sandbox, { cwd: sub, ...scripts })
     expect(real.code, real.stderr).toBe(0)
     expect(json(real)).toMatchObject({ name, published: true })
     const [view, doctor] = await Promise.all([runNpm(['view', name, 'version'], sandbox), runPkgs(['doctor', '--json'], sandbox, { cwd: sub })])
@@ -344,7 +347,7 @@ describe('pkgs publish on Verdaccio: from a subfolder, and without a login', () 
     // Verdaccio here answers 401 to a read without credentials (access: $authenticated)
     const sandbox = as(undefined)
     writeFixture(sandbox.cwd, { name })
-    const [ours, npm] = await Promise.all([runPkgs(['publish', '--dry-run', '--json'], sandbox), runNpm(['publish', '--dry-run'], sandbox)])
+    const [ours, npm] = await Promise.all([runPkgs(['publish', '--dry-run', '--json'], sandbox, scripts), runNpm(['publish', '--dry-run'], sandbox)])
     expect(npm.code, npm.stderr).toBe(0)
     expect(ours.code, ours.stderr).toBe(0)
     expect(json(ours)).toMatchObject({ name, version: '1.0.0', registry: verdaccio.url, dryRun: true, published: false })
@@ -377,7 +380,7 @@ describe.concurrent('pkgs publish refuses before any request', () => {
   it.each(cases)('%s: exit 2', async (_what, pkg, args, message) => {
     const sandbox = as({ token: 'tok' }, unreachable, `registry=${unreachable}\n`)
     writeFixture(sandbox.cwd, pkg)
-    const res = await runPkgs(['publish', ...args, '--json'], sandbox)
+    const res = await runPkgs(['publish', ...args, '--json'], sandbox, scripts)
     expect(res.code, res.stdout + res.stderr).toBe(2)
     expect(json(res).error.code).toBe('EUSAGE')
     expect(json(res).error.message).toContain(message)
@@ -395,7 +398,7 @@ describe.concurrent('pkgs publish refuses before any request', () => {
   it('exits 3 without credentials, before running any script', async () => {
     const sandbox = as(undefined, unreachable)
     writeFixture(sandbox.cwd, { name: '@acme/x' })
-    const res = await runPkgs(['publish'], sandbox)
+    const res = await runPkgs(['publish'], sandbox, scripts)
     expect(res.code).toBe(3)
     expect(res.stderr).toContain(`You are not logged in to ${unreachable}.`)
     expect(res.stderr).toContain('pkgs login --scope @acme')
@@ -420,15 +423,15 @@ describe.concurrent('pkgs publish refuses before any request', () => {
     const notAPackage = join(sandbox.root, 'not-a-package.tgz')
     execFileSync('tar', ['czf', notAPackage, '-C', join(sandbox.root, 'ok', 'lib'), 'index.js'])
     const [priv, missing, down, nowhere, unparsable, ownersOfUnparsable, files, tarball, workspaces] = await Promise.all([
-      runPkgs(['publish', '--json'], sandbox),
-      runPkgs(['publish', empty, '--json'], sandbox),
-      runPkgs(['publish', join(sandbox.root, 'ok'), '--json'], sandbox),
-      runPkgs(['publish', 'no-such-folder', '--json'], sandbox),
-      runPkgs(['publish', broken, '--json'], sandbox),
+      runPkgs(['publish', '--json'], sandbox, scripts),
+      runPkgs(['publish', empty, '--json'], sandbox, scripts),
+      runPkgs(['publish', join(sandbox.root, 'ok'), '--json'], sandbox, scripts),
+      runPkgs(['publish', 'no-such-folder', '--json'], sandbox, scripts),
+      runPkgs(['publish', broken, '--json'], sandbox, scripts),
       runPkgs(['owners', '--json'], sandbox, { cwd: broken }),
-      runPkgs(['publish', badFiles, '--dry-run', '--json'], sandbox),
-      runPkgs(['publish', notAPackage, '--dry-run', '--json'], sandbox),
-      runPkgs(['publish', badWorkspaces, '--dry-run', '--json'], sandbox),
+      runPkgs(['publish', badFiles, '--dry-run', '--json'], sandbox, scripts),
+      runPkgs(['publish', notAPackage, '--dry-run', '--json'], sandbox, scripts),
+      runPkgs(['publish', badWorkspaces, '--dry-run', '--json'], sandbox, scripts),
     ])
     expect(priv.code).toBe(1)
     expect(json(priv).error).toMatchObject({ code: 'EPRIVATE' })

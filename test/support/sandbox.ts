@@ -3,11 +3,12 @@
 // real `npm` inside it, so no test reads or writes the developer's config.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { sameWithProcesses } from './process-suite.js'
 
 /** The repository root: found by walking up, so this file also works when compiled for bench/. */
 export const repoRoot = findRepoRoot(import.meta.dirname)
@@ -23,7 +24,8 @@ function findRepoRoot(from: string): string {
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.cjs')
 /** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
 const processLog = process.env.PKGS_TEST_PROCESS_LOG
-const testState = processLog ? (await import('vitest')).expect.getState : undefined
+// in a vitest worker (bench/ and demo/ run without vitest): the test that calls
+const testState = process.env.VITEST ? (await import('vitest')).expect.getState : undefined
 export function processLogEnv(): NodeJS.ProcessEnv {
   if (!processLog || !testState) return {}
   return {
@@ -33,8 +35,13 @@ export function processLogEnv(): NodeJS.ProcessEnv {
   }
 }
 
-// One npm cache for the whole run: tests should not pay for downloads twice.
-const sharedCache = join(tmpdir(), 'pkgs-test-npm-cache')
+/**
+ * Names the run's temporary folder, which vitest's global set-up makes (and removes when the run
+ * ends): sandboxes and the run's npm cache go in it. Without it (bench/, demo/) the system's
+ * temporary folder, and each sandbox is removed when the process exits.
+ */
+export const runFolderVariable = 'PKGS_TEST_RUN_FOLDER'
+const tempParent = () => process.env[runFolderVariable] ?? tmpdir()
 
 export interface Sandbox {
   root: string
@@ -62,9 +69,19 @@ export interface RunOptions {
   /** leave stdin open (a pipe no one writes to): proves a command never waits for input */
   keepStdinOpen?: boolean
   timeoutMs?: number
-  /** a process of its own even when it could run in this one (see runPkgs) */
-  asProcess?: boolean
+  /** a process of its own, and why (see runPkgs); what the arguments and environment show needs no saying */
+  asProcess?: true | ProcessReason
 }
+
+/**
+ * Why a run of pkgs needs a process of its own, which the test says (`asProcess`): nothing reads
+ * the files of a run to guess it.
+ */
+export type ProcessReason =
+  /** a publish of a package with lifecycle scripts: npm's libraries run them with the process's environment, where pkgs exports npm's variables */
+  | 'lifecycle scripts'
+  /** a publish that may sign provenance (set in an .npmrc or publishConfig): libnpmpublish reads the CI it runs in from the process's environment */
+  | 'provenance'
 
 /** The process environment without anything npm or a terminal would pick up from outside. */
 export function cleanEnv(): NodeJS.ProcessEnv {
@@ -87,7 +104,7 @@ process.on('exit', () => {
 })
 
 export function makeSandbox(npmrc = ''): Sandbox {
-  const root = mkdtempSync(join(tmpdir(), 'pkgs-test-'))
+  const root = mkdtempSync(join(tempParent(), 'pkgs-test-'))
   made.push(root)
   const home = join(root, 'home')
   const cwd = join(root, 'work')
@@ -103,7 +120,8 @@ export function makeSandbox(npmrc = ''): Sandbox {
     USERPROFILE: home,
     NPM_CONFIG_USERCONFIG: userconfig,
     NPM_CONFIG_GLOBALCONFIG: globalconfig,
-    NPM_CONFIG_CACHE: sharedCache,
+    // one npm cache for the whole run: tests should not pay for downloads twice
+    NPM_CONFIG_CACHE: join(tempParent(), 'pkgs-test-npm-cache'),
     NPM_CONFIG_UPDATE_NOTIFIER: 'false',
     NPM_CONFIG_FUND: 'false',
     NPM_CONFIG_AUDIT: 'false',
@@ -164,28 +182,38 @@ export function run(cmd: string, args: string[], sandbox: Sandbox, opts: RunOpti
  * (~200 ms of CPU a run; a run in-process costs ~20). A process of its own:
  * - with PKGS_TEST_PROCESSES=1, every run (CI runs the whole suite so as well, so nothing passes
  *   only in-process);
- * - `--version` or `--help` alone, which src/cli.ts answers before the program is loaded;
- * - `--verbose`, which listens to npm's log events, and those are the process's (proc-log);
- * - a proxy or a relative npm_config_* path in the environment (see readFromProcess);
- * - a publish that runs lifecycle scripts (npm's libraries run them with the process's
- *   environment, where pkgs exports npm's variables), or that may sign provenance (libnpmpublish
- *   reads the CI it runs in from the process's environment);
- * - a test that asks for one (`asProcess`).
+ * - where the test says so (`asProcess`, with a ProcessReason): a publish that runs lifecycle
+ *   scripts, or that may sign provenance because an .npmrc or package.json says so;
+ * - and what the arguments and the environment show, without reading a file:
+ *   `--version` or `--help` alone, which src/cli.ts answers before the program is loaded;
+ *   `--verbose`, which listens to npm's log events, and those are the process's (proc-log);
+ *   a proxy or a relative npm_config_* path in the environment (see readFromProcess);
+ *   a publish with `--provenance` or in a CI's environment (libnpmpublish reads the CI it runs in
+ *   from the process's environment).
  */
 export function runPkgs(args: string[], sandbox: Sandbox, opts: RunOptions = {}): Promise<RunResult> {
+  const file = currentTestFile?.()
+  if (file && sameWithProcesses.some((entry) => file.endsWith(entry))) {
+    throw new Error(
+      `${listed(file)} is in test/support/process-suite.ts (files that never call runPkgs, left out of the PKGS_TEST_PROCESSES=1 suite): take it off the list`,
+    )
+  }
   if (needsProcess(args, sandbox, opts)) return run(process.execPath, [pkgsBin, ...args], sandbox, opts)
   return runInProcess(args, sandbox, opts)
 }
 
 const processesOnly = process.env.PKGS_TEST_PROCESSES === '1'
+const currentTestFile = testState && (() => testState().testPath)
+const listed = (file: string) => file.slice(repoRoot.length + 1)
 
 function needsProcess(args: string[], sandbox: Sandbox, opts: RunOptions): boolean {
   if (processesOnly || opts.asProcess) return true
   if (args.length === 1 && ['--version', '-V', '--help', '-h'].includes(args[0])) return true
   if (args.includes('--verbose')) return true
   const env = { ...sandbox.env, ...opts.env }
-  if (Object.entries(env).some(([name, value]) => value !== undefined && readFromProcess(name, value))) return true
-  return args.includes('publish') && publishNeedsProcess(args, sandbox, env, opts.cwd ?? sandbox.cwd)
+  const set = Object.entries(env).filter(([, value]) => value !== undefined) as [string, string][]
+  if (set.some(([name, value]) => readFromProcess(name, value))) return true
+  return args.includes('publish') && (args.includes('--provenance') || set.some(([name]) => ciVariables.test(name)))
 }
 
 /**
@@ -197,43 +225,8 @@ function readFromProcess(name: string, value: string): boolean {
   return /^(https?_proxy|proxy|no_proxy)$/i.test(name) || (/^npm_config_/i.test(name) && /^\.\.?([/\\]|$)/.test(value))
 }
 
-/** What publishing a folder can run (src/package/pack.ts's publishScripts). */
-const lifecycleScripts = ['prepublishOnly', 'prepack', 'prepare', 'postpack', 'publish', 'postpublish']
+/** A CI's variables, or provenance asked for in the environment: a publish may sign provenance. */
 const ciVariables = /^(CI|GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|ACTIONS_ID_TOKEN_REQUEST_.*|NPM_ID_TOKEN|SIGSTORE_ID_TOKEN)$|provenance/i
-
-function publishNeedsProcess(args: string[], sandbox: Sandbox, env: NodeJS.ProcessEnv, cwd: string): boolean {
-  if (args.includes('--provenance') || Object.keys(env).some((name) => env[name] !== undefined && ciVariables.test(name))) return true
-  // provenance set in an .npmrc: the user's, the global one, or a project's here or above
-  const npmrcs = [sandbox.userconfig, join(sandbox.root, 'global-npmrc'), ...foldersUp(cwd).map((dir) => join(dir, '.npmrc'))]
-  if (npmrcs.some((file) => existsSync(file) && /provenance/i.test(readFileSync(file, 'utf8')))) return true
-  // the folder published: here, or one named (a tarball runs no script); its package.json, there or above (as publish finds it)
-  const folders = [cwd, ...args.map((a) => resolve(cwd, a)).filter((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory())]
-  return folders.some((folder) => {
-    const manifest = nearestManifest(folder)
-    const scripts = (manifest?.scripts ?? {}) as Record<string, unknown>
-    return lifecycleScripts.some((event) => scripts[event]) || Boolean((manifest?.publishConfig as Record<string, unknown> | undefined)?.provenance)
-  })
-}
-
-/** The folder and every one above it. */
-function foldersUp(dir: string): string[] {
-  const up = resolve(dir, '..')
-  return up === dir ? [dir] : [dir, ...foldersUp(up)]
-}
-
-function nearestManifest(dir: string): Record<string, unknown> | undefined {
-  const file = foldersUp(dir)
-    .map((at) => join(at, 'package.json'))
-    .find((f) => existsSync(f))
-  if (!file) return undefined
-  try {
-    const manifest: unknown = JSON.parse(readFileSync(file, 'utf8'))
-    return manifest && typeof manifest === 'object' ? (manifest as Record<string, unknown>) : undefined
-  } catch {
-    // not JSON: publish stops at it, before any script
-    return undefined
-  }
-}
 
 interface Program {
   main(
