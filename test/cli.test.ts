@@ -274,7 +274,7 @@ describe('registries that do not answer with a registry document', () => {
       const none = makeSandbox()
       const [whoami, login, owners, doctor, tokenOwners, publish] = await Promise.all([
         runPkgs(['whoami', '--registry', page.url, '--json'], none),
-        runPkgs(['login', '--registry', page.url, '--json'], none, { keepStdinOpen: true }),
+        runPkgs(['login', '--token-stdin', '--registry', page.url, '--json'], none, { input: 'a-token\n' }),
         runPkgs(['owners', '@acme/x', '--registry', wrongPath.url, '--json'], none),
         runPkgs(['doctor', '@acme/x', '--registry', wrongPath.url, '--json'], none),
         runPkgs(['owners', '@acme/x', '--json'], withToken(wrongPath.url, 'tok-404')),

@@ -65,14 +65,15 @@ interface LoginResult {
 
 async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> {
   const explicitScope = opts.scope ? normalizeScope(opts.scope) : undefined
+  // a usage error sends nothing; a piped token to a URL that is no registry is told so by its whoami
+  if (!opts.tokenStdin && !ctx.io.canPrompt()) {
+    throw usageError(`Logging in needs a token: ${ctx.io.noPromptReason()}.`, 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
+  }
   if (!opts.tokenStdin) {
-    // before asking for a password (or saying one is needed): is it a registry at all?
+    // before asking for a password: is it a registry at all?
     const config = await ctx.config()
     const notRegistry = await notARegistry(config, await ctx.target({ scope: explicitScope ?? defaultScope(config) }))
     if (notRegistry) throw notRegistry
-  }
-  if (!opts.tokenStdin && !ctx.io.canPrompt()) {
-    throw usageError(`Logging in needs a token: ${ctx.io.noPromptReason()}.`, 'Pipe a token in: echo "$NPM_TOKEN" | pkgs login --token-stdin')
   }
   const config = await ctx.config()
   const scope = explicitScope ?? defaultScope(config)

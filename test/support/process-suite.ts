@@ -11,7 +11,6 @@ export const sameWithProcesses = [
   'test/files.test.ts',
   'test/json-edit.test.ts',
   'test/light-get.test.ts',
-  'test/menu-journey.test.ts',
   'test/npmjs-registry-ci.test.ts',
   'test/npmjs-registry.test.ts',
   'test/npmrc.test.ts',
