@@ -2,6 +2,7 @@
 // without a terminal (the URL printed, the approval awaited), one approval for a whole bulk run,
 // Ctrl-C while waiting, and the cap on the wait.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { registryClient } from '../src/core/client.js'
 import { loadConfig, resolveRegistry } from '../src/core/config.js'
 import { PkgsError } from '../src/core/errors.js'
 import { OtpSession } from '../src/core/otp.js'
@@ -105,7 +106,7 @@ describe('two-factor authentication in the browser', () => {
       warn: () => {},
     }
     const started = Date.now()
-    const error = await setVisibility(config, target, name, 'private', new OtpSession(person, undefined, 300)).catch((err: unknown) => err)
+    const error = await setVisibility(registryClient(config, target, new OtpSession(person, undefined, 300)), name, 'private').catch((err: unknown) => err)
     expect(error).toBeInstanceOf(PkgsError)
     expect(error).toMatchObject({ code: 'EOTP', message: 'No approval came from the browser within 300 ms: nothing more was sent.' })
     expect(Date.now() - started).toBeLessThan(5_000)

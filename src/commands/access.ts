@@ -31,7 +31,7 @@ export default defineCommand({
     const run = await readPackages(
       ctx,
       planned,
-      (p) => getVisibility(config, p.target, p.name),
+      (p) => getVisibility(p.client, p.name),
       readConcurrency(config, width),
       (p, outcome) => {
         if (outcome.value) ctx.io.print(`${p.name}: ${outcome.value}`)

@@ -14,8 +14,8 @@ export default defineCommand({
   ],
   json: ['pkgs collaborators @acme/widgets --json', '{"package", "registry", "collaborators": {"<user>": "read-only"|"read-write"}}'],
   async run(ctx, { package: packageArg }) {
-    const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs collaborators @acme/widgets')
-    return { package: name, registry: target.registry.url, collaborators: await getCollaborators(config, target, name) }
+    const { client, target, name } = await ctx.packageTarget(packageArg, 'pkgs collaborators @acme/widgets')
+    return { package: name, registry: target.registry.url, collaborators: await getCollaborators(client, name) }
   },
   render: (result, io) => printPermissions(io, 'USER', result.collaborators, 'No collaborators.'),
 })

@@ -1,6 +1,7 @@
 // What every command gets: the terminal, the global options, npm's configuration loaded once,
 // the steps every command shares before its first request (the target of a package or scope,
 // logged in there), one two-factor session for the whole run, and confirmations.
+import { registryClient, type RegistryClient } from '../core/client.js'
 import { loadConfig, resolveRegistry, type Config, type RegistryQuery } from '../core/config.js'
 import { notConfirmedError, usageError } from '../core/errors.js'
 import type { OrgPlan } from '../core/orgs.js'
@@ -20,6 +21,12 @@ export interface GlobalOptions {
   otp?: string
   verbose: boolean
   color: boolean
+}
+
+export interface LoggedIn {
+  config: Config
+  target: Target
+  client: RegistryClient
 }
 
 export type TargetQuery = Omit<RegistryQuery, 'override'> & { packageName?: string }
@@ -127,13 +134,18 @@ export class Context {
    * The target for a package or scope, before talking to it: the registry's kind has the workflow
    * (exit 4 otherwise), npm is checked, and there are credentials for it (exit 3 otherwise).
    */
-  async loggedIn(q: TargetQuery = {}, requires?: { workflow: Workflow; what: string }): Promise<{ config: Config; target: Target }> {
+  async loggedIn(q: TargetQuery = {}, requires?: { workflow: Workflow; what: string }): Promise<LoggedIn> {
     const config = await this.config()
     const target = await this.target(q)
     if (requires) requireWorkflow(target, requires.workflow, requires.what)
     this.warnAboutNpm()
     await this.requireCredentials(config, target)
-    return { config, target }
+    return { config, target, client: this.client(config, target) }
+  }
+
+  /** The target's client, writing under the run's two-factor session. */
+  client(config: Config, target: Target): RegistryClient {
+    return registryClient(config, target, this.otp())
   }
 
   /** Exit 3 without credentials for the target; but a URL that is no npm registry is said to be one, rather than "not logged in" to it. */
@@ -145,19 +157,15 @@ export class Context {
   /** An org's registry (its scope's), logged in there. */
   async org(orgArg: string, workflow: 'orgs' | 'teams'): Promise<OrgPlan> {
     const scope = normalizeScope(orgArg)
-    const { config, target } = await this.loggedIn({ scope }, { workflow, what: workflow === 'orgs' ? 'organisations' : 'teams' })
-    return { config, target, org: scope.slice(1) }
+    const { client } = await this.loggedIn({ scope }, { workflow, what: workflow === 'orgs' ? 'organisations' : 'teams' })
+    return { client, org: scope.slice(1) }
   }
 
   /**
    * The package named, else ./package.json's, validated; with its registry. With `requires`, the
    * registry must offer that workflow and be logged in to, as loggedIn().
    */
-  async packageTarget(
-    packageArg: string | undefined,
-    example: string,
-    requires?: { workflow: Workflow; what: string },
-  ): Promise<{ config: Config; target: Target; name: string }> {
+  async packageTarget(packageArg: string | undefined, example: string, requires?: { workflow: Workflow; what: string }): Promise<LoggedIn & { name: string }> {
     const given = await packageNameOrLocal(this.cwd, packageArg)
     if (!given) throw usageError(`Name the package: ${await noLocalName(this.cwd)}.`, `e.g. ${example}`)
     const name = validatePackageName(given)
@@ -166,7 +174,7 @@ export class Context {
     const config = await this.config()
     const target = await this.target(q)
     this.warnAboutNpm()
-    return { config, target, name }
+    return { config, target, client: this.client(config, target), name }
   }
 
   /** Before talking to a registry: warn once if npm is missing or too old for private packages. */

@@ -5,6 +5,7 @@ import { ownPackage } from '../core/about.js'
 import { configuredScope, invalidDefaultScope, publishConfigRegistryUrl, type Config } from '../core/config.js'
 import { PkgsError, RegistryError } from '../core/errors.js'
 import { tokenFor } from '../core/auth.js'
+import { registryClient } from '../core/client.js'
 import { explainError } from '../core/explain.js'
 import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, type CiProvider } from '../core/oidc.js'
 import { listTokens, tokenKey } from '../core/tokens.js'
@@ -275,9 +276,10 @@ async function checkReadable(config: Config, target: Target, name: string, usern
 
 /** A warning when the token in use expires within 7 days, where the registry lists tokens with their expiry (npmjs). */
 async function checkTokenExpiry(config: Config, target: Target): Promise<Check | undefined> {
-  const token = tokenFor(config, target)
+  const client = registryClient(config, target)
+  const token = tokenFor(client)
   if (!token) return undefined
-  const mine = (await listTokens(config, target).catch(() => [])).find((t) => t.key === tokenKey(token))
+  const mine = (await listTokens(client).catch(() => [])).find((t) => t.key === tokenKey(token))
   const expires = mine?.expires ? Date.parse(mine.expires) : NaN
   if (Number.isNaN(expires)) return undefined
   const days = Math.floor((expires - Date.now()) / 86_400_000)

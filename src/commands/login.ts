@@ -1,11 +1,12 @@
 // pkgs login: web login where the registry offers it, else user name and password (and a
 // one-time password if asked), as npm 11's `npm login`; --token-stdin for scripts and CI. The
 // token goes where npm keeps it: `//host/path/:_authToken` in the user .npmrc.
+import type { RegistryClient } from '../core/client.js'
 import { authTypeFor, passwordLogin, saveToken, verifyToken, webLogin } from '../core/auth.js'
-import { defaultScope, shownPath, type Config } from '../core/config.js'
+import { defaultScope, shownPath } from '../core/config.js'
 import { usageError } from '../core/errors.js'
 import { nerfDart } from '../core/npmrc.js'
-import { notARegistry, type Target } from '../core/registry.js'
+import { notARegistry } from '../core/registry.js'
 import type { Spinner } from '../io/io.js'
 import { normalizeScope } from '../package/names.js'
 import { defineCommand } from './command.js'
@@ -24,26 +25,26 @@ async function tokenFromStdin(ctx: Context): Promise<string> {
   return token
 }
 
-async function browserLogin(ctx: Context, config: Config, target: Target, forced: boolean): Promise<{ token: string; username: string } | undefined> {
+async function browserLogin(ctx: Context, client: RegistryClient, forced: boolean): Promise<{ token: string; username: string } | undefined> {
   let spinner: Spinner | undefined
   const opener = async (url: string) => {
-    await ctx.io.sendToUrl(`Log in on ${target.registry.url} in your browser:`, url, config.npm.get('browser'))
+    await ctx.io.sendToUrl(`Log in on ${client.target.registry.url} in your browser:`, url, client.config.npm.get('browser'))
     spinner = await ctx.io.spinner('Waiting for the login in the browser…')
   }
   try {
-    const web = await webLogin(config, target, opener, forced)
+    const web = await webLogin(client, opener, forced)
     if (!web) return undefined
-    return { token: web.token, username: await verifyToken(config, target, web.token) }
+    return { token: web.token, username: await verifyToken(client, web.token) }
   } finally {
     spinner?.stop()
   }
 }
 
-async function passwordPrompts(ctx: Context, config: Config, target: Target): Promise<{ token: string; username: string }> {
-  ctx.io.info(`Log in on ${target.registry.url}`)
+async function passwordPrompts(ctx: Context, client: RegistryClient): Promise<{ token: string; username: string }> {
+  ctx.io.info(`Log in on ${client.target.registry.url}`)
   const username = (await ctx.io.input('Username:', { validate: (v) => (v.trim() ? true : 'Enter your user name.') })).trim()
   const password = await ctx.io.password('Password:')
-  const { token } = await passwordLogin(config, target, username, password, ctx.otp())
+  const { token } = await passwordLogin(client, username, password)
   return { token, username }
 }
 
@@ -78,6 +79,7 @@ async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> 
   const config = await ctx.config()
   const scope = explicitScope ?? defaultScope(config)
   const target = await ctx.target({ scope })
+  const client = ctx.client(config, target)
   ctx.warnAboutNpm()
   // a login sends a token or a password, whatever is configured now
   ctx.warnAboutPlainHttp(target)
@@ -85,15 +87,15 @@ async function runLogin(ctx: Context, opts: LoginOptions): Promise<LoginResult> 
   let login: { token: string; username: string }
   if (opts.tokenStdin) {
     const token = await tokenFromStdin(ctx)
-    login = { token, username: await verifyToken(config, target, token) }
+    login = { token, username: await verifyToken(client, token) }
   } else {
     const authType = authTypeFor(config, opts.authType)
-    const web = authType === 'web' ? await browserLogin(ctx, config, target, opts.authType === 'web') : undefined
+    const web = authType === 'web' ? await browserLogin(ctx, client, opts.authType === 'web') : undefined
     if (authType === 'web' && !web) ctx.io.debug(`${target.registry.url} offers no web login: logging in with a user name and password.`)
-    login = web ?? (await passwordPrompts(ctx, config, target))
+    login = web ?? (await passwordPrompts(ctx, client))
   }
 
-  const saved = await saveToken(config, target, login.token, explicitScope)
+  const saved = await saveToken(client, login.token, explicitScope)
   if (saved.shadowedBy) {
     ctx.io.warn(`${saved.shadowedBy.label} also sets credentials for ${target.registry.url}, and npm uses those instead of ${shownPath(config, saved.file)}.`)
   }

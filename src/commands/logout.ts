@@ -24,6 +24,7 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
   const config = await ctx.config()
   const scope = opts.scope ? normalizeScope(opts.scope) : defaultScope(config)
   const target = await ctx.target({ scope })
+  const client = ctx.client(config, target)
   const registry = target.registry.url
   const { credentials } = target
   if (credentials.type === 'none' || credentials.type === 'certificate') {
@@ -35,17 +36,13 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
   const { source } = credentials
   if (source?.file && source.layer !== 'env') await requireWritable(source.file, shownPath(config, source.file))
   let revoked = false
-  const token = tokenFor(config, target)
+  const token = tokenFor(client)
   if (token) {
     redactInLog(token)
     try {
-      await runChanges(
-        ctx,
-        [{ kind: 'token', target: registry, action: 'remove', registry, apply: () => revokeToken(config, target, token, ctx.otp()) }],
-        false,
-      )
+      await runChanges(ctx, [{ kind: 'token', target: registry, action: 'remove', registry, apply: () => revokeToken(client, token) }], false)
       // Verdaccio answers "Logged out" and keeps accepting the token: ask instead of trusting the answer
-      revoked = !(await verifyToken(config, target, token).then(
+      revoked = !(await verifyToken(client, token).then(
         () => true,
         () => false,
       ))
@@ -56,7 +53,7 @@ async function runLogout(ctx: Context, opts: { scope?: string }): Promise<Logout
     }
   }
 
-  const { removed, leftIn, alsoIn } = await removeCredentials(config, target)
+  const { removed, leftIn, alsoIn } = await removeCredentials(client)
   const where = (file: string) => shownPath(config, file)
   if (leftIn) {
     ctx.io.warn(`The credentials come from ${leftIn.label}, which pkgs cannot change: unset it to stop sending them.`)

@@ -2,7 +2,6 @@
 // (`npm access list packages`).
 import { defaultScope } from '../core/config.js'
 import { getPackagesOf, type Holder } from '../core/permissions.js'
-import { whoami } from '../core/registry.js'
 import { printPermissions } from '../io/table.js'
 import { isTeam, normalizeScope, parseTeam, validateUserName } from '../package/names.js'
 import { defineCommand } from './command.js'
@@ -34,9 +33,9 @@ export default defineCommand({
       ctx.warnAboutNpm()
     } else {
       ;({ target } = await ctx.loggedIn({ scope }))
-      holder = { kind: 'org-or-user', name: await whoami(config, target) }
+      holder = { kind: 'org-or-user', name: await ctx.client(config, target).whoami() }
     }
-    const { kind, packages } = await getPackagesOf(config, target, holder)
+    const { kind, packages } = await getPackagesOf(ctx.client(config, target), holder)
     return { entity: holder.kind === 'team' ? holder.team.id : holder.name, kind, registry: target.registry.url, packages }
   },
   render: (result, io) => printPermissions(io, 'PACKAGE', result.packages, 'No packages.'),

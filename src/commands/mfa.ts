@@ -30,7 +30,7 @@ export default defineCommand({
   json: ['pkgs mfa publish --scope @acme --json', '{"mfa", "results": [{"package", "registry", "mfa", "changed", "error"?}], "changed", "failed", "skipped"}'],
   async run(ctx, { level, packages, scope, concurrency, dryRun }) {
     const width = concurrencyOf(concurrency)
-    const { config, planned } = await planPackages(ctx, packages, scope, { scopedOnly: false, loggedIn: true, command: `mfa ${level}` })
+    const { planned } = await planPackages(ctx, packages, scope, { scopedOnly: false, loggedIn: true, command: `mfa ${level}` })
     // npmjs tells no package's current policy: every package the policy was sent to counts as changed
     const results: BulkResult[] = planned.map((p) => ({ package: p.name, registry: p.target.registry.url, mfa: level, changed: false }))
     const changes = planned.map((p): Change<void> => ({
@@ -39,7 +39,7 @@ export default defineCommand({
       action: 'change',
       to: level,
       registry: p.target.registry.url,
-      apply: () => setMfa(config, p.target, p.name, level, ctx.otp()),
+      apply: () => setMfa(p.client, p.name, level),
     }))
     if (dryRun) return { ...planDocument(changes), mfa: level, results, changed: 0, failed: 0, skipped: 0 }
     const run = await applyChanges(ctx, changes, {

@@ -64,8 +64,8 @@ const set = defineCommand({
             action: previous ? 'change' : 'add',
             ...(previous ? { from: `${user} ${previous}` } : {}),
             to: `${user} ${role}`,
-            registry: plan.target.registry.url,
-            apply: () => setMember(plan, ctx.otp(), user, role),
+            registry: plan.client.target.registry.url,
+            apply: () => setMember(plan, user, role),
           },
         ]
       : []
@@ -108,9 +108,9 @@ const rm = defineCommand({
             target: plan.org,
             action: 'remove',
             from: `${user} ${role}`,
-            registry: plan.target.registry.url,
+            registry: plan.client.target.registry.url,
             risk: 'access-removed',
-            apply: () => removeMember(plan, ctx.otp(), user),
+            apply: () => removeMember(plan, user),
           },
         ]
       : []

@@ -13,8 +13,8 @@ export default defineCommand({
   ],
   json: ['pkgs owners @acme/widgets --json', '{"package", "registry", "owners": [{"name", "email"}]}'],
   async run(ctx, { package: packageArg }) {
-    const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs owners @acme/widgets')
-    const { owners } = await getOwners(config, target, name)
+    const { client, target, name } = await ctx.packageTarget(packageArg, 'pkgs owners @acme/widgets')
+    const { owners } = await getOwners(client, name)
     return { package: name, registry: target.registry.url, owners: owners.map((o) => ({ name: o.name, email: o.email ?? null })) }
   },
   render({ owners }, io) {

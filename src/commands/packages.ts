@@ -1,6 +1,7 @@
 // What the commands over several packages share (access, make-public, make-private, mfa): which
 // packages (named, a scope's, or ./package.json's), each on its own registry, how many at once,
 // and the result document of the run.
+import type { RegistryClient } from '../core/client.js'
 import type { Config } from '../core/config.js'
 import { usageError, type PkgsError } from '../core/errors.js'
 import { bulkFailure } from '../core/bulk.js'
@@ -30,6 +31,7 @@ export function bulkOptions(concurrencyWhat: string) {
 export interface Planned {
   name: string
   target: Target
+  client: RegistryClient
 }
 
 export interface BulkResult {
@@ -68,7 +70,7 @@ export async function planPackages(
     const scope = normalizeScope(scopeOption)
     const target = loggedIn ? (await ctx.loggedIn({ scope })).target : await ctx.target({ scope })
     ctx.warnAboutNpm()
-    names = await packagesOfScope(config, target, scope, want)
+    names = await packagesOfScope(ctx.client(config, target), scope, want)
     if (!names.length) ctx.io.warn(`${scope} has no packages on ${target.registry.url} that you can see.`)
   } else {
     const local = args.length ? args : [await packageNameOrLocal(ctx.cwd)].filter((n): n is string => Boolean(n))
@@ -88,7 +90,7 @@ export async function planPackages(
   for (const name of names) {
     const target = await ctx.target({ scope: scopeOf(name), packageName: name })
     if (loggedIn) await ctx.requireCredentials(config, target)
-    planned.push({ name, target })
+    planned.push({ name, target, client: ctx.client(config, target) })
   }
   ctx.warnAboutNpm()
   return { config, planned }

@@ -3,7 +3,7 @@
 import type { Config } from '../core/config.js'
 import { Exit, PkgsError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
-import { withoutCredentials, withToken } from '../core/auth.js'
+import type { RegistryClient } from '../core/client.js'
 import { ciNames, ciProvider, provenanceByDefault, trustedPublishing, type CiProvider, type TrustedPublishing } from '../core/oidc.js'
 import {
   alreadyPublishedError,
@@ -21,7 +21,7 @@ import {
   republishState,
   type Published,
 } from '../core/publish.js'
-import { detectKind, requireWorkflow, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
+import { detectKind, requireWorkflow, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { stageWhat } from '../core/stage.js'
 import { accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
@@ -162,11 +162,11 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   // npm's order in CI: the exchange first, then the package's document with the token it gives;
   // the login check and the registry's copy are fetched while the scripts run and the package packs
   const auth: Promise<Sending> = ci
-    ? viaTrustedPublishing(ctx, config, target, name, ci, opts.stage ? 'stage' : 'publish', loggedIn, Boolean(opts.dryRun))
-    : Promise.resolve({ config, target })
+    ? viaTrustedPublishing(ctx, ctx.client(config, target), name, ci, opts.stage ? 'stage' : 'publish', loggedIn, Boolean(opts.dryRun))
+    : Promise.resolve({ client: ctx.client(config, target) })
   const authResult = settle(auth)
-  const login = settle(auth.then((a) => (!a.trusted && loggedIn ? whoami(a.config, a.target) : undefined)))
-  const published = settle(auth.then((a) => fetchPublished(a.config, a.target, name)))
+  const login = settle(auth.then((a) => (!a.trusted && loggedIn ? a.client.whoami() : undefined)))
+  const published = settle(auth.then((a) => fetchPublished(a.client, name)))
   // loading npm's publishing library takes a while: let it load while scripts and requests run
   if (!opts.dryRun) preloadPublisher()
   const flags = [opts.access && 'access', opts.tag !== undefined && 'tag', opts.provenance && 'provenance', ctx.options.registry && 'registry']
@@ -238,7 +238,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     npmCommand: opts.stage ? 'stage' : 'publish',
   }
   try {
-    const { stageId } = await publishTarball(sending.config, sending.target, manifest, tarball, publishOpts, ctx.otp(), async () => {
+    const { stageId } = await publishTarball(sending.client, manifest, tarball, publishOpts, async () => {
       const spinner = await ctx.io.spinner(`${opts.stage ? 'Staging' : 'Publishing'} ${name}@${result.version} to ${target.registry.url}`)
       return () => spinner.stop()
     })
@@ -247,7 +247,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     const error = explainPublishError(err, result.version, loginResult?.value, opts.stage ? { exists: state.exists } : undefined)
     if (error.code !== 'EPUBLISHCONFLICT') throw error
     // published between our look at the registry and the upload (a parallel CI job): look again
-    const now = await settle(fetchPublished(sending.config, sending.target, name))
+    const now = await settle(fetchPublished(sending.client, name))
     const there = now.value ? republishState(now.value, result.version, packed) : 'different'
     if (there === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
     throw alreadyPublishedError(target, name, result.version, there === 'new' ? 'different' : there, Boolean(opts.tolerateRepublish))
@@ -301,8 +301,7 @@ async function pack(
 
 /** What the publish is sent with: the configured credentials, or a token from trusted publishing. */
 interface Sending {
-  config: Config
-  target: Target
+  client: RegistryClient
   trusted?: TrustedPublishing
 }
 
@@ -313,24 +312,22 @@ interface Sending {
  */
 async function viaTrustedPublishing(
   ctx: Context,
-  config: Config,
-  target: Target,
+  client: RegistryClient,
   name: string,
   ci: CiProvider,
   command: 'publish' | 'stage',
   loggedIn: boolean,
   dryRun: boolean,
 ): Promise<Sending> {
-  const anonymous = withoutCredentials(config, target)
   const exists = () =>
-    fetchPublished(anonymous.config, anonymous.target, name).then(
+    fetchPublished(client.sending(undefined), name).then(
       (p) => p.exists === true,
       () => false,
     )
   try {
-    const trusted = await trustedPublishing(config, target, name, ctx.env, ci, command, exists)
+    const trusted = await trustedPublishing(client, name, ctx.env, ci, command, exists)
     ctx.io.info(`Publishing with a token from ${ciNames[ci]}'s ID token (trusted publishing).`)
-    return { ...withToken(config, target, trusted.token), trusted }
+    return { client: client.sending(trusted.token), trusted }
   } catch (err) {
     const error = explainError(err)
     if (!loggedIn && !dryRun) throw error
@@ -338,7 +335,7 @@ async function viaTrustedPublishing(
       `Trusted publishing did not work: ${error.message}${loggedIn ? ' Publishing with the configured token instead.' : ' A real publish would stop here (dry run).'}`,
     )
     if (error.hint) ctx.io.hint(error.hint)
-    return { config, target }
+    return { client }
   }
 }
 

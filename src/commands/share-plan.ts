@@ -7,7 +7,6 @@ import type { Config } from '../core/config.js'
 import { explainError } from '../core/explain.js'
 import type { Permission } from '../core/permissions.js'
 import { itemError, type Change } from '../core/plan.js'
-import { whoami } from '../core/registry.js'
 import {
   checkShareTarget,
   checkTeamScope,
@@ -56,8 +55,8 @@ async function packagesOf(ctx: Context, mode: 'share' | 'unshare', flags: ShareF
   const several = Boolean(flags.scope) || flags.packages.length > 1
   if (several)
     return { ...(await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `${mode} ${flags.grantee}` })), several }
-  const { config, target, name } = await ctx.packageTarget(flags.packages[0], `pkgs ${mode} ${flags.grantee} @acme/widgets`)
-  return { config, planned: [{ name, target }], several }
+  const { config, target, client, name } = await ctx.packageTarget(flags.packages[0], `pkgs ${mode} ${flags.grantee} @acme/widgets`)
+  return { config, planned: [{ name, target, client }], several }
 }
 
 /** Removing yourself from one package's owners: asked on a terminal, --yes without one. */
@@ -76,15 +75,14 @@ export async function runSharing(ctx: Context, mode: 'share' | 'unshare', flags:
   const { config, planned, several } = await packagesOf(ctx, mode, flags)
   if (mode === 'share') for (const p of planned) checkTeamScope(grantee, p.name)
   for (const p of planned) checkShareTarget(p.target, grantee)
-  const read = sharingReader(config, grantee, { confirmAbsent: mode === 'unshare' })
-  const reads = await readPackages(ctx, planned, (p) => read(p.name, p.target), readConcurrency(config, width))
+  const read = sharingReader(grantee, { confirmAbsent: mode === 'unshare' })
+  const reads = await readPackages(ctx, planned, (p) => read(p.name, p.client), readConcurrency(config, width))
   if (!several && reads.outcomes[0].error) throw reads.outcomes[0].error
-  const otp = () => ctx.otp()
   const plans = planned.map((p, i): PlannedShare | { error: ReturnType<typeof explainError> } => {
     const o = reads.outcomes[i]
     if (o.error) return { error: o.error }
     try {
-      return mode === 'share' ? planShare(config, o.value, grantee, permissions, otp) : planUnshare(config, o.value, grantee, otp)
+      return mode === 'share' ? planShare(o.value, grantee, permissions) : planUnshare(o.value, grantee)
     } catch (err) {
       if (!several) throw err
       return { error: explainError(err) }
@@ -107,7 +105,7 @@ export async function runSharing(ctx: Context, mode: 'share' | 'unshare', flags:
   }
   if (changes.length && !stopped) {
     if (!several && grantee.kind === 'user' && mode === 'unshare' && !ctx.options.yes) {
-      const me = await whoami(config, planned[0].target)
+      const me = await planned[0].client.whoami()
       if (me === grantee.user) await confirmLeaving(ctx, me, planned[0].name)
     }
     const indexOf = new Map<Change, number>(changes.map((c) => [c, planned.findIndex((p) => p.name === c.target)]))
@@ -130,7 +128,7 @@ export async function runSharing(ctx: Context, mode: 'share' | 'unshare', flags:
   const only = results[0]
   // not an owner, yet perhaps not without access: a registry with teams lists every collaborator
   if (mode === 'unshare' && grantee.kind === 'user' && !only.changed) {
-    const teamAccess = await teamAccessOf(config, planned[0].target, only.package, grantee.user)
+    const teamAccess = await teamAccessOf(planned[0].client, only.package, grantee.user)
     if (teamAccess) return { ...only, teamAccess }
   }
   return only

@@ -6,9 +6,9 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { tally } from '../core/bulk.js'
 import { itemError, type Change } from '../core/plan.js'
-import { defaultScope, type Config } from '../core/config.js'
+import type { RegistryClient } from '../core/client.js'
+import { defaultScope } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
-import type { Target } from '../core/registry.js'
 import { decideStaged, downloadStaged, isStageId, listStaged, stageWhat, validateStageId, viewStaged, type StagedVersion } from '../core/stage.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
@@ -25,7 +25,7 @@ const require = createRequire(import.meta.url)
 type SpecCommand = 'view' | 'download' | 'approve' | 'reject'
 
 /** A staged version a command works on: from the list, or a stage id given alone. */
-type Chosen = { target: Target; item: StagedVersion | { id: string } }
+type Chosen = { client: RegistryClient; item: StagedVersion | { id: string } }
 
 /** `@acme/widgets@1.2.0` as name and version; anything else is a usage error (its hint an example of this command). */
 function parseSpec(spec: string, command: SpecCommand): { name: string; version: string } {
@@ -42,21 +42,21 @@ function parseSpec(spec: string, command: SpecCommand): { name: string; version:
 /** The registry of the staged versions: the named package's or scope's, else the default scope's; logged in there. */
 async function stageTarget(ctx: Context, q: { packageName?: string; scope?: string }) {
   const scope = q.packageName ? scopeOf(q.packageName) : q.scope ? normalizeScope(q.scope) : defaultScope(await ctx.config())
-  const { config, target } = await ctx.loggedIn({ scope, packageName: q.packageName }, { workflow: 'stage', what: stageWhat })
-  return { config, target }
+  const { client } = await ctx.loggedIn({ scope, packageName: q.packageName }, { workflow: 'stage', what: stageWhat })
+  return client
 }
 
 /** A stage id as it is, or package@version found in the list (`list`: listStaged, or one shared by several specs). */
-async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list = listStaged): Promise<Chosen & { config: Config }> {
-  if (isStageId(spec)) return { ...(await stageTarget(ctx, {})), item: { id: spec } }
+async function resolveOne(ctx: Context, spec: string, command: SpecCommand, list = listStaged): Promise<Chosen> {
+  if (isStageId(spec)) return { client: await stageTarget(ctx, {}), item: { id: spec } }
   const { name, version } = parseSpec(spec, command)
-  const { config, target } = await stageTarget(ctx, { packageName: name })
-  const item = (await list(config, target, name)).find((i) => i.version === version)
+  const client = await stageTarget(ctx, { packageName: name })
+  const item = (await list(client, name)).find((i) => i.version === version)
   if (!item)
-    throw new PkgsError('E404', `${name}@${version} is not staged on ${target.registry.url}: it was approved or rejected already, or never staged.`, {
+    throw new PkgsError('E404', `${name}@${version} is not staged on ${client.target.registry.url}: it was approved or rejected already, or never staged.`, {
       hint: `See what is staged with: pkgs stage ls ${name}`,
     })
-  return { config, target, item }
+  return { client, item }
 }
 
 function renderItems(items: StagedVersion[], io: IO): void {
@@ -118,8 +118,7 @@ const ls = defineCommand({
   json: ['pkgs stage ls --json', '[{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}]'],
   async run(ctx, opts) {
     const packageName = opts.package ? validatePackageName(opts.package) : undefined
-    const { config, target } = await stageTarget(ctx, { packageName, scope: opts.scope })
-    return listStaged(config, target, packageName)
+    return listStaged(await stageTarget(ctx, { packageName, scope: opts.scope }), packageName)
   },
   render: renderItems,
 })
@@ -131,8 +130,8 @@ const view = defineCommand({
   examples: [['pkgs stage view @acme/widgets@1.2.0', 'its id, tag, when and by whom it was staged, its shasum']],
   json: ['pkgs stage view <id> --json', '{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}'],
   async run(ctx, { spec }) {
-    const { config, target, item } = await resolveOne(ctx, spec, 'view')
-    return 'packageName' in item ? item : viewStaged(config, target, validateStageId(item.id))
+    const { client, item } = await resolveOne(ctx, spec, 'view')
+    return 'packageName' in item ? item : viewStaged(client, validateStageId(item.id))
   },
   render: (item, io) => io.print(lines(item)),
 })
@@ -144,9 +143,9 @@ const download = defineCommand({
   examples: [['pkgs stage download @acme/widgets@1.2.0', "writes acme-widgets-1.2.0-<id>.tgz here (npm stage download's name)"]],
   json: ['pkgs stage download <id> --json', '{"id", "name", "version", "file", "files", "size", "integrity"}'],
   async run(ctx, { spec }) {
-    const { config, target, item } = await resolveOne(ctx, spec, 'download')
+    const { client, item } = await resolveOne(ctx, spec, 'download')
     const id = validateStageId(item.id)
-    const [details, data] = await Promise.all(['packageName' in item ? item : viewStaged(config, target, id), downloadStaged(config, target, id)])
+    const [details, data] = await Promise.all(['packageName' in item ? item : viewStaged(client, id), downloadStaged(client, id)])
     const packed = await tarballContents(data, { name: details.packageName, version: details.version })
     // npm stage download's name: the package without @ and /, its version and the stage id
     const file = `${details.packageName.replace('@', '').replace('/', '-')}-${details.version}-${id}.tgz`
@@ -157,18 +156,18 @@ const download = defineCommand({
 })
 
 /** Stage ids given alone, with their package and version from the list (one read per registry), so that they can be ordered. */
-async function withVersions(config: Config, chosen: Chosen[]): Promise<Chosen[]> {
+async function withVersions(chosen: Chosen[]): Promise<Chosen[]> {
   if (chosen.length < 2 || chosen.every((c) => 'packageName' in c.item)) return chosen
   const lists = new Map<string, Promise<StagedVersion[]>>()
   return Promise.all(
     chosen.map(async (c) => {
       if ('packageName' in c.item) return c
-      const key = c.target.registry.url
+      const key = c.client.target.registry.url
       // a list that cannot be read leaves the ids as given: each approval still goes, unordered
       if (!lists.has(key))
         lists.set(
           key,
-          listStaged(config, c.target).catch(() => []),
+          listStaged(c.client).catch(() => []),
         )
       const item = (await lists.get(key)!).find((i) => i.id === c.item.id)
       return item ? { ...c, item } : c
@@ -229,20 +228,17 @@ function decisionCommand(decision: 'approve' | 'reject') {
         throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
       for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec, decision)
       let chosen: Chosen[]
-      let config
       if (bulk) {
         const scope = opts.scope ? normalizeScope(opts.scope) : undefined
-        const found = await stageTarget(ctx, { scope })
-        config = found.config
-        const { target } = found
-        const items = (await listStaged(config, target)).filter((i) => !scope || i.packageName.startsWith(`${scope}/`))
-        chosen = items.map((item) => ({ target, item }))
+        const client = await stageTarget(ctx, { scope })
+        const items = (await listStaged(client)).filter((i) => !scope || i.packageName.startsWith(`${scope}/`))
+        chosen = items.map((item) => ({ client, item }))
       } else {
         // side by side, each package's list asked for once however many of its versions are named
         const lists = new Map<string, ReturnType<typeof listStaged>>()
-        const listOnce: typeof listStaged = (c, target, name) => {
-          const key = `${target.registry.url} ${name}`
-          if (!lists.has(key)) lists.set(key, listStaged(c, target, name))
+        const listOnce: typeof listStaged = (client, name) => {
+          const key = `${client.target.registry.url} ${name}`
+          if (!lists.has(key)) lists.set(key, listStaged(client, name))
           return lists.get(key)!
         }
         const settled = await Promise.allSettled(opts.specs.map((spec) => resolveOne(ctx, spec, decision, listOnce)))
@@ -250,8 +246,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
         const failed = settled.find((r) => r.status === 'rejected')
         if (failed) throw failed.reason
         const resolved = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof resolveOne>>>).value)
-        config = resolved[0].config
-        chosen = await withVersions(config, resolved)
+        chosen = await withVersions(resolved)
       }
       if (decision === 'approve') chosen = inPublishOrder(chosen)
       if (!chosen.length) ctx.io.warn('Nothing is staged there.')
@@ -268,9 +263,9 @@ function decisionCommand(decision: 'approve' | 'reject') {
           action: decision === 'approve' ? 'change' : 'remove',
           from: 'staged',
           ...(decision === 'approve' ? { to: 'published' } : {}),
-          registry: c.target.registry.url,
+          registry: c.client.target.registry.url,
           ...(before ? { after: [before] } : {}),
-          apply: () => decideStaged(config, c.target, validateStageId(c.item.id), decision, ctx.otp()),
+          apply: () => decideStaged(c.client, validateStageId(c.item.id), decision),
         }
         last.set(key, change)
         return change
@@ -278,7 +273,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
       const results: BulkResult[] = chosen.map((c) => ({
         id: c.item.id,
         ...('packageName' in c.item ? { package: c.item.packageName, version: c.item.version } : { package: '' }),
-        registry: c.target.registry.url,
+        registry: c.client.target.registry.url,
         changed: false,
       }))
       if (opts.dryRun) return { ...planDocument(changes), results, changed: 0, failed: 0, skipped: 0 }

@@ -52,8 +52,8 @@ const create = defineCommand({
             target: team.id,
             action: 'add',
             ...(opts.description ? { to: opts.description } : {}),
-            registry: plan.target.registry.url,
-            apply: () => createTeam(plan, ctx.otp(), team, opts.description),
+            registry: plan.client.target.registry.url,
+            apply: () => createTeam(plan, team, opts.description),
           },
         ]
     const dryRun = await runChanges(ctx, changes, opts.dryRun)
@@ -84,9 +84,9 @@ const destroy = defineCommand({
             kind: 'team',
             target: team.id,
             action: 'remove',
-            registry: plan.target.registry.url,
+            registry: plan.client.target.registry.url,
             risk: 'destroy',
-            apply: () => destroyTeam(plan, ctx.otp(), team),
+            apply: () => destroyTeam(plan, team),
           },
         ]
       : []
@@ -116,9 +116,9 @@ function memberCommand(member: boolean) {
                 target: team.id,
                 action: member ? 'add' : 'remove',
                 [member ? 'to' : 'from']: user,
-                registry: plan.target.registry.url,
+                registry: plan.client.target.registry.url,
                 ...(member ? {} : { risk: 'access-removed' as const }),
-                apply: () => setTeamMember(plan, ctx.otp(), team, user, member),
+                apply: () => setTeamMember(plan, team, user, member),
               },
             ]
       const dryRun = await runChanges(ctx, changes, opts.dryRun)

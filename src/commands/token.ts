@@ -97,7 +97,7 @@ const create = defineCommand({
     const permission: GrantPermission = opts.readWrite ? 'read-write' : 'read-only'
     // the registry of the first scope, package or org the token is for
     const scope = scopes[0] ?? packages.map(scopeOf).find(Boolean) ?? (orgs.length ? `@${orgs[0]}` : undefined)
-    const { config, target } = await tokenTarget(ctx, scope)
+    const { target, client } = await tokenTarget(ctx, scope)
     const password = await readPassword(ctx, opts.passwordStdin)
     const body: TokenRequest = {
       name: opts.name ?? `pkgs ${new Date().toISOString().slice(0, 10)}`,
@@ -113,7 +113,7 @@ const create = defineCommand({
       ...(cidrs.length ? { cidr_whitelist: cidrs } : {}),
       ...(opts.bypass2fa ? { bypass_2fa: true as const } : {}),
     }
-    const created = await createToken(config, target, body, ctx.otp())
+    const created = await createToken(client, body)
     // a registry that knows only npm's classic token fields (Verdaccio) reads no permission in the
     // body and makes the token read-write: say so while it can still be revoked
     if (permission === 'read-only' && opts.orgPermission !== 'read-write' && created.readonly === false) {
@@ -149,8 +149,8 @@ const ls = defineCommand({
   examples: [['pkgs token ls', 'a table on a terminal, tab-separated lines otherwise']],
   json: ['pkgs token ls --json', '{"registry", "tokens": [{"id", "key", "token", "name", "created", "expires", "readonly", "cidr_whitelist", …}]}'],
   async run(ctx, opts) {
-    const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
-    const tokens = (await listTokens(config, target)).sort((a, b) => (Date.parse(a.expires ?? '') || Infinity) - (Date.parse(b.expires ?? '') || Infinity))
+    const { target, client } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
+    const tokens = (await listTokens(client)).sort((a, b) => (Date.parse(a.expires ?? '') || Infinity) - (Date.parse(b.expires ?? '') || Infinity))
     return { registry: target.registry.url, tokens }
   },
   render({ tokens }, io: IO) {
@@ -174,12 +174,12 @@ const revoke = defineCommand({
     if (!opts.ids.length) throw usageError('Name the tokens to revoke.', 'See their ids with: pkgs token ls')
     // a token given by its value is a secret: from here on it is *** wherever it would appear
     for (const id of opts.ids) if (isTokenValue(id)) ctx.io.secrets.add(id)
-    const { config, target } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
-    const chosen = tokensToRevoke(await listTokens(config, target), opts.ids)
+    const { config, target, client } = await tokenTarget(ctx, opts.scope ? normalizeScope(opts.scope) : undefined)
+    const chosen = tokensToRevoke(await listTokens(client), opts.ids)
     const registry = target.registry.url
     await runChanges(
       ctx,
-      chosen.map((t) => ({ kind: 'token', target: t.id, action: 'remove', registry, apply: () => revokeToken(config, target, t.key, ctx.otp()) })),
+      chosen.map((t) => ({ kind: 'token', target: t.id, action: 'remove', registry, apply: () => revokeToken(client, t.key) })),
       false,
     )
     // the token this very login uses: every command for the registry now fails until a new login

@@ -105,8 +105,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   for (const p of planned) requireWorkflow(p.target, 'trust', trustWhat)
   const trusting = `${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})`
   if (fromPackageJson) ctx.io.info(`Trusting ${names[provider]} in ${fromPackageJson} (the repository in package.json).`)
-  const otp = ctx.otp()
-  const read = await readPackages(ctx, planned, (p) => getTrust(config, p.target, p.name, otp), readConcurrency(config, concurrency))
+  const read = await readPackages(ctx, planned, (p) => getTrust(p.client, p.name), readConcurrency(config, concurrency))
   const results: TrustResult[] = planned.map((p, i) => {
     const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
     return {
@@ -134,7 +133,7 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
             action: 'add',
             to: trusting,
             registry: p.target.registry.url,
-            apply: () => addTrust(config, p.target, p.name, wanted, otp),
+            apply: () => addTrust(p.client, p.name, wanted),
           },
         ],
   )
@@ -269,8 +268,8 @@ const ls = defineCommand({
   examples: [['pkgs trust ls @acme/widgets', 'one line per trusted workflow: id, provider, what it matches, permissions']],
   json: ['pkgs trust ls @acme/widgets --json', '{"package", "registry", "trust": [{"id", "type", "claims", "permissions"}]}'],
   async run(ctx, { package: packageArg }) {
-    const { config, target, name } = await ctx.packageTarget(packageArg, 'pkgs trust ls @acme/widgets', { workflow: 'trust', what: trustWhat })
-    return { package: name, registry: target.registry.url, trust: await getTrust(config, target, name, ctx.otp()) }
+    const { target, client, name } = await ctx.packageTarget(packageArg, 'pkgs trust ls @acme/widgets', { workflow: 'trust', what: trustWhat })
+    return { package: name, registry: target.registry.url, trust: await getTrust(client, name) }
   },
   render(r, io) {
     if (!r.trust.length) return io.info(`No CI workflow is trusted to publish ${r.package}.`)
@@ -296,9 +295,8 @@ const revoke = defineCommand({
   notes: 'A trust that is not there: nothing is sent, exit 0, "changed": false (the ids there are are named). The start of more than one id is exit 2.',
   async run(ctx, opts) {
     if (!opts.id) throw usageError('Name the trust to revoke with --id.', 'See the ids with: pkgs trust ls')
-    const { config, target, name } = await ctx.packageTarget(opts.package, 'pkgs trust revoke @acme/widgets --id <id>', { workflow: 'trust', what: trustWhat })
-    const otp = ctx.otp()
-    const trusts = await getTrust(config, target, name, otp)
+    const { target, client, name } = await ctx.packageTarget(opts.package, 'pkgs trust revoke @acme/widgets --id <id>', { workflow: 'trust', what: trustWhat })
+    const trusts = await getTrust(client, name)
     const given = opts.id
     const exact = trusts.filter((t) => t.id === given)
     const matches = exact.length ? exact : trusts.filter((t) => t.id?.startsWith(given))
@@ -310,7 +308,7 @@ const revoke = defineCommand({
     const id = matches[0]?.id ?? given
     const present = matches.length === 1
     const changes: Change[] = present
-      ? [{ kind: 'trust', target: name, action: 'remove', from: id, registry: target.registry.url, apply: () => revokeTrust(config, target, name, id, otp) }]
+      ? [{ kind: 'trust', target: name, action: 'remove', from: id, registry: target.registry.url, apply: () => revokeTrust(client, name, id) }]
       : []
     const plan = await runChanges(ctx, changes, opts.dryRun)
     const others = present ? [] : trusts.flatMap((t) => (t.id ? [t.id] : []))

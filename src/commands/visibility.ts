@@ -50,7 +50,7 @@ export function visibilityCommand(want: Visibility) {
     async run(ctx, opts) {
       const width = concurrencyOf(opts.concurrency)
       const { config, planned } = await planPackages(ctx, opts.packages, opts.scope, { scopedOnly: true, loggedIn: true, want, command: name })
-      const read = await readPackages(ctx, planned, (p) => getVisibility(config, p.target, p.name, want), readConcurrency(config, width))
+      const read = await readPackages(ctx, planned, (p) => getVisibility(p.client, p.name, want), readConcurrency(config, width))
       const results: BulkResult[] = planned.map((p, i) => ({
         package: p.name,
         registry: p.target.registry.url,
@@ -70,7 +70,7 @@ export function visibilityCommand(want: Visibility) {
           to: want,
           registry: p.target.registry.url,
           risk: want === 'public' ? 'public' : undefined,
-          apply: () => setVisibility(config, p.target, p.name, want, ctx.otp()),
+          apply: () => setVisibility(p.client, p.name, want),
         }
         changes.push(change)
         indexOf.set(change, i)

@@ -6,8 +6,8 @@ import { credentialsFor, shownPath } from './config.js'
 import { Exit, PkgsError, RegistryError } from './errors.js'
 import { explainError } from './explain.js'
 import { editNpmrcFile, nerfDart, npmrcPath, type FileEditResult } from './npmrc.js'
-import type { OtpSession } from './otp.js'
-import { registryError, registryOptions, requestJson, unsupportedBy, whoami, type Target } from './registry.js'
+import type { RegistryClient } from './client.js'
+import { registryError, unsupportedBy } from './registry.js'
 import { loginCommand } from './preflight.js'
 
 export type AuthType = 'web' | 'legacy'
@@ -25,10 +25,11 @@ export type Opener = (url: string) => Promise<void>
  * error, which npm-profile reports as WebLoginNotSupported (ENYI): undefined then, so the caller
  * falls back to a password as npm does; with `forced` (--auth-type web) that is exit 4.
  */
-export async function webLogin(config: Config, target: Target, opener: Opener, forced: boolean): Promise<{ token: string } | undefined> {
+export async function webLogin(client: RegistryClient, opener: Opener, forced: boolean): Promise<{ token: string } | undefined> {
+  const { target } = client
   const { loginWeb } = await import('npm-profile')
   try {
-    const { token } = await loginWeb((url) => opener(url), registryOptions(config, target))
+    const { token } = await loginWeb((url) => opener(url), client.options())
     return { token }
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENYI') throw registryError(err, target)
@@ -45,13 +46,14 @@ export async function webLogin(config: Config, target: Target, opener: Opener, f
 }
 
 /** User name and password (`PUT /-/user/org.couchdb.user:<name>`, which Verdaccio speaks too). */
-export async function passwordLogin(config: Config, target: Target, username: string, password: string, otp: OtpSession): Promise<{ token: string }> {
+export async function passwordLogin(client: RegistryClient, username: string, password: string): Promise<{ token: string }> {
+  const { target } = client
   const { loginCouch } = await import('npm-profile')
   let token: unknown
   try {
-    ;({ token } = await otp.run(config, target, async (code) => {
+    ;({ token } = await client.challenged(async (code) => {
       try {
-        return await loginCouch(username, password, registryOptions(config, target, code ? { otp: code } : {}))
+        return await loginCouch(username, password, client.options(code ? { otp: code } : {}))
       } catch (err) {
         throw registryError(err, target)
       }
@@ -78,24 +80,11 @@ export async function passwordLogin(config: Config, target: Target, username: st
   return { token }
 }
 
-/** Config and target that send this token (and nothing else) to the registry. */
-export function withToken(config: Config, target: Target, token: string): { config: Config; target: Target } {
-  const key = `${nerfDart(target.registry.url)}:_authToken`
-  const flat = { ...config.flat, [key]: token }
-  return { config: { ...config, flat }, target: { ...target, credentials: { type: 'token', key } } }
-}
-
-/** Config and target that send no credentials at all (a read as anyone would make it). */
-export function withoutCredentials(config: Config, target: Target): { config: Config; target: Target } {
-  const flat = Object.fromEntries(Object.entries(config.flat).filter(([key]) => !/:(_authToken|_auth|_password|username|certfile|keyfile)$/.test(key)))
-  return { config: { ...config, flat }, target: { ...target, credentials: { type: 'none' } } }
-}
-
 /** The user name a token belongs to; a token the registry does not accept is exit 3. */
-export async function verifyToken(config: Config, target: Target, token: string): Promise<string> {
-  const sending = withToken(config, target, token)
+export async function verifyToken(client: RegistryClient, token: string): Promise<string> {
+  const { target } = client
   try {
-    return await whoami(sending.config, sending.target)
+    return await client.sending(token).whoami()
   } catch (err) {
     const e = explainError(err)
     if (e.exitCode !== Exit.auth) throw e
@@ -119,7 +108,8 @@ export interface SavedLogin {
  * Save a token as `npm login` does: `//host/path/:_authToken` in the user .npmrc, replacing the
  * user name and password kept there for the same registry; with a scope, `@scope:registry` too.
  */
-export async function saveToken(config: Config, target: Target, token: string, scope?: string): Promise<SavedLogin> {
+export async function saveToken(client: RegistryClient, token: string, scope?: string): Promise<SavedLogin> {
+  const { config, target } = client
   const nerfed = nerfDart(target.registry.url)
   const file = npmrcPath(config, 'user')
   const set: Record<string, string> = { [`${nerfed}:_authToken`]: token }
@@ -144,7 +134,8 @@ export interface LoggedOut {
 }
 
 /** The token npm sends to this registry (never printed). */
-export function tokenFor(config: Config, target: Target): string | undefined {
+export function tokenFor(client: RegistryClient): string | undefined {
+  const { config, target } = client
   const key = target.credentials.key
   // the text `${VAR}` of an unset variable is no token to revoke
   if (target.credentials.type !== 'token' || !key || target.credentials.problem?.kind === 'unset-variable') return undefined
@@ -153,14 +144,13 @@ export function tokenFor(config: Config, target: Target): string | undefined {
 }
 
 /** `DELETE /-/user/token/<token>`, as `npm logout` does. */
-export async function revokeToken(config: Config, target: Target, token: string, otp: OtpSession): Promise<void> {
-  await otp.run(config, target, (code) =>
-    requestJson(config, target, `/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(code ? { otp: code } : {}) }),
-  )
+export async function revokeToken(client: RegistryClient, token: string): Promise<void> {
+  await client.challenged((code) => client.json(`/-/user/token/${encodeURIComponent(token)}`, { method: 'DELETE', ...(code ? { otp: code } : {}) }))
 }
 
 /** Remove the credentials for the registry from the file they are in, as `npm logout` does. */
-export async function removeCredentials(config: Config, target: Target): Promise<Pick<LoggedOut, 'removed' | 'leftIn' | 'alsoIn'>> {
+export async function removeCredentials(client: RegistryClient): Promise<Pick<LoggedOut, 'removed' | 'leftIn' | 'alsoIn'>> {
+  const { config, target } = client
   const { key, source } = target.credentials
   if (!key) return { alsoIn: [] }
   const regKey = key.slice(0, key.lastIndexOf(':'))

@@ -2,10 +2,11 @@
 // (NPM_ID_TOKEN, or GitHub's ID-token service with audience npm:<registry host>), exchange it
 // (POST /-/npm/v1/oidc/token/exchange/package/<pkg>, the ID token as bearer) for a short-lived
 // publish token. Unlike npm, a failure is never silent: it is returned as its cause in words.
+import type { RegistryClient } from './client.js'
 import type { Config } from './config.js'
 import { Exit, PkgsError, RegistryError } from './errors.js'
 import { registryMessage } from './explain.js'
-import { redactInLog, registryCall, registryOptions, retryPolicy, type Target } from './registry.js'
+import { redactInLog, retryPolicy } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export type CiProvider = 'github' | 'gitlab' | 'circleci'
@@ -142,14 +143,14 @@ export function idTokenProblem(
 }
 
 /** POST /-/npm/v1/oidc/token/exchange/package/<pkg> with the ID token as bearer, as npm sends it (at the registry host's root). */
-async function exchange(config: Config, target: Target, name: string, idToken: string, command: 'publish' | 'stage'): Promise<string> {
+async function exchange(client: RegistryClient, name: string, idToken: string, command: 'publish' | 'stage'): Promise<string> {
+  const { target } = client
   const { default: fetch } = await import('npm-registry-fetch')
   const registry = new URL(target.registry.url)
   const authKey = `//${registry.host}${registry.pathname}:_authToken`
   const url = new URL(`/-/npm/v1/oidc/token/exchange/package/${escapedName(name)}`, registry).href
-  const body = await registryCall(
-    target,
-    () => fetch.json(url, registryOptions(config, target, { [authKey]: idToken, method: 'POST', npmCommand: command })) as Promise<{ token?: unknown }>,
+  const body = await client.call(
+    (opts) => fetch.json(url, { ...opts, [authKey]: idToken, method: 'POST', npmCommand: command }) as Promise<{ token?: unknown }>,
     { packageName: name },
   )
   if (typeof body?.token !== 'string' || !body.token) {
@@ -175,19 +176,19 @@ export interface TrustedPublishing {
  * a package that is there from one for a package not published yet.
  */
 export async function trustedPublishing(
-  config: Config,
-  target: Target,
+  client: RegistryClient,
   name: string,
   env: NodeJS.ProcessEnv,
   provider: CiProvider,
   command: 'publish' | 'stage',
   packageExists: () => Promise<boolean>,
 ): Promise<TrustedPublishing> {
+  const { config, target } = client
   const idToken = await getIdToken(env, provider, target.registry.url, config)
   redactInLog(idToken)
   const claims = idTokenClaims(idToken)
   try {
-    return { provider, token: await exchange(config, target, name, idToken, command), claims }
+    return { provider, token: await exchange(client, name, idToken, command), claims }
   } catch (err) {
     if (!(err instanceof RegistryError) || err.status === undefined) throw err
     const said = registryMessage(err.body)

@@ -1,19 +1,17 @@
 // Organisations and their teams, with npm's libnpmorg and libnpmteam for every change (the
 // requests `npm org` and `npm team` send) and the same URLs for the lists.
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError, RegistryError, usageError } from './errors.js'
 import { registryMessage } from './explain.js'
-import type { OtpSession } from './otp.js'
 import { getUser, noSuchUser } from './owners.js'
-import { isStatus, registryCall, registryOptions, requestJson, unsupportedBy, whoami, type Target, type Workflow } from './registry.js'
+import { isStatus, unsupportedBy, type Target, type Workflow } from './registry.js'
 import type { TeamName } from '../package/names.js'
 
 export type OrgRole = 'developer' | 'admin' | 'owner'
 export const orgRoles: OrgRole[] = ['developer', 'admin', 'owner']
 
 export interface OrgPlan {
-  config: Config
-  target: Target
+  client: RegistryClient
   /** without @ */
   org: string
 }
@@ -38,7 +36,7 @@ interface Subject {
 }
 
 function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, { team, user }: Subject): unknown {
-  const unsupported = unsupportedBy(err, plan.target, workflow, what)
+  const unsupported = unsupportedBy(err, plan.client.target, workflow, what)
   if (unsupported) return unsupported
   if (!(err instanceof RegistryError)) return err
   const said = (err.body as { error?: unknown } | undefined)?.error
@@ -52,10 +50,10 @@ function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, 
     })
   }
   // a change comes after a read that found the org and the team: its 404 is the user's
-  if (err.status === 404 && user) return noSuchUser(user, plan.target, err)
-  if (err.status === 404 && team) return noSuchTeam(team, plan.target, err)
+  if (err.status === 404 && user) return noSuchUser(user, plan.client.target, err)
+  if (err.status === 404 && team) return noSuchTeam(team, plan.client.target, err)
   if (err.status === 404) {
-    return new PkgsError('E404', `There is no organisation @${plan.org} on ${plan.target.registry.url}, or you are not a member of it.`, {
+    return new PkgsError('E404', `There is no organisation @${plan.org} on ${plan.client.target.registry.url}, or you are not a member of it.`, {
       hint: 'Check the spelling; on npmjs.com a user scope is not an organisation.',
       ...cause,
     })
@@ -65,7 +63,7 @@ function explain(err: unknown, plan: OrgPlan, workflow: Workflow, what: string, 
 
 async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: string, subject: Subject = {}): Promise<T> {
   try {
-    return (await requestJson<T>(plan.config, plan.target, path, { preferOnline: true })).body
+    return (await plan.client.json<T>(path, { preferOnline: true })).body
   } catch (err) {
     throw explain(err, plan, workflow, what, subject)
   }
@@ -73,7 +71,6 @@ async function read<T>(plan: OrgPlan, path: string, workflow: Workflow, what: st
 
 /** A change, with the one-time password handling every change gets; `own` explains its own cases first. */
 async function change(
-  otp: OtpSession,
   plan: OrgPlan,
   workflow: Workflow,
   what: string,
@@ -82,7 +79,7 @@ async function change(
   own?: (err: unknown) => Promise<PkgsError | undefined>,
 ): Promise<void> {
   try {
-    await otp.run(plan.config, plan.target, (code) => registryCall(plan.target, () => op(registryOptions(plan.config, plan.target, code ? { otp: code } : {}))))
+    await plan.client.write(op)
   } catch (err) {
     throw (own && (await own(err))) ?? explain(err, plan, workflow, what, subject)
   }
@@ -96,9 +93,9 @@ export function getMembers(plan: OrgPlan): Promise<Record<string, string>> {
 }
 
 /** PUT /-/org/<org>/user {user, role} (libnpmorg.set). */
-export async function setMember(plan: OrgPlan, otp: OtpSession, user: string, role: OrgRole): Promise<void> {
+export async function setMember(plan: OrgPlan, user: string, role: OrgRole): Promise<void> {
   const { set } = (await import('libnpmorg')).default
-  await change(otp, plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
+  await change(plan, 'orgs', 'organisations', (opts) => set(plan.org, user, role, opts), { user })
 }
 
 export interface MemberRemoval {
@@ -119,17 +116,17 @@ export function keepLastOwner(plan: OrgPlan, members: Record<string, string>, us
 
 /** Before removing a member: the members and who you are, read together; never the last owner. */
 export async function checkMemberRemoval(plan: OrgPlan, user: string): Promise<MemberRemoval> {
-  const [members, me] = await Promise.all([getMembers(plan), whoami(plan.config, plan.target)])
+  const [members, me] = await Promise.all([getMembers(plan), plan.client.whoami()])
   keepLastOwner(plan, members, user)
   // not a member: "nothing changed", unless there is no such user at all (a misspelt name)
-  if (!(user in members)) await getUser(plan.config, plan.target, user)
+  if (!(user in members)) await getUser(plan.client, user)
   return { role: members[user], yourself: user === me }
 }
 
 /** DELETE /-/org/<org>/user {user} (libnpmorg.rm). */
-export async function removeMember(plan: OrgPlan, otp: OtpSession, user: string): Promise<void> {
+export async function removeMember(plan: OrgPlan, user: string): Promise<void> {
   const { rm } = (await import('libnpmorg')).default
-  await change(otp, plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts), { user })
+  await change(plan, 'orgs', 'organisations', (opts) => rm(plan.org, user, opts), { user })
 }
 
 /** GET /-/org/<org>/team?format=cli: `org:team` names (`npm team ls <org>`), as @org:team. */
@@ -151,7 +148,7 @@ export async function getTeamMembers(plan: OrgPlan, team: TeamName): Promise<str
  */
 export async function isTeamMember(plan: OrgPlan, team: TeamName, user: string, adding: boolean): Promise<boolean> {
   const [inTeam, inOrg] = (
-    await Promise.allSettled([getTeamMembers(plan, team), adding ? getMembers(plan) : undefined, adding ? getUser(plan.config, plan.target, user) : undefined])
+    await Promise.allSettled([getTeamMembers(plan, team), adding ? getMembers(plan) : undefined, adding ? getUser(plan.client, user) : undefined])
   ).map((read) => {
     if (read.status === 'rejected') throw read.reason
     return read.value
@@ -162,14 +159,14 @@ export async function isTeamMember(plan: OrgPlan, team: TeamName, user: string, 
     })
   }
   // removing someone not in the team: "nothing changed", unless there is no such user at all
-  if (!adding && !inTeam.includes(user)) await getUser(plan.config, plan.target, user)
+  if (!adding && !inTeam.includes(user)) await getUser(plan.client, user)
   return inTeam.includes(user)
 }
 
 /** PUT /-/org/<org>/team {name, description} (libnpmteam.create). */
-export async function createTeam(plan: OrgPlan, otp: OtpSession, team: TeamName, description?: string): Promise<void> {
+export async function createTeam(plan: OrgPlan, team: TeamName, description?: string): Promise<void> {
   const { create } = (await import('libnpmteam')).default
-  await change(otp, plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
+  await change(plan, 'teams', 'teams', (opts) => create(team.id, { ...opts, description }))
 }
 
 /**
@@ -178,21 +175,20 @@ export async function createTeam(plan: OrgPlan, otp: OtpSession, team: TeamName,
  */
 async function destroyRefused(err: unknown, plan: OrgPlan, team: TeamName): Promise<PkgsError | undefined> {
   if (!isStatus(err, 403)) return undefined
-  const [members, me] = await Promise.all([getMembers(plan).catch(() => undefined), whoami(plan.config, plan.target).catch(() => undefined)])
+  const [members, me] = await Promise.all([getMembers(plan).catch(() => undefined), plan.client.whoami().catch(() => undefined)])
   const role = me && members?.[me]
   if (role !== 'owner' && role !== 'admin') return undefined
   const said = registryMessage(err.body)
-  return new PkgsError('E403', `${plan.target.registry.url} will not destroy ${team.id}${said ? `: ${said}` : ' (it answered 403)'}.`, {
+  return new PkgsError('E403', `${plan.client.target.registry.url} will not destroy ${team.id}${said ? `: ${said}` : ' (it answered 403)'}.`, {
     hint: `It stays as it is. To take away what it gives, unshare its packages (pkgs ls ${team.id}, then pkgs unshare ${team.id} <package>) or remove its members (pkgs team rm ${team.id} <user>).`,
     cause: err,
   })
 }
 
 /** DELETE /-/team/<org>/<team> (libnpmteam.destroy). */
-export async function destroyTeam(plan: OrgPlan, otp: OtpSession, team: TeamName): Promise<void> {
+export async function destroyTeam(plan: OrgPlan, team: TeamName): Promise<void> {
   const { destroy } = (await import('libnpmteam')).default
   await change(
-    otp,
     plan,
     'teams',
     'teams',
@@ -203,7 +199,7 @@ export async function destroyTeam(plan: OrgPlan, otp: OtpSession, team: TeamName
 }
 
 /** PUT or DELETE /-/team/<org>/<team>/user {user} (libnpmteam.add, .rm). */
-export async function setTeamMember(plan: OrgPlan, otp: OtpSession, team: TeamName, user: string, member: boolean): Promise<void> {
+export async function setTeamMember(plan: OrgPlan, team: TeamName, user: string, member: boolean): Promise<void> {
   const lib = (await import('libnpmteam')).default
-  await change(otp, plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), { team, user })
+  await change(plan, 'teams', 'teams', (opts) => (member ? lib.add(user, team.id, opts) : lib.rm(user, team.id, opts)), { team, user })
 }

@@ -1,19 +1,8 @@
 // Package owners, with the requests `npm owner` sends: the user's document, the full package
 // document (fresh), and the maintainers written back under the document's revision.
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError } from './errors.js'
-import type { OtpSession } from './otp.js'
-import {
-  isStatus,
-  registryCall,
-  registryOptions,
-  registryUrl,
-  requestJson,
-  requireWorkflow,
-  unsupportedBy,
-  unsupportedByKind,
-  type Target,
-} from './registry.js'
+import { isStatus, requireWorkflow, unsupportedBy, unsupportedByKind, type Target } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 export interface Owner {
@@ -30,12 +19,13 @@ export interface OwnersDocument {
 export const ownersWhat = 'package owners (npm owner)'
 
 /** The owners in the package's full document (`npm owner ls`). */
-export async function getOwners(config: Config, target: Target, name: string): Promise<OwnersDocument> {
+export async function getOwners(client: RegistryClient, name: string): Promise<OwnersDocument> {
+  const { target } = client
   requireWorkflow(target, 'share', ownersWhat)
   let res
   try {
     // pacote's full-metadata request: the abbreviated document has no maintainers
-    res = await requestJson<{ _id?: string; _rev?: string; maintainers?: unknown }>(config, target, `/${escapedName(name)}`, {
+    res = await client.json<{ _id?: string; _rev?: string; maintainers?: unknown }>(`/${escapedName(name)}`, {
       preferOnline: true,
       headers: { accept: 'application/json' },
     })
@@ -67,29 +57,24 @@ export function noSuchUser(user: string, target: Target, cause: unknown): PkgsEr
 }
 
 /** The user as the registry knows them (`npm owner add` looks them up first). */
-export async function getUser(config: Config, target: Target, user: string): Promise<Owner> {
+export async function getUser(client: RegistryClient, user: string): Promise<Owner> {
   try {
-    const res = await requestJson<{ name?: string; email?: string }>(config, target, `/-/user/org.couchdb.user:${encodeURIComponent(user)}`)
+    const res = await client.json<{ name?: string; email?: string }>(`/-/user/org.couchdb.user:${encodeURIComponent(user)}`)
     return { name: res.body.name ?? user, email: res.body.email }
   } catch (err) {
-    if (isStatus(err, 404)) throw noSuchUser(user, target, err)
+    if (isStatus(err, 404)) throw noSuchUser(user, client.target, err)
     throw err
   }
 }
 
 /** PUT /<pkg>/-rev/<rev> {_id, _rev, maintainers}, as `npm owner add|rm` does. */
-export async function setOwners(config: Config, target: Target, name: string, doc: OwnersDocument, maintainers: Owner[], otp: OtpSession): Promise<void> {
+export async function setOwners(client: RegistryClient, name: string, doc: OwnersDocument, maintainers: Owner[]): Promise<void> {
+  const { target } = client
   const { default: fetch } = await import('npm-registry-fetch')
-  const path = `/${escapedName(name)}/-rev/${encodeURIComponent(doc.rev)}`
+  const url = client.url(`/${escapedName(name)}/-rev/${encodeURIComponent(doc.rev)}`)
   const body = { _id: doc.id, _rev: doc.rev, maintainers }
   try {
-    await otp.run(config, target, (code) =>
-      registryCall(
-        target,
-        () => fetch.json(registryUrl(target, path), registryOptions(config, target, { method: 'PUT', body, ...(code ? { otp: code } : {}) })),
-        { packageName: name },
-      ),
-    )
+    await client.write((opts) => fetch.json(url, { ...opts, method: 'PUT', body }), { packageName: name })
   } catch (err) {
     const unsupported = unsupportedBy(err, target, 'share', ownersWhat)
     if (unsupported) throw unsupported

@@ -1,10 +1,9 @@
 // Who may read or write what, with libnpmaccess's requests: a package's collaborators, the
 // packages of a user, org or team, and a team's grant on a package.
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError } from './errors.js'
 import { noSuchTeam } from './orgs.js'
-import type { OtpSession } from './otp.js'
-import { isStatus, registryCall, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
+import { isStatus, requireWorkflow, unsupportedBy, type Target, type Workflow } from './registry.js'
 import { escapedName, type TeamName } from '../package/names.js'
 
 export type Permission = 'read-only' | 'read-write'
@@ -21,20 +20,14 @@ export function toPermissions(body: Record<string, unknown>): Record<string, str
 export const teamsWhat = 'teams (npm access grant)'
 
 /** GET /-/package/<pkg>/collaborators (`npm access list collaborators`). */
-export async function getCollaborators(config: Config, target: Target, name: string): Promise<Record<string, string>> {
+export async function getCollaborators(client: RegistryClient, name: string): Promise<Record<string, string>> {
   const what = 'lists of collaborators'
-  requireWorkflow(target, 'teams', what)
+  requireWorkflow(client.target, 'teams', what)
   try {
-    const res = await requestJson<Record<string, unknown>>(
-      config,
-      target,
-      `/-/package/${escapedName(name)}/collaborators`,
-      { preferOnline: true },
-      { packageName: name },
-    )
+    const res = await client.json<Record<string, unknown>>(`/-/package/${escapedName(name)}/collaborators`, { preferOnline: true }, { packageName: name })
     return toPermissions(res.body)
   } catch (err) {
-    throw unsupportedBy(err, target, 'teams', what) ?? err
+    throw unsupportedBy(err, client.target, 'teams', what) ?? err
   }
 }
 
@@ -55,13 +48,13 @@ function teamPath(team: TeamName): string {
  * user); `workflow` and `what` name what a registry without the lists cannot do.
  */
 export async function getPackagesOf(
-  config: Config,
-  target: Target,
+  client: RegistryClient,
   holder: Holder,
   { workflow = 'teams', what = 'lists of packages with permissions' }: { workflow?: Workflow; what?: string } = {},
 ): Promise<HeldPackages> {
+  const { target } = client
   requireWorkflow(target, workflow, what)
-  const get = async (path: string) => toPermissions((await requestJson<Record<string, unknown>>(config, target, path, { preferOnline: true })).body)
+  const get = async (path: string) => toPermissions((await client.json<Record<string, unknown>>(path, { preferOnline: true })).body)
   const bare = holder.kind === 'team' ? '' : encodeURIComponent(holder.name.replace(/^@/, ''))
   try {
     if (holder.kind === 'team') return { kind: 'team', packages: await get(teamPath(holder.team)) }
@@ -96,31 +89,22 @@ function grantError(err: unknown, target: Target, team: TeamName, name: string):
 }
 
 /** A team's grant changed through libnpmaccess, under the run's two-factor session. */
-async function changeGrant(
-  config: Config,
-  target: Target,
-  team: TeamName,
-  name: string,
-  otp: OtpSession,
-  change: (opts: Record<string, unknown>) => Promise<unknown>,
-): Promise<void> {
+async function changeGrant(client: RegistryClient, team: TeamName, name: string, change: (opts: Record<string, unknown>) => Promise<unknown>): Promise<void> {
   try {
-    await otp.run(config, target, (code) =>
-      registryCall(target, () => change(registryOptions(config, target, code ? { otp: code } : {})), { packageName: name }),
-    )
+    await client.write(change, { packageName: name })
   } catch (err) {
-    throw grantError(err, target, team, name)
+    throw grantError(err, client.target, team, name)
   }
 }
 
 /** PUT /-/team/<org>/<team>/package {package, permissions} (libnpmaccess.setPermissions). */
-export async function grantTeam(config: Config, target: Target, team: TeamName, name: string, permissions: Permission, otp: OtpSession): Promise<void> {
+export async function grantTeam(client: RegistryClient, team: TeamName, name: string, permissions: Permission): Promise<void> {
   const { setPermissions } = await import('libnpmaccess')
-  await changeGrant(config, target, team, name, otp, (opts) => setPermissions(team.id, name, permissions, opts))
+  await changeGrant(client, team, name, (opts) => setPermissions(team.id, name, permissions, opts))
 }
 
 /** DELETE /-/team/<org>/<team>/package {package} (libnpmaccess.removePermissions). */
-export async function revokeTeam(config: Config, target: Target, team: TeamName, name: string, otp: OtpSession): Promise<void> {
+export async function revokeTeam(client: RegistryClient, team: TeamName, name: string): Promise<void> {
   const { removePermissions } = await import('libnpmaccess')
-  await changeGrant(config, target, team, name, otp, (opts) => removePermissions(team.id, name, opts))
+  await changeGrant(client, team, name, (opts) => removePermissions(team.id, name, opts))
 }

@@ -1,12 +1,11 @@
 // Publishing with npm's libnpmpublish: the options npm would pass (npm config, publishConfig,
 // then the flags), access and tag decided before any request, and what the registry already has.
 import { createRequire } from 'node:module'
-import type { Config } from './config.js'
 import { Exit, PkgsError, RegistryError, usageError } from './errors.js'
 import { explainError, registryMessage, where } from './explain.js'
-import type { OtpSession } from './otp.js'
+import type { RegistryClient } from './client.js'
 import type { Access } from '../package/access.js'
-import { abbreviatedPackument, identityOf, registryCall, registryOptions, requestJson, type RegistryIdentity, type Target } from './registry.js'
+import { abbreviatedPackument, identityOf, type RegistryIdentity, type Target } from './registry.js'
 
 const require = createRequire(import.meta.url)
 
@@ -109,18 +108,21 @@ export function endsPublish(err: PkgsError): boolean {
 type Packument = { versions?: Record<string, { dist?: { integrity?: string; shasum?: string }; deprecated?: unknown }> }
 
 /** The package as the registry has it now (npm's abbreviated document, fresh), and its visibility. */
-export async function fetchPublished(config: Config, target: Target, name: string): Promise<Published> {
+export async function fetchPublished(client: RegistryClient, name: string): Promise<Published> {
+  const { target } = client
   const path = `/${name.replace('/', '%2f')}`
   const [packument, visibility] = await Promise.all([
-    requestJson<Packument>(config, target, path, {
-      preferOnline: true,
-      headers: { accept: abbreviatedPackument },
-    }).then(
-      (res) => ({ res }),
-      (error: unknown) => ({ error }),
-    ),
+    client
+      .json<Packument>(path, {
+        preferOnline: true,
+        headers: { accept: abbreviatedPackument },
+      })
+      .then(
+        (res) => ({ res }),
+        (error: unknown) => ({ error }),
+      ),
     // libnpmpublish asks the same for provenance; registries without it answer 404
-    requestJson<{ public?: unknown }>(config, target, `/-/package${path}/visibility`, { preferOnline: true }).then(
+    client.json<{ public?: unknown }>(`/-/package${path}/visibility`, { preferOnline: true }).then(
       (res) => (typeof res.body.public === 'boolean' ? (res.body.public ? 'public' : 'restricted') : undefined),
       () => undefined,
     ),
@@ -223,27 +225,23 @@ export function preloadPublisher(): void {
  * which asks for no one-time password (approving does): the stage id is returned.
  */
 export async function publishTarball(
-  config: Config,
-  target: Target,
+  client: RegistryClient,
   manifest: Record<string, unknown>,
   tarball: Buffer,
   opts: Record<string, unknown> & { stage?: boolean },
-  otp: OtpSession,
   onAttempt?: () => Promise<() => void>,
 ): Promise<{ stageId?: string }> {
   const { publish } = await import('libnpmpublish')
-  const attempt = async (code: string | undefined) => {
+  const attempt = async (libraryOptions: Record<string, unknown>) => {
     const done = await onAttempt?.()
     try {
-      const res = (await registryCall(target, () => publish(manifest, tarball, registryOptions(config, target, { ...opts, otp: code })))) as {
-        stageId?: unknown
-      }
+      const res = (await publish(manifest, tarball, { ...libraryOptions, ...opts })) as { stageId?: unknown }
       return typeof res?.stageId === 'string' ? { stageId: res.stageId } : {}
     } finally {
       done?.()
     }
   }
-  return opts.stage ? attempt(undefined) : otp.run(config, target, attempt)
+  return opts.stage ? client.call(attempt) : client.write(attempt)
 }
 
 // npmjs: "You cannot publish over the previously published versions"; Verdaccio: 409 "this

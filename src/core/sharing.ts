@@ -1,14 +1,13 @@
 // Share packages with a user (an owner, as `npm owner add`) or a team (`npm access grant`), and
 // take it back, as plans: what the grantee has on each package is read first (a user's owners
 // documents, a team's list of packages once per registry), and only what differs becomes a change.
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError, usageError } from './errors.js'
-import type { OtpSession } from './otp.js'
 import { getOwners, getUser, ownersWhat, setOwners, type Owner, type OwnersDocument } from './owners.js'
 import { getCollaborators, getPackagesOf, grantTeam, revokeTeam, teamsWhat, type Permission } from './permissions.js'
 import type { Change } from './plan.js'
 import { requireCredentials } from './preflight.js'
-import { abbreviatedPackument, requestJson, requireWorkflow, type Target } from './registry.js'
+import { abbreviatedPackument, requireWorkflow, type Target } from './registry.js'
 import { escapedName, isTeam, parseTeam, scopeOf, validateUserName, type TeamName } from '../package/names.js'
 
 export type Grantee = { kind: 'user'; user: string } | { kind: 'team'; team: TeamName }
@@ -54,7 +53,7 @@ export function checkTeamScope(grantee: Grantee, name: string): void {
 /** What the grantee has on one package: an owner's read-write, a team's grant, or nothing. */
 export interface Sharing {
   name: string
-  target: Target
+  client: RegistryClient
   /** 'read-write' for an owner, a team's permission; undefined: none */
   current?: string
   owners?: OwnersDocument
@@ -67,30 +66,30 @@ export interface Sharing {
  * registry). A team's list shows only what the caller may see: a package not in it is read, so that
  * one the caller cannot read (misspelt, or private to others) is not found rather than "not shared".
  */
-export function sharingReader(config: Config, grantee: Grantee, { confirmAbsent }: { confirmAbsent: boolean }) {
+export function sharingReader(grantee: Grantee, { confirmAbsent }: { confirmAbsent: boolean }) {
   const once = new Map<string, Promise<unknown>>()
-  const perRegistry = <T>(target: Target, read: () => Promise<T>): Promise<T> => {
-    const key = target.registry.url
+  const perRegistry = <T>(client: RegistryClient, read: () => Promise<T>): Promise<T> => {
+    const key = client.target.registry.url
     if (!once.has(key)) once.set(key, read())
     return once.get(key) as Promise<T>
   }
-  return async (name: string, target: Target): Promise<Sharing> => {
+  return async (name: string, client: RegistryClient): Promise<Sharing> => {
     if (grantee.kind === 'user') {
-      const [person, owners] = await Promise.all([perRegistry(target, () => getUser(config, target, grantee.user)), getOwners(config, target, name)])
+      const [person, owners] = await Promise.all([perRegistry(client, () => getUser(client, grantee.user)), getOwners(client, name)])
       const present = owners.owners.some((o) => o.name === person.name)
-      return { name, target, current: present ? 'read-write' : undefined, owners, person }
+      return { name, client, current: present ? 'read-write' : undefined, owners, person }
     }
-    const { packages } = await perRegistry(target, () => getPackagesOf(config, target, { kind: 'team', team: grantee.team }, { what: teamsWhat }))
+    const { packages } = await perRegistry(client, () => getPackagesOf(client, { kind: 'team', team: grantee.team }, { what: teamsWhat }))
     const current = packages[name]
     if (!current && confirmAbsent) {
-      await requestJson(config, target, `/${escapedName(name)}`, { preferOnline: true, headers: { accept: abbreviatedPackument } }, { packageName: name })
+      await client.json(`/${escapedName(name)}`, { preferOnline: true, headers: { accept: abbreviatedPackument } }, { packageName: name })
     }
-    return { name, target, current }
+    return { name, client, current }
   }
 }
 
 function result(s: Sharing, grantee: Grantee, permissions: Permission | null, changed: boolean, previous?: string): ShareResult {
-  return { package: s.name, registry: s.target.registry.url, grantee: granteeName(grantee), permissions, changed, ...(previous ? { previous } : {}) }
+  return { package: s.name, registry: s.client.target.registry.url, grantee: granteeName(grantee), permissions, changed, ...(previous ? { previous } : {}) }
 }
 
 /** The result of a change once made (or, in a dry run and for what needs none, as it stands). */
@@ -104,8 +103,8 @@ export interface PlannedShare {
  * Share: a user becomes an owner (the owners written back under the revision read), a team gets
  * `permissions` (undefined keeps an existing grant as it is and makes a new one read-only).
  */
-export function planShare(config: Config, s: Sharing, grantee: Grantee, permissions: Permission | undefined, otp: () => OtpSession): PlannedShare {
-  const registry = s.target.registry.url
+export function planShare(s: Sharing, grantee: Grantee, permissions: Permission | undefined): PlannedShare {
+  const registry = s.client.target.registry.url
   if (grantee.kind === 'user') {
     if (s.current) return { unchanged: result(s, grantee, 'read-write', false) }
     const maintainers = [...s.owners!.owners, s.person!]
@@ -117,7 +116,7 @@ export function planShare(config: Config, s: Sharing, grantee: Grantee, permissi
         action: 'add',
         to: grantee.user,
         registry,
-        apply: async () => (await setOwners(config, s.target, s.name, s.owners!, maintainers, otp()), result(s, grantee, 'read-write', true)),
+        apply: async () => (await setOwners(s.client, s.name, s.owners!, maintainers), result(s, grantee, 'read-write', true)),
       },
     }
   }
@@ -132,14 +131,14 @@ export function planShare(config: Config, s: Sharing, grantee: Grantee, permissi
       ...(s.current ? { from: `${grantee.team.id} ${s.current}` } : {}),
       to: `${grantee.team.id} ${wanted}`,
       registry,
-      apply: async () => (await grantTeam(config, s.target, grantee.team, s.name, wanted, otp()), result(s, grantee, wanted, true, s.current)),
+      apply: async () => (await grantTeam(s.client, grantee.team, s.name, wanted), result(s, grantee, wanted, true, s.current)),
     },
   }
 }
 
 /** Unshare: an owner removed (never the last one: EOWNERRM), or a team's grant revoked; both take access away. */
-export function planUnshare(config: Config, s: Sharing, grantee: Grantee, otp: () => OtpSession): PlannedShare {
-  const registry = s.target.registry.url
+export function planUnshare(s: Sharing, grantee: Grantee): PlannedShare {
+  const registry = s.client.target.registry.url
   const unchanged = result(s, grantee, null, false)
   if (!s.current) return { unchanged }
   if (grantee.kind === 'user') {
@@ -158,7 +157,7 @@ export function planUnshare(config: Config, s: Sharing, grantee: Grantee, otp: (
         from: grantee.user,
         registry,
         risk: 'access-removed',
-        apply: async () => (await setOwners(config, s.target, s.name, s.owners!, maintainers, otp()), result(s, grantee, null, true)),
+        apply: async () => (await setOwners(s.client, s.name, s.owners!, maintainers), result(s, grantee, null, true)),
       },
     }
   }
@@ -171,14 +170,14 @@ export function planUnshare(config: Config, s: Sharing, grantee: Grantee, otp: (
       from: `${grantee.team.id} ${s.current}`,
       registry,
       risk: 'access-removed',
-      apply: async () => (await revokeTeam(config, s.target, grantee.team, s.name, otp()), result(s, grantee, null, true, s.current)),
+      apply: async () => (await revokeTeam(s.client, grantee.team, s.name), result(s, grantee, null, true, s.current)),
     },
   }
 }
 
 /** A user who is not an owner may still have access through a team: what the registry's collaborators say, if it tells. */
-export function teamAccessOf(config: Config, target: Target, name: string, user: string): Promise<string | undefined> {
-  return getCollaborators(config, target, name).then(
+export function teamAccessOf(client: RegistryClient, name: string, user: string): Promise<string | undefined> {
+  return getCollaborators(client, name).then(
     (collaborators) => collaborators[user],
     () => undefined,
   )

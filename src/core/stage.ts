@@ -2,10 +2,9 @@
 // approves, with two-factor authentication, before anyone can install them. The requests npm 11
 // sends (lib/commands/stage/*.js): GET /-/stage (pages of 100), GET /-/stage/<id> and its
 // tarball, POST /-/stage/<id>/approve, DELETE /-/stage/<id>.
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError, usageError } from './errors.js'
-import type { OtpSession } from './otp.js'
-import { isStatus, registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
+import { isStatus, unsupportedBy, type Target } from './registry.js'
 
 export interface StagedVersion {
   id: string
@@ -54,12 +53,13 @@ function unknownId(err: unknown, target: Target, id: string): unknown {
 const perPage = 100
 
 /** Every staged version the user may publish (of one package, if named): all pages, as npm stage list. */
-export async function listStaged(config: Config, target: Target, packageName?: string): Promise<StagedVersion[]> {
+export async function listStaged(client: RegistryClient, packageName?: string): Promise<StagedVersion[]> {
+  const { target } = client
   const items: StagedVersion[] = []
   try {
     for (let page = 0; ; page++) {
       const query = new URLSearchParams({ page: String(page), perPage: String(perPage), ...(packageName ? { package: packageName } : {}) })
-      const res = await requestJson<{ items?: unknown; total?: unknown }>(config, target, `/-/stage?${query}`, { preferOnline: true })
+      const res = await client.json<{ items?: unknown; total?: unknown }>(`/-/stage?${query}`, { preferOnline: true })
       const got = Array.isArray(res.body.items) ? (res.body.items as StagedVersion[]) : []
       items.push(...got)
       if (got.length < perPage || items.length >= Number(res.body.total ?? 0)) return items
@@ -70,19 +70,21 @@ export async function listStaged(config: Config, target: Target, packageName?: s
 }
 
 /** GET /-/stage/<id> (`npm stage view`). */
-export async function viewStaged(config: Config, target: Target, id: string): Promise<StagedVersion> {
+export async function viewStaged(client: RegistryClient, id: string): Promise<StagedVersion> {
+  const { target } = client
   try {
-    return (await requestJson<StagedVersion>(config, target, `/-/stage/${id}`, { preferOnline: true })).body
+    return (await client.json<StagedVersion>(`/-/stage/${id}`, { preferOnline: true })).body
   } catch (err) {
     throw unknownId(err, target, id)
   }
 }
 
 /** GET /-/stage/<id>/tarball (`npm stage download`). */
-export async function downloadStaged(config: Config, target: Target, id: string): Promise<Buffer> {
+export async function downloadStaged(client: RegistryClient, id: string): Promise<Buffer> {
+  const { target } = client
   const { default: fetch } = await import('npm-registry-fetch')
   try {
-    const res = await registryCall(target, () => fetch(registryUrl(target, `/-/stage/${id}/tarball`), registryOptions(config, target)))
+    const res = await client.call((opts) => fetch(client.url(`/-/stage/${id}/tarball`), opts))
     return Buffer.from(await res.arrayBuffer())
   } catch (err) {
     throw unknownId(err, target, id)
@@ -90,16 +92,13 @@ export async function downloadStaged(config: Config, target: Target, id: string)
 }
 
 /** POST /-/stage/<id>/approve (approve: the version is published) or DELETE /-/stage/<id> (reject), with two-factor authentication. */
-export async function decideStaged(config: Config, target: Target, id: string, decision: 'approve' | 'reject', otp: OtpSession): Promise<void> {
+export async function decideStaged(client: RegistryClient, id: string, decision: 'approve' | 'reject'): Promise<void> {
+  const { target } = client
   const { default: fetch } = await import('npm-registry-fetch')
   const path = decision === 'approve' ? `/-/stage/${id}/approve` : `/-/stage/${id}`
   const method = decision === 'approve' ? 'POST' : 'DELETE'
   try {
-    await otp.run(config, target, (code) =>
-      registryCall(target, () =>
-        fetch(registryUrl(target, path), registryOptions(config, target, { method, ignoreBody: true, ...(code ? { otp: code } : {}) })).then(() => undefined),
-      ),
-    )
+    await client.write((opts) => fetch(client.url(path), { ...opts, method, ignoreBody: true }))
   } catch (err) {
     throw unknownId(err, target, id)
   }

@@ -2,11 +2,10 @@
 // POST /-/npm/v1/tokens with its body, GET /-/npm/v1/tokens following urls.next, and
 // DELETE /-/npm/v1/tokens/token/<key>; ids as npm shows them (the shortest unique key prefix).
 import { createHash } from 'node:crypto'
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError, usageError } from './errors.js'
 import { registryMessage } from './explain.js'
-import type { OtpSession } from './otp.js'
-import { isStatus, redactInLog, registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
+import { isStatus, redactInLog, unsupportedBy, type Target } from './registry.js'
 
 export type GrantPermission = 'read-only' | 'read-write' | 'no-access'
 
@@ -79,15 +78,14 @@ function unsupported(err: unknown, target: Target): unknown {
 }
 
 /** POST /-/npm/v1/tokens: the new token (printed once, never logged). A wrong password is said as such. */
-export async function createToken(config: Config, target: Target, body: TokenRequest, otp: OtpSession): Promise<TokenEntry & { token: string }> {
+export async function createToken(client: RegistryClient, body: TokenRequest): Promise<TokenEntry & { token: string }> {
+  const { target } = client
   const { default: fetch } = await import('npm-registry-fetch')
   redactInLog(body.password)
   try {
-    const created = (await otp.run(config, target, (code) =>
-      registryCall(target, () =>
-        fetch.json(registryUrl(target, '/-/npm/v1/tokens'), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })),
-      ),
-    )) as TokenEntry & { token: string }
+    const created = (await client.write((opts) => fetch.json(client.url('/-/npm/v1/tokens'), { ...opts, method: 'POST', body }))) as TokenEntry & {
+      token: string
+    }
     if (typeof created?.token !== 'string')
       throw new PkgsError('EBADRESPONSE', `${target.registry.url} made no token.`, {
         hint: "Try again; if it persists, make the token in the registry's web interface.",
@@ -117,12 +115,13 @@ export async function createToken(config: Config, target: Target, body: TokenReq
 }
 
 /** Every token of the user, all pages, with npm's short ids. */
-export async function listTokens(config: Config, target: Target): Promise<TokenEntry[]> {
+export async function listTokens(client: RegistryClient): Promise<TokenEntry[]> {
+  const { target } = client
   const entries: TokenEntry[] = []
   try {
     let path: string | undefined = '/-/npm/v1/tokens'
     while (path) {
-      const res: { body: { objects?: unknown; urls?: { next?: unknown } } } = await requestJson(config, target, path, { preferOnline: true })
+      const res: { body: { objects?: unknown; urls?: { next?: unknown } } } = await client.json(path, { preferOnline: true })
       if (Array.isArray(res.body.objects)) entries.push(...(res.body.objects as TokenEntry[]))
       const next = res.body.urls?.next
       // npm follows urls.next as the registry gives it: an absolute URL, or a path
@@ -188,17 +187,11 @@ export function tokensToRevoke(tokens: TokenEntry[], given: string[]): TokenEntr
 }
 
 /** DELETE /-/npm/v1/tokens/token/<key>. */
-export async function revokeToken(config: Config, target: Target, key: string, otp: OtpSession): Promise<void> {
+export async function revokeToken(client: RegistryClient, key: string): Promise<void> {
+  const { target } = client
   const { default: fetch } = await import('npm-registry-fetch')
   try {
-    await otp.run(config, target, (code) =>
-      registryCall(target, () =>
-        fetch(
-          registryUrl(target, `/-/npm/v1/tokens/token/${encodeURIComponent(key)}`),
-          registryOptions(config, target, { method: 'DELETE', ignoreBody: true, ...(code ? { otp: code } : {}) }),
-        ).then(() => undefined),
-      ),
-    )
+    await client.write((opts) => fetch(client.url(`/-/npm/v1/tokens/token/${encodeURIComponent(key)}`), { ...opts, method: 'DELETE', ignoreBody: true }))
   } catch (err) {
     // the list before it found the token: a 404 now is the token gone, not a registry without tokens
     if (isStatus(err, 404)) {

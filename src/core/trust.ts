@@ -3,10 +3,9 @@
 // array of {type, claims, permissions}) and DELETE under /-/package/<pkg>/trust; one small
 // function per endpoint, and each provider's flags turned into npm's claims.
 import { createRequire } from 'node:module'
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { usageError } from './errors.js'
-import type { OtpSession } from './otp.js'
-import { registryCall, registryOptions, registryUrl, requestJson, unsupportedBy, type Target } from './registry.js'
+import { unsupportedBy } from './registry.js'
 import { escapedName } from '../package/names.js'
 
 const require = createRequire(import.meta.url)
@@ -141,49 +140,37 @@ function asConfigurations(body: unknown): TrustConfiguration[] {
 }
 
 /** A trust request under the run's two-factor session; a registry without trusted publishing said so (exit 4). */
-async function trustCall<T>(config: Config, target: Target, otp: OtpSession, call: (code?: string) => Promise<T>): Promise<T> {
+async function trustCall<T>(client: RegistryClient, call: () => Promise<T>): Promise<T> {
   try {
-    return await otp.run(config, target, call)
+    return await call()
   } catch (err) {
-    throw unsupportedBy(err, target, 'trust', trustWhat) ?? err
+    throw unsupportedBy(err, client.target, 'trust', trustWhat) ?? err
   }
 }
 
 /** GET /-/package/<pkg>/trust (`npm trust list`): npmjs may ask for a one-time password to read it. */
-export async function getTrust(config: Config, target: Target, name: string, otp: OtpSession): Promise<TrustConfiguration[]> {
-  const res = await trustCall(config, target, otp, (code) =>
-    requestJson<unknown>(config, target, path(name), { preferOnline: true, ...(code ? { otp: code } : {}) }, { packageName: name }),
+export async function getTrust(client: RegistryClient, name: string): Promise<TrustConfiguration[]> {
+  const res = await trustCall(client, () =>
+    client.challenged((code) => client.json<unknown>(path(name), { preferOnline: true, ...(code ? { otp: code } : {}) }, { packageName: name })),
   )
   return asConfigurations(res.body)
 }
 
 /** POST /-/package/<pkg>/trust with [configuration] (`npm trust github|gitlab|circleci`); the registry's answer, with its id. */
-export async function addTrust(config: Config, target: Target, name: string, trust: TrustConfiguration, otp: OtpSession): Promise<TrustConfiguration> {
+export async function addTrust(client: RegistryClient, name: string, trust: TrustConfiguration): Promise<TrustConfiguration> {
   const { default: fetch } = await import('npm-registry-fetch')
   const body = [{ type: trust.type, claims: trust.claims, permissions: trust.permissions }]
-  const answer = await trustCall(config, target, otp, (code) =>
-    registryCall(
-      target,
-      () => fetch.json(registryUrl(target, path(name)), registryOptions(config, target, { method: 'POST', body, ...(code ? { otp: code } : {}) })),
-      { packageName: name },
-    ),
+  const answer = await trustCall(client, () =>
+    client.write((opts) => fetch.json(client.url(path(name)), { ...opts, method: 'POST', body }), { packageName: name }),
   )
   return asConfigurations(answer)[0] ?? trust
 }
 
 /** DELETE /-/package/<pkg>/trust/<id> (`npm trust revoke`). */
-export async function revokeTrust(config: Config, target: Target, name: string, id: string, otp: OtpSession): Promise<void> {
+export async function revokeTrust(client: RegistryClient, name: string, id: string): Promise<void> {
   const { default: fetch } = await import('npm-registry-fetch')
-  await trustCall(config, target, otp, (code) =>
-    registryCall(
-      target,
-      () =>
-        fetch(
-          registryUrl(target, `${path(name)}/${encodeURIComponent(id)}`),
-          registryOptions(config, target, { method: 'DELETE', ...(code ? { otp: code } : {}) }),
-        ),
-      { packageName: name },
-    ),
+  await trustCall(client, () =>
+    client.write((opts) => fetch(client.url(`${path(name)}/${encodeURIComponent(id)}`), { ...opts, method: 'DELETE' }), { packageName: name }),
   )
 }
 

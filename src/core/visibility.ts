@@ -1,9 +1,8 @@
 // Public or private, and the two-factor policy, with npm's libnpmaccess: one small function per
 // endpoint, plus the names of a scope's packages.
-import type { Config } from './config.js'
+import type { RegistryClient } from './client.js'
 import { PkgsError } from './errors.js'
-import type { OtpSession } from './otp.js'
-import { isStatus, registryCall, registryOptions, requestJson, requireWorkflow, unsupportedBy, type Target } from './registry.js'
+import { isStatus, requireWorkflow, unsupportedBy, type Target } from './registry.js'
 import { getPackagesOf } from './permissions.js'
 import { escapedName } from '../package/names.js'
 
@@ -26,16 +25,12 @@ function unsupported(err: unknown, target: Target, what: string, fix?: string): 
   return fix ? withFix(error, fix, err) : error
 }
 
-/** A change through libnpmaccess, under the run's two-factor session. */
-function change(config: Config, target: Target, name: string, otp: OtpSession, call: (opts: Record<string, unknown>) => Promise<unknown>): Promise<unknown> {
-  return otp.run(config, target, (code) => registryCall(target, () => call(registryOptions(config, target, code ? { otp: code } : {})), { packageName: name }))
-}
-
 /** GET /-/package/<pkg>/visibility (libnpmaccess.getVisibility). */
-export async function getVisibility(config: Config, target: Target, name: string, want?: Visibility): Promise<Visibility> {
+export async function getVisibility(client: RegistryClient, name: string, want?: Visibility): Promise<Visibility> {
+  const { target } = client
   requireWorkflow(target, 'visibility', 'package visibility (public or private)')
   try {
-    const res = await requestJson<{ public?: unknown }>(config, target, `/-/package/${escapedName(name)}/visibility`, { preferOnline: true })
+    const res = await client.json<{ public?: unknown }>(`/-/package/${escapedName(name)}/visibility`, { preferOnline: true })
     return res.body.public === true ? 'public' : 'private'
   } catch (err) {
     const fix = want ? `To make ${name} ${want}, write in config.yaml, above '@*/*': ${verdaccioRule(name, want)}` : undefined
@@ -44,10 +39,11 @@ export async function getVisibility(config: Config, target: Target, name: string
 }
 
 /** POST /-/package/<pkg>/access {access} (libnpmaccess.setAccess, `npm access set status=…`). */
-export async function setVisibility(config: Config, target: Target, name: string, visibility: Visibility, otp: OtpSession): Promise<void> {
+export async function setVisibility(client: RegistryClient, name: string, visibility: Visibility): Promise<void> {
+  const { target } = client
   const { setAccess } = await import('libnpmaccess')
   try {
-    await change(config, target, name, otp, (opts) => setAccess(name, visibility === 'private' ? 'restricted' : 'public', opts))
+    await client.write((opts) => setAccess(name, visibility === 'private' ? 'restricted' : 'public', opts), { packageName: name })
   } catch (err) {
     if (isStatus(err, 402)) {
       throw new PkgsError('E402', `Private packages need a paid plan on ${target.registry.url}: ${name} stays public.`, {
@@ -60,22 +56,22 @@ export async function setVisibility(config: Config, target: Target, name: string
 }
 
 /** POST /-/package/<pkg>/access with the 2FA policy (libnpmaccess.setMfa, `npm access set mfa=…`). */
-export async function setMfa(config: Config, target: Target, name: string, level: MfaLevel, otp: OtpSession): Promise<void> {
-  requireWorkflow(target, 'visibility', 'two-factor policies of packages')
+export async function setMfa(client: RegistryClient, name: string, level: MfaLevel): Promise<void> {
+  requireWorkflow(client.target, 'visibility', 'two-factor policies of packages')
   const { setMfa: set } = await import('libnpmaccess')
   try {
-    await change(config, target, name, otp, (opts) => set(name, level, opts))
+    await client.write((opts) => set(name, level, opts), { packageName: name })
   } catch (err) {
-    throw unsupported(err, target, 'two-factor policies of packages')
+    throw unsupported(err, client.target, 'two-factor policies of packages')
   }
 }
 
 /** Every package of a scope: the org's, else the user's (libnpmaccess.getPackages), only that scope's names. */
-export async function packagesOfScope(config: Config, target: Target, scope: string, want?: Visibility): Promise<string[]> {
+export async function packagesOfScope(client: RegistryClient, scope: string, want?: Visibility): Promise<string[]> {
   const what = `listing the packages of ${scope}`
-  requireWorkflow(target, 'visibility', what)
+  requireWorkflow(client.target, 'visibility', what)
   try {
-    const { packages } = await getPackagesOf(config, target, { kind: 'org-or-user', name: scope }, { workflow: 'visibility', what })
+    const { packages } = await getPackagesOf(client, { kind: 'org-or-user', name: scope }, { workflow: 'visibility', what })
     return Object.keys(packages)
       .filter((name) => name.startsWith(`${scope}/`))
       .sort()
