@@ -1,0 +1,122 @@
+// Access as code: pkgs report (who can do what), pkgs offboard (a person's access taken away in
+// one run) and pkgs policy (an org's access in a file: export, plan, apply), against the
+// npmjs-like registry with its browser two-factor flow, without a terminal, in text and JSON.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry, type Team } from './support/npmjs-registry.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
+
+let registry: NpmjsRegistry
+
+beforeAll(async () => {
+  registry = await startNpmjsRegistry({
+    users: ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map((name) => ({
+      name,
+      password: `${name}-pw`,
+      ...(name === 'alice' ? { tfa: 'web' as const } : {}),
+    })),
+    paidScopes: ['@acme', '@off', '@pol', '@fix'],
+    orgs: {
+      acme: { members: { alice: 'owner', bob: 'developer', carol: 'developer' }, teams: { developers: ['alice'], devs: ['bob'], readers: ['carol'] } },
+      off: { members: { alice: 'owner', bob: 'admin', carol: 'developer' }, teams: { developers: ['alice'], core: ['bob', 'carol'], docs: ['bob'] } },
+      pol: { members: { alice: 'owner', bob: 'developer', carol: 'developer' }, teams: { developers: ['alice'], devs: ['bob'], old: ['carol'] } },
+      fix: { members: { alice: 'owner', bob: 'admin', dave: 'developer' }, teams: { developers: ['alice', 'bob'], web: ['dave'] } },
+    },
+  })
+})
+afterAll(() => registry?.close())
+
+const as = (user: string) => makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+/** A run without a terminal that alice approves in the browser once it asks; how many approvals it waited on. */
+async function approved(args: string[], sandbox: Sandbox): Promise<RunResult & { approvals: number }> {
+  const since = registry.requests.length
+  const run = runPkgs(args, sandbox, { timeoutMs: 60_000 })
+  const settled = run.then(() => true)
+  await Promise.race([until(() => registry.requests.slice(since).some((r) => r.path.startsWith('/-/v1/auth/done/'))), settled])
+  if (registry.pendingWebOtps()) registry.completeWebOtp('alice')
+  const res = await run
+  const approvals = new Set(registry.requests.slice(since).flatMap((r) => /^\/-\/v1\/auth\/done\/([^/?]+)/.exec(r.path)?.[1] ?? []))
+  return { ...res, approvals: approvals.size }
+}
+
+const writesSince = (mark: number) => registry.requests.slice(mark).filter((r) => r.method !== 'GET' && !r.path.startsWith('/-/v1/auth/'))
+const owners = (name: string) => registry.state.packages.get(name)!.doc.maintainers.map((m) => m.name)
+const team = (org: string, name: string): Team | undefined => registry.state.orgs.get(org)!.teams.get(name)
+const addOwner = (name: string, user: string) => registry.state.packages.get(name)!.doc.maintainers.push({ name: user, email: `${user}@example.com` })
+
+describe('pkgs report', () => {
+  beforeAll(() => {
+    for (const name of ['@acme/api', '@acme/cli', '@acme/site', '@acme/web'])
+      registry.seedPackage(name, 'alice', name === '@acme/site' ? 'public' : 'restricted')
+    team('acme', 'devs')!.packages.set('@acme/api', 'read-write')
+    team('acme', 'readers')!.packages.set('@acme/web', 'read-only')
+    addOwner('@acme/cli', 'frank')
+    registry.state.packages.get('@acme/api')!.trust.push({
+      id: 't-1',
+      type: 'github',
+      claims: { repository: 'acme/api', workflow_ref: { file: 'release.yml' } },
+      permissions: ['createPackage'],
+    })
+  })
+
+  it('gives one row per package and the findings, as JSON, reading only', async () => {
+    const mark = registry.requests.length
+    const res = await runPkgs(['report', 'acme', '--json'], as('alice'))
+    expect(res.code, res.stderr).toBe(0)
+    const doc = JSON.parse(res.stdout)
+    expect(doc.org).toBe('@acme')
+    expect(doc.packages).toEqual([
+      {
+        package: '@acme/api',
+        access: 'restricted',
+        publishers: ['alice', 'bob'],
+        installers: ['alice', 'bob'],
+        trust: ['github acme/api release.yml (publish)'],
+      },
+      { package: '@acme/cli', access: 'restricted', publishers: ['alice', 'frank'], installers: ['alice', 'frank'], trust: [] },
+      { package: '@acme/site', access: 'public', publishers: ['alice'], installers: 'everyone', trust: [] },
+      { package: '@acme/web', access: 'restricted', publishers: ['alice'], installers: ['alice', 'carol'], trust: [] },
+    ])
+    const findings = doc.findings.map((f: { kind: string; package: string; user?: string }) => `${f.kind} ${f.package}${f.user ? ` ${f.user}` : ''}`)
+    expect(findings.sort()).toEqual(
+      [
+        'sole-publisher @acme/site alice',
+        'sole-publisher @acme/web alice',
+        'no-trusted-publisher @acme/cli',
+        'no-trusted-publisher @acme/site',
+        'no-trusted-publisher @acme/web',
+        'owner-outside-org @acme/cli frank',
+        'public-in-private-scope @acme/site',
+      ].sort(),
+    )
+    expect(writesSince(mark)).toEqual([])
+  })
+
+  it('prints csv, markdown and a table that fits without a terminal', async () => {
+    const alice = as('alice')
+    const [csv, md, table] = await Promise.all([
+      runPkgs(['report', '@acme', '--format', 'csv'], alice),
+      runPkgs(['report', 'acme', '--format', 'markdown'], alice),
+      runPkgs(['report', 'acme'], alice),
+    ])
+    expect(csv.code, csv.stderr).toBe(0)
+    expect(csv.stdout.split('\n').slice(0, 2)).toEqual([
+      'package,access,publish,install,trusted_publishers',
+      '@acme/api,restricted,alice bob,alice bob,github acme/api release.yml (publish)',
+    ])
+    expect(md.stdout).toContain('| @acme/site | public | alice | everyone | - |')
+    expect(md.stdout).toContain('- `@acme/cli`: owner frank is not a member of @acme')
+    expect(table.stdout).toMatch(/^PACKAGE\s+ACCESS\s+PUBLISH\s+INSTALL\s+TRUSTED PUBLISHERS$/m)
+    expect(table.stdout).toContain('Findings (7):')
+    const bad = await runPkgs(['report', 'acme', '--format', 'xml'], alice)
+    expect(bad.code).toBe(2)
+  })
+})
