@@ -120,3 +120,68 @@ describe('pkgs report', () => {
     expect(bad.code).toBe(2)
   })
 })
+
+describe('pkgs offboard', () => {
+  beforeAll(() => {
+    registry.seedPackage('@off/shared', 'alice')
+    addOwner('@off/shared', 'bob')
+    registry.seedPackage('@off/solo', 'bob')
+    team('off', 'core')!.packages.set('@off/shared', 'read-write')
+  })
+
+  it('plans ownership, teams, membership; asks first; applies under one approval; keeps what bob owns alone until --to; then has nothing to do', async () => {
+    const alice = as('alice')
+    const mark = registry.requests.length
+    const [dry, refused, lastOwner] = await Promise.all([
+      runPkgs(['offboard', 'bob', '--org', 'off', '--dry-run', '--json'], alice),
+      runPkgs(['offboard', 'bob', '--org', 'off'], alice),
+      runPkgs(['offboard', 'alice', '--org', 'off', '--yes'], alice),
+    ])
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      dryRun: true,
+      kept: ['@off/solo'],
+      changes: [
+        { kind: 'owner', target: '@off/shared', action: 'remove', from: 'bob' },
+        { kind: 'team-member', target: '@off:core', action: 'remove', from: 'bob' },
+        { kind: 'team-member', target: '@off:docs', action: 'remove', from: 'bob' },
+        { kind: 'org-member', target: 'off', action: 'remove', from: 'bob admin' },
+      ],
+    })
+    expect(dry.stderr).toContain('bob is the only owner of @off/solo: it is kept.')
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('--yes')
+    expect(lastOwner.code).toBe(1)
+    expect(lastOwner.stderr).toContain('alice is the only owner of off')
+    expect(writesSince(mark)).toEqual([])
+
+    const applied = await approved(['offboard', 'bob', '--org', 'off', '--yes'], alice)
+    expect(applied.code, applied.stderr).toBe(1)
+    expect(applied.approvals).toBe(1)
+    expect(applied.stderr).toContain('bob still owns @off/solo alone: it was kept.')
+    expect(applied.stderr).toContain('--to <user>')
+    expect(owners('@off/shared')).toEqual(['alice'])
+    expect(owners('@off/solo')).toEqual(['bob'])
+    expect(team('off', 'core')!.members.has('bob')).toBe(false)
+    expect(registry.state.orgs.get('off')!.members.has('bob')).toBe(false)
+    // the order: ownership, then teams, then the membership
+    const writes = writesSince(mark).map((r) => `${r.method} ${r.path}`)
+    expect(writes.findIndex((w) => w.startsWith('DELETE /-/org/'))).toBe(writes.length - 1)
+
+    const handed = await approved(['offboard', 'bob', '--org', 'off', '--to', 'carol', '--yes', '--json'], alice)
+    expect(handed.code, handed.stderr).toBe(0)
+    expect(JSON.parse(handed.stdout).changes).toEqual([
+      { kind: 'owner', target: '@off/solo', action: 'add', to: 'carol' },
+      { kind: 'owner', target: '@off/solo', action: 'remove', from: 'bob' },
+    ])
+    expect(owners('@off/solo')).toEqual(['carol'])
+    const npmOwners = await runNpm(['owner', 'ls', '@off/solo'], alice)
+    expect(npmOwners.stdout).toMatch(/^carol </m)
+
+    const again = registry.requests.length
+    const nothing = await runPkgs(['offboard', 'bob', '--org', 'off', '--json'], alice)
+    expect(nothing.code, nothing.stderr).toBe(0)
+    expect(JSON.parse(nothing.stdout)).toEqual({ org: 'off', user: 'bob', changes: [], kept: [] })
+    expect(writesSince(again)).toEqual([])
+  })
+})
