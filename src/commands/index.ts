@@ -25,6 +25,7 @@ export const commandModules: Record<string, Module> = {
   org: () => import('./org.js'),
   offboard: () => import('./offboard.js'),
   report: () => import('./report.js'),
+  policy: () => import('./policy.js'),
   doctor: () => import('./doctor.js'),
   whoami: () => import('./whoami.js'),
 }
