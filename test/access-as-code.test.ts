@@ -1,6 +1,8 @@
 // Access as code: pkgs report (who can do what), pkgs offboard (a person's access taken away in
 // one run) and pkgs policy (an org's access in a file: export, plan, apply), against the
 // npmjs-like registry with its browser two-factor flow, without a terminal, in text and JSON.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type Team } from './support/npmjs-registry.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
@@ -183,5 +185,171 @@ describe('pkgs offboard', () => {
     expect(nothing.code, nothing.stderr).toBe(0)
     expect(JSON.parse(nothing.stdout)).toEqual({ org: 'off', user: 'bob', changes: [], kept: [] })
     expect(writesSince(again)).toEqual([])
+  })
+})
+
+describe('pkgs policy', () => {
+  const policy = `# who may do what in @pol
+org: pol
+members:
+  alice: owner
+  bob: developer
+  dave: developer # joins
+teams:
+  devs:
+    members: [bob, dave]
+    packages:
+      "@pol/*": read-write
+      "@pol/site": read-only
+  qa:
+    description: Tests
+    members: [dave]
+    packages:
+      "@pol/a": read-only
+  old: null
+packages:
+  "@pol/*":
+    access: restricted
+    maintainers: [alice, bob]
+  "@pol/site":
+    access: public
+`
+  beforeAll(() => {
+    for (const name of ['@pol/a', '@pol/b', '@pol/site']) registry.seedPackage(name, 'alice')
+  })
+
+  const inFolder = (text: string, file = 'pkgs-policy.yaml') => {
+    const sandbox = as('alice')
+    writeFileSync(join(sandbox.cwd, file), text)
+    return sandbox
+  }
+
+  it('plans (nothing written, --check exit 1), applies in the safe order under one approval, then plans to nothing', async () => {
+    const alice = inFolder(policy)
+    const mark = registry.requests.length
+    const [plan, check, text, refused] = await Promise.all([
+      runPkgs(['policy', 'plan', '--json'], alice),
+      runPkgs(['policy', 'plan', '--check'], alice),
+      runPkgs(['policy', 'plan'], alice),
+      runPkgs(['policy', 'apply'], alice),
+    ])
+    expect(plan.code, plan.stderr).toBe(0)
+    const doc = JSON.parse(plan.stdout)
+    expect(doc.changes.map((c: Record<string, string>) => `${c.action} ${c.target} ${c.kind} ${c.from ?? ''}${c.to ?? ''}`)).toEqual([
+      'add pol org-member dave developer',
+      'remove pol org-member carol developer',
+      'add @pol:devs team-member dave',
+      'add @pol/a grant @pol:devs read-write',
+      'add @pol/b grant @pol:devs read-write',
+      'add @pol/site grant @pol:devs read-only',
+      'add @pol:qa team Tests',
+      'add @pol:qa team-member dave',
+      'add @pol/a grant @pol:qa read-only',
+      'remove @pol:old team ',
+      'add @pol/a owner bob',
+      'add @pol/b owner bob',
+      'change @pol/site access privatepublic',
+      'add @pol/site owner bob',
+    ])
+    expect(doc.summary).toEqual({ changes: 14, becomingPublic: 1, losingAccess: ['carol'] })
+    expect(check.code).toBe(1)
+    expect(check.stderr).toContain('pol differs from pkgs-policy.yaml: 14 changes pending.')
+    expect(text.stdout).toMatch(/^Members:\n {2}\+ pol org-member dave developer\n {2}- pol org-member carol developer\nTeams:\n/)
+    expect(text.stderr).toContain('14 changes (11 to add, 1 to change, 2 to remove). 1 package would become public; 1 person would lose access (carol).')
+    expect(refused.code).toBe(2)
+    expect(writesSince(mark)).toEqual([])
+
+    const applied = await approved(['policy', 'apply', '--yes', '--json'], alice)
+    expect(applied.code, applied.stderr).toBe(0)
+    expect(applied.approvals).toBe(1)
+    expect(JSON.parse(applied.stdout).changes.filter((c: { error?: unknown }) => c.error)).toEqual([])
+    const org = registry.state.orgs.get('pol')!
+    expect(Object.fromEntries(org.members)).toEqual({ alice: 'owner', bob: 'developer', dave: 'developer' })
+    expect([...team('pol', 'devs')!.members].sort()).toEqual(['bob', 'dave'])
+    expect(Object.fromEntries(team('pol', 'devs')!.packages)).toEqual({ '@pol/a': 'read-write', '@pol/b': 'read-write', '@pol/site': 'read-only' })
+    expect(team('pol', 'qa')).toMatchObject({ description: 'Tests', members: new Set(['dave']) })
+    expect(org.teams.has('old')).toBe(false)
+    expect(registry.state.packages.get('@pol/site')!.access).toBe('public')
+    for (const name of ['@pol/a', '@pol/b', '@pol/site']) expect(owners(name)).toEqual(['alice', 'bob'])
+    // the safe order: dave joins the org before his teams, a team exists before its members and grants
+    const writes = writesSince(mark).map((r) => `${r.method} ${decodeURIComponent(r.path)} ${JSON.stringify(r.body ?? '')}`)
+    const at = (re: RegExp) => writes.findIndex((w) => re.test(w))
+    expect(at(/^PUT \/-\/org\/pol\/user .*dave/)).toBeLessThan(at(/^PUT \/-\/team\/pol\/devs\/user .*dave/))
+    expect(at(/^PUT \/-\/org\/pol\/team .*qa/)).toBeLessThan(at(/^PUT \/-\/team\/pol\/qa\/user/))
+    expect(at(/^PUT \/-\/org\/pol\/team .*qa/)).toBeLessThan(at(/^PUT \/-\/team\/pol\/qa\/package/))
+    const collaborators = await runNpm(['access', 'list', 'collaborators', '@pol/a', '--json'], alice)
+    expect(JSON.parse(collaborators.stdout)).toMatchObject({ alice: 'read-write', bob: 'read-write', dave: 'read-write' })
+
+    const after = registry.requests.length
+    const [again, checked] = await Promise.all([runPkgs(['policy', 'plan', '--json'], alice), runPkgs(['policy', 'apply', '--json'], alice)])
+    expect(JSON.parse(again.stdout).changes).toEqual([])
+    expect(checked.code, checked.stderr).toBe(0)
+    expect(JSON.parse(checked.stdout).changes).toEqual([])
+    expect(writesSince(after)).toEqual([])
+  })
+
+  it('exports any org as a fixed point (export, then plan: nothing), keeping the comments of the file it rewrites; .json too', async () => {
+    registry.seedPackage('@fix/app', 'alice')
+    registry.seedPackage('@fix/lib', 'alice', 'public')
+    addOwner('@fix/lib', 'bob')
+    team('fix', 'web')!.packages.set('@fix/app', 'read-only')
+    registry.state.packages.get('@fix/app')!.trust.push({
+      id: 't-2',
+      type: 'github',
+      claims: { repository: 'fix/app', workflow_ref: { file: 'release.yml' }, environment: 'prod' },
+      permissions: ['createPackage', 'createStagedPackage'],
+    })
+    const alice = inFolder('# reviewed by the platform team\norg: fix # the org\n')
+    const exported = await runPkgs(['policy', 'export', 'fix'], alice)
+    expect(exported.code, exported.stderr).toBe(0)
+    const text = readFileSync(join(alice.cwd, 'pkgs-policy.yaml'), 'utf8')
+    expect(text).toContain('# reviewed by the platform team')
+    expect(text).toContain('org: fix # the org')
+    expect(text).toMatch(/mfa: not exported/)
+    expect(text).toContain('env: prod')
+    const plan = await runPkgs(['policy', 'plan', '--check', '--json'], alice)
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0)
+    expect(JSON.parse(plan.stdout).changes).toEqual([])
+    const asJson = await runPkgs(['policy', 'export', '@fix', '--file', 'fix.json'], alice)
+    expect(asJson.code, asJson.stderr).toBe(0)
+    const fromJson = await runPkgs(['policy', 'plan', 'fix.json', '--check'], alice)
+    expect(fromJson.code, fromJson.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(alice.cwd, 'fix.json'), 'utf8')).members).toEqual({ alice: 'owner', bob: 'admin', dave: 'developer' })
+  })
+
+  it('refuses a mistake in the file with exit 2 naming file, line and key, before any request that writes', async () => {
+    const cases: [string, string][] = [
+      [policy.replace('    members: [bob, dave]', '    member: [bob, dave]'), 'pkgs-policy.yaml:9: teams.devs.member: unknown key "member".'],
+      [policy.replace('access: public', 'access: open'), 'pkgs-policy.yaml:24: packages.@pol/site.access: "open" is not one of restricted, public.'],
+      [
+        policy.replace('"@pol/a": read-only', '"@pol/nope": read-only'),
+        'pkgs-policy.yaml:17: teams.qa.packages.@pol/nope: no package of @pol matches "@pol/nope".',
+      ],
+      [
+        policy.replace('maintainers: [alice, bob]', 'maintainers: [alice, zed]'),
+        'pkgs-policy.yaml:22: packages.@pol/*.maintainers.1: there is no user "zed" on the registry.',
+      ],
+      ['org: pol\nmembers: [alice\n', 'pkgs-policy.yaml:3: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ]
+    const mark = registry.requests.length
+    for (const [text, message] of cases) {
+      const res = await runPkgs(['policy', 'plan'], inFolder(text))
+      expect(res.code, res.stderr).toBe(2)
+      expect(res.stderr).toContain(message)
+    }
+    const json = await runPkgs(['policy', 'apply', '--yes', '--json'], inFolder(cases[0][0]))
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'EUSAGE', message: expect.stringContaining('teams.devs.member') })
+    expect(writesSince(mark)).toEqual([])
+    const missing = await runPkgs(['policy', 'plan'], as('alice'))
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('pkgs policy export <org>')
+  })
+
+  it('never removes the last owner of the org, even when the file leaves them out', async () => {
+    const res = await runPkgs(['policy', 'plan', '--json'], inFolder('org: pol\nmembers:\n  bob: developer\n  dave: developer\n'))
+    expect(res.code, res.stderr).toBe(0)
+    const doc = JSON.parse(res.stdout)
+    expect(doc.changes.filter((c: { from?: string }) => c.from?.startsWith('alice'))).toEqual([])
+    expect(doc.notes).toEqual(['alice stays owner of pol: the file names no owner, and an organisation is never left without one.'])
   })
 })

@@ -498,7 +498,13 @@ const mfaComment = " mfa: not exported: the registry does not show a package's t
 export function policyText(policy: Policy, existing?: string): string {
   const doc: Document = existing ? parseDocument(existing) : parseDocument('')
   if (!existing || !isMap(doc.contents)) doc.contents = doc.createNode({}) as never
-  for (const key of ['org', 'registry', 'members', 'teams', 'packages'] as const) if (policy[key] !== undefined) doc.set(key, doc.createNode(policy[key]))
+  for (const key of ['org', 'registry', 'members', 'teams', 'packages'] as const) {
+    const value = policy[key]
+    const node = doc.get(key, true)
+    // a scalar keeps its node, and with it the comment on its line
+    if (isScalar(node) && typeof value !== 'object') node.value = value
+    else if (value !== undefined) doc.set(key, doc.createNode(value))
+  }
   const packages = doc.get('packages', true)
   if (isMap(packages)) for (const pair of packages.items) if (isMap(pair.value) && !pair.value.commentBefore) pair.value.comment = mfaComment
   if (!existing)
