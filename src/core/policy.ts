@@ -210,35 +210,53 @@ export function trustSpecOf(c: TrustConfiguration): TrustSpec | undefined {
   return undefined
 }
 
-/** `@acme/*` matches any name in @acme; a name without `*` only itself. */
-function matches(pattern: string, name: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  )
-  return re.test(name)
-}
-
 /** More specific first: a name before any pattern, then the pattern with more fixed characters. */
 const specificity = (p: string) => (p.includes('*') ? 0 : 10_000) + p.replace(/\*/g, '').length
 
-/** Each package's settings: for each key, the most specific pattern that sets it. */
-function resolve<T extends object>(patterns: Record<string, T>, name: string): Partial<T> {
-  const found = Object.keys(patterns)
-    .filter((p) => matches(p, name))
+/**
+ * The patterns that match a name, most specific first. A name is looked up, only the patterns with
+ * `*` are tried: an export names every package, and trying each name on each package is quadratic.
+ */
+function matcher(patterns: string[]): (name: string) => string[] {
+  const exact = new Set(patterns.filter((p) => !p.includes('*')))
+  const wild = patterns
+    .filter((p) => p.includes('*'))
     .sort((a, b) => specificity(b) - specificity(a))
-  const result: Partial<T> = {}
-  for (const p of found.reverse()) Object.assign(result, patterns[p])
-  return result
+    .map(
+      (p) =>
+        [
+          p,
+          new RegExp(
+            `^${p
+              .split('*')
+              .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+              .join('.*')}$`,
+          ),
+        ] as const,
+    )
+  return (name) => [...(exact.has(name) ? [name] : []), ...wild.filter(([, re]) => re.test(name)).map(([p]) => p)]
+}
+
+/** Each package's settings: for each key, the most specific pattern that sets it. */
+function resolver<T extends object>(patterns: Record<string, T>): (name: string) => Partial<T> {
+  const match = matcher(Object.keys(patterns))
+  return (name) =>
+    Object.assign(
+      {},
+      ...match(name)
+        .reverse()
+        .map((p) => patterns[p]),
+    ) as Partial<T>
 }
 
 /** Patterns that match none of the org's packages: a mistake in the file (exit 2, naming it). */
 export function checkPatterns(file: PolicyFile, names: string[]): void {
   const check = (where: string[], patterns: Record<string, unknown> | undefined) => {
+    const matched = new Set<string>()
+    const match = matcher(Object.keys(patterns ?? {}))
+    for (const n of names) for (const p of match(n)) matched.add(p)
     for (const p of Object.keys(patterns ?? {})) {
-      if (!names.some((n) => matches(p, n)))
+      if (!matched.has(p))
         throw located(
           file.path,
           file.lineOf([...where, p]),
@@ -351,8 +369,10 @@ export function planPolicy(plan: OrgPlan, access: OrgAccess, policy: Policy, otp
     }
     if (spec.packages) {
       const has = current?.packages ?? {}
+      const grants = spec.packages
+      const match = matcher(Object.keys(grants))
       for (const pkg of names) {
-        const want = resolveGrant(spec.packages, pkg)
+        const want = grants[match(pkg)[0]] as Permission | undefined
         const had = has[pkg]
         if (want && want !== had)
           teamChanges.push({
@@ -380,8 +400,9 @@ export function planPolicy(plan: OrgPlan, access: OrgAccess, policy: Policy, otp
   }
   const packageChanges: Change[] = []
   const mfa: Change[] = []
+  const settingsOf = resolver(policy.packages ?? {})
   for (const p of access.packages) {
-    const spec = resolve(policy.packages ?? {}, p.name)
+    const spec = settingsOf(p.name)
     const target = { ...plan.target, packageName: p.name }
     if (spec.access && p.access && spec.access !== p.access) {
       const to = spec.access
@@ -441,13 +462,6 @@ export function planPolicy(plan: OrgPlan, access: OrgAccess, policy: Policy, otp
     }
   }
   return { changes: [...memberChanges, ...teamChanges, ...packageChanges], mfa, notes }
-}
-
-function resolveGrant(patterns: Record<string, Permission>, name: string): Permission | undefined {
-  const found = Object.keys(patterns)
-    .filter((p) => matches(p, name))
-    .sort((a, b) => specificity(b) - specificity(a))
-  return found.length ? patterns[found[0]] : undefined
 }
 
 function describe(t: TrustConfiguration): string {
