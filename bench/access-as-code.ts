@@ -24,14 +24,12 @@ async function main(): Promise<void> {
       registry.seedPackage(name, 'alice', i % 10 ? 'restricted' : 'public')
       teams.get(['web', 'api', 'ops'][i % 3])!.packages.set(name, i % 2 ? 'read-write' : 'read-only')
       if (i % 4 === 0)
-        registry.state.packages
-          .get(name)!
-          .trust.push({
-            id: `t${i}`,
-            type: 'github',
-            claims: { repository: 'wide/mono', workflow_ref: { file: 'release.yml' } },
-            permissions: ['createPackage'],
-          })
+        registry.state.packages.get(name)!.trust.push({
+          id: `t${i}`,
+          type: 'github',
+          claims: { repository: 'wide/mono', workflow_ref: { file: 'release.yml' } },
+          permissions: ['createPackage'],
+        })
     }
     const sandbox = makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`)
     const run = (name: string, args: string[]) =>
