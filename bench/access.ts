@@ -5,7 +5,7 @@
 // A benchmark, not a test: nothing here asserts on time.
 import { makeSandbox, nerfDart, pkgsBin } from '../test/support/sandbox.js'
 import { startNpmjsRegistry } from '../test/support/npmjs-registry.js'
-import { median, runBenchmark, save, type Case } from './measure.js'
+import { median, runBenchmark, save, timeAsync, type Case } from './measure.js'
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5)
 const packages = 200
@@ -88,27 +88,6 @@ async function orgCase(registry: Awaited<ReturnType<typeof startNpmjsRegistry>>,
     `\ndefault: ${(standard.ms / 1000).toFixed(1)} s (goal ≤ 15 s: ${standard.ms <= 15_000 ? 'met' : 'not met'}), ${standard.maxRssMb.toFixed(0)} MiB (goal ≤ 200: ${standard.maxRssMb <= 200 ? 'met' : 'not met'})`,
   )
   return { packages: orgPackages, latencyMs, runs }
-}
-
-function timeAsync(c: Case, env: NodeJS.ProcessEnv, { memory = false } = {}): Promise<{ ms: number; maxRssKb?: number }> {
-  return import('node:child_process').then(
-    ({ spawn }) =>
-      new Promise((resolve, reject) => {
-        c.before?.()
-        const start = process.hrtime.bigint()
-        // GNU time writes the peak resident memory (KiB) as the last line of stderr
-        const [cmd, args] = memory ? ['/usr/bin/time', ['-f', '%M', c.cmd, ...c.args]] : [c.cmd, c.args]
-        const child = spawn(cmd, args, { env, cwd: c.cwd, stdio: ['ignore', 'ignore', 'pipe'] })
-        let stderr = ''
-        child.stderr.on('data', (d) => (stderr += d))
-        child.on('close', (code) => {
-          const ms = Number(process.hrtime.bigint() - start) / 1e6
-          const maxRssKb = memory ? Number(stderr.trim().split('\n').pop()) : undefined
-          if (code === 0) resolve({ ms, maxRssKb })
-          else reject(new Error(`${c.name} exited ${code}: ${stderr}`))
-        })
-      }),
-  )
 }
 
 runBenchmark(main)

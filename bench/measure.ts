@@ -91,6 +91,28 @@ export function save(prefix: string, doc: object): string {
 }
 
 /** Run a benchmark's main: exit 0 when done, 1 with the error otherwise. */
+/** One run of a child, timed without blocking this process (a registry may run in it); with `memory`, GNU time's peak. */
+export function timeAsync(c: Case, env: NodeJS.ProcessEnv, { memory = false } = {}): Promise<{ ms: number; maxRssKb?: number }> {
+  return import('node:child_process').then(
+    ({ spawn }) =>
+      new Promise((resolve, reject) => {
+        c.before?.()
+        const start = process.hrtime.bigint()
+        // GNU time writes the peak resident memory (KiB) as the last line of stderr
+        const [cmd, args] = memory ? ['/usr/bin/time', ['-f', '%M', c.cmd, ...c.args]] : [c.cmd, c.args]
+        const child = spawn(cmd, args, { env, cwd: c.cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+        let stderr = ''
+        child.stderr.on('data', (d) => (stderr += d))
+        child.on('close', (code) => {
+          const ms = Number(process.hrtime.bigint() - start) / 1e6
+          const maxRssKb = memory ? Number(stderr.trim().split('\n').pop()) : undefined
+          if (code === 0) resolve({ ms, maxRssKb })
+          else reject(new Error(`${c.name} exited ${code}: ${stderr}`))
+        })
+      }),
+  )
+}
+
 export function runBenchmark(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),

@@ -172,7 +172,7 @@ describe('--dry-run', () => {
 
   it('is an option of every command that writes to a registry, and of no other', async () => {
     const writers = new Set(cases.map(([args]) => (['team', 'org', 'stage', 'trust'].includes(args[0]) ? `${args[0]} ${args[1]}` : args[0])))
-    writers.add('trust gitlab').add('trust circleci').add('trust revoke').add('publish')
+    writers.add('trust gitlab').add('trust circleci').add('trust revoke').add('publish').add('offboard').add('policy apply')
     const withDryRun: string[] = []
     for (const [name, load] of Object.entries(commandModules)) {
       const def = (await load()).default

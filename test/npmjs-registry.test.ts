@@ -27,12 +27,13 @@ beforeAll(async () => {
       { name: 'olga', password: 'pw-olga', tfa: 'auth-only' },
       { name: 'wendy', password: 'pw-wendy', tfa: 'web' },
     ],
-    paidScopes: ['@alice', '@acme', '@carol', '@wendy'],
+    paidScopes: ['@alice', '@acme', '@carol', '@wendy', '@ops'],
     orgs: {
       // dave is a member outside the developers team: he reads only what a team grant gives him
       acme: { members: { alice: 'owner', dave: 'developer', erin: 'developer' }, teams: { developers: ['alice', 'erin'], devs: ['dave'] } },
       zeta: { members: { bob: 'owner' } },
       guild: { members: { alice: 'owner', dave: 'developer' } },
+      ops: { members: { alice: 'owner', bob: 'developer', dave: 'developer' }, teams: { developers: ['alice'], devs: ['bob', 'dave'], docs: ['dave'] } },
     },
   })
 })
@@ -345,6 +346,55 @@ describe.concurrent('the npmjs-like registry, as npm sees it', { timeout: 90_000
     const [ls, doc] = await Promise.all([npm(alice, ['dist-tag', 'ls', '@alice/tagged']), get('@alice%2ftagged', 'alice')])
     expect(ls.stdout.split('\n')).toEqual(expect.arrayContaining(['latest: 1.0.0', 'next: 2.0.0-rc.1', 'stable: 1.0.0']))
     expect(((await doc.json()) as { versions: Record<string, { deprecated?: string }> }).versions['1.0.0'].deprecated).toBe('use 2.x')
+  })
+
+  it("keeps what an org's access is made of as npmjs does: leaving the org leaves its teams, collaborators follow grants and owners", async ({ expect }) => {
+    const alice = loggedIn(registry, 'alice')
+    await seed('alice', '@ops/api')
+    const collaborators = async () => JSON.parse((await npm(alice, ['access', 'list', 'collaborators', '@ops/api', '--json'])).stdout)
+    // the developers team (alice alone here) has every new package; bob and dave nothing yet
+    expect(await collaborators()).toEqual({ alice: 'read-write' })
+    expect((await npm(alice, ['access', 'grant', 'read-only', 'ops:devs', '@ops/api'])).code).toBe(0)
+    expect((await npm(alice, ['owner', 'add', 'carol', '@ops/api'])).code).toBe(0)
+    expect(await collaborators()).toEqual({ alice: 'read-write', bob: 'read-only', carol: 'read-write', dave: 'read-only' })
+
+    const rm = await npm(alice, ['org', 'rm', 'ops', 'dave'])
+    expect(rm.code, rm.stderr).toBe(0)
+    const [devs, docs, after] = await Promise.all([
+      npm(alice, ['team', 'ls', 'ops:devs', '--parseable']),
+      npm(alice, ['team', 'ls', 'ops:docs', '--parseable']),
+      collaborators(),
+    ])
+    expect(devs.stdout.trim().split('\n')).toEqual(['bob'])
+    expect(docs.stdout.trim()).toBe('')
+    expect(after).toEqual({ alice: 'read-write', bob: 'read-only', carol: 'read-write' })
+    expect((await get('@ops%2fapi', 'dave')).status).toBe(404)
+
+    expect((await npm(alice, ['access', 'revoke', 'ops:devs', '@ops/api'])).code).toBe(0)
+    expect((await npm(alice, ['owner', 'rm', 'carol', '@ops/api'])).code).toBe(0)
+    expect(await collaborators()).toEqual({ alice: 'read-write' })
+  })
+
+  it("stores a package's 2FA policy without showing it, and refuses trust for a package that does not exist", async ({ expect }) => {
+    const alice = loggedIn(registry, 'alice')
+    await seed('alice', '@alice/quiet')
+    const set = await npm(alice, ['access', 'set', 'mfa=automation', '@alice/quiet'])
+    expect(set.code, set.stderr).toBe(0)
+    expect(registry.state.packages.get('@alice/quiet')?.mfa).toEqual({ publish_requires_tfa: true, automation_token_overrides_tfa: true })
+    // npm reads no policy back (npm access get mfa is no command): neither the package nor its access documents carry it
+    const [get2fa, doc, visibility] = await Promise.all([
+      npm(alice, ['access', 'get', 'mfa', '@alice/quiet']),
+      get('@alice%2fquiet', 'alice').then((r) => r.text()),
+      get('-/package/@alice%2fquiet/visibility', 'alice').then((r) => r.json()),
+    ])
+    expect(get2fa.code).not.toBe(0)
+    expect(doc).not.toMatch(/tfa|mfa/)
+    expect(visibility).toEqual({ public: false })
+
+    const trust = await npm(alice, ['trust', 'github', '@alice/never-published', '--repo', 'acme/x', '--file', 'release.yml', '--allow-publish', '--yes'])
+    expect(trust.code).not.toBe(0)
+    expect(trust.stderr).toContain('404')
+    expect(registry.state.packages.has('@alice/never-published')).toBe(false)
   })
 
   it('logs in with a password (and OTP) through npm and npm-profile', async ({ expect }) => {

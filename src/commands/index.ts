@@ -23,6 +23,9 @@ export const commandModules: Record<string, Module> = {
   token: () => import('./token.js'),
   team: () => import('./team.js'),
   org: () => import('./org.js'),
+  offboard: () => import('./offboard.js'),
+  report: () => import('./report.js'),
+  policy: () => import('./policy.js'),
   doctor: () => import('./doctor.js'),
   whoami: () => import('./whoami.js'),
 }

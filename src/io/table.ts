@@ -18,3 +18,18 @@ export function printPermissions(io: IO, column: string, entries: Record<string,
   if (io.isStdoutTTY) io.print(rows.length ? table([column, 'PERMISSIONS'], rows, io.out.bold) : empty)
   else for (const [name, permissions] of rows) io.print(`${name}: ${permissions}`)
 }
+
+/** A table no wider than `width`: the widest column cut (with …) until it fits, none narrower than 12. */
+export function fittedTable(header: string[], rows: string[][], width: number | undefined, style?: (s: string) => string): string {
+  if (!width) return table(header, rows, style)
+  const cut = rows.map((r) => [...r])
+  const widths = header.map((h, i) => Math.max(h.length, ...cut.map((r) => (r[i] ?? '').length)))
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1)
+  while (total() > width) {
+    const widest = widths.indexOf(Math.max(...widths))
+    if (widths[widest] <= 12) break
+    widths[widest] -= Math.min(widths[widest] - 12, total() - width)
+    for (const r of cut) if ((r[widest] ?? '').length > widths[widest]) r[widest] = `${r[widest].slice(0, widths[widest] - 1)}…`
+  }
+  return table(header, cut, style)
+}
