@@ -148,7 +148,7 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(json(res)).toMatchObject({ published: 2, unchanged: 3, skipped: 1, failed: 0, notAttempted: 0 })
     const secondPuts = registry.requests
       .slice(again)
-      .filter((r) => r.method === 'PUT')
+      .filter((r) => r.method === 'PUT' && r.status === 200)
       .map((r) => decodeURIComponent(r.path.slice(1)))
     expect(secondPuts).toEqual(['@acme/left', '@acme/app'])
     expect(secondPuts).not.toContain('@acme/core')
@@ -168,7 +168,7 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     // a third run has nothing left to do
     const third = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
     expect(third.code, third.stderr).toBe(0)
-    expect(json(third)).toMatchObject({ published: 0, unchanged: 4, skipped: 1 })
+    expect(json(third)).toMatchObject({ published: 0, unchanged: 5, skipped: 1 })
   })
 
   it('publishes 8 independent packages in one run', async () => {
