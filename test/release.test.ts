@@ -220,6 +220,24 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(registry.mutations()).toHaveLength(before)
   })
 
+  it('a pnpm workspace: catalog: ranges from pnpm-workspace.yaml, as pnpm writes them', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, {
+      a: { name: '@wide/cat-a' },
+      b: { name: '@wide/cat-b', dependencies: { '@wide/cat-a': 'workspace:^', semver: 'catalog:' }, devDependencies: { semver: 'catalog:old' } },
+    })
+    sandbox.writePackageJson({ name: 'monorepo', private: true })
+    writeFileSync(join(sandbox.cwd, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\ncatalog:\n  semver: ^7.5.0\ncatalogs:\n  old:\n    semver: ^6.0.0\n')
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a') })
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ published: 2 })
+    // what pnpm 10.34 packs for the same workspace (checked by hand: dependencies and devDependencies alike)
+    expect(packedManifest('@wide/cat-b', '1.0.0')).toMatchObject({
+      dependencies: { '@wide/cat-a': '^1.0.0', semver: '^7.5.0' },
+      devDependencies: { semver: '^6.0.0' },
+    })
+  })
+
   it('outside a workspace: exit 2 saying so', async () => {
     const sandbox = loggedIn(registry, 'alice')
     sandbox.writePackageJson({ name: '@wide/alone', version: '1.0.0' })
