@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { loggedIn, runPkgs, type Sandbox } from './support/sandbox.js'
+import { startActionsIdTokenService } from './support/github-actions.js'
+import { loggedIn, makeSandbox, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -236,6 +237,35 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
       dependencies: { '@wide/cat-a': '^1.0.0', semver: '^7.5.0' },
       devDependencies: { semver: '^6.0.0' },
     })
+  })
+
+  it('in GitHub Actions: two packages not trusted, nothing uploaded, both named with one trust command', async () => {
+    for (const n of ['@wide/ci-a', '@wide/ci-b']) registry.seedPackage(n, 'alice', 'public')
+    registry.state.packages.get('@wide/ci-a')!.trust.push({
+      id: '3f0e8a52-0000-4000-8000-000000000001',
+      type: 'github',
+      claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } },
+      permissions: ['createPackage'],
+    })
+    const actions = await startActionsIdTokenService((audience) =>
+      registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }),
+    )
+    try {
+      const job = makeSandbox(`registry=${registry.url}\n`)
+      writeWorkspace(job, { a: { name: '@wide/ci-a', version: '1.1.0' }, b: { name: '@wide/ci-b', version: '1.1.0' }, c: { name: '@wide/ci-c' } })
+      const before = registry.mutations().filter((r) => r.method === 'PUT').length
+      const res = await runPkgs(['publish', '--workspaces', '--json'], job, { env: actions.env })
+      expect(res.code, res.stderr).toBe(3)
+      const { error } = json(res)
+      expect(error.message).toContain('refused for 2 of 3 packages, so nothing was uploaded')
+      expect(error.message).toContain('@wide/ci-b: ')
+      expect(error.message).toContain('no trusted publisher of @wide/ci-b matches this job')
+      expect(error.message).toContain('@wide/ci-c (not on the registry yet')
+      expect(error.hint).toContain('pkgs trust github @wide/ci-b @wide/ci-c --repo acme/widgets --file release.yml --allow-publish')
+      expect(registry.mutations().filter((r) => r.method === 'PUT')).toHaveLength(before)
+    } finally {
+      await actions.close()
+    }
   })
 
   it('outside a workspace: exit 2 saying so', async () => {
