@@ -356,6 +356,8 @@ function commandLine(argv: string[]): string {
  */
 export async function main(argv: string[], version: string, system?: System): Promise<number> {
   const run = new Run(system ?? { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+  // npm's -ws, a two-letter short flag that commander cannot declare
+  argv = argv.map((arg) => (arg === '-ws' ? '--workspaces' : arg))
   let program: Command | undefined
   if (!system) {
     ignoreClosedOutput()

@@ -1,6 +1,5 @@
 // pkgs publish: pack exactly as `npm publish` does, private by default for scoped packages, show
 // what will be sent and confirm on a terminal, then publish with npm's own library.
-import type { Config } from '../core/config.js'
 import { Exit, PkgsError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
 import type { RegistryClient } from '../core/client.js'
@@ -25,21 +24,12 @@ import { detectKind, requireWorkflow, workflowsFor, type RegistryIdentity, type 
 import { stageWhat } from '../core/stage.js'
 import { accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
-import { packageRoot, type Manifest } from '../package/manifest.js'
-import { scopeOf, validatePackageName } from '../package/names.js'
-import {
-  exportNpmEnv,
-  packSource,
-  packTarball,
-  readPublishManifest,
-  runsScripts,
-  runLifecycle,
-  tarballContents,
-  type Packed,
-  type PackSource,
-  type ScriptOptions,
-} from '../package/pack.js'
+import { packageRoot } from '../package/manifest.js'
+import { scopeOf } from '../package/names.js'
+import { packSource, readPublishManifest, runLifecycle, type Packed } from '../package/pack.js'
 import { defineCommand } from './command.js'
+import { isRelease, releaseFailure, renderRelease, runRelease, type Release } from './release.js'
+import { identify, pack, scriptOptions, settle, withScriptBanners, type Settled } from './publish-steps.js'
 import type { Context } from './context.js'
 
 interface PublishOptions {
@@ -50,6 +40,9 @@ interface PublishOptions {
   tolerateRepublish?: boolean
   provenance?: boolean
   stage?: boolean
+  workspaces?: boolean
+  workspace?: string[]
+  concurrency: string
 }
 
 /** The kind of registry published to, for the text only (a symbol key: not in the JSON document). */
@@ -74,62 +67,6 @@ interface PublishResult {
   published: boolean
   /** --stage: the id of the version in the registry's staging queue */
   stageId?: string
-}
-
-type Settled<T> = { value: T; error?: undefined } | { value?: undefined; error: PkgsError }
-
-function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error: explainError(error) }),
-  )
-}
-
-/** Name and version npm would publish; `"private": true` stops here, before any request. */
-function identify(manifest: Manifest, source: PackSource): { name: string; version: string } {
-  const folder = source.type === 'directory'
-  const where = folder ? `${source.path}/package.json` : `the package.json in ${source.path}`
-  // a tarball is published as it is: the fix is in the folder it was packed from
-  const repack = (change: string) => `A tarball is published as it is: ${change} in the folder it was packed from, then pack it again with npm pack.`
-  if (typeof manifest.name !== 'string' || !manifest.name) {
-    throw new PkgsError('EBADPACKAGE', `${where} has no name.`, {
-      hint: folder ? 'Set one with: pkgs init --scope @your-scope' : repack('set a name (pkgs init --scope @your-scope)'),
-    })
-  }
-  const name = validatePackageName(manifest.name)
-  if (typeof manifest.version !== 'string' || !manifest.version) {
-    throw new PkgsError('EBADPACKAGE', `${where} has no valid version.`, {
-      hint: folder ? 'Set one with: npm version 1.0.0 --no-git-tag-version' : repack('set a version (npm version 1.0.0 --no-git-tag-version)'),
-    })
-  }
-  if (manifest.private === true) {
-    throw new PkgsError('EPRIVATE', `${name} is marked "private": true in ${folder ? 'package.json' : where}, so npm's tools refuse to publish it.`, {
-      hint: `${folder ? 'Remove "private": true to publish it.' : repack('remove "private": true')} (To keep it private on the registry, publish it scoped with --access restricted.)`,
-    })
-  }
-  return { name, version: manifest.version }
-}
-
-/** Scripts run in the foreground as npm's do, except under --json, where stdout is for the document. */
-function scriptOptions(ctx: Context, flat: Record<string, unknown>, foregroundIsDefault: boolean): ScriptOptions {
-  return {
-    foreground: !ctx.io.json && (foregroundIsDefault || Boolean(flat.foregroundScripts)),
-    ignoreScripts: Boolean(flat.ignoreScripts),
-    scriptShell: typeof flat.scriptShell === 'string' ? flat.scriptShell : undefined,
-  }
-}
-
-/** run-script announces each script ("> @acme/x@1.0.0 prepack") through proc-log: on stderr here. */
-async function withScriptBanners<T>(ctx: Context, scripts: () => Promise<T>): Promise<T> {
-  const listener = (level: string, ...args: unknown[]) => {
-    if (level === 'standard') ctx.io.info(ctx.io.err.dim(args.map(String).join(' ').trim()))
-  }
-  process.on('output', listener)
-  try {
-    return await scripts()
-  } finally {
-    process.off('output', listener)
-  }
 }
 
 /** Registries without /-/whoami (or a failing one) do not stop a publish; bad credentials and no network do. */
@@ -272,33 +209,6 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   return result
 }
 
-/** prepublishOnly and libnpmpack, then package.json read again as npm does (a script may change it). */
-async function pack(
-  ctx: Context,
-  source: PackSource,
-  config: Config,
-  { name, manifest }: { name: string; manifest: Manifest },
-  fromPackage: Record<string, unknown>,
-  scripts: ScriptOptions,
-): Promise<{ manifest: Manifest; tarball: Buffer; packed: Packed }> {
-  if (runsScripts(source, manifest, scripts)) exportNpmEnv(config, 'publish')
-  const tarball = await withScriptBanners(ctx, async () => {
-    await runLifecycle('prepublishOnly', source, manifest, scripts)
-    return packTarball(source, config, { ...config.flat, ...fromPackage }, scripts)
-  })
-  const again = await readPublishManifest(source, config.flat)
-  if (again.corrections.length) {
-    ctx.io.warn(`npm corrected package.json for publishing (run \`npm pkg fix\` to fix the file):\n  ${again.corrections.join('\n  ')}`)
-  }
-  const after = identify(again.manifest, source)
-  if (after.name !== name) {
-    throw new PkgsError('EBADPACKAGE', `A script renamed the package from ${name} to ${after.name} while packing.`, {
-      hint: 'Publish again: the new name is read from the start.',
-    })
-  }
-  return { manifest: again.manifest, tarball, packed: await tarballContents(tarball, after) }
-}
-
 /** What the publish is sent with: the configured credentials, or a token from trusted publishing. */
 interface Sending {
   client: RegistryClient
@@ -403,6 +313,9 @@ export default defineCommand({
     },
     provenance: { flags: '--provenance', description: 'publish with a signed provenance statement (from a supported CI provider)' },
     stage: { flags: '--stage', description: 'upload to the staging queue: published once someone approves it (pkgs stage approve)' },
+    workspaces: { flags: '--workspaces', description: "release every package of the workspace this folder is in (npm's -ws)" },
+    workspace: { flags: '-w, --workspace <name...>', description: 'release these packages of the workspace: names or folders (repeatable)' },
+    concurrency: { flags: '--concurrency <n>', description: 'a release: packages to upload at once', default: '24' },
   },
   examples: [
     ['pkgs publish', 'publish ./ (restricted if scoped and not decided otherwise)'],
@@ -419,8 +332,10 @@ export default defineCommand({
   ],
   notes:
     'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).',
-  run: runPublish,
+  run: (ctx, opts): Promise<PublishResult | Release> => (opts.workspaces || opts.workspace?.length ? runRelease(ctx, opts) : runPublish(ctx, opts)),
+  failure: (result) => (isRelease(result) ? releaseFailure(result) : undefined),
   render(result, io) {
+    if (isRelease(result)) return renderRelease(result, io)
     if (result.stageId) {
       io.print(`+ ${result.name}@${result.version} (staged with id ${result.stageId})`)
       io.success(`Staged ${result.name}@${result.version} on ${result.registry}: approve it with pkgs stage approve ${result.stageId}`)

@@ -13,8 +13,8 @@ import { Pacer } from './pacing.js'
 
 export type Action = 'add' | 'remove' | 'change'
 
-/** What a change is to: a package's access or 2FA policy, an owner, a team's grant, a team, its member, an org's member, a trusted publisher, a staged version, a token. */
-export type ChangeKind = 'access' | 'mfa' | 'owner' | 'grant' | 'team' | 'team-member' | 'org-member' | 'trust' | 'stage' | 'token'
+/** What a change is to: a package's access or 2FA policy, an owner, a team's grant, a team, its member, an org's member, a trusted publisher, a staged version, a token, a published version. */
+export type ChangeKind = 'access' | 'mfa' | 'owner' | 'grant' | 'team' | 'team-member' | 'org-member' | 'trust' | 'stage' | 'token' | 'publish'
 
 /** Why a change needs a person's yes before it is applied. */
 export type Risk = 'public' | 'access-removed' | 'destroy'

@@ -138,3 +138,8 @@ declare module 'make-fetch-happen' {
   }
   export default function fetch(url: string, opts?: Record<string, unknown>): Promise<Response>
 }
+
+declare module '@npmcli/map-workspaces' {
+  /** npm's workspace discovery: each workspace package's name and folder. */
+  export default function mapWorkspaces(opts: { cwd: string; pkg: { workspaces?: unknown } }): Promise<Map<string, string>>
+}

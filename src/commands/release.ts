@@ -1,0 +1,450 @@
+// pkgs publish --workspaces / --workspace: a workspace's release as one plan. Each selected
+// package is read as npm would publish it (private ones and versions already on the registry are
+// left out), its `workspace:` and `catalog:` ranges are rewritten in what is uploaded, and every
+// check that can fail is made before the first upload (ranges, workspace dependencies missing from
+// the registry, in CI every package's trusted-publishing token). Then each version is uploaded
+// once every workspace package it depends on is there, independent ones concurrently, under one
+// two-factor approval; a failure holds back only what depends on it, and a re-run publishes only
+// what is left.
+import type { Config } from '../core/config.js'
+import { Exit, PkgsError, usageError } from '../core/errors.js'
+import { explainError } from '../core/explain.js'
+import type { RegistryClient } from '../core/client.js'
+import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, trustedPublishing, type CiProvider } from '../core/oidc.js'
+import { readEach, itemError, type Change, type ItemError } from '../core/plan.js'
+import {
+  decideAccess,
+  decideTag,
+  explainPublishError,
+  fetchPublished,
+  publishConfigOptions,
+  preloadPublisher,
+  publishTarball,
+  type Published,
+} from '../core/publish.js'
+import { detectKind, requireWorkflow, type Target } from '../core/registry.js'
+import { stageWhat } from '../core/stage.js'
+import type { Access } from '../package/access.js'
+import type { Manifest } from '../package/manifest.js'
+import { scopeOf } from '../package/names.js'
+import { readPublishManifest, runLifecycle, tarballContents, type PackSource } from '../package/pack.js'
+import {
+  findDependencyCycle,
+  findWorkspace,
+  folderOf,
+  inRange,
+  replacePackageJson,
+  rewriteRanges,
+  rewriteText,
+  selectPackages,
+  siblingDependencies,
+  type Workspace,
+  type WorkspacePackage,
+} from '../package/workspace.js'
+import type { IO } from '../io/io.js'
+import { applyChanges, planDocument, type PlanDocument } from './changes.js'
+import type { Context } from './context.js'
+import { concurrencyOf, readConcurrency, reportFailure, stoppedBy, summary } from './packages.js'
+import { identify, pack, scriptOptions, withScriptBanners } from './publish-steps.js'
+
+export interface ReleaseFlags {
+  workspaces?: boolean
+  workspace?: string[]
+  path?: string
+  access?: Access
+  tag?: string
+  dryRun?: boolean
+  stage?: boolean
+  provenance?: boolean
+  tolerateRepublish?: boolean
+  concurrency: string
+}
+
+export type ReleaseState = 'published' | 'staged' | 'unchanged' | 'private' | 'failed' | 'not-attempted'
+
+export interface ReleaseItem {
+  package: string
+  version: string
+  folder: string
+  state: ReleaseState
+  access?: Access
+  tag?: string
+  registry?: string
+  stageId?: string
+  /** a dry run: the files each package would upload */
+  files?: string[]
+  error?: ItemError
+}
+
+export interface Release {
+  dryRun: boolean
+  changes?: PlanDocument['changes']
+  results: ReleaseItem[]
+  published: number
+  unchanged: number
+  skipped: number
+  failed: number
+  notAttempted: number
+  [stoppedBy]?: PkgsError
+}
+
+/** One selected package as the release sees it. */
+interface Entry {
+  pkg: WorkspacePackage
+  item: ReleaseItem
+  source: PackSource
+  manifest: Manifest
+  target?: Target
+  tagExplicit?: boolean
+  fromPackage?: Record<string, unknown>
+  /** set once read: the registry's copy */
+  published?: Published
+  /** who uploads it: the configured credentials, or a token from trusted publishing */
+  sending?: RegistryClient
+  change?: Change<{ stageId?: string }>
+  tarball?: Buffer
+}
+
+const notInWorkspace = (cwd: string) =>
+  usageError(
+    `${cwd} is not in a workspace: there is no package.json with "workspaces" or pnpm-workspace.yaml here or above.`,
+    'Run it in the monorepo (its root or a package folder), or publish one package with pkgs publish.',
+  )
+
+/** The workspace, its selected packages, and what each one is as npm would publish it. */
+async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): Promise<{ ws: Workspace; entries: Entry[] }> {
+  if (flags.path) throw usageError('A release takes its packages from --workspace or --workspaces, not a folder.', 'e.g. pkgs publish --workspace packages/a')
+  const ws = await findWorkspace(ctx.cwd)
+  if (!ws) throw notInWorkspace(ctx.cwd)
+  const selected = selectPackages(ws, ctx.cwd, flags.workspaces ? undefined : flags.workspace)
+  if (!selected.length) throw usageError(`The workspace at ${ws.root} has no packages.`, 'List their folders in "workspaces" (or pnpm-workspace.yaml).')
+  const cycle = findDependencyCycle(ws, selected)
+  if (cycle) {
+    throw usageError(
+      `These packages depend on each other in a circle, so none can be published first: ${cycle.join(' → ')}.`,
+      'Remove one of these dependencies (a peer dependency that is also needed for development belongs in devDependencies too, which does not order a release).',
+    )
+  }
+  const entries: Entry[] = []
+  for (const pkg of selected) {
+    const source: PackSource = { type: 'directory', path: pkg.folder }
+    const { manifest } = await readPublishManifest(source, config.flat)
+    const item: ReleaseItem = { package: pkg.name, version: String(manifest.version ?? ''), folder: folderOf(ws, pkg), state: 'unchanged' }
+    if (manifest.private === true) {
+      entries.push({ pkg, item: { ...item, state: 'private' }, source, manifest })
+      continue
+    }
+    const { name, version } = identify(manifest, source)
+    // every range is checked before anything is sent
+    rewriteRanges(ws, pkg, manifest)
+    const scope = scopeOf(name)
+    const publishConfig = manifest.publishConfig
+    const decided = decideAccess(name, Boolean(scope), { flag: flags.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
+    const tagInput = { flag: flags.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
+    const { tag, explicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
+    const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
+    if (flags.stage) requireWorkflow(target, 'stage', stageWhat)
+    const given = [flags.access && 'access', flags.tag !== undefined && 'tag', flags.provenance && 'provenance', ctx.options.registry && 'registry']
+    const fromPackage = publishConfigOptions(
+      publishConfig,
+      given.filter((f): f is string => Boolean(f)),
+    )
+    entries.push({
+      pkg,
+      source,
+      manifest,
+      target,
+      tagExplicit: explicit,
+      fromPackage,
+      item: { ...item, access: decided.access, tag, registry: target.registry.url },
+    })
+  }
+  ctx.warnAboutNpm()
+  return { ws, entries }
+}
+
+/**
+ * In CI, every package's publish token from the job's ID token, all before the first upload: any
+ * refusal stops the release, naming every refused package and one trust command for them all.
+ */
+async function exchangeAll(ctx: Context, config: Config, entries: Entry[], ci: CiProvider, command: 'publish' | 'stage', width: number): Promise<void> {
+  const exchanges = await readEach(
+    entries,
+    (e) => {
+      const client = ctx.client(config, e.target!)
+      const exists = () =>
+        fetchPublished(client.sending(undefined), e.pkg.name).then(
+          (p) => p.exists === true,
+          () => false,
+        )
+      return trustedPublishing(client, e.pkg.name, ctx.env, ci, command, exists)
+    },
+    { width, pacers: ctx.pacers(), registryOf: (e) => e.target!.registry.url },
+  )
+  const refused = entries.flatMap((e, i) => {
+    const o = exchanges.outcomes[i]
+    return o.error ? [{ e, error: o.error }] : []
+  })
+  if (!refused.length) {
+    entries.forEach((e, i) => (e.sending = ctx.client(config, e.target!).sending(exchanges.outcomes[i].value!.token)))
+    ctx.io.info(`Publishing with tokens from ${ciNames[ci]}'s ID token (trusted publishing), ${entries.length} package${entries.length > 1 ? 's' : ''}.`)
+    return
+  }
+  // the same job asks every time: its claims give the one trust command
+  const target = refused[0].e.target!
+  const claims = await getIdToken(ctx.env, ci, target.registry.url, config).then(idTokenClaims, () => ({}))
+  const names = refused.map(({ e }) => e.pkg.name)
+  const lines = refused.map(({ e, error }) => {
+    const first = /does not exist there yet/.test(error.message) ? ' (not on the registry yet: its first version needs a token)' : ''
+    return `  ${e.pkg.name}${first}: ${error.message}`
+  })
+  throw new PkgsError(
+    'EOIDC',
+    `Trusted publishing was refused for ${refused.length} of ${entries.length} packages, so nothing was uploaded:\n${lines.join('\n')}`,
+    {
+      hint: `Trust this job for them all, logged in: ${trustCommand(ci, names.join(' '), claims, command)}`,
+      exitCode: Exit.auth,
+    },
+  )
+}
+
+/**
+ * A workspace dependency of a package to publish must be on the registry when that package is:
+ * published by this release, or there already. One that is neither is exit 2, before any upload.
+ */
+async function checkDependencies(ctx: Context, config: Config, ws: Workspace, entries: Entry[], width: number): Promise<void> {
+  const inRelease = new Map(entries.map((e) => [e.pkg.name, e]))
+  const needed = new Map<string, { by: string; range: string }[]>()
+  for (const e of entries.filter((x) => x.change)) {
+    const { manifest } = rewriteRanges(ws, e.pkg, e.manifest)
+    for (const dep of siblingDependencies(ws, e.pkg)) {
+      const other = inRelease.get(dep.name)
+      if (other?.change || other?.item.state === 'unchanged') continue
+      const range = (manifest[dep.field] as Record<string, string>)[dep.name]
+      needed.set(dep.name, [...(needed.get(dep.name) ?? []), { by: e.pkg.name, range }])
+    }
+  }
+  if (!needed.size) return
+  const names = [...needed.keys()]
+  const targets = await Promise.all(names.map((name) => ctx.target({ scope: scopeOf(name), packageName: name })))
+  const reads = await readEach(names, (name) => fetchPublished(ctx.client(config, targets[names.indexOf(name)]), name), {
+    width,
+    pacers: ctx.pacers(),
+    registryOf: (name) => targets[names.indexOf(name)].registry.url,
+  })
+  const missing = names.flatMap((name, i) => {
+    const versions = Object.keys(reads.outcomes[i].value?.versions ?? {})
+    return needed
+      .get(name)!
+      .filter((n) => !versions.some((v) => inRange(v, n.range)))
+      .map((n) => ({ name, ...n }))
+  })
+  if (!missing.length) return
+  const said = missing.map((m) => `${m.by} depends on ${m.name}@${m.range}`).join('; ')
+  const privately = missing.filter((m) => ws.packages.find((p) => p.name === m.name)?.manifest.private === true).map((m) => m.name)
+  throw usageError(
+    `${said}, which is neither on the registry nor part of this release.`,
+    privately.length
+      ? `${[...new Set(privately)].join(', ')} ${privately.length > 1 ? 'are' : 'is'} "private": true: publish ${privately.length > 1 ? 'them' : 'it'} too, or make it a devDependency.`
+      : `Release ${[...new Set(missing.map((m) => m.name))].map((n) => `--workspace ${n}`).join(' ')} with it, or all with --workspaces.`,
+  )
+}
+
+export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Release> {
+  const width = concurrencyOf(flags.concurrency)
+  const config = await ctx.config()
+  const { ws, entries } = await readRelease(ctx, config, flags)
+  const candidates = entries.filter((e) => e.target)
+  const ci = ciProvider(ctx.env)
+  for (const e of candidates) {
+    const loggedIn = e.target!.credentials.type !== 'none'
+    if (ci) continue
+    if (!loggedIn && !e.target!.credentials.problem && flags.dryRun) {
+      ctx.io.warn(`You are not logged in to ${e.target!.registry.url}: a real publish of ${e.pkg.name} would stop here (dry run).`)
+    } else await ctx.requireCredentials(config, { ...e.target!, scope: scopeOf(e.pkg.name) })
+  }
+  if (!flags.dryRun) preloadPublisher()
+  if (ci && candidates.length) {
+    try {
+      await exchangeAll(ctx, config, candidates, ci, flags.stage ? 'stage' : 'publish', width)
+    } catch (err) {
+      if (!flags.dryRun) throw err
+      ctx.io.warn(`${explainError(err).message} A real release would stop here (dry run).`)
+    }
+  }
+  for (const e of candidates) e.sending ??= ctx.client(config, e.target!)
+
+  // what the registry has of each package
+  const reads = await readEach(candidates, (e) => fetchPublished(e.sending!, e.pkg.name), {
+    width: readConcurrency(config, width),
+    pacers: ctx.pacers(),
+    registryOf: (e) => e.target!.registry.url,
+  })
+  candidates.forEach((e, i) => {
+    const o = reads.outcomes[i]
+    if (o.error && !(flags.dryRun && o.error.exitCode !== Exit.auth)) throw o.error
+    e.published = o.value ?? { exists: undefined, versions: {}, identity: detectKind(e.target!.registry.url) }
+    if (!e.published.versions[e.item.version]) e.change = {} as Entry['change']
+  })
+  await checkDependencies(ctx, config, ws, entries, readConcurrency(config, width))
+
+  // pack each version to publish, as npm packs it, with the ranges rewritten in what is uploaded
+  const toPublish = entries.filter((e) => e.change)
+  const packedFiles = new Map<Entry, string[]>()
+  for (const e of toPublish) {
+    const scripts = scriptOptions(ctx, { ...config.flat, ...e.fromPackage }, config.npm.find('foreground-scripts') === 'default')
+    const packed = await pack(ctx, e.source, config, { name: e.pkg.name, manifest: e.manifest }, e.fromPackage!, scripts)
+    const { manifest, rewritten } = rewriteRanges(ws, e.pkg, packed.manifest)
+    e.manifest = manifest
+    e.tarball = rewritten.length ? replacePackageJson(packed.tarball, (text) => rewriteText(text, rewritten)) : packed.tarball
+    const contents = rewritten.length ? await tarballContents(e.tarball, { name: e.pkg.name, version: e.item.version }) : packed.packed
+    packedFiles.set(
+      e,
+      contents.files.map((f) => f.path),
+    )
+    e.item.access = e.published!.exists && e.published!.visibility ? e.published!.visibility : e.item.access
+  }
+
+  // the plan: one upload per version, after the uploads of what it depends on
+  const byName = new Map(toPublish.map((e) => [e.pkg.name, e]))
+  for (const e of toPublish) {
+    const after = siblingDependencies(ws, e.pkg).flatMap((d) => {
+      const c = byName.get(d.name)?.change
+      return c ? [c] : []
+    })
+    Object.assign(e.change!, {
+      kind: flags.stage ? 'stage' : 'publish',
+      target: e.pkg.name,
+      action: 'add',
+      to: e.item.version,
+      registry: e.target!.registry.url,
+      after,
+      apply: () => upload(ctx, e, flags),
+    } satisfies Change<{ stageId?: string }>)
+  }
+  const changes = toPublish.map((e) => e.change!)
+  const results = entries.map((e) => e.item)
+  if (flags.dryRun) {
+    for (const e of toPublish) Object.assign(e.item, { state: flags.stage ? 'staged' : 'published', files: packedFiles.get(e) })
+    if (!ctx.io.json) renderPlan(ctx.io, ws, entries, true)
+    return { ...releaseDocument(results, true), changes: planDocument(changes).changes }
+  }
+  if (!ctx.io.json && changes.length) renderPlan(ctx.io, ws, entries, false)
+  if (changes.length && !ctx.options.yes && ctx.io.canPrompt()) {
+    await ctx.confirm({
+      question: `${flags.stage ? 'Stage' : 'Publish'} ${changes.length} package${changes.length > 1 ? 's' : ''}?`,
+      default: true,
+      what: 'Publishing needs a confirmation',
+      yesHint: 'Pass --yes.',
+      refused: 'Nothing was published: you did not confirm.',
+    })
+  }
+  const index = new Map(toPublish.map((e) => [e.change as Change, e]))
+  const run = await applyChanges(ctx, changes, {
+    width,
+    onApplied(c, o) {
+      const e = index.get(c)!
+      if (o.value) {
+        e.item.state = flags.stage ? 'staged' : 'published'
+        if (o.value.stageId) e.item.stageId = o.value.stageId
+        if (!ctx.io.json) ctx.io.print(`+ ${e.pkg.name}@${e.item.version}${o.value.stageId ? ` (staged with id ${o.value.stageId})` : ''}`)
+      } else {
+        e.item.state = o.skipped ? 'not-attempted' : 'failed'
+        e.item.error = itemError(o)
+        reportFailure(ctx.io, e.pkg.name, o.error, o.skipped, 2)
+      }
+    },
+  })
+  return { ...releaseDocument(results, false), [stoppedBy]: run.stoppedBy }
+}
+
+/** One version's upload, then its publish and postpublish scripts (as npm runs them). */
+async function upload(ctx: Context, e: Entry, flags: ReleaseFlags): Promise<{ stageId?: string }> {
+  const client = e.sending!
+  const { config } = client
+  const opts = {
+    ...e.fromPackage,
+    progress: false,
+    access: e.item.access,
+    defaultTag: e.item.tag,
+    ...(flags.provenance ? { provenance: true } : {}),
+    ...(flags.stage ? { stage: true } : {}),
+    npmCommand: flags.stage ? 'stage' : 'publish',
+  }
+  let stageId: string | undefined
+  try {
+    ;({ stageId } = await publishTarball(client, e.manifest, e.tarball!, opts))
+  } catch (err) {
+    throw explainPublishError(err, e.item.version, undefined, flags.stage ? { exists: e.published?.exists } : undefined)
+  }
+  const scripts = scriptOptions(ctx, { ...config.flat, ...e.fromPackage }, config.npm.find('foreground-scripts') === 'default')
+  await withScriptBanners(ctx, async () => {
+    await runLifecycle('publish', e.source, e.manifest, scripts)
+    await runLifecycle('postpublish', e.source, e.manifest, scripts)
+  })
+  return stageId ? { stageId } : {}
+}
+
+function releaseDocument(results: ReleaseItem[], dryRun: boolean): Release {
+  const count = (...states: ReleaseState[]) => results.filter((r) => states.includes(r.state)).length
+  return {
+    dryRun,
+    results,
+    published: count('published', 'staged'),
+    unchanged: count('unchanged'),
+    skipped: count('private'),
+    failed: count('failed'),
+    notAttempted: count('not-attempted'),
+  }
+}
+
+/** The release plan: each package with what will happen to it (stdout for a dry run, else stderr). */
+function renderPlan(io: IO, ws: Workspace, entries: Entry[], dryRun: boolean): void {
+  const write = (line: string) => (dryRun ? io.print(line) : io.info(line))
+  const c = dryRun ? io.out : io.err
+  write(c.bold(`${dryRun ? 'Would release (dry run)' : 'Release'}: ${entries.length} package${entries.length > 1 ? 's' : ''} of ${ws.root}`))
+  const width = Math.max(...entries.map((e) => `${e.pkg.name}@${e.item.version}`.length))
+  for (const e of entries) {
+    const id = `${e.pkg.name}@${e.item.version}`.padEnd(width)
+    if (e.item.state === 'private') write(`  ${c.dim('·')} ${id}  ${c.dim('"private": true (skipped)')}`)
+    else if (!e.change) write(`  = ${id}  ${c.dim('already published (skipped)')}`)
+    else {
+      const deps = siblingDependencies(ws, e.pkg).map((d) => d.name)
+      write(`  + ${id}  ${e.item.access}  ${e.item.tag}  ${e.item.registry}${deps.length ? c.dim(`  after ${deps.join(', ')}`) : ''}`)
+      if (dryRun) for (const f of e.item.files ?? []) write(`      ${f}`)
+    }
+  }
+}
+
+/** A release's text: each version's line was printed as it went; then the summary. */
+export function renderRelease(r: Release, io: IO): void {
+  if (r.dryRun) {
+    io.info(`${r.published} to publish, ${r.unchanged} already published, ${r.skipped} private. Dry run: nothing was sent.`)
+    return
+  }
+  const parts = [
+    `${r.published} ${r.results.some((x) => x.state === 'staged') ? 'staged' : 'published'}`,
+    `${r.unchanged} already published`,
+    `${r.skipped} private`,
+  ]
+  if (r.failed) parts.push(`${r.failed} failed`)
+  if (r.notAttempted) parts.push(`${r.notAttempted} not attempted (they depend on what failed)`)
+  summary(io, `${parts.join(', ')}.`, { failed: r.failed, skipped: r.notAttempted })
+}
+
+export function isRelease<T extends object>(r: T | Release): r is Release {
+  return 'results' in r
+}
+
+/** A release where some failed: exit 1, naming what is left. */
+export function releaseFailure(r: Release): PkgsError | undefined {
+  if (r[stoppedBy]) {
+    const s = r[stoppedBy]
+    return new PkgsError(s.code, `Stopped: ${s.message}`, { hint: s.hint, exitCode: s.exitCode === Exit.ok ? Exit.failure : s.exitCode })
+  }
+  if (!r.failed && !r.notAttempted) return undefined
+  const left = r.results.filter((x) => x.state === 'failed' || x.state === 'not-attempted').map((x) => `${x.package}@${x.version}`)
+  return new PkgsError('EPARTIAL', `${r.failed} of ${r.results.length} packages failed; not published: ${left.join(', ')}.`, {
+    hint: 'Fix what each error says, then run the same command again: it publishes only what is left.',
+  })
+}

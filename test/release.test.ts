@@ -1,0 +1,278 @@
+// pkgs publish --workspaces against the npmjs-like registry: a monorepo's release in dependency
+// order under one browser approval, `workspace:` ranges rewritten in what is uploaded (never on
+// disk), a refused package holding back only its dependents, and a second run that finishes it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
+import { startActionsIdTokenService } from './support/github-actions.js'
+import { loggedIn, makeSandbox, runPkgs, type Sandbox } from './support/sandbox.js'
+
+let registry: NpmjsRegistry
+
+beforeAll(async () => {
+  registry = await startNpmjsRegistry({
+    users: [
+      { name: 'alice', password: 'alice-pw' },
+      { name: 'wendy', password: 'wendy-pw', tfa: 'web' },
+    ],
+    paidScopes: ['@acme', '@wide', '@loop', '@bad'],
+    orgs: {
+      acme: { members: { wendy: 'owner' } },
+      wide: { members: { alice: 'owner' } },
+      loop: { members: { alice: 'owner' } },
+      bad: { members: { alice: 'owner' } },
+    },
+  })
+})
+afterAll(() => registry?.close())
+
+/** A workspace in the sandbox's folder: the root package.json and each package's folder. */
+export function writeWorkspace(sandbox: Sandbox, packages: Record<string, Record<string, unknown>>, root: Record<string, unknown> = {}): void {
+  sandbox.writePackageJson({ name: 'monorepo', private: true, workspaces: ['packages/*'], ...root })
+  for (const [folder, pkg] of Object.entries(packages)) {
+    const dir = join(sandbox.cwd, 'packages', folder)
+    mkdirSync(dir, { recursive: true })
+    sandbox.writePackageJson({ version: '1.0.0', main: 'index.js', ...pkg }, dir)
+    writeFileSync(join(dir, 'index.js'), `module.exports = ${JSON.stringify(pkg.name)}\n`)
+  }
+}
+
+const enc = (name: string) => name.replace('/', '%2f')
+
+/** The package.json inside a tarball the registry stores. */
+function packedManifest(name: string, version: string): Record<string, unknown> {
+  const file = `${name.split('/').pop()}-${version}.tgz`
+  const tgz = registry.state.packages.get(name)!.tarballs.get(file)!
+  const tar = gunzipSync(tgz)
+  for (let off = 0; off + 512 <= tar.length;) {
+    const path = tar
+      .subarray(off, off + 100)
+      .toString('utf8')
+      .replace(/\0.*$/s, '')
+    const size = parseInt(
+      tar
+        .subarray(off + 124, off + 136)
+        .toString('utf8')
+        .replace(/\0.*$/s, '')
+        .trim(),
+      8,
+    )
+    if (path === 'package/package.json') return JSON.parse(tar.subarray(off + 512, off + 512 + size).toString('utf8'))
+    off += 512 + Math.ceil(size / 512) * 512
+  }
+  throw new Error(`no package.json in ${file}`)
+}
+
+async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+const json = (res: { stdout: string }) => JSON.parse(res.stdout)
+
+// core ← left ← app, core ← right ← app (a chain and a diamond); legacy already published; tools private
+const acme = {
+  core: { name: '@acme/core' },
+  left: { name: '@acme/left', dependencies: { '@acme/core': 'workspace:^' } },
+  right: { name: '@acme/right', peerDependencies: { '@acme/core': 'workspace:~' }, devDependencies: { '@acme/core': 'workspace:*' } },
+  app: {
+    name: '@acme/app',
+    dependencies: { '@acme/left': 'workspace:*', '@acme/legacy': '^1.0.0' },
+    optionalDependencies: { '@acme/right': 'workspace:>=1.0.0' },
+    devDependencies: { '@acme/tools': 'workspace:*' },
+  },
+  legacy: { name: '@acme/legacy' },
+  tools: { name: '@acme/tools', private: true },
+}
+
+describe('pkgs publish --workspaces on an npmjs-like registry', () => {
+  it('releases in dependency order with one approval and rewritten ranges; a refused package holds back its dependents; a re-run finishes', async () => {
+    registry.seedPackage('@acme/legacy', 'wendy')
+    const sandbox = loggedIn(registry, 'wendy')
+    writeWorkspace(sandbox, acme)
+    const onDisk = readFileSync(join(sandbox.cwd, 'packages/app/package.json'), 'utf8')
+
+    const plan = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox)
+    expect(plan.code, plan.stderr).toBe(0)
+    const planned = json(plan)
+    expect(planned).toMatchObject({ dryRun: true, published: 4, unchanged: 1, skipped: 1, failed: 0, notAttempted: 0 })
+    expect(planned.changes).toEqual(
+      ['@acme/app', '@acme/core', '@acme/left', '@acme/right'].map((target) => ({ kind: 'publish', target, action: 'add', to: '1.0.0' })),
+    )
+    const byName = Object.fromEntries(planned.results.map((r: { package: string }) => [r.package, r]))
+    expect(byName['@acme/legacy']).toMatchObject({ state: 'unchanged', folder: 'packages/legacy' })
+    expect(byName['@acme/tools']).toMatchObject({ state: 'private' })
+    expect(byName['@acme/core']).toMatchObject({ state: 'published', access: 'restricted', tag: 'latest', registry: registry.url })
+    expect(byName['@acme/core'].files).toEqual(['index.js', 'package.json'])
+    expect(registry.mutations()).toHaveLength(0)
+
+    // the registry refuses @acme/left: @acme/app, which needs it, is not attempted
+    const since = registry.requests.length
+    registry.failNext((m, p) => m === 'PUT' && p === `/${enc('@acme/left')}`, 403, { error: 'You do not have permission to publish "@acme/left"' })
+    const run = runPkgs(['publish', '-ws', '--json'], sandbox, { timeoutMs: 60_000 })
+    await until(() => registry.pendingWebOtps() > 0)
+    registry.completeWebOtp('wendy')
+    const first = await run
+    expect(first.code, first.stderr).toBe(1)
+    expect(first.stderr.match(/Authenticate your account/g)).toHaveLength(1)
+    const doc = json(first)
+    expect(doc).toMatchObject({ published: 2, unchanged: 1, skipped: 1, failed: 1, notAttempted: 1 })
+    const states = Object.fromEntries(doc.results.map((r: { package: string; state: string }) => [r.package, r.state]))
+    expect(states).toEqual({
+      '@acme/app': 'not-attempted',
+      '@acme/core': 'published',
+      '@acme/left': 'failed',
+      '@acme/legacy': 'unchanged',
+      '@acme/right': 'published',
+      '@acme/tools': 'private',
+    })
+    const puts = registry.requests
+      .slice(since)
+      .filter((r) => r.method === 'PUT' && r.status === 200)
+      .map((r) => decodeURIComponent(r.path.slice(1)))
+    expect(puts.indexOf('@acme/core')).toBeLessThan(puts.indexOf('@acme/right'))
+    expect(puts).not.toContain('@acme/app')
+    expect(registry.state.packages.has('@acme/app')).toBe(false)
+
+    // the second run publishes what is left, in order, and nothing else
+    const again = registry.requests.length
+    const second = runPkgs(['publish', '--workspaces', '--json'], sandbox, { timeoutMs: 60_000 })
+    await until(() => registry.pendingWebOtps() > 0)
+    registry.completeWebOtp('wendy')
+    const res = await second
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ published: 2, unchanged: 3, skipped: 1, failed: 0, notAttempted: 0 })
+    const secondPuts = registry.requests
+      .slice(again)
+      .filter((r) => r.method === 'PUT' && r.status === 200)
+      .map((r) => decodeURIComponent(r.path.slice(1)))
+    expect(secondPuts).toEqual(['@acme/left', '@acme/app'])
+    expect(secondPuts).not.toContain('@acme/core')
+
+    // what was uploaded has the ranges rewritten (as pnpm rewrites them); the file on disk does not
+    const expected = {
+      dependencies: { '@acme/left': '1.0.0', '@acme/legacy': '^1.0.0' },
+      optionalDependencies: { '@acme/right': '>=1.0.0' },
+      devDependencies: { '@acme/tools': '1.0.0' },
+    }
+    expect(packedManifest('@acme/app', '1.0.0')).toMatchObject(expected)
+    expect(registry.state.packages.get('@acme/app')!.doc.versions['1.0.0']).toMatchObject(expected)
+    expect(packedManifest('@acme/left', '1.0.0')).toMatchObject({ dependencies: { '@acme/core': '^1.0.0' } })
+    expect(packedManifest('@acme/right', '1.0.0')).toMatchObject({ peerDependencies: { '@acme/core': '~1.0.0' }, devDependencies: { '@acme/core': '1.0.0' } })
+    expect(readFileSync(join(sandbox.cwd, 'packages/app/package.json'), 'utf8')).toBe(onDisk)
+
+    // a third run has nothing left to do
+    const third = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(third.code, third.stderr).toBe(0)
+    expect(json(third)).toMatchObject({ published: 0, unchanged: 5, skipped: 1 })
+  })
+
+  it('publishes 8 independent packages in one run', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    const leaves = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p${i}`, { name: `@wide/p${i}` }]))
+    writeWorkspace(sandbox, leaves)
+    const since = registry.requests.length
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ published: 8 })
+    const puts = registry.requests.slice(since).filter((r) => r.method === 'PUT')
+    expect(puts).toHaveLength(8)
+  })
+
+  it('-w selects packages by name or folder, and starts from a package folder', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/sel-a' }, b: { name: '@wide/sel-b' }, c: { name: '@wide/sel-c' } })
+    const res = await runPkgs(['publish', '-w', '@wide/sel-a', '-w', '../c', '--dry-run', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'b') })
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res).results.map((r: { package: string }) => r.package)).toEqual(['@wide/sel-a', '@wide/sel-c'])
+    const unknown = await runPkgs(['publish', '-w', 'nope', '--json'], sandbox)
+    expect(unknown.code).toBe(2)
+    expect(json(unknown).error.message).toContain('nope is not a package of the workspace')
+  })
+
+  it('exits 2 before any upload for a cycle, a range its sibling does not satisfy, and a dependency neither released nor published', async () => {
+    const cycle = loggedIn(registry, 'alice')
+    writeWorkspace(cycle, {
+      a: { name: '@loop/a', dependencies: { '@loop/b': 'workspace:*' } },
+      b: { name: '@loop/b', peerDependencies: { '@loop/a': 'workspace:*' } },
+    })
+    const range = loggedIn(registry, 'alice')
+    writeWorkspace(range, { a: { name: '@bad/a', version: '1.0.0' }, b: { name: '@bad/b', dependencies: { '@bad/a': 'workspace:^2.0.0' } } })
+    const missing = loggedIn(registry, 'alice')
+    writeWorkspace(missing, { a: { name: '@bad/m-a' }, b: { name: '@bad/m-b', dependencies: { '@bad/m-a': 'workspace:*' } } })
+    const before = registry.mutations().length
+    const [c, r, m] = await Promise.all([
+      runPkgs(['publish', '--workspaces', '--json'], cycle),
+      runPkgs(['publish', '--workspaces', '--json'], range),
+      runPkgs(['publish', '--workspace', '@bad/m-b', '--json'], missing),
+    ])
+    expect(c.code).toBe(2)
+    expect(json(c).error.message).toContain('@loop/a → @loop/b → @loop/a')
+    expect(r.code).toBe(2)
+    expect(json(r).error.message).toContain(`@bad/b's dependencies (@bad/a: "workspace:^2.0.0") does not match @bad/a's version in the workspace, 1.0.0`)
+    expect(m.code).toBe(2)
+    expect(json(m).error).toMatchObject({ code: 'EUSAGE', hint: expect.stringContaining('--workspace @bad/m-a') })
+    expect(json(m).error.message).toContain('@bad/m-b depends on @bad/m-a@1.0.0, which is neither on the registry nor part of this release')
+    expect(registry.mutations()).toHaveLength(before)
+  })
+
+  it('a pnpm workspace: catalog: ranges from pnpm-workspace.yaml, as pnpm writes them', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, {
+      a: { name: '@wide/cat-a' },
+      b: { name: '@wide/cat-b', dependencies: { '@wide/cat-a': 'workspace:^', semver: 'catalog:' }, devDependencies: { semver: 'catalog:old' } },
+    })
+    sandbox.writePackageJson({ name: 'monorepo', private: true })
+    writeFileSync(join(sandbox.cwd, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\ncatalog:\n  semver: ^7.5.0\ncatalogs:\n  old:\n    semver: ^6.0.0\n')
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a') })
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ published: 2 })
+    // what pnpm 10.34 packs for the same workspace (checked by hand: dependencies and devDependencies alike)
+    expect(packedManifest('@wide/cat-b', '1.0.0')).toMatchObject({
+      dependencies: { '@wide/cat-a': '^1.0.0', semver: '^7.5.0' },
+      devDependencies: { semver: '^6.0.0' },
+    })
+  })
+
+  it('in GitHub Actions: two packages not trusted, nothing uploaded, both named with one trust command', async () => {
+    for (const n of ['@wide/ci-a', '@wide/ci-b']) registry.seedPackage(n, 'alice', 'public')
+    registry.state.packages.get('@wide/ci-a')!.trust.push({
+      id: '3f0e8a52-0000-4000-8000-000000000001',
+      type: 'github',
+      claims: { repository: 'acme/widgets', workflow_ref: { file: 'release.yml' } },
+      permissions: ['createPackage'],
+    })
+    const actions = await startActionsIdTokenService((audience) =>
+      registry.idToken({ provider: 'github', repository: 'acme/widgets', workflow: 'release.yml', audience }),
+    )
+    try {
+      const job = makeSandbox(`registry=${registry.url}\n`)
+      writeWorkspace(job, { a: { name: '@wide/ci-a', version: '1.1.0' }, b: { name: '@wide/ci-b', version: '1.1.0' }, c: { name: '@wide/ci-c' } })
+      const before = registry.mutations().filter((r) => r.method === 'PUT').length
+      const res = await runPkgs(['publish', '--workspaces', '--json'], job, { env: actions.env })
+      expect(res.code, res.stderr).toBe(3)
+      const { error } = json(res)
+      expect(error.message).toContain('refused for 2 of 3 packages, so nothing was uploaded')
+      expect(error.message).toContain('@wide/ci-b: ')
+      expect(error.message).toContain('no trusted publisher of @wide/ci-b matches this job')
+      expect(error.message).toContain('@wide/ci-c (not on the registry yet')
+      expect(error.hint).toContain('pkgs trust github @wide/ci-b @wide/ci-c --repo acme/widgets --file release.yml --allow-publish')
+      expect(registry.mutations().filter((r) => r.method === 'PUT')).toHaveLength(before)
+    } finally {
+      await actions.close()
+    }
+  })
+
+  it('outside a workspace: exit 2 saying so', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    sandbox.writePackageJson({ name: '@wide/alone', version: '1.0.0' })
+    const res = await runPkgs(['publish', '--workspaces'], sandbox)
+    expect(res.code).toBe(2)
+    expect(res.stderr).toContain('is not in a workspace')
+  })
+})
