@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite on each Node line pkgs supports: the machine's Node (20), then Node 22 and 24,
 # which npx installs from the npm registry as the `node` package (and keeps in its cache); the
-# test registry's own parity tests against npm run on the machine's Node only (see below).
+# test registry's own parity tests against npm (npm run test:registry) once, on the machine's Node.
 # The build and the lint run once; vitest runs once per Node, with that Node first on PATH and
 # running vitest itself, so that everything the tests start runs under it too: the built CLI
 # and Verdaccio (spawned with process.execPath) and npm (`#!/usr/bin/env node`).
@@ -51,10 +51,6 @@ step() {
   fi
 }
 
-# test/npmjs-registry*.test.ts drive only the real npm against the npmjs-like test registry, to
-# prove the registry faithful (they never run pkgs): on the machine's Node, not again on the others
-parity_only_once=(--exclude test/npmjs-registry.test.ts --exclude test/npmjs-registry-ci.test.ts --passWithNoTests)
-
 # suite NODE_BINARY [VITEST_OPTION...]: vitest under that Node, which is also the first `node` on PATH
 suite() {
   local node=$1
@@ -87,6 +83,12 @@ if ((machine)); then
   step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
 fi
 
+# the test registry's parity tests against npm (never run pkgs; out of the suite, vitest.config.ts):
+# once, on the machine's Node
+echo
+echo "=== the test registry against npm (npm run test:registry)"
+step "test registry against npm" env PKGS_TEST_SUITE=registry "$machine_node" node_modules/vitest/vitest.mjs run --passWithNoTests "${vitest_args[@]}"
+
 for version in "${other_nodes[@]}"; do
   echo
   echo "=== Node $version from the npm registry (npx -p node@$version)"
@@ -94,7 +96,7 @@ for version in "${other_nodes[@]}"; do
   node_bin=$(cat "$fetch_dir/$version")
   cat "$fetch_dir/$version.err" >&2
   if [[ -n $node_bin && -x $node_bin ]]; then
-    step "Node $version" suite "$node_bin" "${parity_only_once[@]}"
+    step "Node $version" suite "$node_bin"
   else
     summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
     failed+=("Node $version")

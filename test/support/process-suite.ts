@@ -18,3 +18,8 @@ export const sameWithProcesses = [
   'test/render.test.ts',
   'test/verdaccio.test.ts',
 ]
+
+// The test registry's parity tests: they drive only the real npm against the npmjs-like registry,
+// to prove it answers as npmjs does (they never run pkgs). About 110 runs of npm, a quarter of the
+// suite's CPU: kept out of npm test and run once in CI on the machine's Node (npm run test:registry).
+export const registryParity = ['test/npmjs-registry.test.ts', 'test/npmjs-registry-ci.test.ts']
