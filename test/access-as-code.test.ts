@@ -315,6 +315,17 @@ packages:
     const fromJson = await runPkgs(['policy', 'plan', 'fix.json', '--check'], alice)
     expect(fromJson.code, fromJson.stderr).toBe(0)
     expect(JSON.parse(readFileSync(join(alice.cwd, 'fix.json'), 'utf8')).members).toEqual({ alice: 'owner', bob: 'admin', dave: 'developer' })
+
+    // the file's registry is the one asked, over the configured default (nothing answers there)
+    const elsewhere = makeSandbox(`registry=http://127.0.0.1:9/\n${nerfDart(registry.url)}:_authToken=${registry.tokens.alice}\n`)
+    writeFileSync(join(elsewhere.cwd, 'fix.json'), readFileSync(join(alice.cwd, 'fix.json')))
+    const fromFile = await runPkgs(['policy', 'plan', 'fix.json', '--check', '--json'], elsewhere)
+    expect(fromFile.code, fromFile.stderr).toBe(0)
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ registry: registry.url, changes: [] })
+    // and --registry over the file's
+    const flag = await runPkgs(['policy', 'plan', 'fix.json', '--registry', 'http://127.0.0.1:9/'], elsewhere)
+    expect(flag.code, flag.stderr).toBe(3)
+    expect(flag.stderr).toContain('127.0.0.1:9')
   })
 
   it('refuses a mistake in the file with exit 2 naming file, line and key, before any request that writes', async () => {

@@ -154,10 +154,10 @@ export class Context {
     if (missing) throw (await notARegistry(config, target)) ?? missing
   }
 
-  /** An org's registry (its scope's), logged in there. */
-  async org(orgArg: string, workflow: 'orgs' | 'teams'): Promise<OrgPlan> {
+  /** An org's registry (its scope's, or the one a file names), logged in there. */
+  async org(orgArg: string, workflow: 'orgs' | 'teams', fromFile?: TargetQuery['fromFile']): Promise<OrgPlan> {
     const scope = normalizeScope(orgArg)
-    const { client } = await this.loggedIn({ scope }, { workflow, what: workflow === 'orgs' ? 'organisations' : 'teams' })
+    const { client } = await this.loggedIn({ scope, fromFile }, { workflow, what: workflow === 'orgs' ? 'organisations' : 'teams' })
     return { client, org: scope.slice(1) }
   }
 

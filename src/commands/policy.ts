@@ -67,8 +67,8 @@ interface PolicyDocument {
 async function planFromFile(ctx: Context, fileArg: string | undefined, width: number): Promise<{ file: PolicyFile; planned: PolicyPlan; doc: PolicyDocument }> {
   const file = await loadPolicy(ctx, fileArg)
   // the file's registry, unless --registry names another
-  if (file.policy.registry && !ctx.options.registry) ctx.options.registry = file.policy.registry
-  const plan = await ctx.org(file.policy.org, 'teams')
+  const fromFile = file.policy.registry ? { url: file.policy.registry, source: `${file.path} (registry)` } : undefined
+  const plan = await ctx.org(file.policy.org, 'teams', fromFile)
   const access = await readOrgOf(ctx, plan, width)
   checkPatterns(
     file,

@@ -161,7 +161,7 @@ export function publishConfigRegistryUrl(value: unknown): string | undefined {
 export interface ResolvedRegistry {
   url: string
   /** the rule that chose it: flag, publishConfig, scope, registry, default */
-  rule: 'flag' | 'publishConfig' | 'scope' | 'registry' | 'default'
+  rule: 'flag' | 'publishConfig' | 'file' | 'scope' | 'registry' | 'default'
   /** e.g. "--registry", "~/.npmrc (@acme:registry)" */
   source: string
 }
@@ -171,13 +171,15 @@ export interface RegistryQuery {
   override?: string
   /** publishConfig.registry as package.json has it, for publish only */
   publishConfigRegistry?: unknown
+  /** a registry named by the file a command works from (a policy's `registry:`) and where it says so */
+  fromFile?: { url: string; source: string }
   /** the package's (or the asked) scope, with its @ */
   scope?: string
 }
 
 /**
- * The registry of a package or scope: --registry › publishConfig.registry › @scope:registry ›
- * registry › npmjs.com. Unlike npm, the flag wins over the scope mapping.
+ * The registry of a package or scope: --registry › publishConfig.registry (or the registry of
+ * the file a command works from) › @scope:registry › registry › npmjs.com. Unlike npm, the flag wins over the scope mapping.
  */
 export function resolveRegistry(config: Config, q: RegistryQuery): ResolvedRegistry {
   if (q.override) return { url: normalizeRegistryUrl(q.override), rule: 'flag', source: '--registry' }
@@ -189,6 +191,7 @@ export function resolveRegistry(config: Config, q: RegistryQuery): ResolvedRegis
       source: 'package.json (publishConfig.registry)',
     }
   }
+  if (q.fromFile) return { url: normalizeRegistryUrl(q.fromFile.url, q.fromFile.source), rule: 'file', source: q.fromFile.source }
   if (q.scope) {
     const key = `${q.scope}:registry`
     const mapped = config.npm.get(key)
