@@ -4,10 +4,11 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
+import semver from 'semver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { startActionsIdTokenService } from './support/github-actions.js'
-import { loggedIn, makeSandbox, pnpmBin, run, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, pnpmBin, run, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -41,26 +42,28 @@ export function writeWorkspace(sandbox: Sandbox, packages: Record<string, Record
 
 const enc = (name: string) => name.replace('/', '%2f')
 
-/** The package.json inside a gzipped tarball. */
-function manifestIn(tgz: Buffer): Record<string, unknown> {
+/** A gzipped tarball's entries: each one's path, its 512-byte header and its content. */
+function tarEntries(tgz: Buffer): { path: string; header: Buffer; body: Buffer }[] {
   const tar = gunzipSync(tgz)
-  for (let off = 0; off + 512 <= tar.length;) {
-    const path = tar
-      .subarray(off, off + 100)
-      .toString('utf8')
-      .replace(/\0.*$/s, '')
-    const size = parseInt(
+  const entries = []
+  for (let off = 0; off + 512 <= tar.length && tar[off] !== 0;) {
+    const field = (from: number, to: number) =>
       tar
-        .subarray(off + 124, off + 136)
+        .subarray(off + from, off + to)
         .toString('utf8')
         .replace(/\0.*$/s, '')
-        .trim(),
-      8,
-    )
-    if (path === 'package/package.json') return JSON.parse(tar.subarray(off + 512, off + 512 + size).toString('utf8'))
+    const size = parseInt(field(124, 136).trim(), 8)
+    entries.push({ path: field(0, 100), header: tar.subarray(off, off + 512), body: tar.subarray(off + 512, off + 512 + size) })
     off += 512 + Math.ceil(size / 512) * 512
   }
-  throw new Error('no package/package.json in the tarball')
+  return entries
+}
+
+/** The package.json inside a gzipped tarball. */
+function manifestIn(tgz: Buffer): Record<string, unknown> {
+  const entry = tarEntries(tgz).find((e) => e.path === 'package/package.json')
+  if (!entry) throw new Error('no package/package.json in the tarball')
+  return JSON.parse(entry.body.toString('utf8'))
 }
 
 /** The package.json inside a tarball the registry stores. */
@@ -279,6 +282,70 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     }
     // the fixture is one where pnpm's order is not the file's
     expect(Object.keys(packedManifest('@wide/pn-app', '1.0.0').dependencies as object)).not.toEqual(Object.keys(packages.app.dependencies))
+  })
+
+  it('uploads what npm pack packs of each package, byte for byte, but for the rewritten ranges in package.json', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    const packages = {
+      core: { name: '@wide/same-core', version: '2.1.0', files: ['lib'] },
+      util: {
+        name: '@wide/same-util',
+        dependencies: { '@wide/same-core': 'workspace:*', semver: '^7.0.0' },
+        peerDependencies: { '@wide/same-core': 'workspace:^' },
+      },
+      app: {
+        name: '@wide/same-app',
+        dependencies: { '@wide/same-util': 'workspace:~', '@wide/same-core': 'workspace:^2.0.0' },
+        devDependencies: { '@wide/same-core': 'workspace:*' },
+      },
+    }
+    writeWorkspace(sandbox, packages)
+    const core = join(sandbox.cwd, 'packages', 'core')
+    mkdirSync(join(core, 'lib'))
+    writeFileSync(join(core, 'lib', 'index.js'), 'module.exports = require("./util")\n')
+    writeFileSync(join(core, 'lib', 'util.js'), 'module.exports = 2\n')
+    writeFileSync(join(core, 'README.md'), '# core\n')
+    writeFileSync(join(core, 'notes.txt'), 'not in "files"\n')
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ published: 3 })
+
+    const dest = join(sandbox.root, 'npm-packed')
+    mkdirSync(dest)
+    const packs = await Promise.all(
+      Object.keys(packages).map((folder) => runNpm(['pack', '--json', '--pack-destination', dest], sandbox, { cwd: join(sandbox.cwd, 'packages', folder) })),
+    )
+    for (const [i, pkg] of Object.values(packages).entries()) {
+      expect(packs[i].code, packs[i].stderr).toBe(0)
+      const version = 'version' in pkg ? pkg.version : '1.0.0'
+      const npms = tarEntries(readFileSync(join(dest, JSON.parse(packs[i].stdout)[0].filename)))
+      const ours = tarEntries(registry.state.packages.get(pkg.name)!.tarballs.get(`${pkg.name.split('/')[1]}-${version}.tgz`)!)
+      expect(
+        ours.map((e) => e.path),
+        pkg.name,
+      ).toEqual(npms.map((e) => e.path))
+      ours.forEach((e, j) => {
+        if (e.path === 'package/package.json') return
+        expect(Buffer.concat([e.header, e.body]).equals(Buffer.concat([npms[j].header, npms[j].body])), e.path).toBe(true)
+      })
+      // package.json: npm's, but for each workspace: range, which is a range of the registry's
+      const [mine, theirs] = [ours, npms].map((t) => JSON.parse(t.find((e) => e.path === 'package/package.json')!.body.toString('utf8')))
+      const fields = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies']
+      const rest = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => !fields.includes(k)))
+      expect(Object.keys(mine)).toEqual(Object.keys(theirs))
+      expect(rest(mine)).toEqual(rest(theirs))
+      for (const field of fields) {
+        const [a, b] = [mine, theirs].map((m) => (m[field] ?? {}) as Record<string, string>)
+        expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort())
+        for (const [name, spec] of Object.entries(b)) {
+          if (spec.startsWith('workspace:')) expect(semver.validRange(a[name]), `${pkg.name} ${field} ${name}: ${a[name]}`).not.toBeNull()
+          else expect(a[name]).toBe(spec)
+        }
+      }
+    }
+    expect(tarEntries(registry.state.packages.get('@wide/same-core')!.tarballs.get('same-core-2.1.0.tgz')!).map((e) => e.path)).not.toContain(
+      'package/notes.txt',
+    )
   })
 
   it('in GitHub Actions: two packages not trusted, nothing uploaded, both named with one trust command', async () => {
