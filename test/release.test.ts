@@ -1,13 +1,14 @@
 // pkgs publish --workspaces against the npmjs-like registry: a monorepo's release in dependency
 // order under one browser approval, `workspace:` ranges rewritten in what is uploaded (never on
 // disk), a refused package holding back only its dependents, and a second run that finishes it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
+import semver from 'semver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { startActionsIdTokenService } from './support/github-actions.js'
-import { loggedIn, makeSandbox, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, pnpmBin, run, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -41,28 +42,33 @@ export function writeWorkspace(sandbox: Sandbox, packages: Record<string, Record
 
 const enc = (name: string) => name.replace('/', '%2f')
 
-/** The package.json inside a tarball the registry stores. */
-function packedManifest(name: string, version: string): Record<string, unknown> {
-  const file = `${name.split('/').pop()}-${version}.tgz`
-  const tgz = registry.state.packages.get(name)!.tarballs.get(file)!
+/** A gzipped tarball's entries: each one's path, its 512-byte header and its content. */
+function tarEntries(tgz: Buffer): { path: string; header: Buffer; body: Buffer }[] {
   const tar = gunzipSync(tgz)
-  for (let off = 0; off + 512 <= tar.length;) {
-    const path = tar
-      .subarray(off, off + 100)
-      .toString('utf8')
-      .replace(/\0.*$/s, '')
-    const size = parseInt(
+  const entries = []
+  for (let off = 0; off + 512 <= tar.length && tar[off] !== 0;) {
+    const field = (from: number, to: number) =>
       tar
-        .subarray(off + 124, off + 136)
+        .subarray(off + from, off + to)
         .toString('utf8')
         .replace(/\0.*$/s, '')
-        .trim(),
-      8,
-    )
-    if (path === 'package/package.json') return JSON.parse(tar.subarray(off + 512, off + 512 + size).toString('utf8'))
+    const size = parseInt(field(124, 136).trim(), 8)
+    entries.push({ path: field(0, 100), header: tar.subarray(off, off + 512), body: tar.subarray(off + 512, off + 512 + size) })
     off += 512 + Math.ceil(size / 512) * 512
   }
-  throw new Error(`no package.json in ${file}`)
+  return entries
+}
+
+/** The package.json inside a gzipped tarball. */
+function manifestIn(tgz: Buffer): Record<string, unknown> {
+  const entry = tarEntries(tgz).find((e) => e.path === 'package/package.json')
+  if (!entry) throw new Error('no package/package.json in the tarball')
+  return JSON.parse(entry.body.toString('utf8'))
+}
+
+/** The package.json inside a tarball the registry stores. */
+function packedManifest(name: string, version: string): Record<string, unknown> {
+  return manifestIn(registry.state.packages.get(name)!.tarballs.get(`${name.split('/').pop()}-${version}.tgz`)!)
 }
 
 async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -221,22 +227,125 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(registry.mutations()).toHaveLength(before)
   })
 
-  it('a pnpm workspace: catalog: ranges from pnpm-workspace.yaml, as pnpm writes them', async () => {
+  it('a pnpm workspace: what is uploaded has the dependency maps pnpm pack writes, values and key order', async () => {
     const sandbox = loggedIn(registry, 'alice')
-    writeWorkspace(sandbox, {
-      a: { name: '@wide/cat-a' },
-      b: { name: '@wide/cat-b', dependencies: { '@wide/cat-a': 'workspace:^', semver: 'catalog:' }, devDependencies: { semver: 'catalog:old' } },
-    })
+    // one entry per map that pnpm reads from a sibling: pnpm orders several of them as its reads end
+    const packages = {
+      core: { name: '@wide/pn-core', version: '1.2.3' },
+      util: { name: '@wide/pn-util', version: '2.0.0', dependencies: { '@wide/pn-core': 'workspace:*' }, peerDependencies: { '@wide/pn-core': 'workspace:^' } },
+      app: {
+        name: '@wide/pn-app',
+        dependencies: { '@wide/pn-core': 'workspace:^', 'left-pad': '^1.3.0', semver: 'catalog:', '@wide/pn-util': 'workspace:^2.0.0' },
+        optionalDependencies: { '@wide/pn-util': 'workspace:~', 'is-number': 'catalog:fast' },
+        peerDependencies: { '@wide/pn-core': 'workspace:*', semver: 'catalog:' },
+        devDependencies: { '@wide/pn-util': 'workspace:../util', semver: 'catalog:old', '@wide/pn-core': 'workspace:1.2.3' },
+      },
+    }
+    writeWorkspace(sandbox, packages)
     sandbox.writePackageJson({ name: 'monorepo', private: true })
-    writeFileSync(join(sandbox.cwd, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\ncatalog:\n  semver: ^7.5.0\ncatalogs:\n  old:\n    semver: ^6.0.0\n')
-    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a') })
+    writeFileSync(
+      join(sandbox.cwd, 'pnpm-workspace.yaml'),
+      'packages:\n  - packages/*\ncatalog:\n  semver: ^7.5.0\ncatalogs:\n  old:\n    semver: ^6.0.0\n  fast:\n    is-number: ^7.0.0\n',
+    )
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'app') })
     expect(res.code, res.stderr).toBe(0)
-    expect(json(res)).toMatchObject({ published: 2 })
-    // what pnpm 10.34 packs for the same workspace (checked by hand: dependencies and devDependencies alike)
-    expect(packedManifest('@wide/cat-b', '1.0.0')).toMatchObject({
-      dependencies: { '@wide/cat-a': '^1.0.0', semver: '^7.5.0' },
-      devDependencies: { semver: '^6.0.0' },
-    })
+    expect(json(res)).toMatchObject({ published: 3 })
+
+    // pnpm pack reads a sibling's version where pnpm install links it; these are its links (an
+    // install would also need a registry with the catalog's packages)
+    const names = Object.fromEntries(Object.entries(packages).map(([folder, p]) => [p.name, folder]))
+    for (const [folder, pkg] of Object.entries(packages)) {
+      const deps = Object.values(pkg).filter((v): v is Record<string, string> => typeof v === 'object')
+      for (const name of new Set(deps.flatMap((d) => Object.keys(d)).filter((n) => n in names))) {
+        const link = join(sandbox.cwd, 'packages', folder, 'node_modules', name)
+        mkdirSync(dirname(link), { recursive: true })
+        symlinkSync(join(sandbox.cwd, 'packages', names[name]), link)
+      }
+    }
+    const dest = join(sandbox.root, 'pnpm-packed')
+    const packs = await Promise.all(
+      Object.keys(packages).map((folder) =>
+        run(process.execPath, [pnpmBin, 'pack', '--pack-destination', dest], sandbox, { cwd: join(sandbox.cwd, 'packages', folder), timeoutMs: 30_000 }),
+      ),
+    )
+    for (const p of packs) expect(p.code, p.stderr + p.stdout).toBe(0)
+    for (const pkg of Object.values(packages)) {
+      const version = 'version' in pkg ? pkg.version : '1.0.0'
+      const pnpms = manifestIn(readFileSync(join(dest, `${pkg.name.slice(1).replace('/', '-')}-${version}.tgz`)))
+      const ours = packedManifest(pkg.name, version)
+      const document = registry.state.packages.get(pkg.name)!.doc.versions[version] as Record<string, unknown>
+      for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies']) {
+        const entries = (m: Record<string, unknown>) => Object.entries((m[field] as object | undefined) ?? {})
+        expect(entries(ours), `${pkg.name} ${field}`).toEqual(entries(pnpms))
+        expect(entries(document), `${pkg.name} ${field} in the registry's document`).toEqual(entries(pnpms))
+      }
+    }
+    // the fixture is one where pnpm's order is not the file's
+    expect(Object.keys(packedManifest('@wide/pn-app', '1.0.0').dependencies as object)).not.toEqual(Object.keys(packages.app.dependencies))
+  })
+
+  it('uploads what npm pack packs of each package, byte for byte, but for the rewritten ranges in package.json', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    const packages = {
+      core: { name: '@wide/same-core', version: '2.1.0', files: ['lib'] },
+      util: {
+        name: '@wide/same-util',
+        dependencies: { '@wide/same-core': 'workspace:*', semver: '^7.0.0' },
+        peerDependencies: { '@wide/same-core': 'workspace:^' },
+      },
+      app: {
+        name: '@wide/same-app',
+        dependencies: { '@wide/same-util': 'workspace:~', '@wide/same-core': 'workspace:^2.0.0' },
+        devDependencies: { '@wide/same-core': 'workspace:*' },
+      },
+    }
+    writeWorkspace(sandbox, packages)
+    const core = join(sandbox.cwd, 'packages', 'core')
+    mkdirSync(join(core, 'lib'))
+    writeFileSync(join(core, 'lib', 'index.js'), 'module.exports = require("./util")\n')
+    writeFileSync(join(core, 'lib', 'util.js'), 'module.exports = 2\n')
+    writeFileSync(join(core, 'README.md'), '# core\n')
+    writeFileSync(join(core, 'notes.txt'), 'not in "files"\n')
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res)).toMatchObject({ published: 3 })
+
+    const dest = join(sandbox.root, 'npm-packed')
+    mkdirSync(dest)
+    const packs = await Promise.all(
+      Object.keys(packages).map((folder) => runNpm(['pack', '--json', '--pack-destination', dest], sandbox, { cwd: join(sandbox.cwd, 'packages', folder) })),
+    )
+    for (const [i, pkg] of Object.values(packages).entries()) {
+      expect(packs[i].code, packs[i].stderr).toBe(0)
+      const version = 'version' in pkg ? pkg.version : '1.0.0'
+      const npms = tarEntries(readFileSync(join(dest, JSON.parse(packs[i].stdout)[0].filename)))
+      const ours = tarEntries(registry.state.packages.get(pkg.name)!.tarballs.get(`${pkg.name.split('/')[1]}-${version}.tgz`)!)
+      expect(
+        ours.map((e) => e.path),
+        pkg.name,
+      ).toEqual(npms.map((e) => e.path))
+      ours.forEach((e, j) => {
+        if (e.path === 'package/package.json') return
+        expect(Buffer.concat([e.header, e.body]).equals(Buffer.concat([npms[j].header, npms[j].body])), e.path).toBe(true)
+      })
+      // package.json: npm's, but for each workspace: range, which is a range of the registry's
+      const [mine, theirs] = [ours, npms].map((t) => JSON.parse(t.find((e) => e.path === 'package/package.json')!.body.toString('utf8')))
+      const fields = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies']
+      const rest = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => !fields.includes(k)))
+      expect(Object.keys(mine)).toEqual(Object.keys(theirs))
+      expect(rest(mine)).toEqual(rest(theirs))
+      for (const field of fields) {
+        const [a, b] = [mine, theirs].map((m) => (m[field] ?? {}) as Record<string, string>)
+        expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort())
+        for (const [name, spec] of Object.entries(b)) {
+          if (spec.startsWith('workspace:')) expect(semver.validRange(a[name]), `${pkg.name} ${field} ${name}: ${a[name]}`).not.toBeNull()
+          else expect(a[name]).toBe(spec)
+        }
+      }
+    }
+    expect(tarEntries(registry.state.packages.get('@wide/same-core')!.tarballs.get('same-core-2.1.0.tgz')!).map((e) => e.path)).not.toContain(
+      'package/notes.txt',
+    )
   })
 
   it('in GitHub Actions: two packages not trusted, nothing uploaded, both named with one trust command', async () => {

@@ -296,7 +296,7 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
     const packed = await pack(ctx, e.source, config, { name: e.pkg.name, manifest: e.manifest }, e.fromPackage!, scripts)
     const { manifest, rewritten } = rewriteRanges(ws, e.pkg, packed.manifest)
     e.manifest = manifest
-    e.tarball = rewritten.length ? replacePackageJson(packed.tarball, (text) => rewriteText(text, rewritten)) : packed.tarball
+    e.tarball = rewritten.length ? replacePackageJson(packed.tarball, (text) => rewriteText(ws, e.pkg, text)) : packed.tarball
     const contents = rewritten.length ? await tarballContents(e.tarball, { name: e.pkg.name, version: e.item.version }) : packed.packed
     packedFiles.set(
       e,

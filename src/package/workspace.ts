@@ -206,11 +206,15 @@ export interface Rewritten {
   to: string
 }
 
+/** `workspace:./x` and `workspace:../x`: the sibling in that folder, relative to the package's. */
+const pathSpec = (spec: string) => /^workspace:\.\.?\//.test(spec)
+
 /**
  * What one range becomes in the published manifest, as pnpm writes it: `workspace:*` the sibling's
- * version, `workspace:^`/`workspace:~` that version with the prefix, `workspace:<range>` the range;
- * `catalog:` and `catalog:<name>` the entry of pnpm-workspace.yaml's catalog. A range on a sibling
- * that its version does not satisfy is a usage error.
+ * version, `workspace:^`/`workspace:~` that version with the prefix, `workspace:<range>` the range,
+ * `workspace:<path>` the version of the sibling in that folder; `catalog:` and `catalog:<name>` the
+ * entry of pnpm-workspace.yaml's catalog. A range on a sibling that its version does not satisfy
+ * is a usage error.
  */
 function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependency['field'], name: string, spec: string): string {
   const at = `${pkg.name}'s ${field} (${name}: "${spec}")`
@@ -225,13 +229,20 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
     }
     return range
   }
+  if (pathSpec(spec)) {
+    const folder = resolve(pkg.folder, spec.slice('workspace:'.length))
+    const there = ws.packages.find((p) => p.folder === folder)
+    if (!there) throw usageError(`${at} names ${folder}, which is not a package folder of the workspace.`, `Use workspace:* to depend on ${name}.`)
+    if (there.name !== name) throw usageError(`${at} names the folder of ${there.name}, not of ${name}.`, `Depend on ${there.name} under its own name.`)
+    return String(there.manifest.version)
+  }
   const sibling = ws.packages.find((p) => p.name === name)
   if (spec.startsWith('workspace:') && !sibling)
     throw usageError(`${at} names no package of the workspace.`, `Depend on a package of the workspace, or on a version range (e.g. "^1.0.0").`)
   if (!sibling || !onSibling(ws, name, spec)) return spec
   const version = String(sibling.manifest.version)
   const range = spec.startsWith('workspace:') ? spec.slice('workspace:'.length) : spec
-  if (range === '*' && spec !== range) return version
+  if ((range === '*' || range === '') && spec !== range) return version
   if (range === '^' || range === '~') return `${range}${version}`
   const satisfies = require('semver/functions/satisfies') as (v: string, r: string) => boolean
   const validRange = require('semver/ranges/valid') as (range: string) => string | null
@@ -245,31 +256,41 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
   return range
 }
 
+/**
+ * Whether pnpm finds what it writes for this range in the sibling's package.json. pnpm rewrites a
+ * map's entries concurrently and each lands in the map when done, so these, which wait for a
+ * file, come after the others (among themselves in the order of the reads, almost always theirs).
+ */
+const readsSibling = (spec: string) => pathSpec(spec) || /^workspace:[*^~]?$/.test(spec)
+
 /** Whether a version is in a range (semver's rule). */
 export function inRange(version: string, range: string): boolean {
   const satisfies = require('semver/functions/satisfies') as (v: string, r: string) => boolean
   return satisfies(version, range)
 }
 
-/** The manifest with every `workspace:` and `catalog:` range as it is published (and what changed). */
+/** The manifest with every `workspace:` and `catalog:` range as pnpm publishes it, its keys in pnpm's order (and what changed). */
 export function rewriteRanges(ws: Workspace, pkg: WorkspacePackage, manifest: Manifest): { manifest: Manifest; rewritten: Rewritten[] } {
   const rewritten: Rewritten[] = []
   const copy: Manifest = { ...manifest }
-  for (const [field, name, spec] of dependencies(manifest, rewrittenFields)) {
-    const to = rewriteOne(ws, pkg, field, name, spec)
-    if (to === spec) continue
-    copy[field] = { ...(copy[field] as Record<string, string>), [name]: to }
-    rewritten.push({ field, name, from: spec, to })
+  for (const field of rewrittenFields) {
+    const entries = dependencies(manifest, [field]).map(([, name, spec]) => ({ name, spec, to: rewriteOne(ws, pkg, field, name, spec) }))
+    const changed = entries.filter((e) => e.to !== e.spec)
+    if (!changed.length) continue
+    const deps = { ...(manifest[field] as Record<string, unknown>) }
+    for (const e of entries.filter((x) => readsSibling(x.spec))) delete deps[e.name]
+    for (const e of entries) deps[e.name] = e.to
+    copy[field] = deps
+    rewritten.push(...changed.map((e) => ({ field, name: e.name, from: e.spec, to: e.to })))
   }
   return { manifest: copy, rewritten }
 }
 
-/** package.json's text with the rewritten ranges, its formatting kept (indent, final newline). */
-export function rewriteText(text: string, rewritten: Rewritten[]): string {
-  const parsed = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, Record<string, string>>
-  for (const r of rewritten) parsed[r.field][r.name] = r.to
+/** package.json's text as pnpm publishes it (rewriteRanges), its formatting kept (indent, final newline). */
+export function rewriteText(ws: Workspace, pkg: WorkspacePackage, text: string): string {
+  const parsed = JSON.parse(text.replace(/^\uFEFF/, '')) as Manifest
   const indent = /^[ \t]+(?=")/m.exec(text)?.[0] ?? 2
-  return JSON.stringify(parsed, null, indent) + (text.endsWith('\n') ? '\n' : '')
+  return JSON.stringify(rewriteRanges(ws, pkg, parsed).manifest, null, indent) + (text.endsWith('\n') ? '\n' : '')
 }
 
 /**

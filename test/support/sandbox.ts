@@ -22,6 +22,9 @@ function findRepoRoot(from: string): string {
   return dir
 }
 export const pkgsBin = join(repoRoot, 'bin', 'pkgs.cjs')
+/** The other clients' CLIs (devDependencies), run with this Node: `process.execPath`, the file. */
+export const pnpmBin = join(repoRoot, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')
+export const yarnBin = join(repoRoot, 'node_modules', 'yarn', 'bin', 'yarn.js')
 /** When PKGS_TEST_PROCESS_LOG names a file: what each process costs goes there (support/process-log.cjs). */
 const processLog = process.env.PKGS_TEST_PROCESS_LOG
 // in a vitest worker (bench/ and demo/ run without vitest): the test that calls
