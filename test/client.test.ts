@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { RegistryClient } from '../src/core/client.js'
 import type { Config } from '../src/core/config.js'
 import { RegistryError } from '../src/core/errors.js'
+import { getOwners, setOwners } from '../src/core/owners.js'
 import { getCollaborators, getPackagesOf } from '../src/core/permissions.js'
 import type { Target } from '../src/core/registry.js'
 import { parseGrantee, planShare, planUnshare, sharingReader } from '../src/core/sharing.js'
@@ -16,7 +17,7 @@ interface Stub extends RegistryClient {
 }
 
 /** A client for https://registry.example/ that answers each path from `documents` (a 404 otherwise). */
-function stubClient(documents: Record<string, unknown>): Stub {
+function stubClient(documents: Record<string, unknown>, opts: { writeStatus?: number } = {}): Stub {
   const target = { registry: { url: 'https://registry.example/', source: 'test' }, credentials: { type: 'none' }, proxy: {} } as unknown as Target
   const reads: string[] = []
   const writes: (string | undefined)[] = []
@@ -35,6 +36,8 @@ function stubClient(documents: Record<string, unknown>): Stub {
     call: (call) => call({}),
     async write<T>(_call: unknown, extra?: { packageName?: string }) {
       writes.push(extra?.packageName)
+      if (opts.writeStatus)
+        throw new RegistryError({ status: opts.writeStatus, code: `E${opts.writeStatus}`, method: 'PUT', headers: {} }, { registry: target.registry.url })
       return undefined as T
     },
     challenged: (attempt) => attempt(undefined),
@@ -111,5 +114,14 @@ describe('core over a stub client', () => {
     await expect(getCollaborators(client, '@acme/a')).resolves.toEqual({ alice: 'read-write', bob: 'read-only' })
     await expect(getPackagesOf(client, { kind: 'org-or-user', name: 'carol' })).resolves.toEqual({ kind: 'user', packages: { '@acme/a': 'read-only' } })
     expect(client.reads).toEqual(['/-/package/@acme%2fa/collaborators', '/-/org/carol/package', '/-/user/carol/package'])
+  })
+
+  it('owners: a write answered 409 that finds the owners as asked (a retry whose first try landed) succeeds; other owners are a conflict', async () => {
+    const landed = stubClient({ '/@acme%2fa': owned('alice', 'bob') }, { writeStatus: 409 })
+    const before = { id: '@acme/a', rev: '2-old', owners: [{ name: 'alice' }] }
+    await expect(setOwners(landed, '@acme/a', before, [{ name: 'alice' }, { name: 'bob' }])).resolves.toBeUndefined()
+    const raced = stubClient({ '/@acme%2fa': owned('alice', 'carol') }, { writeStatus: 409 })
+    await expect(setOwners(raced, '@acme/a', before, [{ name: 'alice' }, { name: 'bob' }])).rejects.toMatchObject({ code: 'E409' })
+    expect((await getOwners(raced, '@acme/a')).owners.map((o) => o.name)).toEqual(['alice', 'carol'])
   })
 })

@@ -22,8 +22,12 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([registry?.close(), ...proxies.map((p) => p.close())]))
 
-/** npm's own retry and timeout settings, small: two retries 50-200 ms apart, no answer in 1 s is a timeout */
-const retries = 'fetch-retries=2\nfetch-retry-mintimeout=50\nfetch-retry-maxtimeout=200\nfetch-timeout=1000\n'
+/**
+ * npm's own retry and timeout settings, small: two retries 50-200 ms apart; no answer in 1 s is a
+ * timeout where no answer is the fault, in 10 s elsewhere (a loaded machine can take seconds for a
+ * packument of several MB, or for a write)
+ */
+const retries = (fetchTimeoutMs = 10_000) => `fetch-retries=2\nfetch-retry-mintimeout=50\nfetch-retry-maxtimeout=200\nfetch-timeout=${fetchTimeoutMs}\n`
 
 type Family = 'read' | 'write' | 'publish' | 'bulk'
 
@@ -180,7 +184,9 @@ async function runCase(c: CommandCase, f: FaultCase, id: string): Promise<Outcom
     url = proxy.url
   }
   const token = secretsOf(c.upstream)[0]
-  const sandbox = makeSandbox(`registry=${url}\n${nerfDart(url)}:_authToken=${token}\n${retries}`)
+  const sandbox = makeSandbox(
+    `registry=${url}\n${nerfDart(url)}:_authToken=${token}\n${retries(f.fault !== 'refused' && f.fault.kind === 'hang' ? 1000 : undefined)}`,
+  )
   await c.setup(id, sandbox)
   if (proxy && f.fault !== 'refused') proxy.arm(f.fault, { times: f.times })
   const npmrcBefore = sandbox.readNpmrc()
@@ -273,7 +279,7 @@ describe.concurrent("npm's retry settings are honoured", () => {
     const proxy = await startFaultProxy(registry.url)
     proxies.push(proxy)
     const name = '@acme/f-retried-upload'
-    const sandbox = makeSandbox(`registry=${proxy.url}\n${nerfDart(proxy.url)}:_authToken=${registry.tokens.alice}\n${retries}`)
+    const sandbox = makeSandbox(`registry=${proxy.url}\n${nerfDart(proxy.url)}:_authToken=${registry.tokens.alice}\n${retries()}`)
     sandbox.writePackageJson({ name, version: '1.0.0' })
     proxy.arm({ kind: 'status', status: 503 }, { times: 2, match: (method) => method === 'PUT' })
     const res = await runPkgs(['publish'], sandbox)

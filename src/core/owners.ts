@@ -78,6 +78,9 @@ export async function setOwners(client: RegistryClient, name: string, doc: Owner
   } catch (err) {
     const unsupported = unsupportedBy(err, target, 'share', ownersWhat)
     if (unsupported) throw unsupported
+    // a write retried after a timeout or a 503 may have landed the first time: its retry then
+    // meets the new revision; the owners as asked is success, anything else a real conflict
+    if (isStatus(err, 409) && (await ownedBy(client, name, maintainers))) return
     if (isStatus(err, 409)) {
       throw new PkgsError('E409', `The owners of ${name} changed while this ran.`, { hint: 'Run it again: it reads the current owners first.', cause: err })
     }
@@ -89,4 +92,14 @@ export async function setOwners(client: RegistryClient, name: string, doc: Owner
     }
     throw err
   }
+}
+
+async function ownedBy(client: RegistryClient, name: string, maintainers: Owner[]): Promise<boolean> {
+  const now = await getOwners(client, name).catch(() => undefined)
+  const names = (owners: Owner[]) =>
+    owners
+      .map((o) => o.name)
+      .sort()
+      .join('\n')
+  return now !== undefined && names(now.owners) === names(maintainers)
 }
