@@ -18,8 +18,11 @@
 #                                              process (PKGS_TEST_PROCESSES=1), on this machine's Node
 #                                              (what CI, .ci/run, does)
 #
-# Every step runs even when one before it failed; the last lines say which failed, and the exit
-# code is 1 when any did.
+# The steps after the build and the lint run in two lanes at once (PKGS_TEST_LANES=1: one after
+# another): a suite keeps about one core of two busy, as its test files mostly wait on the
+# registries and processes they start. Each step's output is kept and printed whole when the
+# lanes end, in the order of the steps. Every step runs even when one before it failed; the last
+# lines say which failed, and the exit code is 1 when any did.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,27 +38,27 @@ while [[ ${1:-} == --no-build || ${1:-} == --after-npm-test || ${1:-} == --proce
 done
 vitest_args=("$@")
 
-summary=()
-failed=()
+lanes=${PKGS_TEST_LANES:-2}
+results=$(mktemp -d "${TMPDIR:-/tmp}/pkgs-test-node-XXXXXX")
+trap 'rm -rf "$results"' EXIT
 
-# step LABEL COMMAND...: runs it, notes 'LABEL: passed|FAILED (N s)'
+# step N LABEL COMMAND...: runs it, its output into $results/N.log, 'LABEL: passed|FAILED (N s)' into $results/N.result
 step() {
-  local label=$1 start=$SECONDS code=0
-  shift
-  "$@" || code=$?
+  local n=$1 label=$2 start=$SECONDS code=0
+  shift 2
+  "$@" >"$results/$n.log" 2>&1 || code=$?
   if ((code == 0)); then
-    summary+=("$label: passed ($((SECONDS - start)) s)")
+    echo "$label: passed ($((SECONDS - start)) s)" >"$results/$n.result"
   else
-    summary+=("$label: FAILED, exit code $code ($((SECONDS - start)) s)")
-    failed+=("$label")
+    echo "$label: FAILED, exit code $code ($((SECONDS - start)) s)" >"$results/$n.result"
   fi
+  echo "=== done: $(cat "$results/$n.result")"
 }
 
 # suite NODE_BINARY [VITEST_OPTION...]: vitest under that Node, which is also the first `node` on PATH
 suite() {
   local node=$1
   shift
-  echo
   echo "=== vitest on Node $("$node" -p process.versions.node): $node"
   PATH="$(dirname "$node"):$PATH" npm version --json | grep -E '"(node|npm)"' | sed 's/^ */    npm under it: /'
   PATH="$(dirname "$node"):$PATH" "$node" node_modules/vitest/vitest.mjs run "$@" "${vitest_args[@]}"
@@ -65,55 +68,83 @@ suite_of_processes() {
   PKGS_TEST_PROCESSES=1 suite "$@"
 }
 
+# node_of VERSION: that Node from the npm registry (npx, into npm's cache), its path on stdout
+node_of() {
+  local bin
+  bin=$(npx --yes -p "node@$1" node -p process.execPath </dev/null) && [[ -x $bin ]] && echo "$bin"
+}
+
+# suite_on VERSION: the suite under that Node, once npx has it
+suite_on() {
+  local bin
+  bin=$(node_of "$1") || { echo "Node $1 could not be installed (npx -p node@$1)"; return 1; }
+  suite "$bin"
+}
+
 if ((build)); then
   npm run build || { echo "test:node: the build failed: nothing to test"; exit 1; }
 fi
 
-# the other Nodes are fetched (npx, into npm's cache) while the lint and the first suite run:
-# the download waits on the network, not on the machine's cores
-fetch_dir=$(mktemp -d "${TMPDIR:-/tmp}/pkgs-test-node-XXXXXX")
-trap 'rm -rf "$fetch_dir"' EXIT
-for version in "${other_nodes[@]}"; do
-  (npx --yes -p "node@$version" node -p process.execPath </dev/null >"$fetch_dir/$version" 2>"$fetch_dir/$version.err") &
-done
-
 machine_node=$(command -v node)
-if ((machine)); then
-  step "lint" npm run lint
-  step "Node $(node -p process.versions.node) (this machine's)" suite "$machine_node"
-fi
+machine_version=$(node -p process.versions.node)
 
+# the steps, numbered in the order their output is printed: "WEIGHT|LABEL|COMMAND", the weight
+# roughly the step's time (a suite in-process 3, every run a process 5)
+steps=()
+if ((machine)); then
+  steps+=("1|lint|npm run lint")
+  steps+=("3|Node $machine_version (this machine's)|suite $machine_node")
+fi
 # the test registry's parity tests against npm (never run pkgs; out of the suite, vitest.config.ts):
 # once, on the machine's Node
-echo
-echo "=== the test registry against npm (npm run test:registry)"
-step "test registry against npm" env PKGS_TEST_SUITE=registry "$machine_node" node_modules/vitest/vitest.mjs run --passWithNoTests "${vitest_args[@]}"
-
+steps+=("1|test registry against npm|env PKGS_TEST_SUITE=registry $machine_node node_modules/vitest/vitest.mjs run --passWithNoTests ${vitest_args[*]}")
 for version in "${other_nodes[@]}"; do
-  echo
-  echo "=== Node $version from the npm registry (npx -p node@$version)"
-  wait
-  node_bin=$(cat "$fetch_dir/$version")
-  cat "$fetch_dir/$version.err" >&2
-  if [[ -n $node_bin && -x $node_bin ]]; then
-    step "Node $version" suite "$node_bin"
-  else
-    summary+=("Node $version: FAILED, could not be installed (npx -p node@$version)")
-    failed+=("Node $version")
-  fi
+  steps+=("3|Node $version|suite_on $version")
 done
-
 # every run of pkgs a process of its own, once, on the machine's Node (the oldest line pkgs supports;
 # on Node 24 it cost as much: its compile cache saves ~15% of each start, which the noise hid)
 if ((processes_once)); then
-  echo
-  echo "=== every run of pkgs a process of its own (PKGS_TEST_PROCESSES=1)"
-  step "Node $(node -p process.versions.node), every run a process" suite_of_processes "$machine_node"
+  steps+=("5|Node $machine_version, every run a process|suite_of_processes $machine_node")
 fi
 
+label_of() { local rest=${1#*|}; echo "${rest%%|*}"; }
+
+# the lanes: each step, heaviest first, to the lane with the least weight so far
+declare -a lane_steps lane_weight
+for ((k = 0; k < lanes; k++)); do lane_steps[k]=''; lane_weight[k]=0; done
+for n in $(for ((n = 0; n < ${#steps[@]}; n++)); do echo "${steps[n]%%|*} $n"; done | sort -k1,1nr -k2,2n | cut -d' ' -f2); do
+  least=0
+  for ((k = 1; k < lanes; k++)); do ((lane_weight[k] < lane_weight[least])) && least=$k; done
+  lane_steps[least]+=" $n"
+  lane_weight[least]=$((lane_weight[least] + ${steps[n]%%|*}))
+done
+
+# Verdaccio's next line is installed once, before suites that would each install it at once
+(cd test/verdaccio-next && [[ -e node_modules/verdaccio/package.json ]] || npm ci --no-audit --no-fund --loglevel=error)
+
+for ((k = 0; k < lanes; k++)); do
+  (
+    for n in ${lane_steps[k]}; do
+      rest=${steps[n]#*|}
+      # shellcheck disable=SC2086 # a step's command is words
+      step "$n" "$(label_of "${steps[n]}")" ${rest#*|}
+    done
+  ) &
+done
+wait
+
+failed=()
+for ((n = 0; n < ${#steps[@]}; n++)); do
+  echo
+  cat "$results/$n.log"
+done
 echo
 echo "=== test:node summary"
-printf '%s\n' "${summary[@]}"
+for ((n = 0; n < ${#steps[@]}; n++)); do
+  result=$(cat "$results/$n.result" 2>/dev/null || echo "$(label_of "${steps[n]}"): FAILED, did not run")
+  echo "$result"
+  [[ $result == *FAILED* ]] && failed+=("$(label_of "${steps[n]}")")
+done
 if ((${#failed[@]})); then
   echo "test:node: FAILED: $(IFS=,; echo "${failed[*]}" | sed 's/,/, /g')"
   exit 1
