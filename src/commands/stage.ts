@@ -9,12 +9,23 @@ import { itemError, type Change } from '../core/plan.js'
 import type { RegistryClient } from '../core/client.js'
 import { defaultScope } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
-import { decideStaged, downloadStaged, isStageId, listStaged, stageWhat, validateStageId, viewStaged, type StagedVersion } from '../core/stage.js'
+import {
+  decideStaged,
+  downloadStaged,
+  isStageId,
+  listStaged,
+  stagedDependencies,
+  stageWhat,
+  validateStageId,
+  viewStaged,
+  type StagedVersion,
+} from '../core/stage.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { isValidVersion } from '../package/init.js'
 import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { findWorkspace, siblingDependencies } from '../package/workspace.js'
 import { applyChanges, dryRunOption, planDocument } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
@@ -175,6 +186,24 @@ async function withVersions(chosen: Chosen[]): Promise<Chosen[]> {
   )
 }
 
+/**
+ * The packages each staged version depends on (dependencies, optionalDependencies,
+ * peerDependencies): from the staged manifest where the registry's list gives it, else from the
+ * package.json of the workspace this folder is in.
+ */
+async function dependenciesOf(ctx: Context, chosen: Chosen[]): Promise<Map<string, string[]>> {
+  const items = chosen.flatMap((c) => ('packageName' in c.item ? [c.item] : []))
+  const byName = new Map<string, string[]>()
+  if (items.length < 2) return byName
+  const ws = await findWorkspace(ctx.cwd).catch(() => undefined)
+  for (const item of items) {
+    const pkg = ws?.packages.find((p) => p.name === item.packageName)
+    const deps = stagedDependencies(item) ?? (ws && pkg ? siblingDependencies(ws, pkg).map((d) => d.name) : [])
+    byName.set(item.packageName, [...new Set([...(byName.get(item.packageName) ?? []), ...deps.filter((d) => d !== item.packageName)])])
+  }
+  return byName
+}
+
 /** Each package's versions lowest first (pre-releases before their release), packages as they came. */
 function inPublishOrder(chosen: Chosen[]): Chosen[] {
   const semverCompare = require('semver/functions/compare') as (a: string, b: string) => number
@@ -254,6 +283,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
       // versions of one package are approved one after another, lowest first: each is published
       // with the tag it was staged with, so side by side the last to finish would be `latest`
       const last = new Map<string, Change<void>>()
+      const dependsOn = decision === 'approve' ? await dependenciesOf(ctx, chosen) : new Map<string, string[]>()
       const changes = chosen.map((c): Change<void> => {
         const key = 'packageName' in c.item ? c.item.packageName : c.item.id
         const before = decision === 'approve' ? last.get(key) : undefined
@@ -269,6 +299,12 @@ function decisionCommand(decision: 'approve' | 'reject') {
         }
         last.set(key, change)
         return change
+      })
+      // what a staged version depends on, among those approved here, first: its dependents never point to a version not yet published
+      chosen.forEach((c, i) => {
+        const deps = 'packageName' in c.item ? (dependsOn.get(c.item.packageName) ?? []) : []
+        const before = deps.flatMap((d) => (last.has(d) ? [last.get(d)!] : []))
+        if (before.length) changes[i].after = [...(changes[i].after ?? []), ...before]
       })
       const results: BulkResult[] = chosen.map((c) => ({
         id: c.item.id,
