@@ -25,7 +25,7 @@ import { table } from '../io/table.js'
 import { isValidVersion } from '../package/init.js'
 import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { findWorkspace, siblingDependencies } from '../package/workspace.js'
+import { findWorkspace, publishablePackages, siblingDependencies, workspaceAtRoot, type Workspace } from '../package/workspace.js'
 import { applyChanges, dryRunOption, planDocument } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
@@ -204,6 +204,29 @@ async function dependenciesOf(ctx: Context, chosen: Chosen[]): Promise<Map<strin
   return byName
 }
 
+/**
+ * --all at a workspace's root: the staged versions of the workspace's packages, each asked of its
+ * package's registry (publishConfig.registry, else its scope's), each registry's list read once.
+ */
+async function stagedOfWorkspace(ctx: Context, ws: Workspace): Promise<Chosen[]> {
+  const packages = publishablePackages(ws)
+  ctx.io.info(`The workspace at ${ws.root}: the staged versions of ${packages.map((p) => p.name).join(', ')}.`)
+  const byRegistry = new Map<string, { client: RegistryClient; names: Set<string> }>()
+  for (const p of packages) {
+    const q = { scope: scopeOf(p.name), packageName: p.name, publishConfigRegistry: p.manifest.publishConfig?.registry }
+    const { client } = await ctx.loggedIn(q, { workflow: 'stage', what: stageWhat })
+    const key = client.target.registry.url
+    if (!byRegistry.has(key)) byRegistry.set(key, { client, names: new Set() })
+    byRegistry.get(key)!.names.add(p.name)
+  }
+  const lists = await Promise.all(
+    [...byRegistry.values()].map(async ({ client, names }) =>
+      (await listStaged(client)).filter((i) => names.has(i.packageName)).map((item) => ({ client, item })),
+    ),
+  )
+  return lists.flat()
+}
+
 /** Each package's versions lowest first (pre-releases before their release), packages as they came. */
 function inPublishOrder(chosen: Chosen[]): Chosen[] {
   const semverCompare = require('semver/functions/compare') as (a: string, b: string) => number
@@ -257,7 +280,9 @@ function decisionCommand(decision: 'approve' | 'reject') {
         throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
       for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec, decision)
       let chosen: Chosen[]
-      if (bulk) {
+      const ws = opts.all ? await workspaceAtRoot(ctx.cwd) : undefined
+      if (ws) chosen = await stagedOfWorkspace(ctx, ws)
+      else if (bulk) {
         const scope = opts.scope ? normalizeScope(opts.scope) : undefined
         const client = await stageTarget(ctx, { scope })
         const items = (await listStaged(client)).filter((i) => !scope || i.packageName.startsWith(`${scope}/`))

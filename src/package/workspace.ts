@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { PkgsError, usageError } from '../core/errors.js'
-import { readManifest, type Manifest } from './manifest.js'
+import { packageRoot, readManifest, type Manifest } from './manifest.js'
 
 const require = createRequire(import.meta.url)
 
@@ -109,6 +109,30 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
   }
   packages.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0))
   return { root: declared.root, kind: declared.kind, packages, catalogs: declared.catalogs }
+}
+
+/**
+ * The workspace whose root `cwd` is in: the nearest package.json (npm's local prefix) is the one
+ * that declares the workspace, not a package's. There, commands that take a package act on the
+ * workspace's packages rather than on the root's own name. undefined elsewhere.
+ */
+export async function workspaceAtRoot(cwd: string): Promise<Workspace | undefined> {
+  const root = await packageRoot(cwd)
+  if (!root) return undefined
+  const declared = (await readText(join(root, 'pnpm-workspace.yaml'))) !== undefined || (await readManifest(root))?.manifest.workspaces !== undefined
+  return declared ? findWorkspace(root) : undefined
+}
+
+/** The packages of a workspace that can be on a registry: those not marked "private": true. */
+export function publishablePackages(ws: Workspace): WorkspacePackage[] {
+  return ws.packages.filter((p) => p.manifest.private !== true)
+}
+
+export function notInWorkspace(cwd: string, otherwise = 'name the packages'): PkgsError {
+  return usageError(
+    `${cwd} is not in a workspace: there is no package.json with "workspaces" or pnpm-workspace.yaml here or above.`,
+    `Run it in the monorepo (its root or a package folder), or ${otherwise}.`,
+  )
 }
 
 /**

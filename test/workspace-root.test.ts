@@ -1,0 +1,141 @@
+// A monorepo's root understood by every command: with no package named there, the commands over
+// several packages act on the workspace's packages, each on its own registry (publishConfig.registry,
+// else its scope's), never on the root's unscoped name; a command on one package asks which;
+// `pkgs trust … --workspaces` trusts the workspace's packages and names those not on the registry yet.
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
+import { loggedIn, nerfDart, runPkgs } from './support/sandbox.js'
+import { until, writeWorkspace } from './support/workspace.js'
+
+let registry: NpmjsRegistry
+let other: NpmjsRegistry
+
+beforeAll(async () => {
+  const users = [
+    { name: 'wendy', password: 'wendy-pw', tfa: 'web' as const },
+    { name: 'otto', password: 'otto-pw', tfa: true },
+    { name: 'bob', password: 'bob-pw' },
+  ]
+  registry = await startNpmjsRegistry({ users, paidScopes: ['@wr', '@rt'], orgs: { wr: { members: { wendy: 'owner' } }, rt: { members: { otto: 'owner' } } } })
+  other = await startNpmjsRegistry({ users, paidScopes: ['@two'], orgs: { two: { members: { otto: 'owner' } } } })
+})
+afterAll(async () => {
+  await registry?.close()
+  await other?.close()
+})
+
+const json = (res: { stdout: string }) => JSON.parse(res.stdout)
+const trustFlags = ['--repo', 'acme/mono', '--file', 'release.yml', '--allow-publish']
+
+describe('pkgs trust --workspaces', () => {
+  it('trusts every package of the workspace under one approval and names those not on the registry yet (exit 1); at the root it needs no flag', async () => {
+    for (const n of ['@wr/a', '@wr/b']) registry.seedPackage(n, 'wendy')
+    const sandbox = loggedIn(registry, 'wendy')
+    writeWorkspace(sandbox, { a: { name: '@wr/a' }, b: { name: '@wr/b' }, fresh: { name: '@wr/fresh' }, tools: { name: '@wr/tools', private: true } })
+
+    const since = registry.requests.length
+    const run = runPkgs(['trust', 'github', '-ws', ...trustFlags, '--yes', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a'), timeoutMs: 60_000 })
+    await until(() => registry.pendingWebOtps() > 0)
+    registry.completeWebOtp('wendy')
+    const res = await run
+    expect(res.code, res.stderr).toBe(1)
+    expect(res.stderr.match(/Authenticate your account/g)).toHaveLength(1)
+    const doc = json(res)
+    expect(doc.error.message).toContain('@wr/fresh is not on the registry yet')
+    expect(doc.error.message).toContain('the other 2 packages are trusted')
+    expect(doc.error.hint).toContain('first version needs a token or a staged publish by a person')
+    expect(res.stderr).toContain(`@wr/fresh is not on ${registry.url} yet`)
+    for (const n of ['@wr/a', '@wr/b']) {
+      expect(registry.state.packages.get(n)!.trust).toEqual([
+        expect.objectContaining({ type: 'github', claims: expect.objectContaining({ repository: 'acme/mono' }) }),
+      ])
+    }
+    const asked = registry.requests.slice(since).map((r) => decodeURIComponent(r.path))
+    expect(asked.some((p) => p.includes('@wr/tools'))).toBe(false)
+    expect(asked.some((p) => p.includes('monorepo'))).toBe(false)
+    expect(registry.mutations().filter((r) => r.method === 'POST' && r.status < 300 && decodeURIComponent(r.path).includes('/trust'))).toHaveLength(2)
+
+    // at the root, no flag: the same packages; the trusted ones are left alone, the new one named again
+    const again = await runPkgs(['trust', 'github', ...trustFlags, '--yes', '--json'], sandbox, { timeoutMs: 60_000 })
+    expect(again.code, again.stderr).toBe(1)
+    expect(json(again).error.message).toContain('@wr/fresh is not on the registry yet')
+    expect(again.stdout).not.toContain('monorepo')
+    expect(registry.mutations().filter((r) => r.method === 'POST' && r.status < 300 && decodeURIComponent(r.path).includes('/trust'))).toHaveLength(2)
+
+    // outside a workspace, --workspaces is exit 2 saying so
+    const alone = loggedIn(registry, 'wendy')
+    alone.writePackageJson({ name: '@wr/a', version: '1.0.0' })
+    const outside = await runPkgs(['trust', 'github', '--workspaces', ...trustFlags, '--yes'], alone)
+    expect(outside.code).toBe(2)
+    expect(outside.stderr).toContain('is not in a workspace')
+  })
+})
+
+describe('at the root of a workspace', () => {
+  /** @rt/a on the first registry (its scope's), @two/x on the other (its publishConfig.registry); the root is private and unscoped. */
+  function rootSandbox() {
+    registry.seedPackage('@rt/a', 'otto', 'public')
+    other.seedPackage('@two/x', 'otto', 'public')
+    const sandbox = loggedIn(registry, 'otto', `${nerfDart(other.url)}:_authToken=${other.tokens.otto}\n`)
+    writeWorkspace(sandbox, {
+      a: { name: '@rt/a' },
+      x: { name: '@two/x', publishConfig: { registry: other.url } },
+      tools: { name: '@rt/tools', private: true },
+    })
+    return sandbox
+  }
+  const notTheRoot = () => [...registry.requests, ...other.requests].filter((r) => /monorepo|tools/.test(decodeURIComponent(r.path)))
+
+  it('access, make-private, mfa and share act on its packages, each on its own registry', async () => {
+    const sandbox = rootSandbox()
+    const access = await runPkgs(['access', '--json'], sandbox)
+    expect(access.code, access.stderr).toBe(0)
+    expect(json(access).results.map((r: { package: string; registry: string; access: string }) => [r.package, r.registry, r.access])).toEqual([
+      ['@rt/a', registry.url, 'public'],
+      ['@two/x', other.url, 'public'],
+    ])
+
+    const priv = await runPkgs(['make-private', '--otp', '123456', '--json'], sandbox)
+    expect(priv.code, priv.stderr).toBe(0)
+    expect(json(priv)).toMatchObject({ changed: 2, failed: 0 })
+    expect(registry.state.packages.get('@rt/a')!.access).toBe('restricted')
+    expect(other.state.packages.get('@two/x')!.access).toBe('restricted')
+
+    const mfa = await runPkgs(['mfa', 'publish', '--otp', '123456', '--json'], sandbox)
+    expect(mfa.code, mfa.stderr).toBe(0)
+    expect(json(mfa).results.map((r: { package: string; registry: string }) => [r.package, r.registry])).toEqual([
+      ['@rt/a', registry.url],
+      ['@two/x', other.url],
+    ])
+
+    const share = await runPkgs(['share', 'bob', '--otp', '123456', '--json'], sandbox)
+    expect(share.code, share.stderr).toBe(0)
+    expect(json(share).results.map((r: { package: string; changed: boolean }) => [r.package, r.changed])).toEqual([
+      ['@rt/a', true],
+      ['@two/x', true],
+    ])
+    expect(registry.state.packages.get('@rt/a')!.doc.maintainers?.map((m) => m.name)).toContain('bob')
+    expect(other.state.packages.get('@two/x')!.doc.maintainers?.map((m) => m.name)).toContain('bob')
+    expect(notTheRoot()).toEqual([])
+  })
+
+  it('a command on one package exits 2 naming the packages; publish without --workspaces says to use it', async () => {
+    const sandbox = rootSandbox()
+    const owners = await runPkgs(['owners'], sandbox)
+    expect(owners.code).toBe(2)
+    expect(owners.stderr).toContain('is the root of a workspace: name one of its packages (@rt/a, @two/x)')
+    expect(owners.stderr).toContain('pkgs owners @rt/a')
+
+    const publish = await runPkgs(['publish', '--json'], sandbox)
+    expect(publish.code).toBe(2)
+    const { error } = json(publish)
+    expect(error.code).toBe('EUSAGE')
+    expect(error.message).toContain('publish its packages with --workspaces (2 packages: @rt/a, @two/x)')
+    expect(error.hint).toContain('pkgs publish --workspaces')
+    // in a package's folder, the package is meant
+    const here = await runPkgs(['owners', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a') })
+    expect(here.code, here.stderr).toBe(0)
+    expect(notTheRoot()).toEqual([])
+  })
+})
