@@ -138,4 +138,32 @@ describe('at the root of a workspace', () => {
     expect(here.code, here.stderr).toBe(0)
     expect(notTheRoot()).toEqual([])
   })
+
+  it('doctor reports the workspace: its packages with their scopes and registries, versions not yet published, workspace: ranges that would leak', async () => {
+    registry.seedPackage('@rt/d', 'otto')
+    const sandbox = loggedIn(registry, 'otto', `${nerfDart(other.url)}:_authToken=${other.tokens.otto}\n`)
+    writeWorkspace(sandbox, {
+      d: { name: '@rt/d' },
+      e: { name: '@rt/e', dependencies: { '@rt/d': 'workspace:^' }, devDependencies: { '@rt/tools': 'workspace:*' } },
+      y: { name: '@two/y', publishConfig: { registry: other.url } },
+      tools: { name: '@rt/tools', private: true },
+    })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    const { checks } = json(res)
+    const messages = (id: string) => checks.filter((c: { id: string }) => c.id === id).map((c: { message: string }) => c.message)
+    expect(messages('workspace')).toEqual([expect.stringMatching(/^Workspace at .*: 3 packages to publish, 1 private\.$/)])
+    expect(messages('workspace-package')).toEqual([
+      `@rt/d@1.0.0: @rt → ${registry.url}; 1.0.0 is published.`,
+      `@rt/e@1.0.0: @rt → ${registry.url}; not on the registry yet (1.0.0 would be its first version).`,
+      `@two/y@1.0.0: @two → ${other.url} (publishConfig.registry); not on the registry yet (1.0.0 would be its first version).`,
+    ])
+    expect(messages('workspace-release')).toEqual(['2 versions not published yet: pkgs publish --workspaces --dry-run shows the release.'])
+    const leak = checks.find((c: { id: string }) => c.id === 'workspace-ranges')
+    expect(leak).toMatchObject({ status: 'warn', message: expect.stringContaining('@rt/e has @rt/d: "workspace:^"') })
+    expect(leak.message).not.toContain('@rt/tools')
+    expect(leak.hint).toContain('pkgs publish --workspaces')
+
+    const text = await runPkgs(['doctor'], sandbox)
+    expect(text.stdout).toContain('@rt/e has @rt/d: "workspace:^": plain npm publish uploads these ranges as they are')
+  })
 })

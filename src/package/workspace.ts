@@ -196,6 +196,13 @@ export function siblingDependencies(ws: Workspace, pkg: WorkspacePackage): Sibli
     .map(([field, name, spec]) => ({ name, field, spec }))
 }
 
+/** The `workspace:` and `catalog:` ranges of a package: plain `npm publish` uploads them as they are, and no one can install the result. */
+export function unpublishableRanges(pkg: WorkspacePackage): SiblingDependency[] {
+  return dependencies(pkg.manifest, rewrittenFields)
+    .filter(([field, , spec]) => field !== 'devDependencies' && /^(workspace|catalog):/.test(spec))
+    .map(([field, name, spec]) => ({ name, field, spec }))
+}
+
 /** Packages that depend on each other in a circle (names, the first one again at the end), if any. */
 export function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[]): string[] | undefined {
   const byName = new Map(ws.packages.map((p) => [p.name, p]))
