@@ -519,6 +519,8 @@ export default defineCommand({
     "the lockfile's resolved URLs (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock)\n" +
     'against that registry; .github/dependabot.yml with an npm-registry entry for each private one.\n' +
     'A "private": true project is not asked for a default scope or for credentials to read public packages.\n' +
+    "At a workspace's root: its packages with their scopes and registries (publishConfig.registry, else the scope's),\n" +
+    'whether each version is published yet, and the workspace: and catalog: ranges plain npm publish would upload.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,

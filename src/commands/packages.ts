@@ -16,7 +16,7 @@ import type { Context } from './context.js'
 
 export const packagesArgument = {
   name: 'packages',
-  description: 'scoped packages (default: the name in the nearest package.json, here or above)',
+  description: "scoped packages (default: at a workspace's root, its packages; else the name in the nearest package.json)",
   variadic: true,
 } as const
 

@@ -345,7 +345,8 @@ export default defineCommand({
     'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}',
   ],
   notes:
-    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).',
+    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).' +
+    ' At the root of a workspace whose package.json is "private": true (or has no name), it exits 2 naming --workspaces.',
   run: (ctx, opts): Promise<PublishResult | Release> => (opts.workspaces || opts.workspace?.length ? runRelease(ctx, opts) : runPublish(ctx, opts)),
   failure: (result) => (isRelease(result) ? releaseFailure(result) : undefined),
   render(result, io) {

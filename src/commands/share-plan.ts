@@ -29,7 +29,7 @@ import { bulkOptions, concurrencyOf, planPackages, readConcurrency, readPackages
 export const shareArguments = (what: string) =>
   [
     { name: 'grantee', description: what, required: true },
-    { name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true },
+    { name: 'packages', description: "packages (default: at a workspace's root, its packages; else the name in the nearest package.json)", variadic: true },
   ] as const
 
 export const shareOptions = { ...bulkOptions('packages to work on at once'), ...dryRunOption }

@@ -271,7 +271,11 @@ function decisionCommand(decision: 'approve' | 'reject') {
     ],
     notes:
       'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.' +
-      (decision === 'approve' ? ' Versions of one package are approved lowest first, one after another, so the highest ends as latest.' : ''),
+      (decision === 'approve'
+        ? ' Versions of one package are approved lowest first, one after another, so the highest ends as latest;' +
+          ' a version after the staged versions it depends on (read from the staged manifest, else from the package.json files of this workspace).'
+        : '') +
+      " --all at a workspace's root: the staged versions of its packages, each asked of its package's registry.",
     async run(ctx, opts) {
       const concurrency = concurrencyOf(opts.concurrency)
       const bulk = opts.all || opts.scope

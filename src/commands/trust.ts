@@ -52,7 +52,11 @@ const common = {
   ...workspacesOption,
 } as const
 
-const packagesArgument = { name: 'packages', description: 'packages (default: the name in ./package.json)', variadic: true } as const
+const packagesArgument = {
+  name: 'packages',
+  description: "packages (default: at a workspace's root, its packages; else the name in ./package.json)",
+  variadic: true,
+} as const
 
 interface TrustFlags {
   packages: string[]
@@ -206,7 +210,9 @@ const json: Example = [
   '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}',
 ]
 const notes =
-  'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.'
+  'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.\n' +
+  "--workspaces (-ws), or no package named at a workspace's root: every package of the workspace not marked private,\n" +
+  'each on its own registry; those not on the registry yet are named (exit 1): their first version needs a token\nor a staged publish by a person.'
 
 /** A workspace's packages the registry does not have yet (a symbol key: not in the JSON, where each has its error). */
 const notOnRegistry = Symbol('notOnRegistry')
@@ -246,6 +252,7 @@ const github = defineCommand({
     ['pkgs trust github --file release.yml --allow-publish', 'the package in ./package.json, its repository from package.json'],
     ['pkgs trust github @acme/a @acme/b --repo acme/mono --file release.yml --allow-publish --env npm', 'two packages, one environment'],
     ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes', 'every package of @acme, one approval'],
+    ['pkgs trust github -ws --file release.yml --allow-publish --yes', "every package of this folder's workspace, one approval"],
   ],
   ...providerCommand,
   run: (ctx, o) => runTrust(ctx, 'github', o, { repository: o.repo ?? o.repository, file: o.file, environment: o.env ?? o.environment }),
