@@ -166,4 +166,31 @@ describe('at the root of a workspace', () => {
     const text = await runPkgs(['doctor'], sandbox)
     expect(text.stdout).toContain('@rt/e has @rt/d: "workspace:^": plain npm publish uploads these ranges as they are')
   })
+
+  it('stage approve --all acts on the staged versions of its packages, each on its own registry', async () => {
+    registry.seedPackage('@rt/s', 'otto')
+    registry.seedPackage('@rt/outsider', 'otto')
+    other.seedPackage('@two/s', 'otto')
+    const sandbox = loggedIn(registry, 'otto', `${nerfDart(other.url)}:_authToken=${other.tokens.otto}\n`)
+    writeWorkspace(sandbox, {
+      s: { name: '@rt/s', version: '1.1.0' },
+      t: { name: '@two/s', version: '1.1.0', publishConfig: { registry: other.url }, dependencies: { '@rt/s': 'workspace:^' } },
+    })
+    const staged = await runPkgs(['publish', '-ws', '--stage', '--yes', '--json'], sandbox)
+    expect(staged.code, staged.stderr).toBe(0)
+    const outside = loggedIn(registry, 'otto')
+    outside.writePackageJson({ name: '@rt/outsider', version: '1.1.0' })
+    expect((await runPkgs(['publish', '--stage', '--yes'], outside)).code).toBe(0)
+
+    const approved = await runPkgs(['stage', 'approve', '--all', '--yes', '--otp', '123456', '--json'], sandbox)
+    expect(approved.code, approved.stderr).toBe(0)
+    expect(json(approved).results.map((r: { package: string; registry: string; changed: boolean }) => [r.package, r.registry, r.changed])).toEqual([
+      ['@rt/s', registry.url, true],
+      ['@two/s', other.url, true],
+    ])
+    expect(registry.state.packages.get('@rt/s')!.doc['dist-tags'].latest).toBe('1.1.0')
+    expect(other.state.packages.get('@two/s')!.doc['dist-tags'].latest).toBe('1.1.0')
+    // a staged version of a package outside the workspace is left in the queue
+    expect([...registry.state.staged.values()].map((s) => s.packageName)).toContain('@rt/outsider')
+  })
 })

@@ -377,7 +377,6 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
   const readsOnly = !packageName && !opts.scope && localManifest?.manifest.private === true
   const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
   const ci = readsOnly ? undefined : ciProvider(ctx.env)
-  const ws = packageName || opts.scope ? undefined : await workspaceAtRoot(ctx.cwd)
   const [ping, login, readable, expiry, trusted, installs, workspace] = await Promise.all([
     pingRegistry(config, target),
     username && checkLogin(username),
@@ -385,7 +384,7 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
     username && checkTokenExpiry(config, target),
     ci ? checkTrustedPublishing(ctx, config, target, ci, packageName ?? localName) : undefined,
     packageName ? packageInstallChecks(config, target, packageName, localManifest) : localManifest ? projectInstallChecks(ctx, config, localManifest) : [],
-    ws ? workspaceChecks(ctx, config, ws) : [],
+    packageName || opts.scope ? [] : workspaceAtRoot(ctx.cwd).then((ws) => (ws ? workspaceChecks(ctx, config, ws) : [])),
   ])
   const scopeCheck = checkScope(config, scope)
   const identity = ping.identity ?? detectKind(target.registry.url)
