@@ -1,6 +1,7 @@
 // A workspace's release staged (pkgs publish -ws --stage) and approved as a set (pkgs stage
 // approve): every version staged, then approved in dependency order under one browser approval.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { stagedDependencies } from '../src/core/stage.js'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { loggedIn, runPkgs } from './support/sandbox.js'
 import { until, writeWorkspace } from './support/workspace.js'
@@ -101,5 +102,19 @@ describe('a staged workspace release', () => {
     expect(order[3]).toBe(names.app)
     // the results keep the order they were named in
     expect(json(approved).results.map((r: { package: string }) => r.package)).toEqual([names.app, names.right, names.left, names.core])
+  })
+})
+
+describe('the dependencies of a staged version', () => {
+  const item = { id: '3f2b8c1e-0000-4000-8000-000000000001', packageName: '@st/app', version: '1.1.0' }
+  it('come from the staged manifest when the list gives it (its dependency maps, or a manifest field)', () => {
+    expect(stagedDependencies({ ...item, dependencies: { '@st/core': '^1.0.0' }, peerDependencies: { '@st/ui': '^1.0.0', '@st/core': '^1.0.0' } })).toEqual([
+      '@st/core',
+      '@st/ui',
+    ])
+    expect(stagedDependencies({ ...item, manifest: { optionalDependencies: { '@st/opt': '1.0.0' } } })).toEqual(['@st/opt'])
+  })
+  it('are unknown when it does not (then the workspace is read)', () => {
+    expect(stagedDependencies(item)).toBeUndefined()
   })
 })
