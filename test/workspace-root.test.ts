@@ -182,6 +182,10 @@ describe('at the root of a workspace', () => {
     outside.writePackageJson({ name: '@rt/outsider', version: '1.1.0' })
     expect((await runPkgs(['publish', '--stage', '--yes'], outside)).code).toBe(0)
 
+    const listed = await runPkgs(['stage', 'ls', '--json'], sandbox)
+    expect(listed.code, listed.stderr).toBe(0)
+    expect(json(listed).map((i: { packageName: string }) => i.packageName)).toEqual(['@rt/s', '@two/s'])
+
     const approved = await runPkgs(['stage', 'approve', '--all', '--yes', '--otp', '123456', '--json'], sandbox)
     expect(approved.code, approved.stderr).toBe(0)
     expect(json(approved).results.map((r: { package: string; registry: string; changed: boolean }) => [r.package, r.registry, r.changed])).toEqual([

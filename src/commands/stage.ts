@@ -122,6 +122,7 @@ const ls = defineCommand({
   description: 'list the versions waiting for approval',
   arguments: [{ name: 'package', description: 'only this package' }],
   options: { scope: { flags: '--scope <scope>', description: "the scope whose registry to ask (default: the package's, else the configured scope)" } },
+  notes: "At a workspace's root with no package named: the staged versions of its packages, each asked of its package's registry.",
   examples: [
     ['pkgs stage ls', 'every version you may approve, a table on a terminal'],
     ['pkgs stage ls @acme/widgets | cat', "npm stage list's lines"],
@@ -129,6 +130,8 @@ const ls = defineCommand({
   json: ['pkgs stage ls --json', '[{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}]'],
   async run(ctx, opts) {
     const packageName = opts.package ? validatePackageName(opts.package) : undefined
+    const ws = packageName || opts.scope ? undefined : await workspaceAtRoot(ctx.cwd)
+    if (ws) return (await stagedOfWorkspace(ctx, ws)).map((c) => c.item as StagedVersion)
     return listStaged(await stageTarget(ctx, { packageName, scope: opts.scope }), packageName)
   },
   render: renderItems,
