@@ -190,7 +190,9 @@ async function exchangeAll(ctx: Context, config: Config, entries: Entry[], ci: C
   const claims = await getIdToken(ctx.env, ci, target.registry.url, config).then(idTokenClaims, () => ({}))
   const names = refused.map(({ e }) => e.pkg.name)
   const lines = refused.map(({ e, error }) => {
-    const first = /does not exist there yet/.test(error.message) ? ' (not on the registry yet: its first version needs a token)' : ''
+    const first = /does not exist there yet/.test(error.message)
+      ? ' (not on the registry yet: its first version needs a token or a staged publish by a person)'
+      : ''
     return `  ${e.pkg.name}${first}: ${error.message}`
   })
   throw new PkgsError(
