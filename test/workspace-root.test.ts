@@ -87,7 +87,7 @@ describe('at the root of a workspace', () => {
   }
   const notTheRoot = () => [...registry.requests, ...other.requests].filter((r) => /monorepo|tools/.test(decodeURIComponent(r.path)))
 
-  it('access, make-private, mfa and share act on its packages, each on its own registry', async () => {
+  it('access, make-private, make-public, mfa, share and unshare act on its packages, each on its own registry', async () => {
     const sandbox = rootSandbox()
     const access = await runPkgs(['access', '--json'], sandbox)
     expect(access.code, access.stderr).toBe(0)
@@ -101,6 +101,12 @@ describe('at the root of a workspace', () => {
     expect(json(priv)).toMatchObject({ changed: 2, failed: 0 })
     expect(registry.state.packages.get('@rt/a')!.access).toBe('restricted')
     expect(other.state.packages.get('@two/x')!.access).toBe('restricted')
+
+    const pub = await runPkgs(['make-public', '--yes', '--otp', '123456', '--json'], sandbox)
+    expect(pub.code, pub.stderr).toBe(0)
+    expect(json(pub)).toMatchObject({ changed: 2, failed: 0 })
+    expect(registry.state.packages.get('@rt/a')!.access).toBe('public')
+    expect(other.state.packages.get('@two/x')!.access).toBe('public')
 
     const mfa = await runPkgs(['mfa', 'publish', '--otp', '123456', '--json'], sandbox)
     expect(mfa.code, mfa.stderr).toBe(0)
@@ -117,6 +123,10 @@ describe('at the root of a workspace', () => {
     ])
     expect(registry.state.packages.get('@rt/a')!.doc.maintainers?.map((m) => m.name)).toContain('bob')
     expect(other.state.packages.get('@two/x')!.doc.maintainers?.map((m) => m.name)).toContain('bob')
+    const unshare = await runPkgs(['unshare', 'bob', '--yes', '--otp', '123456', '--json'], sandbox)
+    expect(unshare.code, unshare.stdout).toBe(0)
+    expect(registry.state.packages.get('@rt/a')!.doc.maintainers?.map((m) => m.name)).not.toContain('bob')
+    expect(other.state.packages.get('@two/x')!.doc.maintainers?.map((m) => m.name)).not.toContain('bob')
     expect(notTheRoot()).toEqual([])
   })
 
