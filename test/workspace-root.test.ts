@@ -57,10 +57,12 @@ describe('pkgs trust --workspaces', () => {
     expect(registry.mutations().filter((r) => r.method === 'POST' && r.status < 300 && decodeURIComponent(r.path).includes('/trust'))).toHaveLength(2)
 
     // at the root, no flag: the same packages; the trusted ones are left alone, the new one named again
-    const again = await runPkgs(['trust', 'github', ...trustFlags, '--yes', '--json'], sandbox, { timeoutMs: 60_000 })
+    const again = await runPkgs(['trust', 'github', ...trustFlags, '--yes'], sandbox, { timeoutMs: 60_000 })
     expect(again.code, again.stderr).toBe(1)
-    expect(json(again).error.message).toContain('@wr/fresh is not on the registry yet')
-    expect(again.stdout).not.toContain('monorepo')
+    expect(again.stdout).toContain('@wr/a: already trusted')
+    expect(again.stderr).toContain('0 trusted, 2 already trusted, 1 not on the registry yet.')
+    expect(again.stderr).toContain('@wr/fresh is not on the registry yet, so nothing could trust it; the other 2 packages are trusted.')
+    expect(again.stdout + again.stderr).not.toContain('monorepo')
     expect(registry.mutations().filter((r) => r.method === 'POST' && r.status < 300 && decodeURIComponent(r.path).includes('/trust'))).toHaveLength(2)
 
     // outside a workspace, --workspaces is exit 2 saying so

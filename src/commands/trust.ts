@@ -200,9 +200,21 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   return flags.dryRun ? { ...planDocument(changes), ...doc } : doc
 }
 
-function renderSummary(r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean }, io: IO): void {
+/** A workspace's packages the registry does not have yet (a symbol key: not in the JSON, where each has its error). */
+const notOnRegistry = Symbol('notOnRegistry')
+
+function renderSummary(
+  r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean; [notOnRegistry]?: string[] },
+  io: IO,
+): void {
+  const missing = r[notOnRegistry]?.length ?? 0
+  const failed = r.failed - missing
   if (r.results.length > 1 && !r.dryRun)
-    summary(io, `${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`, { failed: r.failed, skipped: 0 })
+    summary(
+      io,
+      `${r.changed} trusted, ${r.unchanged} already trusted${missing ? `, ${missing} not on the registry yet` : ''}${failed ? `, ${failed} failed` : ''}.`,
+      { failed: r.failed, skipped: 0 },
+    )
 }
 
 const json: Example = [
@@ -213,9 +225,6 @@ const notes =
   'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.\n' +
   "--workspaces (-ws), or no package named at a workspace's root: every package of the workspace not marked private,\n" +
   'each on its own registry; those not on the registry yet are named (exit 1): their first version needs a token\nor a staged publish by a person.'
-
-/** A workspace's packages the registry does not have yet (a symbol key: not in the JSON, where each has its error). */
-const notOnRegistry = Symbol('notOnRegistry')
 
 const firstVersionHint =
   'A package is trusted once it exists: its first version needs a token or a staged publish by a person (pkgs publish, logged in); then run this again.'
