@@ -179,6 +179,10 @@ const cases: Case[] = [
   { args: ['trust', 'github', '@acme/widgets', '--repo', 'not-a-repo', '--file', 'release.yml', '--allow-publish', '--yes'], exit: 2 },
   { args: ['trust', 'github', '@acme/widgets', '--repo', 'acme/widgets', '--file', '.github/workflows/../x.yml', '--allow-publish', '--yes'], exit: 2 },
   { args: ['trust', 'gitlab', '@acme/widgets', '--project', 'nope', '--file', '.gitlab-ci.yml', '--allow-publish', '--yes'], exit: 2 },
+  // --workspaces with packages or a scope, or outside a workspace
+  { args: ['trust', 'github', '-ws', '@acme/widgets', '--repo', 'acme/widgets', '--file', 'release.yml', '--allow-publish', '--yes'], exit: 2 },
+  { args: ['trust', 'github', '--workspaces', '--scope', '@acme', '--repo', 'acme/widgets', '--file', 'release.yml', '--allow-publish', '--yes'], exit: 2 },
+  { args: ['trust', 'github', '-ws', '--repo', 'acme/widgets', '--file', 'release.yml', '--allow-publish', '--yes'], exit: 2, setup: goodPackage },
   { args: ['token', 'create', '--expires', '0', '--all-packages', '--password-stdin'], exit: 2 },
   { args: ['token', 'create', '--expires', '366', '--all-packages', '--password-stdin'], exit: 2 },
   { args: ['token', 'create', '--expires', 'soon', '--all-packages', '--password-stdin'], exit: 2 },

@@ -8,7 +8,8 @@ import semver from 'semver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { startActionsIdTokenService } from './support/github-actions.js'
-import { loggedIn, makeSandbox, pnpmBin, run, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
+import { loggedIn, makeSandbox, pnpmBin, run, runNpm, runPkgs } from './support/sandbox.js'
+import { until, writeWorkspace } from './support/workspace.js'
 
 let registry: NpmjsRegistry
 
@@ -28,17 +29,6 @@ beforeAll(async () => {
   })
 })
 afterAll(() => registry?.close())
-
-/** A workspace in the sandbox's folder: the root package.json and each package's folder. */
-export function writeWorkspace(sandbox: Sandbox, packages: Record<string, Record<string, unknown>>, root: Record<string, unknown> = {}): void {
-  sandbox.writePackageJson({ name: 'monorepo', private: true, workspaces: ['packages/*'], ...root })
-  for (const [folder, pkg] of Object.entries(packages)) {
-    const dir = join(sandbox.cwd, 'packages', folder)
-    mkdirSync(dir, { recursive: true })
-    sandbox.writePackageJson({ version: '1.0.0', main: 'index.js', ...pkg }, dir)
-    writeFileSync(join(dir, 'index.js'), `module.exports = ${JSON.stringify(pkg.name)}\n`)
-  }
-}
 
 const enc = (name: string) => name.replace('/', '%2f')
 
@@ -69,14 +59,6 @@ function manifestIn(tgz: Buffer): Record<string, unknown> {
 /** The package.json inside a tarball the registry stores. */
 function packedManifest(name: string, version: string): Record<string, unknown> {
   return manifestIn(registry.state.packages.get(name)!.tarballs.get(`${name.split('/').pop()}-${version}.tgz`)!)
-}
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
 }
 
 const json = (res: { stdout: string }) => JSON.parse(res.stdout)

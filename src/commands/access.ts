@@ -18,7 +18,9 @@ import {
 export default defineCommand({
   name: 'access',
   description: 'show whether packages are public or private',
-  arguments: [{ name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true }],
+  arguments: [
+    { name: 'packages', description: "packages (default: at a workspace's root, its packages; else the name in the nearest package.json)", variadic: true },
+  ],
   options: bulkOptions('packages to ask about at once'),
   examples: [
     ['pkgs access', 'the package in ./package.json'],

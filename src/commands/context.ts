@@ -13,6 +13,7 @@ import { notARegistry, requireWorkflow, retryPolicy, targetFor, type Target, typ
 import type { IO, Secrets } from '../io/io.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { publishablePackages, workspaceAtRoot } from '../package/workspace.js'
 
 export interface GlobalOptions {
   registry?: string
@@ -166,6 +167,7 @@ export class Context {
    * registry must offer that workflow and be logged in to, as loggedIn().
    */
   async packageTarget(packageArg: string | undefined, example: string, requires?: { workflow: Workflow; what: string }): Promise<LoggedIn & { name: string }> {
+    if (!packageArg) await this.notAtWorkspaceRoot(example)
     const given = await packageNameOrLocal(this.cwd, packageArg)
     if (!given) throw usageError(`Name the package: ${await noLocalName(this.cwd)}.`, `e.g. ${example}`)
     const name = validatePackageName(given)
@@ -175,6 +177,21 @@ export class Context {
     const target = await this.target(q)
     this.warnAboutNpm()
     return { config, target, client: this.client(config, target), name }
+  }
+
+  /**
+   * A command on one package, run with none named at a workspace's root: its package.json is the
+   * workspace's, not a package's, so exit 2 naming the packages to choose from.
+   */
+  async notAtWorkspaceRoot(example: string): Promise<void> {
+    const ws = await workspaceAtRoot(this.cwd)
+    if (!ws) return
+    const names = publishablePackages(ws).map((p) => p.name)
+    const shown = names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '')
+    throw usageError(
+      `${ws.root} is the root of a workspace: name one of its packages${names.length ? ` (${shown})` : ''}.`,
+      `e.g. ${names.length ? example.replace('@acme/widgets', names[0]) : example}`,
+    )
   }
 
   /** Before talking to a registry: warn once if npm is missing or too old for private packages. */

@@ -13,6 +13,8 @@ import { checkNpm, credentialsError, loginCommand, type Check } from '../core/pr
 import { abbreviatedPackument, detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { publishablePackages, unpublishableRanges, workspaceAtRoot, type Workspace } from '../package/workspace.js'
+import { fetchPublished } from '../core/publish.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
 import { foundElsewhere, mapCommand, otherSpellingCheck, packageInstallChecks, projectInstallChecks } from './install-checks.js'
@@ -375,13 +377,14 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
   const readsOnly = !packageName && !opts.scope && localManifest?.manifest.private === true
   const username = target.credentials.type === 'none' || target.credentials.problem ? undefined : whoami(config, target)
   const ci = readsOnly ? undefined : ciProvider(ctx.env)
-  const [ping, login, readable, expiry, trusted, installs] = await Promise.all([
+  const [ping, login, readable, expiry, trusted, installs, workspace] = await Promise.all([
     pingRegistry(config, target),
     username && checkLogin(username),
     packageName ? checkReadable(config, target, packageName, username) : undefined,
     username && checkTokenExpiry(config, target),
     ci ? checkTrustedPublishing(ctx, config, target, ci, packageName ?? localName) : undefined,
     packageName ? packageInstallChecks(config, target, packageName, localManifest) : localManifest ? projectInstallChecks(ctx, config, localManifest) : [],
+    packageName || opts.scope ? [] : workspaceAtRoot(ctx.cwd).then((ws) => (ws ? workspaceChecks(ctx, config, ws) : [])),
   ])
   const scopeCheck = checkScope(config, scope)
   const identity = ping.identity ?? detectKind(target.registry.url)
@@ -407,10 +410,67 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
         ? { id: 'package-json', status: 'ok', message: `${localName ?? localManifest!.path} is private ("private": true): it is installed, not published.` }
         : checkManifest(localManifest, target, ctx.cwd),
     ...(readable && packageName ? [ping.reachable ? readable : notChecked('package', `Whether ${packageName} is readable was not checked`, target)] : []),
+    ...workspace,
     ...installs,
     checkKind(identity),
   ]
   return { ok: checks.every((c) => c.status !== 'error'), registry: target.registry.url, kind: identity.kind, checks }
+}
+
+/**
+ * At a workspace's root: the workspace, then each package that can be published with its scope,
+ * registry (publishConfig.registry, else its scope's) and whether its version is published yet,
+ * and the `workspace:` and `catalog:` ranges plain `npm publish` would upload as they are.
+ */
+async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Promise<Check[]> {
+  const packages = publishablePackages(ws)
+  const privately = ws.packages.length - packages.length
+  const checks: Check[] = [
+    {
+      id: 'workspace',
+      status: 'ok',
+      message: `Workspace at ${ws.root} (${ws.kind === 'pnpm' ? 'pnpm-workspace.yaml' : 'package.json "workspaces"'}): ${packages.length} package${packages.length === 1 ? '' : 's'} to publish${privately ? `, ${privately} private` : ''}.`,
+    },
+  ]
+  const rows = await Promise.all(
+    packages.map(async (p): Promise<Check> => {
+      const version = String(p.manifest.version ?? '')
+      const scope = scopeOf(p.name)
+      const target = await ctx.target({ scope, packageName: p.name, publishConfigRegistry: p.manifest.publishConfig?.registry })
+      const where = `${scope ? `${scope} → ` : 'unscoped → '}${target.registry.url}${p.manifest.publishConfig?.registry ? ' (publishConfig.registry)' : ''}`
+      try {
+        const published = await fetchPublished(registryClient(config, target), p.name)
+        const state = published.versions[version]
+          ? `${version} is published`
+          : published.exists
+            ? `${version} is not published yet`
+            : `not on the registry yet (${version} would be its first version)`
+        return { id: 'workspace-package', status: 'ok', message: `${p.name}@${version}: ${where}; ${state}.` }
+      } catch (err) {
+        const e = explainError(err)
+        return { id: 'workspace-package', status: 'warn', message: `${p.name}@${version}: ${where}; not read: ${e.message}`, hint: e.hint }
+      }
+    }),
+  )
+  checks.push(...rows)
+  const unpublished = rows.filter((r) => / not (published|on the registry) yet/.test(r.message)).length
+  if (unpublished)
+    checks.push({
+      id: 'workspace-release',
+      status: 'ok',
+      message: `${unpublished} version${unpublished > 1 ? 's' : ''} not published yet: pkgs publish --workspaces --dry-run shows the release.`,
+    })
+  for (const p of packages) {
+    const ranges = unpublishableRanges(p)
+    if (!ranges.length) continue
+    checks.push({
+      id: 'workspace-ranges',
+      status: 'warn',
+      message: `${p.name} has ${ranges.map((r) => `${r.name}: "${r.spec}"`).join(', ')}: plain npm publish uploads these ranges as they are, and no one can install the package.`,
+      hint: 'Release with pkgs publish --workspaces (it rewrites them as pnpm does), or pnpm publish / yarn npm publish.',
+    })
+  }
+  return checks
 }
 
 function render(report: DoctorReport, io: IO): void {
@@ -458,6 +518,8 @@ export default defineCommand({
     "the lockfile's resolved URLs (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock)\n" +
     'against that registry; .github/dependabot.yml with an npm-registry entry for each private one.\n' +
     'A "private": true project is not asked for a default scope or for credentials to read public packages.\n' +
+    "At a workspace's root: its packages with their scopes and registries (publishConfig.registry, else the scope's),\n" +
+    'whether each version is published yet, and the workspace: and catalog: ranges plain npm publish would upload.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,

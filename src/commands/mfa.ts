@@ -18,7 +18,7 @@ export default defineCommand({
       required: true,
       choices: ['none', 'publish', 'automation'],
     },
-    { name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true },
+    { name: 'packages', description: "packages (default: at a workspace's root, its packages; else the name in the nearest package.json)", variadic: true },
   ],
   options: { ...bulkOptions('packages to work on at once'), ...dryRunOption },
   examples: [

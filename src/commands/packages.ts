@@ -10,12 +10,13 @@ import type { Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { findWorkspace, notInWorkspace, publishablePackages, workspaceAtRoot, type WorkspacePackage } from '../package/workspace.js'
 import type { IO } from '../io/io.js'
 import type { Context } from './context.js'
 
 export const packagesArgument = {
   name: 'packages',
-  description: 'scoped packages (default: the name in the nearest package.json, here or above)',
+  description: "scoped packages (default: at a workspace's root, its packages; else the name in the nearest package.json)",
   variadic: true,
 } as const
 
@@ -56,22 +57,52 @@ export function readConcurrency(config: Config, concurrency: number): number {
   return Math.max(concurrency, Number(config.flat.maxSockets) || 15)
 }
 
-/** The packages named, else the scope's, else ./package.json's; each with its own registry. */
+/** What `--workspaces` means for the commands over several packages. */
+export const workspacesOption = {
+  workspaces: { flags: '--workspaces', description: "every package of the workspace this folder is in, but those marked private (npm's -ws)" },
+} as const
+
+/**
+ * The workspace's packages a command acts on: every one not marked "private": true, with
+ * --workspaces from any folder inside it, or with no package named at its root (never the root's
+ * own name). undefined when neither applies.
+ */
+async function workspaceSelection(ctx: Context, workspaces: boolean | undefined): Promise<WorkspacePackage[] | undefined> {
+  const ws = workspaces ? await findWorkspace(ctx.cwd) : await workspaceAtRoot(ctx.cwd)
+  if (!ws) {
+    if (workspaces) throw notInWorkspace(ctx.cwd)
+    return undefined
+  }
+  const packages = publishablePackages(ws)
+  if (!packages.length)
+    throw usageError(`The workspace at ${ws.root} has no package that can be on a registry: every one is "private": true.`, 'Name the package instead.')
+  ctx.io.info(`The workspace at ${ws.root}: ${packages.map((p) => p.name).join(', ')}.`)
+  return packages
+}
+
+/**
+ * The packages a command acts on: those named, else the scope's, else the workspace's (with
+ * --workspaces, or at its root), else ./package.json's; each with its own registry (a workspace
+ * package's publishConfig.registry, else its scope's).
+ */
 export async function planPackages(
   ctx: Context,
   args: string[],
   scopeOption: string | undefined,
-  { scopedOnly, loggedIn, want, command }: { scopedOnly: boolean; loggedIn: boolean; want?: Visibility; command: string },
-): Promise<{ config: Config; planned: Planned[] }> {
+  { scopedOnly, loggedIn, want, command, workspaces }: { scopedOnly: boolean; loggedIn: boolean; want?: Visibility; command: string; workspaces?: boolean },
+): Promise<{ config: Config; planned: Planned[]; workspace?: boolean }> {
   const config = await ctx.config()
-  if (scopeOption && args.length) throw usageError('Name packages or a --scope, not both.')
+  if ([scopeOption, args.length, workspaces].filter(Boolean).length > 1) throw usageError('Name packages, a --scope or --workspaces: one of them.')
   let names: string[]
+  const fromWorkspace = scopeOption || args.length ? undefined : await workspaceSelection(ctx, workspaces)
   if (scopeOption) {
     const scope = normalizeScope(scopeOption)
     const target = loggedIn ? (await ctx.loggedIn({ scope })).target : await ctx.target({ scope })
     ctx.warnAboutNpm()
     names = await packagesOfScope(ctx.client(config, target), scope, want)
     if (!names.length) ctx.io.warn(`${scope} has no packages on ${target.registry.url} that you can see.`)
+  } else if (fromWorkspace) {
+    names = fromWorkspace.map((p) => validatePackageName(p.name))
   } else {
     const local = args.length ? args : [await packageNameOrLocal(ctx.cwd)].filter((n): n is string => Boolean(n))
     if (!local.length) throw usageError(`Name a package (or --scope <@s>): ${await noLocalName(ctx.cwd)}.`, `e.g. pkgs ${command} @acme/widgets`)
@@ -88,12 +119,13 @@ export async function planPackages(
   }
   const planned: Planned[] = []
   for (const name of names) {
-    const target = await ctx.target({ scope: scopeOf(name), packageName: name })
+    const publishConfig = fromWorkspace?.find((p) => p.name === name)?.manifest.publishConfig
+    const target = await ctx.target({ scope: scopeOf(name), packageName: name, publishConfigRegistry: publishConfig?.registry })
     if (loggedIn) await ctx.requireCredentials(config, target)
     planned.push({ name, target, client: ctx.client(config, target) })
   }
   ctx.warnAboutNpm()
-  return { config, planned }
+  return { config, planned, ...(fromWorkspace ? { workspace: true } : {}) }
 }
 
 /**

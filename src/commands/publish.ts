@@ -1,6 +1,6 @@
 // pkgs publish: pack exactly as `npm publish` does, private by default for scoped packages, show
 // what will be sent and confirm on a terminal, then publish with npm's own library.
-import { Exit, PkgsError } from '../core/errors.js'
+import { Exit, PkgsError, usageError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
 import type { RegistryClient } from '../core/client.js'
 import { ciNames, ciProvider, provenanceByDefault, trustedPublishing, type CiProvider, type TrustedPublishing } from '../core/oidc.js'
@@ -24,7 +24,8 @@ import { detectKind, requireWorkflow, workflowsFor, type RegistryIdentity, type 
 import { stageWhat } from '../core/stage.js'
 import { accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
-import { packageRoot } from '../package/manifest.js'
+import { packageRoot, readManifest } from '../package/manifest.js'
+import { publishablePackages, workspaceAtRoot } from '../package/workspace.js'
 import { scopeOf } from '../package/names.js'
 import { packSource, readPublishManifest, runLifecycle, type Packed } from '../package/pack.js'
 import { defineCommand } from './command.js'
@@ -74,7 +75,20 @@ function loginProblem(result: Settled<string | undefined>): PkgsError | undefine
   return result?.error && endsPublish(result.error) ? result.error : undefined
 }
 
+/** At a workspace's root whose package.json is no package to publish ("private": true, or no name): the workspace's release is meant. */
+async function notAtWorkspaceRoot(ctx: Context): Promise<void> {
+  const ws = await workspaceAtRoot(ctx.cwd)
+  const root = ws && (await readManifest(ws.root))?.manifest
+  if (!ws || !root || (root.private !== true && root.name)) return
+  const names = publishablePackages(ws).map((p) => p.name)
+  throw usageError(
+    `${ws.root} is the root of a workspace${root.private === true ? ' ("private": true)' : ''}: publish its packages with --workspaces (${names.length} package${names.length === 1 ? '' : 's'}${names.length ? `: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : ''}).`,
+    `pkgs publish --workspaces (or -ws) releases them all in dependency order; pkgs publish -w <name> some of them.`,
+  )
+}
+
 async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishResult> {
+  if (!opts.path) await notAtWorkspaceRoot(ctx)
   // no folder named: the package this folder is in, the nearest package.json, here or above (npm's own publish looks only here; its owner, access and run commands look above too)
   const source = await packSource(ctx.cwd, opts.path ?? (await packageRoot(ctx.cwd)))
   const config = await ctx.config()
@@ -331,7 +345,8 @@ export default defineCommand({
     'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}',
   ],
   notes:
-    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).',
+    'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).' +
+    ' At the root of a workspace whose package.json is "private": true (or has no name), it exits 2 naming --workspaces.',
   run: (ctx, opts): Promise<PublishResult | Release> => (opts.workspaces || opts.workspace?.length ? runRelease(ctx, opts) : runPublish(ctx, opts)),
   failure: (result) => (isRelease(result) ? releaseFailure(result) : undefined),
   render(result, io) {

@@ -33,6 +33,7 @@ import {
   findWorkspace,
   folderOf,
   inRange,
+  notInWorkspace,
   replacePackageJson,
   rewriteRanges,
   rewriteText,
@@ -105,17 +106,11 @@ interface Entry {
   tarball?: Buffer
 }
 
-const notInWorkspace = (cwd: string) =>
-  usageError(
-    `${cwd} is not in a workspace: there is no package.json with "workspaces" or pnpm-workspace.yaml here or above.`,
-    'Run it in the monorepo (its root or a package folder), or publish one package with pkgs publish.',
-  )
-
 /** The workspace, its selected packages, and what each one is as npm would publish it. */
 async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): Promise<{ ws: Workspace; entries: Entry[] }> {
   if (flags.path) throw usageError('A release takes its packages from --workspace or --workspaces, not a folder.', 'e.g. pkgs publish --workspace packages/a')
   const ws = await findWorkspace(ctx.cwd)
-  if (!ws) throw notInWorkspace(ctx.cwd)
+  if (!ws) throw notInWorkspace(ctx.cwd, 'publish one package with pkgs publish')
   const selected = selectPackages(ws, ctx.cwd, flags.workspaces ? undefined : flags.workspace)
   if (!selected.length) throw usageError(`The workspace at ${ws.root} has no packages.`, 'List their folders in "workspaces" (or pnpm-workspace.yaml).')
   const cycle = findDependencyCycle(ws, selected)
@@ -195,7 +190,9 @@ async function exchangeAll(ctx: Context, config: Config, entries: Entry[], ci: C
   const claims = await getIdToken(ctx.env, ci, target.registry.url, config).then(idTokenClaims, () => ({}))
   const names = refused.map(({ e }) => e.pkg.name)
   const lines = refused.map(({ e, error }) => {
-    const first = /does not exist there yet/.test(error.message) ? ' (not on the registry yet: its first version needs a token)' : ''
+    const first = /does not exist there yet/.test(error.message)
+      ? ' (not on the registry yet: its first version needs a token or a staged publish by a person)'
+      : ''
     return `  ${e.pkg.name}${first}: ${error.message}`
   })
   throw new PkgsError(

@@ -23,12 +23,13 @@ import { isTeam, scopeOf } from '../package/names.js'
 import type { IO } from '../io/io.js'
 import { applyChanges, dryRunOption, planDocument } from './changes.js'
 import type { Context } from './context.js'
+import { workspaceAtRoot } from '../package/workspace.js'
 import { bulkOptions, concurrencyOf, planPackages, readConcurrency, readPackages, reportFailure, stoppedBy, summary, type Planned } from './packages.js'
 
 export const shareArguments = (what: string) =>
   [
     { name: 'grantee', description: what, required: true },
-    { name: 'packages', description: 'packages (default: the name in the nearest package.json, here or above)', variadic: true },
+    { name: 'packages', description: "packages (default: at a workspace's root, its packages; else the name in the nearest package.json)", variadic: true },
   ] as const
 
 export const shareOptions = { ...bulkOptions('packages to work on at once'), ...dryRunOption }
@@ -52,7 +53,8 @@ export interface SeveralShared {
 }
 
 async function packagesOf(ctx: Context, mode: 'share' | 'unshare', flags: ShareFlags): Promise<{ config: Config; planned: Planned[]; several: boolean }> {
-  const several = Boolean(flags.scope) || flags.packages.length > 1
+  // at a workspace's root with no package named: the workspace's packages
+  const several = Boolean(flags.scope) || flags.packages.length > 1 || (!flags.packages.length && Boolean(await workspaceAtRoot(ctx.cwd)))
   if (several)
     return { ...(await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `${mode} ${flags.grantee}` })), several }
   const { config, target, client, name } = await ctx.packageTarget(flags.packages[0], `pkgs ${mode} ${flags.grantee} @acme/widgets`)

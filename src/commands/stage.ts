@@ -9,12 +9,23 @@ import { itemError, type Change } from '../core/plan.js'
 import type { RegistryClient } from '../core/client.js'
 import { defaultScope } from '../core/config.js'
 import { PkgsError, usageError } from '../core/errors.js'
-import { decideStaged, downloadStaged, isStageId, listStaged, stageWhat, validateStageId, viewStaged, type StagedVersion } from '../core/stage.js'
+import {
+  decideStaged,
+  downloadStaged,
+  isStageId,
+  listStaged,
+  stagedDependencies,
+  stageWhat,
+  validateStageId,
+  viewStaged,
+  type StagedVersion,
+} from '../core/stage.js'
 import type { IO } from '../io/io.js'
 import { table } from '../io/table.js'
 import { isValidVersion } from '../package/init.js'
 import { tarballContents } from '../package/pack.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
+import { findWorkspace, publishablePackages, siblingDependencies, workspaceAtRoot, type Workspace } from '../package/workspace.js'
 import { applyChanges, dryRunOption, planDocument } from './changes.js'
 import { defineCommand, defineGroup } from './command.js'
 import type { Context } from './context.js'
@@ -111,6 +122,7 @@ const ls = defineCommand({
   description: 'list the versions waiting for approval',
   arguments: [{ name: 'package', description: 'only this package' }],
   options: { scope: { flags: '--scope <scope>', description: "the scope whose registry to ask (default: the package's, else the configured scope)" } },
+  notes: "At a workspace's root with no package named: the staged versions of its packages, each asked of its package's registry.",
   examples: [
     ['pkgs stage ls', 'every version you may approve, a table on a terminal'],
     ['pkgs stage ls @acme/widgets | cat', "npm stage list's lines"],
@@ -118,6 +130,8 @@ const ls = defineCommand({
   json: ['pkgs stage ls --json', '[{"id", "packageName", "version", "tag", "createdAt", "actor", "actorType", "shasum"}]'],
   async run(ctx, opts) {
     const packageName = opts.package ? validatePackageName(opts.package) : undefined
+    const ws = packageName || opts.scope ? undefined : await workspaceAtRoot(ctx.cwd)
+    if (ws) return (await stagedOfWorkspace(ctx, ws)).map((c) => c.item as StagedVersion)
     return listStaged(await stageTarget(ctx, { packageName, scope: opts.scope }), packageName)
   },
   render: renderItems,
@@ -175,6 +189,47 @@ async function withVersions(chosen: Chosen[]): Promise<Chosen[]> {
   )
 }
 
+/**
+ * The packages each staged version depends on (dependencies, optionalDependencies,
+ * peerDependencies): from the staged manifest where the registry's list gives it, else from the
+ * package.json of the workspace this folder is in.
+ */
+async function dependenciesOf(ctx: Context, chosen: Chosen[]): Promise<Map<string, string[]>> {
+  const items = chosen.flatMap((c) => ('packageName' in c.item ? [c.item] : []))
+  const byName = new Map<string, string[]>()
+  if (items.length < 2) return byName
+  const ws = await findWorkspace(ctx.cwd).catch(() => undefined)
+  for (const item of items) {
+    const pkg = ws?.packages.find((p) => p.name === item.packageName)
+    const deps = stagedDependencies(item) ?? (ws && pkg ? siblingDependencies(ws, pkg).map((d) => d.name) : [])
+    byName.set(item.packageName, [...new Set([...(byName.get(item.packageName) ?? []), ...deps.filter((d) => d !== item.packageName)])])
+  }
+  return byName
+}
+
+/**
+ * --all at a workspace's root: the staged versions of the workspace's packages, each asked of its
+ * package's registry (publishConfig.registry, else its scope's), each registry's list read once.
+ */
+async function stagedOfWorkspace(ctx: Context, ws: Workspace): Promise<Chosen[]> {
+  const packages = publishablePackages(ws)
+  ctx.io.info(`The workspace at ${ws.root}: the staged versions of ${packages.map((p) => p.name).join(', ')}.`)
+  const byRegistry = new Map<string, { client: RegistryClient; names: Set<string> }>()
+  for (const p of packages) {
+    const q = { scope: scopeOf(p.name), packageName: p.name, publishConfigRegistry: p.manifest.publishConfig?.registry }
+    const { client } = await ctx.loggedIn(q, { workflow: 'stage', what: stageWhat })
+    const key = client.target.registry.url
+    if (!byRegistry.has(key)) byRegistry.set(key, { client, names: new Set() })
+    byRegistry.get(key)!.names.add(p.name)
+  }
+  const lists = await Promise.all(
+    [...byRegistry.values()].map(async ({ client, names }) =>
+      (await listStaged(client)).filter((i) => names.has(i.packageName)).map((item) => ({ client, item })),
+    ),
+  )
+  return lists.flat()
+}
+
 /** Each package's versions lowest first (pre-releases before their release), packages as they came. */
 function inPublishOrder(chosen: Chosen[]): Chosen[] {
   const semverCompare = require('semver/functions/compare') as (a: string, b: string) => number
@@ -219,7 +274,11 @@ function decisionCommand(decision: 'approve' | 'reject') {
     ],
     notes:
       'Several, --all or --scope: listed first, confirmed on a terminal (--yes without one). Some failed: exit 1; run it again to finish the rest.' +
-      (decision === 'approve' ? ' Versions of one package are approved lowest first, one after another, so the highest ends as latest.' : ''),
+      (decision === 'approve'
+        ? ' Versions of one package are approved lowest first, one after another, so the highest ends as latest;' +
+          ' a version after the staged versions it depends on (read from the staged manifest, else from the package.json files of this workspace).'
+        : '') +
+      " --all at a workspace's root: the staged versions of its packages, each asked of its package's registry.",
     async run(ctx, opts) {
       const concurrency = concurrencyOf(opts.concurrency)
       const bulk = opts.all || opts.scope
@@ -228,7 +287,9 @@ function decisionCommand(decision: 'approve' | 'reject') {
         throw usageError(`Name what to ${decision}: a stage id, package@version, --scope <@s> or --all.`, 'See what is staged with: pkgs stage ls')
       for (const spec of opts.specs) if (!isStageId(spec)) parseSpec(spec, decision)
       let chosen: Chosen[]
-      if (bulk) {
+      const ws = opts.all ? await workspaceAtRoot(ctx.cwd) : undefined
+      if (ws) chosen = await stagedOfWorkspace(ctx, ws)
+      else if (bulk) {
         const scope = opts.scope ? normalizeScope(opts.scope) : undefined
         const client = await stageTarget(ctx, { scope })
         const items = (await listStaged(client)).filter((i) => !scope || i.packageName.startsWith(`${scope}/`))
@@ -254,6 +315,7 @@ function decisionCommand(decision: 'approve' | 'reject') {
       // versions of one package are approved one after another, lowest first: each is published
       // with the tag it was staged with, so side by side the last to finish would be `latest`
       const last = new Map<string, Change<void>>()
+      const dependsOn = decision === 'approve' ? await dependenciesOf(ctx, chosen) : new Map<string, string[]>()
       const changes = chosen.map((c): Change<void> => {
         const key = 'packageName' in c.item ? c.item.packageName : c.item.id
         const before = decision === 'approve' ? last.get(key) : undefined
@@ -269,6 +331,12 @@ function decisionCommand(decision: 'approve' | 'reject') {
         }
         last.set(key, change)
         return change
+      })
+      // what a staged version depends on, among those approved here, first: its dependents never point to a version not yet published
+      chosen.forEach((c, i) => {
+        const deps = 'packageName' in c.item ? (dependsOn.get(c.item.packageName) ?? []) : []
+        const before = deps.flatMap((d) => (last.has(d) ? [last.get(d)!] : []))
+        if (before.length) changes[i].after = [...(changes[i].after ?? []), ...before]
       })
       const results: BulkResult[] = chosen.map((c) => ({
         id: c.item.id,

@@ -3,7 +3,7 @@
 // list or revoke what is trusted.
 import { tally } from '../core/bulk.js'
 import { itemError, type Change } from '../core/plan.js'
-import { usageError } from '../core/errors.js'
+import { PkgsError, usageError } from '../core/errors.js'
 import { requireWorkflow } from '../core/registry.js'
 import {
   addTrust,
@@ -39,6 +39,7 @@ import {
   stoppedBy,
   summary,
   type BulkResult,
+  workspacesOption,
 } from './packages.js'
 
 const names: Record<Provider, string> = { github: 'GitHub Actions', gitlab: 'GitLab CI/CD', circleci: 'CircleCI' }
@@ -48,13 +49,19 @@ const common = {
   allowStagePublish: { flags: '--allow-stage-publish', description: 'the workflow may stage versions for approval (pkgs publish --stage)' },
   dryRun: { flags: '--dry-run', description: 'show what would be trusted; send nothing' },
   ...bulkOptions('packages to work on at once'),
+  ...workspacesOption,
 } as const
 
-const packagesArgument = { name: 'packages', description: 'packages (default: the name in ./package.json)', variadic: true } as const
+const packagesArgument = {
+  name: 'packages',
+  description: "packages (default: at a workspace's root, its packages; else the name in ./package.json)",
+  variadic: true,
+} as const
 
 interface TrustFlags {
   packages: string[]
   scope?: string
+  workspaces?: boolean
   concurrency: string
   allowPublish?: boolean
   allowStagePublish?: boolean
@@ -101,11 +108,25 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
     permissions,
   }
   const concurrency = concurrencyOf(flags.concurrency)
-  const { config, planned } = await planPackages(ctx, flags.packages, flags.scope, { scopedOnly: false, loggedIn: true, command: `trust ${provider}` })
+  const { config, planned, workspace } = await planPackages(ctx, flags.packages, flags.scope, {
+    scopedOnly: false,
+    loggedIn: true,
+    command: `trust ${provider}`,
+    workspaces: flags.workspaces,
+  })
   for (const p of planned) requireWorkflow(p.target, 'trust', trustWhat)
   const trusting = `${names[provider]} (${describeClaims(wanted)}; ${describePermissions(permissions)})`
   if (fromPackageJson) ctx.io.info(`Trusting ${names[provider]} in ${fromPackageJson} (the repository in package.json).`)
   const read = await readPackages(ctx, planned, (p) => getTrust(p.client, p.name), readConcurrency(config, concurrency))
+  // a workspace's package that the registry does not know has not had its first version yet: it cannot be trusted before
+  const missing = workspace ? planned.filter((_, i) => read.outcomes[i].error?.code === 'E404').map((p) => p.name) : []
+  for (const name of missing) {
+    const o = read.outcomes[planned.findIndex((p) => p.name === name)]
+    if (o.error)
+      o.error = new PkgsError('E404', `${name} is not on ${planned.find((p) => p.name === name)!.target.registry.url} yet: there is nothing to trust.`, {
+        hint: firstVersionHint,
+      })
+  }
   const results: TrustResult[] = planned.map((p, i) => {
     const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
     return {
@@ -119,7 +140,8 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   })
   planned.forEach((p, i) => {
     const o = read.outcomes[i]
-    if (o.error) reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
+    if (missing.includes(p.name)) ctx.io.info(o.error!.message)
+    else if (o.error) reportFailure(ctx.io, p.name, o.error, o.skipped, planned.length)
     else if (results[i].id) ctx.io.print(`${p.name}: already trusted (${describeClaims(wanted)}; ${describePermissions(permissions)}); nothing changed.`)
   })
   if (planned.length === 1 && read.outcomes[0].error) throw read.outcomes[0].error
@@ -173,13 +195,26 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
     skipped,
     dryRun: Boolean(flags.dryRun),
     [stoppedBy]: stopped,
+    [notOnRegistry]: missing,
   }
   return flags.dryRun ? { ...planDocument(changes), ...doc } : doc
 }
 
-function renderSummary(r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean }, io: IO): void {
+/** A workspace's packages the registry does not have yet (a symbol key: not in the JSON, where each has its error). */
+const notOnRegistry = Symbol('notOnRegistry')
+
+function renderSummary(
+  r: { results: unknown[]; changed: number; unchanged: number; failed: number; dryRun: boolean; [notOnRegistry]?: string[] },
+  io: IO,
+): void {
+  const missing = r[notOnRegistry]?.length ?? 0
+  const failed = r.failed - missing
   if (r.results.length > 1 && !r.dryRun)
-    summary(io, `${r.changed} trusted, ${r.unchanged} already trusted${r.failed ? `, ${r.failed} failed` : ''}.`, { failed: r.failed, skipped: 0 })
+    summary(
+      io,
+      `${r.changed} trusted, ${r.unchanged} already trusted${missing ? `, ${missing} not on the registry yet` : ''}${failed ? `, ${failed} failed` : ''}.`,
+      { failed: r.failed, skipped: 0 },
+    )
 }
 
 const json: Example = [
@@ -187,10 +222,28 @@ const json: Example = [
   '{"results": [{"package", "registry", "id", "type", "claims", "permissions", "changed", "error"?}], "changed", "unchanged", "failed", "skipped", "dryRun"}',
 ]
 const notes =
-  'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.'
+  'Already trusted with the same claims and permissions: nothing is sent ("changed": false). Several packages or\n--scope: concurrently, under one two-factor approval; some failed: exit 1, run it again to finish the rest.\n' +
+  "--workspaces (-ws), or no package named at a workspace's root: every package of the workspace not marked private,\n" +
+  'each on its own registry; those not on the registry yet are named (exit 1): their first version needs a token\nor a staged publish by a person.'
+
+const firstVersionHint =
+  'A package is trusted once it exists: its first version needs a token or a staged publish by a person (pkgs publish, logged in); then run this again.'
+
+/** The run's error: the workspace's packages not on the registry yet, named (the rest were trusted), else as every bulk run. */
+function trustFailure(doc: Parameters<typeof bulkDocumentFailure>[0] & { [notOnRegistry]?: string[] }): PkgsError | undefined {
+  const missing = doc[notOnRegistry] ?? []
+  if (!missing.length || doc[stoppedBy] || doc.results.some((r) => r.error && r.error.code !== 'E404')) return bulkDocumentFailure(doc)
+  const [are, them] = missing.length > 1 ? ['are', 'them'] : ['is', 'it']
+  const rest = doc.results.length - missing.length
+  return new PkgsError(
+    'E404',
+    `${missing.join(', ')} ${are} not on the registry yet, so nothing could trust ${them}${rest ? `; the other ${rest} package${rest > 1 ? 's are' : ' is'} trusted` : ''}.`,
+    { hint: firstVersionHint },
+  )
+}
 
 /** What the three providers' commands share: the JSON, the notes, the summary, the failure. */
-const providerCommand = { json, notes, render: renderSummary, failure: bulkDocumentFailure }
+const providerCommand = { json, notes, render: renderSummary, failure: trustFailure }
 
 const github = defineCommand({
   name: 'github',
@@ -208,6 +261,7 @@ const github = defineCommand({
     ['pkgs trust github --file release.yml --allow-publish', 'the package in ./package.json, its repository from package.json'],
     ['pkgs trust github @acme/a @acme/b --repo acme/mono --file release.yml --allow-publish --env npm', 'two packages, one environment'],
     ['pkgs trust github --scope @acme --repo acme/mono --file release.yml --allow-publish --yes', 'every package of @acme, one approval'],
+    ['pkgs trust github -ws --file release.yml --allow-publish --yes', "every package of this folder's workspace, one approval"],
   ],
   ...providerCommand,
   run: (ctx, o) => runTrust(ctx, 'github', o, { repository: o.repo ?? o.repository, file: o.file, environment: o.env ?? o.environment }),

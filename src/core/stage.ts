@@ -50,6 +50,16 @@ function unknownId(err: unknown, target: Target, id: string): unknown {
   )
 }
 
+/**
+ * The packages a staged version depends on, when the registry's list gives its manifest (or its
+ * dependency maps); undefined when it does not.
+ */
+export function stagedDependencies(item: StagedVersion): string[] | undefined {
+  const manifest = item.manifest && typeof item.manifest === 'object' ? (item.manifest as Record<string, unknown>) : item
+  const maps = ['dependencies', 'optionalDependencies', 'peerDependencies'].map((f) => manifest[f]).filter((m) => m && typeof m === 'object')
+  return maps.length ? [...new Set(maps.flatMap((m) => Object.keys(m as object)))] : undefined
+}
+
 const perPage = 100
 
 /** Every staged version the user may publish (of one package, if named): all pages, as npm stage list. */

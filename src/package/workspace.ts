@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { PkgsError, usageError } from '../core/errors.js'
-import { readManifest, type Manifest } from './manifest.js'
+import { packageRoot, readManifest, type Manifest } from './manifest.js'
 
 const require = createRequire(import.meta.url)
 
@@ -112,6 +112,30 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
 }
 
 /**
+ * The workspace whose root `cwd` is in: the nearest package.json (npm's local prefix) is the one
+ * that declares the workspace, not a package's. There, commands that take a package act on the
+ * workspace's packages rather than on the root's own name. undefined elsewhere.
+ */
+export async function workspaceAtRoot(cwd: string): Promise<Workspace | undefined> {
+  const root = await packageRoot(cwd)
+  if (!root) return undefined
+  const declared = (await readText(join(root, 'pnpm-workspace.yaml'))) !== undefined || (await readManifest(root))?.manifest.workspaces !== undefined
+  return declared ? findWorkspace(root) : undefined
+}
+
+/** The packages of a workspace that can be on a registry: those not marked "private": true. */
+export function publishablePackages(ws: Workspace): WorkspacePackage[] {
+  return ws.packages.filter((p) => p.manifest.private !== true)
+}
+
+export function notInWorkspace(cwd: string, otherwise = 'name the packages'): PkgsError {
+  return usageError(
+    `${cwd} is not in a workspace: there is no package.json with "workspaces" or pnpm-workspace.yaml here or above.`,
+    `Run it in the monorepo (its root or a package folder), or ${otherwise}.`,
+  )
+}
+
+/**
  * npm's selection: `--workspaces` every package, `--workspace` each one named by its name or a
  * folder (a folder selects the packages in it), in the workspace's order.
  */
@@ -169,6 +193,13 @@ function dependencies(manifest: Manifest, fields: readonly SiblingDependency['fi
 export function siblingDependencies(ws: Workspace, pkg: WorkspacePackage): SiblingDependency[] {
   return dependencies(pkg.manifest, orderingFields)
     .filter(([, name, spec]) => name !== pkg.name && onSibling(ws, name, spec))
+    .map(([field, name, spec]) => ({ name, field, spec }))
+}
+
+/** The `workspace:` and `catalog:` ranges of a package: plain `npm publish` uploads them as they are, and no one can install the result. */
+export function unpublishableRanges(pkg: WorkspacePackage): SiblingDependency[] {
+  return dependencies(pkg.manifest, rewrittenFields)
+    .filter(([field, , spec]) => field !== 'devDependencies' && /^(workspace|catalog):/.test(spec))
     .map(([field, name, spec]) => ({ name, field, spec }))
 }
 
