@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry, type Team } from './support/npmjs-registry.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
+import { approvedRun } from './support/approval.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 
@@ -29,25 +30,7 @@ afterAll(() => registry?.close())
 
 const as = (user: string) => makeSandbox(`registry=${registry.url}\n${nerfDart(registry.url)}:_authToken=${registry.tokens[user]}\n`)
 
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-/** A run without a terminal that alice approves in the browser once it asks; how many approvals it waited on. */
-async function approved(args: string[], sandbox: Sandbox): Promise<RunResult & { approvals: number }> {
-  const since = registry.requests.length
-  const run = runPkgs(args, sandbox, { timeoutMs: 60_000 })
-  const settled = run.then(() => true)
-  await Promise.race([until(() => registry.requests.slice(since).some((r) => r.path.startsWith('/-/v1/auth/done/'))), settled])
-  if (registry.pendingWebOtps()) registry.completeWebOtp('alice')
-  const res = await run
-  const approvals = new Set(registry.requests.slice(since).flatMap((r) => /^\/-\/v1\/auth\/done\/([^/?]+)/.exec(r.path)?.[1] ?? []))
-  return { ...res, approvals: approvals.size }
-}
+const approved = (args: string[], sandbox: Sandbox) => approvedRun(registry, 'alice', args, sandbox)
 
 const writesSince = (mark: number) => registry.requests.slice(mark).filter((r) => r.method !== 'GET' && !r.path.startsWith('/-/v1/auth/'))
 const owners = (name: string) => registry.state.packages.get(name)!.doc.maintainers.map((m) => m.name)

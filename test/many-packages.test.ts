@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { commandModules } from '../src/commands/index.js'
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { makeSandbox, nerfDart, runNpm, runPkgs, type RunResult, type Sandbox } from './support/sandbox.js'
+import { approvedRun } from './support/approval.js'
+import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
 const proxies: FaultProxy[] = []
@@ -33,30 +34,7 @@ afterAll(() => Promise.all([registry?.close(), ...proxies.map((p) => p.close())]
 
 const as = (user: string, url = registry.url, extra = '') => makeSandbox(`registry=${url}\n${nerfDart(url)}:_authToken=${registry.tokens[user]}\n${extra}`)
 
-/** The web 2FA checks the run waited on: one per distinct doneUrl it polled. */
-function approvalsPolled(since: number): string[] {
-  return [...new Set(registry.requests.slice(since).flatMap((r) => /^\/-\/v1\/auth\/done\/([^/?]+)/.exec(r.path)?.[1] ?? []))]
-}
-
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-/** A run without a terminal that the person approves in the browser once it asks. */
-async function approved(args: string[], sandbox: Sandbox): Promise<RunResult & { approvals: number }> {
-  const since = registry.requests.length
-  const run = runPkgs(args, sandbox, { timeoutMs: 30_000 })
-  const settled = run.then(() => true)
-  // the run polls the approval's doneUrl once it waits for the person
-  await Promise.race([until(() => registry.requests.slice(since).some((r) => r.path.startsWith('/-/v1/auth/done/'))), settled])
-  registry.completeWebOtp('alice')
-  const res = await run
-  return { ...res, approvals: approvalsPolled(since).length }
-}
+const approved = (args: string[], sandbox: Sandbox) => approvedRun(registry, 'alice', args, sandbox, { timeoutMs: 30_000 })
 
 const owners = (name: string) => registry.state.packages.get(name)!.doc.maintainers.map((m: { name: string }) => m.name)
 const writesSince = (mark: number) => registry.requests.slice(mark).filter((r) => r.method !== 'GET' && !r.path.startsWith('/-/v1/auth/'))

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stagedDependencies } from '../src/core/stage.js'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { loggedIn, runPkgs } from './support/sandbox.js'
-import { until, writeWorkspace } from './support/workspace.js'
+import { approvedRun } from './support/approval.js'
+import { writeWorkspace } from './support/workspace.js'
 
 let registry: NpmjsRegistry
 
@@ -42,15 +43,31 @@ function approvalOrder(since: number, ids: Map<string, string>): string[] {
     .map((r) => ids.get(r.path.split('/')[3])!)
 }
 
+/** The diamond staged as a workspace release by wendy: the run's JSON, and each stage id's package. */
+async function stagedDiamond(prefix: string) {
+  const { names, packages } = diamond(prefix)
+  const sandbox = loggedIn(registry, 'wendy')
+  writeWorkspace(sandbox, packages)
+  const staged = await runPkgs(['publish', '-ws', '--stage', '--yes', '--json'], sandbox)
+  expect(staged.code, staged.stderr).toBe(0)
+  const doc = json(staged)
+  const ids = new Map<string, string>(doc.results.map((r: { stageId: string; package: string }) => [r.stageId, r.package]))
+  return { names, sandbox, staged, doc, ids }
+}
+
+/** `pkgs stage approve …` approved in the browser: the run, and the packages in the order the registry approved them. */
+async function approve(args: string[], staging: Awaited<ReturnType<typeof stagedDiamond>>, cwd?: string) {
+  const since = registry.requests.length
+  const approved = await approvedRun(registry, 'wendy', ['stage', 'approve', ...args, '--yes', '--json'], staging.sandbox, { cwd })
+  expect(approved.code, approved.stderr).toBe(0)
+  expect(approved.stderr.match(/Authenticate your account/g)).toHaveLength(1)
+  return { approved, order: approvalOrder(since, staging.ids) }
+}
+
 describe('a staged workspace release', () => {
   it('pkgs publish -ws --stage stages every package; stage approve --all approves them in dependency order under one approval', async () => {
-    const { names, packages } = diamond('a')
-    const sandbox = loggedIn(registry, 'wendy')
-    writeWorkspace(sandbox, packages)
-
-    const staged = await runPkgs(['publish', '-ws', '--stage', '--yes', '--json'], sandbox, { timeoutMs: 60_000 })
-    expect(staged.code, staged.stderr).toBe(0)
-    const doc = json(staged)
+    const staging = await stagedDiamond('a')
+    const { names, staged, doc } = staging
     expect(doc).toMatchObject({ dryRun: false, published: 4, failed: 0, notAttempted: 0 })
     expect(doc.results.map((r: { state: string }) => r.state)).toEqual(['staged', 'staged', 'staged', 'staged'])
     for (const r of doc.results) expect(r.stageId).toMatch(/^[0-9a-f-]{36}$/)
@@ -63,17 +80,9 @@ describe('a staged workspace release', () => {
       '1.1.0',
       '1.1.0',
     ])
-    const ids = new Map<string, string>(doc.results.map((r: { stageId: string; package: string }) => [r.stageId, r.package]))
 
-    const since = registry.requests.length
-    const run = runPkgs(['stage', 'approve', '--all', '--yes', '--json'], sandbox, { timeoutMs: 60_000 })
-    await until(() => registry.pendingWebOtps() > 0)
-    registry.completeWebOtp('wendy')
-    const approved = await run
-    expect(approved.code, approved.stderr).toBe(0)
-    expect(approved.stderr.match(/Authenticate your account/g)).toHaveLength(1)
+    const { approved, order } = await approve(['--all'], staging)
     expect(json(approved)).toMatchObject({ changed: 4, failed: 0 })
-    const order = approvalOrder(since, ids)
     expect(order).toHaveLength(4)
     expect(order[0]).toBe(names.core)
     expect(order.slice(1, 3).sort()).toEqual([names.left, names.right].sort())
@@ -82,22 +91,10 @@ describe('a staged workspace release', () => {
   })
 
   it('stage approve of versions named in any order approves what they depend on first', async () => {
-    const { names, packages } = diamond('b')
-    const sandbox = loggedIn(registry, 'wendy')
-    writeWorkspace(sandbox, packages)
-    const staged = await runPkgs(['publish', '-ws', '--stage', '--yes', '--json'], sandbox, { timeoutMs: 60_000 })
-    expect(staged.code, staged.stderr).toBe(0)
-    const ids = new Map<string, string>(json(staged).results.map((r: { stageId: string; package: string }) => [r.stageId, r.package]))
-
-    const since = registry.requests.length
+    const staging = await stagedDiamond('b')
+    const { names } = staging
     const specs = [names.app, names.right, names.left, names.core].map((n) => `${n}@1.1.0`)
-    const run = runPkgs(['stage', 'approve', ...specs, '--yes', '--json'], sandbox, { timeoutMs: 60_000, cwd: `${sandbox.cwd}/packages/app` })
-    await until(() => registry.pendingWebOtps() > 0)
-    registry.completeWebOtp('wendy')
-    const approved = await run
-    expect(approved.code, approved.stderr).toBe(0)
-    expect(approved.stderr.match(/Authenticate your account/g)).toHaveLength(1)
-    const order = approvalOrder(since, ids)
+    const { approved, order } = await approve(specs, staging, `${staging.sandbox.cwd}/packages/app`)
     expect(order[0]).toBe(names.core)
     expect(order[3]).toBe(names.app)
     // the results keep the order they were named in

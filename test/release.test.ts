@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { startActionsIdTokenService } from './support/github-actions.js'
 import { loggedIn, makeSandbox, pnpmBin, run, runNpm, runPkgs } from './support/sandbox.js'
-import { until, writeWorkspace } from './support/workspace.js'
+import { approvedRun } from './support/approval.js'
+import { writeWorkspace } from './support/workspace.js'
 
 let registry: NpmjsRegistry
 
@@ -102,10 +103,7 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     // the registry refuses @acme/left: @acme/app, which needs it, is not attempted
     const since = registry.requests.length
     registry.failNext((m, p) => m === 'PUT' && p === `/${enc('@acme/left')}`, 403, { error: 'You do not have permission to publish "@acme/left"' })
-    const run = runPkgs(['publish', '-ws', '--json'], sandbox, { timeoutMs: 60_000 })
-    await until(() => registry.pendingWebOtps() > 0)
-    registry.completeWebOtp('wendy')
-    const first = await run
+    const first = await approvedRun(registry, 'wendy', ['publish', '-ws', '--json'], sandbox)
     expect(first.code, first.stderr).toBe(1)
     expect(first.stderr.match(/Authenticate your account/g)).toHaveLength(1)
     const doc = json(first)
@@ -129,10 +127,7 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
 
     // the second run publishes what is left, in order, and nothing else
     const again = registry.requests.length
-    const second = runPkgs(['publish', '--workspaces', '--json'], sandbox, { timeoutMs: 60_000 })
-    await until(() => registry.pendingWebOtps() > 0)
-    registry.completeWebOtp('wendy')
-    const res = await second
+    const res = await approvedRun(registry, 'wendy', ['publish', '--workspaces', '--json'], sandbox)
     expect(res.code, res.stderr).toBe(0)
     expect(json(res)).toMatchObject({ published: 2, unchanged: 3, skipped: 1, failed: 0, notAttempted: 0 })
     const secondPuts = registry.requests

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
 import { loggedIn, nerfDart, runPkgs } from './support/sandbox.js'
-import { until, writeWorkspace } from './support/workspace.js'
+import { approvedRun } from './support/approval.js'
+import { writeWorkspace } from './support/workspace.js'
 
 let registry: NpmjsRegistry
 let other: NpmjsRegistry
@@ -35,10 +36,9 @@ describe('pkgs trust --workspaces', () => {
     writeWorkspace(sandbox, { a: { name: '@wr/a' }, b: { name: '@wr/b' }, fresh: { name: '@wr/fresh' }, tools: { name: '@wr/tools', private: true } })
 
     const since = registry.requests.length
-    const run = runPkgs(['trust', 'github', '-ws', ...trustFlags, '--yes', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a'), timeoutMs: 60_000 })
-    await until(() => registry.pendingWebOtps() > 0)
-    registry.completeWebOtp('wendy')
-    const res = await run
+    const res = await approvedRun(registry, 'wendy', ['trust', 'github', '-ws', ...trustFlags, '--yes', '--json'], sandbox, {
+      cwd: join(sandbox.cwd, 'packages', 'a'),
+    })
     expect(res.code, res.stderr).toBe(1)
     expect(res.stderr.match(/Authenticate your account/g)).toHaveLength(1)
     const doc = json(res)
@@ -57,7 +57,7 @@ describe('pkgs trust --workspaces', () => {
     expect(registry.mutations().filter((r) => r.method === 'POST' && r.status < 300 && decodeURIComponent(r.path).includes('/trust'))).toHaveLength(2)
 
     // at the root, no flag: the same packages; the trusted ones are left alone, the new one named again
-    const again = await runPkgs(['trust', 'github', ...trustFlags, '--yes'], sandbox, { timeoutMs: 60_000 })
+    const again = await runPkgs(['trust', 'github', ...trustFlags, '--yes'], sandbox)
     expect(again.code, again.stderr).toBe(1)
     expect(again.stdout).toContain('@wr/a: already trusted')
     expect(again.stderr).toContain('0 trusted, 2 already trusted, 1 not on the registry yet.')

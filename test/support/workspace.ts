@@ -13,12 +13,3 @@ export function writeWorkspace(sandbox: Sandbox, packages: Record<string, Record
     writeFileSync(join(dir, 'index.js'), `module.exports = ${JSON.stringify(pkg.name)}\n`)
   }
 }
-
-/** Waits until the check holds (a browser approval waiting, a request seen). */
-export async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const start = Date.now()
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
