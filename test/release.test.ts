@@ -208,11 +208,24 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     const sandbox = loggedIn(registry, 'alice')
     // one entry per map that pnpm reads from a sibling: pnpm orders several of them as its reads end
     const packages = {
-      core: { name: '@wide/pn-core', version: '1.2.3' },
-      util: { name: '@wide/pn-util', version: '2.0.0', dependencies: { '@wide/pn-core': 'workspace:*' }, peerDependencies: { '@wide/pn-core': 'workspace:^' } },
+      // a sibling under another name: by its folder, and by an alias (pnpm publishes both as npm:<name>@<range>)
+      core: { name: '@wide/pn-core', version: '1.2.3', devDependencies: { 'util-folder': 'workspace:../util' } },
+      util: {
+        name: '@wide/pn-util',
+        version: '2.0.0',
+        dependencies: { '@wide/pn-core': 'workspace:*' },
+        peerDependencies: { '@wide/pn-core': 'workspace:^' },
+        devDependencies: { 'core-alias': 'workspace:@wide/pn-core@^' },
+      },
       app: {
         name: '@wide/pn-app',
-        dependencies: { '@wide/pn-core': 'workspace:^', 'left-pad': '^1.3.0', semver: 'catalog:', '@wide/pn-util': 'workspace:^2.0.0' },
+        dependencies: {
+          '@wide/pn-core': 'workspace:^',
+          'left-pad': '^1.3.0',
+          semver: 'catalog:',
+          '@wide/pn-util': 'workspace:^2.0.0',
+          'util-two': 'workspace:@wide/pn-util@2.x',
+        },
         optionalDependencies: { '@wide/pn-util': 'workspace:~', 'is-number': 'catalog:fast' },
         peerDependencies: { '@wide/pn-core': 'workspace:*', semver: 'catalog:' },
         devDependencies: { '@wide/pn-util': 'workspace:../util', semver: 'catalog:old', '@wide/pn-core': 'workspace:1.2.3' },
@@ -233,8 +246,9 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     const names = Object.fromEntries(Object.entries(packages).map(([folder, p]) => [p.name, folder]))
     for (const [folder, pkg] of Object.entries(packages)) {
       const deps = Object.values(pkg).filter((v): v is Record<string, string> => typeof v === 'object')
-      for (const name of new Set(deps.flatMap((d) => Object.keys(d)).filter((n) => n in names))) {
-        const link = join(sandbox.cwd, 'packages', folder, 'node_modules', name)
+      const linked = new Map(deps.flatMap((d) => Object.entries(d)).map(([key, spec]) => [key, /^workspace:((?:@[^/@]+\/)?[^/@]+)@/.exec(spec)?.[1] ?? key]))
+      for (const [key, name] of [...linked].filter(([, n]) => n in names)) {
+        const link = join(sandbox.cwd, 'packages', folder, 'node_modules', key)
         mkdirSync(dirname(link), { recursive: true })
         symlinkSync(join(sandbox.cwd, 'packages', names[name]), link)
       }
@@ -257,6 +271,10 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
         expect(entries(document), `${pkg.name} ${field} in the registry's document`).toEqual(entries(pnpms))
       }
     }
+    // the aliases, as pnpm wrote them
+    expect((packedManifest('@wide/pn-app', '1.0.0').dependencies as Record<string, string>)['util-two']).toBe('npm:@wide/pn-util@2.x')
+    expect((packedManifest('@wide/pn-util', '2.0.0').devDependencies as Record<string, string>)['core-alias']).toBe('npm:@wide/pn-core@^1.2.3')
+    expect((packedManifest('@wide/pn-core', '1.2.3').devDependencies as Record<string, string>)['util-folder']).toBe('npm:@wide/pn-util@2.0.0')
     // the fixture is one where pnpm's order is not the file's
     expect(Object.keys(packedManifest('@wide/pn-app', '1.0.0').dependencies as object)).not.toEqual(Object.keys(packages.app.dependencies))
   })

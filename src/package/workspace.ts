@@ -192,8 +192,21 @@ function dependencies(manifest: Manifest, fields: readonly SiblingDependency['fi
 /** The workspace packages `pkg` needs installed before itself (what orders a release). */
 export function siblingDependencies(ws: Workspace, pkg: WorkspacePackage): SiblingDependency[] {
   return dependencies(pkg.manifest, orderingFields)
-    .filter(([, name, spec]) => name !== pkg.name && onSibling(ws, name, spec))
-    .map(([field, name, spec]) => ({ name, field, spec }))
+    .filter(([, name, spec]) => onSibling(ws, name, spec))
+    .map(([field, name, spec]) => ({ name: dependedOn(ws, pkg, name, spec), field, spec }))
+    .filter((dep) => dep.name !== pkg.name)
+}
+
+/** `workspace:<name>@<range>`: an alias of a sibling (pnpm publishes it as `npm:<name>@<range>`). */
+function aliasOf(spec: string): { target: string; range: string } | undefined {
+  const m = /^workspace:((?:@[^/@]+\/)?[^/@]+)@(.*)$/.exec(spec)
+  return m ? { target: m[1], range: m[2] } : undefined
+}
+
+/** The package a dependency is on: its key, or the sibling an alias or a folder names. */
+function dependedOn(ws: Workspace, pkg: WorkspacePackage, name: string, spec: string): string {
+  if (pathSpec(spec)) return ws.packages.find((p) => p.folder === resolve(pkg.folder, spec.slice('workspace:'.length)))?.name ?? name
+  return aliasOf(spec)?.target ?? name
 }
 
 /** The `workspace:` and `catalog:` ranges of a package: plain `npm publish` uploads them as they are, and no one can install the result. */
@@ -243,7 +256,8 @@ const pathSpec = (spec: string) => /^workspace:\.\.?\//.test(spec)
 /**
  * What one range becomes in the published manifest, as pnpm writes it: `workspace:*` the sibling's
  * version, `workspace:^`/`workspace:~` that version with the prefix, `workspace:<range>` the range,
- * `workspace:<path>` the version of the sibling in that folder; `catalog:` and `catalog:<name>` the
+ * `workspace:<path>` the version of the sibling in that folder (`npm:<name>@<version>` under
+ * another name), `workspace:<name>@<range>` the alias `npm:<name>@<range rewritten>`; `catalog:` and `catalog:<name>` the
  * entry of pnpm-workspace.yaml's catalog. A range on a sibling that its version does not satisfy
  * is a usage error.
  */
@@ -264,8 +278,12 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
     const folder = resolve(pkg.folder, spec.slice('workspace:'.length))
     const there = ws.packages.find((p) => p.folder === folder)
     if (!there) throw usageError(`${at} names ${folder}, which is not a package folder of the workspace.`, `Use workspace:* to depend on ${name}.`)
-    if (there.name !== name) throw usageError(`${at} names the folder of ${there.name}, not of ${name}.`, `Depend on ${there.name} under its own name.`)
-    return String(there.manifest.version)
+    return there.name === name ? String(there.manifest.version) : `npm:${there.name}@${String(there.manifest.version)}`
+  }
+  const alias = aliasOf(spec)
+  if (alias) {
+    const range = rewriteOne(ws, pkg, field, alias.target, `workspace:${alias.range}`)
+    return alias.target === name ? range : `npm:${alias.target}@${range}`
   }
   const sibling = ws.packages.find((p) => p.name === name)
   if (spec.startsWith('workspace:') && !sibling)
@@ -292,7 +310,7 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
  * map's entries concurrently and each lands in the map when done, so these, which wait for a
  * file, come after the others (among themselves in the order of the reads, almost always theirs).
  */
-const readsSibling = (spec: string) => pathSpec(spec) || /^workspace:[*^~]?$/.test(spec)
+const readsSibling = (spec: string) => pathSpec(spec) || /^workspace:(?:(?:@[^/@]+\/)?[^/@]+@)?[*^~]?$/.test(spec)
 
 /** Whether a version is in a range (semver's rule). */
 export function inRange(version: string, range: string): boolean {
