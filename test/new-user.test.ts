@@ -2,8 +2,7 @@
 // it): a read-only ~/.npmrc, a rejected ${NPM_TOKEN}, a scope given as a package, a URL with a
 // space, a "v1.0.0" version and a made-up license, --access private, and the packed pkgs itself.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { makeSandbox, nerfDart, repoRoot, run, runNpm, runPkgs } from './support/sandbox.js'
@@ -77,8 +76,9 @@ describe('what a new user found', () => {
   })
 
   it('the packed pkgs has no install-time script (prepare, install, …): npm install -g does not warn about one', async () => {
-    const dest = mkdtempSync(join(tmpdir(), 'pkgs-pack-'))
     const sandbox = makeSandbox()
+    const dest = join(sandbox.root, 'packed')
+    mkdirSync(dest)
     const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest], sandbox, { cwd: repoRoot, timeoutMs: 60_000 })
     expect(pack.code, pack.stderr).toBe(0)
     const [{ filename }] = JSON.parse(pack.stdout) as { filename: string }[]

@@ -123,8 +123,9 @@ export function makeSandbox(npmrc = ''): Sandbox {
     USERPROFILE: home,
     NPM_CONFIG_USERCONFIG: userconfig,
     NPM_CONFIG_GLOBALCONFIG: globalconfig,
-    // one npm cache for the whole run: tests should not pay for downloads twice
-    NPM_CONFIG_CACHE: join(tempParent(), 'pkgs-test-npm-cache'),
+    // one npm cache for the whole test run: tests should not pay for downloads twice (outside a
+    // test run, the bench's and the demo's, the sandbox's own, removed with it)
+    NPM_CONFIG_CACHE: process.env[runFolderVariable] ? join(tempParent(), 'pkgs-test-npm-cache') : join(root, 'npm-cache'),
     NPM_CONFIG_UPDATE_NOTIFIER: 'false',
     NPM_CONFIG_FUND: 'false',
     NPM_CONFIG_AUDIT: 'false',
