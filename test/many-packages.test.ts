@@ -45,6 +45,8 @@ describe('share and unshare over a scope', () => {
     const shared = await approved(['share', 'bob', '--scope', '@acme', '--json'], alice)
     expect(shared.code, shared.stderr).toBe(0)
     expect(shared.approvals).toBe(1)
+    // the first write met the challenge; the other 19 waited for its approval instead of being refused too
+    expect(shared.challenged).toBe(1)
     const doc = JSON.parse(shared.stdout)
     expect(doc).toMatchObject({ grantee: 'bob', changed: 20, unchanged: 0, failed: 0 })
     expect(doc.results.map((r: { package: string }) => r.package)).toEqual(acme)

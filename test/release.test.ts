@@ -106,6 +106,8 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     const first = await approvedRun(registry, 'wendy', ['publish', '-ws', '--json'], sandbox)
     expect(first.code, first.stderr).toBe(1)
     expect(first.stderr.match(/Authenticate your account/g)).toHaveLength(1)
+    // one upload met the two-factor challenge; the others waited for its approval
+    expect(registry.requests.slice(since).filter((r) => r.method === 'PUT' && r.status === 401)).toHaveLength(1)
     const doc = json(first)
     expect(doc).toMatchObject({ published: 2, unchanged: 1, skipped: 1, failed: 1, notAttempted: 1 })
     const states = Object.fromEntries(doc.results.map((r: { package: string; state: string }) => [r.package, r.state]))

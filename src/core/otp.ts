@@ -34,6 +34,9 @@ export class OtpSession {
   #otp?: string
   /** a prompt or web check under way: concurrent operations wait for its code instead of asking too */
   #asking?: Promise<void>
+  /** the run's first write, while no code is known: the others wait for it to settle */
+  #first?: Promise<unknown>
+  #firstSettled = false
 
   constructor(
     private readonly prompter: OtpPrompter,
@@ -82,8 +85,29 @@ export class OtpSession {
     }
   }
 
-  /** Run a write (its failures as RegistryErrors), answering the registry's one-time-password challenges. */
+  /**
+   * Run a write (its failures as RegistryErrors), answering the registry's one-time-password
+   * challenges. Until the run's first write has settled without a code in hand, the others wait for
+   * it: a registry that asks then asks once, instead of refusing every write (and every tarball)
+   * sent at once before the one approval.
+   */
   async run<T>(config: Config, target: Target, operation: (otp: string | undefined) => Promise<T>): Promise<T> {
+    if (this.#otp === undefined && !this.#firstSettled) {
+      if (this.#first) await this.#first.catch(() => undefined)
+      else {
+        const first = this.#answering(config, target, operation)
+        this.#first = first
+        try {
+          return await first
+        } finally {
+          this.#firstSettled = true
+        }
+      }
+    }
+    return this.#answering(config, target, operation)
+  }
+
+  async #answering<T>(config: Config, target: Target, operation: (otp: string | undefined) => Promise<T>): Promise<T> {
     let typed = 0
     let webTried = false
     for (;;) {

@@ -1,5 +1,6 @@
 // A run of pkgs without a terminal that a person approves in the browser (the npmjs-like
-// registry's web two-factor flow) once it asks, and how many approvals it waited on.
+// registry's web two-factor flow) once it asks: how many approvals it waited on, how many writes
+// were challenged.
 import type { NpmjsRegistry } from './npmjs-registry.js'
 import { runPkgs, type RunOptions, type RunResult, type Sandbox } from './sandbox.js'
 
@@ -24,12 +25,14 @@ export async function approvedRun(
   args: string[],
   sandbox: Sandbox,
   opts: RunOptions = {},
-): Promise<RunResult & { approvals: number }> {
+): Promise<RunResult & { approvals: number; challenged: number }> {
   const since = registry.requests.length
   const run = runPkgs(args, sandbox, { timeoutMs: 60_000, ...opts })
   const settled = run.then(() => true)
   await Promise.race([until(() => registry.requests.slice(since).some((r) => r.path.startsWith('/-/v1/auth/done/'))), settled])
   if (registry.pendingWebOtps()) registry.completeWebOtp(user)
   const res = await run
-  return { ...res, approvals: approvalsPolled(registry, since).length }
+  // writes the registry answered with its two-factor challenge (401)
+  const challenged = registry.requests.slice(since).filter((r) => r.method !== 'GET' && r.status === 401).length
+  return { ...res, approvals: approvalsPolled(registry, since).length, challenged }
 }
