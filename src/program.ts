@@ -84,7 +84,7 @@ function present(def: AnyCommand, ctx: Context, result: unknown, run: Run): void
     })
   else {
     // a dry run's plan reads the same for every command that writes; nothing to change is said as the command says it
-    if (isPlanDocument(result) && result.changes.length) renderPlan(result, ctx.io)
+    if (isPlanDocument(result) && result.changes.length && !def.rendersPlan?.(result)) renderPlan(result, ctx.io)
     else def.render?.(result, ctx.io)
     if (error) {
       ctx.io.info(`${ctx.io.err.red('error')} ${error.message}`)

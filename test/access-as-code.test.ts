@@ -210,11 +210,13 @@ packages:
   it('plans (nothing written, --check exit 1), applies in the safe order under one approval, then plans to nothing', async () => {
     const alice = inFolder(policy)
     const mark = registry.requests.length
-    const [plan, check, text, refused] = await Promise.all([
+    const [plan, check, text, refused, dry, dryText] = await Promise.all([
       runPkgs(['policy', 'plan', '--json'], alice),
       runPkgs(['policy', 'plan', '--check'], alice),
       runPkgs(['policy', 'plan'], alice),
       runPkgs(['policy', 'apply'], alice),
+      runPkgs(['policy', 'apply', '--dry-run', '--json'], alice),
+      runPkgs(['policy', 'apply', '--dry-run'], alice),
     ])
     expect(plan.code, plan.stderr).toBe(0)
     const doc = JSON.parse(plan.stdout)
@@ -240,6 +242,12 @@ packages:
     expect(text.stdout).toMatch(/^Members:\n {2}\+ pol org-member dave developer\n {2}- pol org-member carol developer\nTeams:\n/)
     expect(text.stderr).toContain('14 changes (11 to add, 1 to change, 2 to remove). 1 package would become public; 1 person would lose access (carol).')
     expect(refused.code).toBe(2)
+    // apply's dry run: the same plan, grouped as plan prints it, exit 0
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, changes: doc.changes, summary: doc.summary })
+    expect(dryText.code, dryText.stderr).toBe(0)
+    expect(dryText.stdout).toBe(text.stdout)
+    expect(dryText.stderr).toContain('1 person would lose access (carol). Dry run: nothing was sent.')
     expect(writesSince(mark)).toEqual([])
 
     const applied = await approved(['policy', 'apply', '--yes', '--json'], alice)

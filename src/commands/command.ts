@@ -60,6 +60,8 @@ export interface CommandDefinition<
   run(ctx: Context, input: Input<A, O>): Promise<R>
   /** the result as text on a terminal or in a pipe (with --json the result itself is printed) */
   render?(result: NoInfer<R>, io: IO): void
+  /** whether render() shows this dry run's plan itself (publish's summary, policy's groups) in place of the plan's lines */
+  rendersPlan?(result: NoInfer<R>): boolean
   /**
    * A result that is also a failure: the error to end with (in --json, the document's "error"),
    * or only an exit code when the result already says it all (doctor's checklist).

@@ -117,7 +117,7 @@ function renderPlan(r: PolicyDocument, io: IO): void {
   const extra = r.changes.length
     ? ` ${becomingPublic} package${becomingPublic === 1 ? '' : 's'} would become public; ${losingAccess.length} ${losingAccess.length === 1 ? 'person' : 'people'} would lose access${losingAccess.length ? ` (${losingAccess.join(', ')})` : ''}.`
     : ''
-  io.info(`${planSummary(r.changes)}${extra}`)
+  io.info(`${planSummary(r.changes)}${extra}${r.dryRun && (r.changes.length || r.mfa.length) ? ' Dry run: nothing was sent.' : ''}`)
 }
 
 const exportCommand = defineCommand({
@@ -212,6 +212,7 @@ const applyCommand = defineCommand({
     })
     return doc
   },
+  rendersPlan: () => true,
   render(r, io) {
     if (r.dryRun) return renderPlan(r, io)
     const failed = r.changes.filter((c) => c.error).length
