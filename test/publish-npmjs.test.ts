@@ -110,11 +110,12 @@ describe.concurrent('pkgs publish on an npmjs-like registry', () => {
     expect(withOtp.stderr + without.stdout + wrong.stdout).not.toContain(registry.tokens.otto)
   })
 
-  it('--dry-run sends no mutating request', async () => {
+  it('--dry-run sends no mutating request, and gives the plan as every command that writes does', async () => {
     const name = '@acme/dry-only'
     const res = await runPkgs(['publish', '--dry-run', '--json'], packageOf('alice', { name }))
     expect(res.code, res.stderr).toBe(0)
     expect(json(res)).toMatchObject({ name, dryRun: true, published: false, access: 'restricted' })
+    expect(json(res).changes).toEqual([{ kind: 'publish', target: name, action: 'add', to: '1.0.0' }])
     const touched = registry.requests.filter((r) => r.path.includes(name.replace('/', '%2f')))
     expect(touched.length).toBeGreaterThan(0)
     expect(touched.filter((r) => r.method !== 'GET')).toEqual([])

@@ -32,6 +32,7 @@ import { defineCommand } from './command.js'
 import { isRelease, releaseFailure, renderRelease, runRelease, type Release } from './release.js'
 import { identify, pack, scriptOptions, settle, withScriptBanners, type Settled } from './publish-steps.js'
 import type { Context } from './context.js'
+import type { ChangeDocument } from '../core/plan.js'
 
 interface PublishOptions {
   path?: string
@@ -68,6 +69,8 @@ interface PublishResult {
   published: boolean
   /** --stage: the id of the version in the registry's staging queue */
   stageId?: string
+  /** --dry-run: the plan, the upload that would be sent (none when already published, --tolerate-republish) */
+  changes?: ChangeDocument[]
 }
 
 /** Registries without /-/whoami (or a failing one) do not stop a publish; bad credentials and no network do. */
@@ -150,6 +153,8 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   }
   result[registryIdentity] = state.identity
   const republish = republishState(state, result.version, packed)
+  // a dry run's plan: nothing to send for an identical version already there
+  if (opts.dryRun) result.changes = []
   if (republish === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
   if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))
   refuseImplicitLatest(state, result.version, tag, tagExplicit)
@@ -174,7 +179,10 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
       refused: 'Nothing was published: you did not confirm.',
     })
   }
-  if (opts.dryRun) return result
+  if (opts.dryRun) {
+    result.changes = [{ kind: opts.stage ? 'stage' : 'publish', target: name, action: 'add', to: result.version }]
+    return result
+  }
 
   const provenance =
     opts.provenance ||
@@ -342,13 +350,15 @@ export default defineCommand({
   ],
   json: [
     'pkgs publish --tolerate-republish --json',
-    'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?}',
+    'in CI: {"name", "version", "access", "tag", "registry", "files", "size", "integrity", "dryRun", "published", "stageId"?, "changes"? (--dry-run)}',
   ],
   notes:
     'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).' +
     ' At the root of a workspace whose package.json is "private": true (or has no name), it exits 2 naming --workspaces.',
   run: (ctx, opts): Promise<PublishResult | Release> => (opts.workspaces || opts.workspace?.length ? runRelease(ctx, opts) : runPublish(ctx, opts)),
   failure: (result) => (isRelease(result) ? releaseFailure(result) : undefined),
+  // a dry run's plan is the summary of what would be sent, with every file (a release's: its plan's lines)
+  rendersPlan: (result) => !isRelease(result),
   render(result, io) {
     if (isRelease(result)) return renderRelease(result, io)
     if (result.stageId) {
