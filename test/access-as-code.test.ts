@@ -301,6 +301,7 @@ packages:
     const plan = await runPkgs(['policy', 'plan', '--check', '--json'], alice)
     expect(plan.code, plan.stdout + plan.stderr).toBe(0)
     expect(JSON.parse(plan.stdout).changes).toEqual([])
+    expect(Object.keys(JSON.parse(plan.stdout))).toEqual(['file', 'org', 'registry', 'changes', 'mfa', 'notes', 'summary'])
     const asJson = await runPkgs(['policy', 'export', '@fix', '--file', 'fix.json'], alice)
     expect(asJson.code, asJson.stderr).toBe(0)
     const fromJson = await runPkgs(['policy', 'plan', 'fix.json', '--check'], alice)

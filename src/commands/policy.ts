@@ -50,7 +50,11 @@ async function loadPolicy(ctx: Context, fileArg: string | undefined): Promise<Po
   return parsePolicy(shown, text)
 }
 
+/** plan --check: drift is a failure (a symbol key: not in the JSON document) */
+const checked = Symbol('checked')
+
 interface PolicyDocument {
+  [checked]?: true
   file: string
   org: string
   registry: string
@@ -60,7 +64,6 @@ interface PolicyDocument {
   notes: string[]
   summary: { changes: number; becomingPublic: number; losingAccess: string[] }
   dryRun?: true
-  check?: boolean
 }
 
 /** Read the file and the registry, check what only the registry can tell (patterns, users), and plan. */
@@ -171,11 +174,11 @@ const planCommand = defineCommand({
     'Reads only. The changes are grouped by members, teams and packages (+ add, - remove, ~ change); the summary says how many packages would become public and who would lose access.',
   async run(ctx, opts): Promise<PolicyDocument> {
     const { doc } = await planFromFile(ctx, opts.file, concurrencyOf(opts.concurrency))
-    return { ...doc, ...(opts.check ? { check: true } : {}) }
+    return opts.check ? { ...doc, [checked]: true } : doc
   },
   render: renderPlan,
   failure(r) {
-    if (!r.check || !r.changes.length) return undefined
+    if (!r[checked] || !r.changes.length) return undefined
     return new PkgsError('EDRIFT', `${r.org} differs from ${r.file}: ${r.changes.length} change${r.changes.length > 1 ? 's' : ''} pending.`, {
       hint: `pkgs policy apply ${r.file} makes it so (or export the registry's state into the file).`,
     })
@@ -191,7 +194,10 @@ const applyCommand = defineCommand({
     ['pkgs policy apply', `apply ${defaultFile} (asks first on a terminal)`],
     ['pkgs policy apply --yes', 'without a terminal'],
   ],
-  json: ['pkgs policy apply --yes --json', '{"file", "org", "changes": [{"kind", "target", "action", "from"?, "to"?, "error"?}], "mfa", "notes", "summary"}'],
+  json: [
+    'pkgs policy apply --yes --json',
+    '{"file", "org", "registry", "changes": [{"kind", "target", "action", "from"?, "to"?, "error"?}], "mfa", "notes", "summary", "dryRun"?}',
+  ],
   notes:
     "Order: org members before teams, teams before their members and grants, new maintainers before others are removed; the org's last owner is never removed. Making a package public or taking access away asks first (--yes without a terminal). mfa is sent, as the registry does not show it. A second apply finds nothing to change.",
   async run(ctx, opts): Promise<PolicyDocument> {
