@@ -348,6 +348,20 @@ packages:
     expect(missing.stderr).toContain('pkgs policy export <org>')
   })
 
+  it('asks before applying any plan, one that only adds too: without a terminal --yes, exit 2 otherwise and nothing sent', async () => {
+    const alice = inFolder('org: pol\nteams:\n  extra:\n    description: More\n')
+    const mark = registry.requests.length
+    const [refused, dry] = await Promise.all([runPkgs(['policy', 'apply'], alice), runPkgs(['policy', 'apply', '--dry-run', '--json'], alice)])
+    expect(refused.code).toBe(2)
+    expect(refused.stdout).toContain('+ @pol:extra team More')
+    expect(refused.stderr).toContain('Applying a policy needs a confirmation')
+    expect(refused.stderr).toContain('--yes')
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(JSON.parse(dry.stdout).changes).toEqual([{ kind: 'team', target: '@pol:extra', action: 'add', to: 'More' }])
+    expect(writesSince(mark)).toEqual([])
+    expect(team('pol', 'extra')).toBeUndefined()
+  })
+
   it('never removes the last owner of the org, even when the file leaves them out', async () => {
     const res = await runPkgs(['policy', 'plan', '--json'], inFolder('org: pol\nmembers:\n  bob: developer\n  dave: developer\n'))
     expect(res.code, res.stderr).toBe(0)

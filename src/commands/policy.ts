@@ -199,7 +199,7 @@ const applyCommand = defineCommand({
     '{"file", "org", "registry", "changes": [{"kind", "target", "action", "from"?, "to"?, "error"?}], "mfa", "notes", "summary", "dryRun"?}',
   ],
   notes:
-    "Order: org members before teams, teams before their members and grants, new maintainers before others are removed; the org's last owner is never removed. Making a package public or taking access away asks first (--yes without a terminal). mfa is sent, as the registry does not show it. A second apply finds nothing to change.",
+    "Order: org members before teams, teams before their members and grants, new maintainers before others are removed; the org's last owner is never removed. It asks first on a terminal (making a package public: its name or the count typed; taking access away: the changes listed); --yes without a terminal. mfa is sent, as the registry does not show it. A second apply finds nothing to change.",
   async run(ctx, opts): Promise<PolicyDocument> {
     const width = concurrencyOf(opts.concurrency)
     const { planned, doc } = await planFromFile(ctx, opts.file, width)
@@ -207,6 +207,16 @@ const applyCommand = defineCommand({
     const all = [...planned.changes, ...planned.mfa]
     if (!all.length) return doc
     if (!ctx.io.json) renderPlan(doc, ctx.io)
+    // a plan that makes a package public or takes access away is asked about as such (applyChanges); any other, plainly
+    if (planned.changes.length && !planned.changes.some((c) => c.risk)) {
+      const n = planned.changes.length
+      await ctx.confirm({
+        what: 'Applying a policy needs a confirmation',
+        yesHint: 'Pass --yes to apply it without being asked (or --dry-run to see it).',
+        question: `Apply ${n > 1 ? `these ${n} changes` : 'this change'} to ${doc.org}?`,
+        refused: 'Nothing was changed: you did not confirm.',
+      })
+    }
     await applyChanges(ctx, all, {
       width,
       confirmLoss: true,
