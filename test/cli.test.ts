@@ -272,19 +272,22 @@ describe('registries that do not answer with a registry document', () => {
     ])
     try {
       const none = makeSandbox()
-      const [whoami, login, owners, doctor, tokenOwners, publish] = await Promise.all([
+      const [whoami, login, owners, doctor, tokenOwners, publish, mfa] = await Promise.all([
         runPkgs(['whoami', '--registry', page.url, '--json'], none),
         runPkgs(['login', '--token-stdin', '--registry', page.url, '--json'], none, { input: 'a-token\n' }),
         runPkgs(['owners', '@acme/x', '--registry', wrongPath.url, '--json'], none),
         runPkgs(['doctor', '@acme/x', '--registry', wrongPath.url, '--json'], none),
         runPkgs(['owners', '@acme/x', '--json'], withToken(wrongPath.url, 'tok-404')),
         runPkgs(['whoami'], none, { env: { npm_config_registry: page.url } }),
+        // a write that reads nothing first (npmjs shows no package's mfa): its 404 is told apart too
+        runPkgs(['mfa', 'publish', '@acme/x', '--yes', '--json'], withToken(wrongPath.url, 'tok-404')),
       ])
       for (const [res, url] of [
         [whoami, page.url],
         [login, page.url],
         [owners, wrongPath.url],
         [tokenOwners, wrongPath.url],
+        [mfa, wrongPath.url],
       ] as const) {
         expect(res.code, res.stdout).toBe(1)
         expect(JSON.parse(res.stdout).error.message).toMatch(
@@ -292,6 +295,7 @@ describe('registries that do not answer with a registry document', () => {
         )
       }
       expect(JSON.parse(owners.stdout).error.message).toContain('it answered 404 for /-/ping and for /@acme%2fx')
+      expect(JSON.parse(mfa.stdout).error.message).toContain('it answered 404 for /-/ping and for /-/package/@acme/x/access')
       expect(JSON.parse(doctor.stdout).checks.find((c: { id: string }) => c.id === 'package').message).toContain('does not look like an npm registry')
       expect(publish.code).toBe(1)
       expect(publish.stderr).toContain(`${page.url} does not look like an npm registry (check the host and path)`)

@@ -42,8 +42,9 @@ export function registryClient(config: Config, target: Target, otp?: OtpSession)
     target,
     url: (path) => registryUrl(target, path),
     json: (path, opts, errorExtra) => requestJson(config, target, path, opts, errorExtra),
-    call: (call, errorExtra) => registryCall(target, () => call(registryOptions(config, target)), errorExtra),
-    write: (call, errorExtra) => challenged((code) => registryCall(target, () => call(registryOptions(config, target, code ? { otp: code } : {})), errorExtra)),
+    call: (call, errorExtra) => registryCall(config, target, () => call(registryOptions(config, target)), errorExtra),
+    write: (call, errorExtra) =>
+      challenged((code) => registryCall(config, target, () => call(registryOptions(config, target, code ? { otp: code } : {})), errorExtra)),
     challenged,
     options: (extra) => registryOptions(config, target, extra),
     whoami: () => whoami(config, target),

@@ -85,11 +85,17 @@ export function registryError(err: unknown, target: Target, extra: Partial<Error
 }
 
 /** Run a call of one of npm's libraries; its failure becomes a RegistryError for this target. */
-export async function registryCall<T>(target: Target, call: () => Promise<T>, extra: Partial<ErrorContext> = {}): Promise<T> {
+export async function registryCall<T>(config: Config, target: Target, call: () => Promise<T>, extra: Partial<ErrorContext> = {}): Promise<T> {
   try {
     return await call()
   } catch (err) {
-    throw registryError(err, target, extra)
+    const failure = registryError(err, target, extra)
+    // as requestJson: a 404 that is no registry's words, and no /-/ping either, is no npm registry
+    if (isStatus(failure, 404) && !registryWords(failure.body) && (await pingMissing(config, target))) {
+      const path = failure.url?.startsWith(target.registry.url) ? `/${failure.url.slice(target.registry.url.length)}` : (failure.url ?? 'the request')
+      throw notRegistryError(failure.context, `it answered 404 for /-/ping and for ${decodeURIComponent(path.split('?')[0])}`, failure)
+    }
+    throw failure
   }
 }
 
