@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFaultProxy } from './support/fault-proxy.js'
 import { startNpmjsRegistry, type NpmjsRegistry, type Team } from './support/npmjs-registry.js'
 import { approvedRun } from './support/approval.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
@@ -168,6 +169,43 @@ describe('pkgs offboard', () => {
     expect(nothing.code, nothing.stderr).toBe(0)
     expect(JSON.parse(nothing.stdout)).toEqual({ org: 'off', user: 'bob', changes: [], kept: [] })
     expect(writesSince(again)).toEqual([])
+  })
+})
+
+describe('a change that fails', () => {
+  /** alice, through a proxy that answers 400 to the writes `match` picks */
+  async function refusing(match: (method: string, path: string) => boolean) {
+    const proxy = await startFaultProxy(registry.url)
+    proxy.arm({ kind: 'status', status: 400 }, { match })
+    const sandbox = makeSandbox(`registry=${proxy.url}\n${nerfDart(proxy.url)}:_authToken=${registry.tokens.alice}\n`)
+    return { proxy, sandbox }
+  }
+
+  it('is named with its reason on a line of its own by offboard, and what waited for it is not attempted; exit 1', async () => {
+    const { proxy, sandbox } = await refusing((method, path) => method === 'DELETE' && path.startsWith('/-/team/acme/readers/user'))
+    try {
+      const res = await approved(['offboard', 'carol', '--org', 'acme', '--yes'], sandbox)
+      expect(res.code, res.stderr).toBe(1)
+      expect(res.stderr).toMatch(/^error - @acme:readers team-member carol: .*injected 400/m)
+      expect(res.stderr).toMatch(/^error - acme org-member carol developer: Not attempted/m)
+      expect(registry.state.orgs.get('acme')!.members.has('carol')).toBe(true)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('is named with its reason on a line of its own by policy apply, the others applied; exit 1', async () => {
+    const { proxy, sandbox } = await refusing((method, path) => method === 'PUT' && path.startsWith('/-/team/acme/devs/user'))
+    try {
+      writeFileSync(join(sandbox.cwd, 'pkgs-policy.yaml'), 'org: acme\nteams:\n  devs:\n    members: [bob, alice]\n  qa:\n    description: QA\n')
+      const res = await approved(['policy', 'apply', '--yes'], sandbox)
+      expect(res.code, res.stderr).toBe(1)
+      expect(res.stderr).toMatch(/^error \+ @acme:devs team-member alice: .*injected 400/m)
+      expect(res.stderr).toContain('1 of 2 changes failed.')
+      expect(team('acme', 'qa')).toMatchObject({ description: 'QA' })
+    } finally {
+      await proxy.close()
+    }
   })
 })
 

@@ -79,7 +79,9 @@ export default defineCommand({
         confirmLoss: true,
         onApplied(c, o) {
           const i = changes.indexOf(c)
-          if (o.error) doc.changes[i].error = itemError(o)
+          const error = o.error && itemError(o)
+          if (error) doc.changes[i].error = error
+          if (error) ctx.io.info(`${ctx.io.err.red('error')} ${changeLine(doc.changes[i])}: ${error.message}`)
           else ctx.io.print(changeLine(doc.changes[i]))
         },
       })

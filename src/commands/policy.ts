@@ -232,6 +232,7 @@ const applyCommand = defineCommand({
   render(r, io) {
     if (r.dryRun) return renderPlan(r, io)
     const failed = r.changes.filter((c) => c.error).length
+    for (const c of r.changes) if (c.error) io.info(`${io.err.red('error')} ${changeLine(c)}: ${c.error.message}`)
     if (!r.changes.length && !r.mfa.length) io.info('Nothing to change.')
     else if (!failed)
       io.success(`Applied ${r.changes.length} change${r.changes.length === 1 ? '' : 's'}${r.mfa.length ? ` and sent mfa to ${r.mfa.length}` : ''}.`)
