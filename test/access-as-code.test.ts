@@ -328,12 +328,14 @@ packages:
       claims: { repository: 'fix/app', workflow_ref: { file: 'release.yml' }, environment: 'prod' },
       permissions: ['createPackage', 'createStagedPackage'],
     })
-    const alice = inFolder('# reviewed by the platform team\norg: fix # the org\n')
+    const alice = inFolder('# reviewed by the platform team\norg: fix # the org\nmembers:\n  dave: developer # on call\n  alice: owner\n  zoe: admin\n')
     const exported = await runPkgs(['policy', 'export', 'fix'], alice)
     expect(exported.code, exported.stderr).toBe(0)
     const text = readFileSync(join(alice.cwd, 'pkgs-policy.yaml'), 'utf8')
     expect(text).toContain('# reviewed by the platform team')
     expect(text).toContain('org: fix # the org')
+    // the file's order and comments inside a section too: who is there keeps their line, who joined comes last, who left goes
+    expect(text).toContain('members:\n  dave: developer # on call\n  alice: owner\n  bob: admin\n')
     expect(text).toMatch(/mfa: not exported/)
     expect(text).toContain('env: prod')
     const plan = await runPkgs(['policy', 'plan', '--check', '--json'], alice)

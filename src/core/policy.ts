@@ -3,7 +3,7 @@
 // pattern wins, key by key), compared with what the registry has (org-access.ts) into a plan in a
 // safe order, and written from what the registry has (export). The `yaml` library keeps comments
 // and order when a file is written again.
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { orgMemberChange, ownerAdded, ownerRemoved, teamMemberChange } from './access-changes.js'
 import { usageError, type PkgsError } from './errors.js'
 import type { OrgAccess } from './org-access.js'
@@ -508,15 +508,36 @@ const mfaComment = " mfa: not exported: the registry does not show a package's t
  * The policy as YAML. An existing file keeps its comments, the order of its keys and anything it
  * says beyond what is exported; each exported section is replaced.
  */
+/**
+ * `value` written over the file's `node`, in place where the shapes agree, so that what the file
+ * says keeps its comments and order: a scalar keeps its node (and the comment on its line), a map
+ * its keys in their order (new ones last, those gone removed), a list as it was when it is the same.
+ */
+function merged(doc: Document, node: unknown, value: unknown): unknown {
+  if (isScalar(node) && (value === null || typeof value !== 'object')) {
+    node.value = value
+    return node
+  }
+  if (isSeq(node) && Array.isArray(value) && JSON.stringify(node.toJSON()) === JSON.stringify(value)) return node
+  // an empty map ({}) is no order to keep, and would print what it gets in flow style
+  if (!isMap(node) || !node.items.length || !value || typeof value !== 'object' || Array.isArray(value)) return doc.createNode(value)
+  const entries = value as Record<string, unknown>
+  const keyOf = (key: unknown) => String(isScalar(key) ? key.value : key)
+  node.items = node.items.filter((pair) => Object.hasOwn(entries, keyOf(pair.key)))
+  for (const [key, v] of Object.entries(entries)) {
+    const pair = node.items.find((p) => keyOf(p.key) === key)
+    if (pair) pair.value = merged(doc, pair.value, v) as never
+    else node.items.push(doc.createPair(key, v) as never)
+  }
+  return node
+}
+
 export function policyText(policy: Policy, existing?: string): string {
   const doc: Document = existing ? parseDocument(existing) : parseDocument('')
   if (!existing || !isMap(doc.contents)) doc.contents = doc.createNode({}) as never
   for (const key of ['org', 'registry', 'members', 'teams', 'packages'] as const) {
     const value = policy[key]
-    const node = doc.get(key, true)
-    // a scalar keeps its node, and with it the comment on its line
-    if (isScalar(node) && typeof value !== 'object') node.value = value
-    else if (value !== undefined) doc.set(key, doc.createNode(value))
+    if (value !== undefined) doc.set(key, merged(doc, doc.get(key, true), value))
   }
   const packages = doc.get('packages', true)
   if (isMap(packages)) for (const pair of packages.items) if (isMap(pair.value) && !pair.value.commentBefore) pair.value.comment = mfaComment
