@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFaultProxy } from './support/fault-proxy.js'
 import { startNpmjsRegistry, type NpmjsRegistry, type Team } from './support/npmjs-registry.js'
 import { approvedRun } from './support/approval.js'
+import { keys, runPkgsInPty } from './support/pty.js'
 import { makeSandbox, nerfDart, runNpm, runPkgs, type Sandbox } from './support/sandbox.js'
 
 let registry: NpmjsRegistry
@@ -169,6 +170,20 @@ describe('pkgs offboard', () => {
     expect(nothing.code, nothing.stderr).toBe(0)
     expect(JSON.parse(nothing.stdout)).toEqual({ org: 'off', user: 'bob', changes: [], kept: [] })
     expect(writesSince(again)).toEqual([])
+  })
+})
+
+describe('pkgs offboard on a terminal', () => {
+  it('shows the whole plan before asking, the owner --to adds as well as what is taken away; no: exit 2, nothing sent', async () => {
+    registry.seedPackage('@acme/franks', 'frank')
+    const mark = registry.requests.length
+    const pty = runPkgsInPty(['offboard', 'frank', '--org', 'acme', '--to', 'dave'], as('alice'))
+    await pty.waitFor('Apply these 3 changes?')
+    expect(pty.output()).toContain('Offboarding frank from acme:\n  - @acme/cli owner frank\n  + @acme/franks owner dave\n  - @acme/franks owner frank\n')
+    pty.write('n' + keys.enter)
+    expect(await pty.exit).toBe(2)
+    expect(writesSince(mark)).toEqual([])
+    expect(owners('@acme/franks')).toEqual(['frank'])
   })
 })
 

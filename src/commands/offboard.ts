@@ -74,9 +74,17 @@ export default defineCommand({
     const doc: Offboarded = { org: plan.org, user, changes: changes.map(changeDocument), kept }
     if (opts.dryRun) return { ...doc, ...planDocument(changes) }
     if (changes.length) {
+      const n = changes.length
       await applyChanges(ctx, changes, {
         width: 24,
         confirmLoss: true,
+        // the whole plan, what is added first (--to) as well as what is taken away
+        confirmation: {
+          what: 'A plan that takes access away needs a confirmation',
+          yesHint: 'Pass --yes to apply it without being asked (or --dry-run to see it).',
+          question: `Offboarding ${user} from ${plan.org}:\n${doc.changes.map((c) => `  ${changeLine(c)}`).join('\n')}\nApply ${n > 1 ? `these ${n} changes` : 'this change'}?`,
+          refused: 'Nothing was changed: you did not confirm.',
+        },
         onApplied(c, o) {
           const i = changes.indexOf(c)
           const error = o.error && itemError(o)
