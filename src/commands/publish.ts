@@ -2,6 +2,7 @@
 // what will be sent and confirm on a terminal, then publish with npm's own library.
 import { Exit, PkgsError, usageError } from '../core/errors.js'
 import { explainError } from '../core/explain.js'
+import type { ChangeDocument } from '../core/plan.js'
 import type { RegistryClient } from '../core/client.js'
 import { ciNames, ciProvider, provenanceByDefault, trustedPublishing, type CiProvider, type TrustedPublishing } from '../core/oidc.js'
 import {
@@ -32,7 +33,6 @@ import { defineCommand } from './command.js'
 import { isRelease, releaseFailure, renderRelease, runRelease, type Release } from './release.js'
 import { identify, pack, scriptOptions, settle, withScriptBanners, type Settled } from './publish-steps.js'
 import type { Context } from './context.js'
-import type { ChangeDocument } from '../core/plan.js'
 
 interface PublishOptions {
   path?: string

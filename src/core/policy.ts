@@ -505,10 +505,6 @@ export function exportedPolicy(access: OrgAccess, registry: string): Policy {
 const mfaComment = " mfa: not exported: the registry does not show a package's two-factor policy (set it here, and apply sends it)"
 
 /**
- * The policy as YAML. An existing file keeps its comments, the order of its keys and anything it
- * says beyond what is exported; each exported section is replaced.
- */
-/**
  * `value` written over the file's `node`, in place where the shapes agree, so that what the file
  * says keeps its comments and order: a scalar keeps its node (and the comment on its line), a map
  * its keys in their order (new ones last, those gone removed), a list as it was when it is the same.
@@ -532,6 +528,10 @@ function merged(doc: Document, node: unknown, value: unknown): unknown {
   return node
 }
 
+/**
+ * The policy as YAML. An existing file keeps its comments, the order of its keys and anything it
+ * says beyond what is exported; each exported section is written over what the file says (merged).
+ */
 export function policyText(policy: Policy, existing?: string): string {
   const doc: Document = existing ? parseDocument(existing) : parseDocument('')
   if (!existing || !isMap(doc.contents)) doc.contents = doc.createNode({}) as never
