@@ -361,4 +361,26 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(res.code).toBe(2)
     expect(res.stderr).toContain('is not in a workspace')
   })
+
+  it('a package.json of the workspace that is not JSON: exit 1 naming that file, from the root and from another package', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/json-a' }, b: { name: '@wide/json-b' } })
+    writeFileSync(join(sandbox.cwd, 'packages/b/package.json'), '{"name": "@wide/json-b", "version": ')
+    const [root, inPackage] = await Promise.all([
+      runPkgs(['publish', '--workspaces', '--json'], sandbox),
+      runPkgs(['publish', '-w', '@wide/json-a', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages/a') }),
+    ])
+    for (const res of [root, inPackage]) {
+      expect(res.code, res.stdout).toBe(1)
+      expect(json(res).error).toMatchObject({ code: 'EJSONPARSE', message: expect.stringContaining(join(sandbox.cwd, 'packages/b/package.json')) })
+    }
+  })
+
+  it('-w in a workspace without packages: exit 2 saying it has none', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })
+    const res = await runPkgs(['publish', '-w', 'foo', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain('has no packages')
+  })
 })

@@ -112,7 +112,6 @@ async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): P
   const ws = await findWorkspace(ctx.cwd)
   if (!ws) throw notInWorkspace(ctx.cwd, 'publish one package with pkgs publish')
   const selected = selectPackages(ws, ctx.cwd, flags.workspaces ? undefined : flags.workspace)
-  if (!selected.length) throw usageError(`The workspace at ${ws.root} has no packages.`, 'List their folders in "workspaces" (or pnpm-workspace.yaml).')
   const cycle = findDependencyCycle(ws, selected)
   if (cycle) {
     throw usageError(

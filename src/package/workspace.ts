@@ -4,7 +4,7 @@
 // other in, and the `workspace:` and `catalog:` ranges rewritten for publishing as pnpm and yarn
 // rewrite them (in what is uploaded only: files on disk never change).
 import { createRequire } from 'node:module'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { PkgsError, usageError } from '../core/errors.js'
@@ -79,6 +79,27 @@ async function findDeclaration(dir: string): Promise<Declaration | undefined> {
   }
 }
 
+/** Throws readManifest's error (naming the file) for the first package.json that the patterns could match and is not JSON. */
+async function findBrokenManifest(root: string, patterns: unknown): Promise<void> {
+  const list: unknown = Array.isArray(patterns) ? patterns : (patterns as { packages?: unknown } | null)?.packages
+  for (const pattern of Array.isArray(list) ? list : []) {
+    if (typeof pattern !== 'string' || pattern.startsWith('!')) continue
+    const parts = pattern.split('/').filter((s) => s && s !== '.')
+    const wild = parts.findIndex((s) => /[*?[{]/.test(s))
+    const base = join(root, ...(wild < 0 ? parts : parts.slice(0, wild)))
+    await readEachManifest(base, wild < 0 ? 0 : parts.includes('**') ? 4 : parts.length - wild)
+  }
+}
+
+async function readEachManifest(dir: string, depth: number): Promise<void> {
+  await readManifest(dir)
+  if (depth <= 0) return
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+  for (const d of entries) {
+    if (d.isDirectory() && d.name !== 'node_modules' && !d.name.startsWith('.')) await readEachManifest(join(dir, d.name), depth - 1)
+  }
+}
+
 const inside = (folder: string, dir: string) => dir === folder || dir.startsWith(folder + sep)
 
 /**
@@ -93,6 +114,8 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
   try {
     map = await mapWorkspaces({ cwd: declared.root, pkg: { workspaces: declared.patterns } })
   } catch (err) {
+    // a package's package.json that is not JSON: map-workspaces does not say which one
+    if ((err as NodeJS.ErrnoException).code === 'EJSONPARSE') await findBrokenManifest(declared.root, declared.patterns)
     const file = declared.kind === 'pnpm' ? 'pnpm-workspace.yaml' : 'package.json'
     throw new PkgsError('EBADWORKSPACE', `The workspaces of ${join(declared.root, file)} cannot be listed: ${(err as Error).message}`, {
       hint:
@@ -137,9 +160,11 @@ export function notInWorkspace(cwd: string, otherwise = 'name the packages'): Pk
 
 /**
  * npm's selection: `--workspaces` every package, `--workspace` each one named by its name or a
- * folder (a folder selects the packages in it), in the workspace's order.
+ * folder (a folder selects the packages in it), in the workspace's order. A workspace without
+ * packages is a usage error.
  */
 export function selectPackages(ws: Workspace, cwd: string, wanted: string[] | undefined): WorkspacePackage[] {
+  if (!ws.packages.length) throw usageError(`The workspace at ${ws.root} has no packages.`, 'List their folders in "workspaces" (or pnpm-workspace.yaml).')
   if (!wanted?.length) return ws.packages
   const chosen = new Set<WorkspacePackage>()
   for (const want of wanted) {
