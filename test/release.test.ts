@@ -376,6 +376,21 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     }
   })
 
+  it('--access on a package already on the registry: a warning, and it keeps its access, as a single publish', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    registry.seedPackage('@wide/acc-old', 'alice', 'restricted')
+    writeWorkspace(sandbox, { old: { name: '@wide/acc-old', version: '1.1.0' }, new: { name: '@wide/acc-new' } })
+    const res = await runPkgs(['publish', '--workspaces', '--access', 'public', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res).results.map((r: { package: string; access: string }) => [r.package, r.access])).toEqual([
+      ['@wide/acc-new', 'public'],
+      ['@wide/acc-old', 'restricted'],
+    ])
+    expect(res.stderr).toContain('@wide/acc-old is already restricted: access is only set at the first publish')
+    expect(res.stderr).toContain('pkgs make-public @wide/acc-old')
+    expect(res.stderr).not.toContain('@wide/acc-new is already')
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

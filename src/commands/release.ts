@@ -15,11 +15,13 @@ import { readEach, itemError, type Change, type ItemError } from '../core/plan.j
 import {
   decideAccess,
   decideTag,
+  effectiveAccess,
   explainPublishError,
   fetchPublished,
   publishConfigOptions,
   preloadPublisher,
   publishTarball,
+  type AccessDecision,
   type Published,
 } from '../core/publish.js'
 import { detectKind, requireWorkflow, type Target } from '../core/registry.js'
@@ -97,6 +99,8 @@ interface Entry {
   manifest: Manifest
   target?: Target
   tagExplicit?: boolean
+  /** the access chosen for a first publish, and where from */
+  decided?: AccessDecision
   fromPackage?: Record<string, unknown>
   /** set once read: the registry's copy */
   published?: Published
@@ -149,6 +153,7 @@ async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): P
       manifest,
       target,
       tagExplicit: explicit,
+      decided,
       fromPackage,
       item: { ...item, access: decided.access, tag, registry: target.registry.url },
     })
@@ -298,7 +303,9 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
       e,
       contents.files.map((f) => f.path),
     )
-    e.item.access = e.published!.exists && e.published!.visibility ? e.published!.visibility : e.item.access
+    const effective = effectiveAccess(e.decided!, e.published!, e.pkg.name)
+    if (effective.warning) ctx.io.warn(effective.warning)
+    e.item.access = effective.access
   }
 
   // the plan: one upload per version, after the uploads of what it depends on
