@@ -179,6 +179,24 @@ describe('at the root of a workspace', () => {
     expect(text.stdout).toContain('@rt/e has @rt/d: "workspace:^": plain npm publish uploads these ranges as they are')
   })
 
+  it('doctor: what would stop pkgs publish --workspaces (a range no sibling satisfies, a cycle) is an error, exit 1', async () => {
+    const range = loggedIn(registry, 'otto')
+    writeWorkspace(range, { a: { name: '@rt/dr-a', version: '2.0.0' }, b: { name: '@rt/dr-b', dependencies: { '@rt/dr-a': '^9.0.0' } } })
+    const cycle = loggedIn(registry, 'otto')
+    writeWorkspace(cycle, {
+      a: { name: '@rt/dc-a', dependencies: { '@rt/dc-b': 'workspace:*' } },
+      b: { name: '@rt/dc-b', dependencies: { '@rt/dc-a': 'workspace:*' } },
+    })
+    const [r, c] = await Promise.all([runPkgs(['doctor', '--json'], range), runPkgs(['doctor', '--json'], cycle)])
+    const stops = (res: { stdout: string }) => json(res).checks.filter((check: { id: string }) => check.id === 'workspace-siblings')
+    expect(r.code).toBe(1)
+    expect(stops(r)).toEqual([
+      expect.objectContaining({ status: 'error', message: expect.stringContaining(`@rt/dr-b's dependencies (@rt/dr-a: "^9.0.0") does not match`) }),
+    ])
+    expect(c.code).toBe(1)
+    expect(stops(c)).toEqual([expect.objectContaining({ status: 'error', message: expect.stringContaining('@rt/dc-a → @rt/dc-b → @rt/dc-a') })])
+  })
+
   it('stage approve --all acts on the staged versions of its packages, each on its own registry', async () => {
     registry.seedPackage('@rt/s', 'otto')
     registry.seedPackage('@rt/outsider', 'otto')

@@ -13,7 +13,7 @@ import { checkNpm, credentialsError, loginCommand, type Check } from '../core/pr
 import { abbreviatedPackument, detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { publishablePackages, unpublishableRanges, workspaceAtRoot, type Workspace } from '../package/workspace.js'
+import { checkSiblings, publishablePackages, unpublishableRanges, workspaceAtRoot, type Workspace } from '../package/workspace.js'
 import { fetchPublished } from '../core/publish.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
@@ -420,7 +420,8 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
 /**
  * At a workspace's root: the workspace, then each package that can be published with its scope,
  * registry (publishConfig.registry, else its scope's) and whether its version is published yet,
- * and the `workspace:` and `catalog:` ranges plain `npm publish` would upload as they are.
+ * what would stop `pkgs publish --workspaces` before any upload (a range no sibling satisfies, a
+ * cycle), and the `workspace:` and `catalog:` ranges plain `npm publish` would upload as they are.
  */
 async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Promise<Check[]> {
   const packages = publishablePackages(ws)
@@ -460,6 +461,17 @@ async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Pro
       status: 'ok',
       message: `${unpublished} version${unpublished > 1 ? 's' : ''} not published yet: pkgs publish --workspaces --dry-run shows the release.`,
     })
+  try {
+    checkSiblings(ws, packages)
+  } catch (err) {
+    if (!(err instanceof PkgsError)) throw err
+    checks.push({
+      id: 'workspace-siblings',
+      status: 'error',
+      message: `pkgs publish --workspaces would stop: ${err.message[0].toLowerCase()}${err.message.slice(1)}`,
+      hint: err.hint,
+    })
+  }
   for (const p of packages) {
     const ranges = unpublishableRanges(p)
     if (!ranges.length) continue
@@ -519,7 +531,8 @@ export default defineCommand({
     'against that registry; .github/dependabot.yml with an npm-registry entry for each private one.\n' +
     'A "private": true project is not asked for a default scope or for credentials to read public packages.\n' +
     "At a workspace's root: its packages with their scopes and registries (publishConfig.registry, else the scope's),\n" +
-    'whether each version is published yet, and the workspace: and catalog: ranges plain npm publish would upload.\n' +
+    'whether each version is published yet, and the workspace: and catalog: ranges plain npm publish would upload;\n' +
+    'what would stop pkgs publish --workspaces before any upload (a range no sibling satisfies, a cycle) is an error.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,

@@ -31,7 +31,7 @@ import type { Manifest } from '../package/manifest.js'
 import { scopeOf } from '../package/names.js'
 import { readPublishManifest, runLifecycle, tarballContents, type PackSource } from '../package/pack.js'
 import {
-  findDependencyCycle,
+  checkSiblings,
   findWorkspace,
   folderOf,
   inRange,
@@ -116,13 +116,7 @@ async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): P
   const ws = await findWorkspace(ctx.cwd)
   if (!ws) throw notInWorkspace(ctx.cwd, 'publish one package with pkgs publish')
   const selected = selectPackages(ws, ctx.cwd, flags.workspaces ? undefined : flags.workspace)
-  const cycle = findDependencyCycle(ws, selected)
-  if (cycle) {
-    throw usageError(
-      `These packages depend on each other in a circle, so none can be published first: ${cycle.join(' → ')}.`,
-      'Remove one of these dependencies (a peer dependency that is also needed for development belongs in devDependencies too, which does not order a release).',
-    )
-  }
+  checkSiblings(ws, selected)
   const entries: Entry[] = []
   for (const pkg of selected) {
     const source: PackSource = { type: 'directory', path: pkg.folder }

@@ -229,7 +229,7 @@ export function unpublishableRanges(pkg: WorkspacePackage): SiblingDependency[] 
 }
 
 /** Packages that depend on each other in a circle (names, the first one again at the end), if any. */
-export function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[]): string[] | undefined {
+function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[]): string[] | undefined {
   const byName = new Map(ws.packages.map((p) => [p.name, p]))
   const state = new Map<string, 'visiting' | 'done'>()
   const path: string[] = []
@@ -253,6 +253,21 @@ export function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[])
     if (cycle) return cycle
   }
   return undefined
+}
+
+/**
+ * What a release of `selected` checks before reading the registry: every sibling range can be
+ * rewritten (a usage error naming it otherwise), then no packages depend on each other in a circle.
+ */
+export function checkSiblings(ws: Workspace, selected: WorkspacePackage[]): void {
+  for (const pkg of selected) if (pkg.manifest.private !== true) rewriteRanges(ws, pkg, pkg.manifest)
+  const cycle = findDependencyCycle(ws, selected)
+  if (cycle) {
+    throw usageError(
+      `These packages depend on each other in a circle, so none can be published first: ${cycle.join(' → ')}.`,
+      'Remove one of these dependencies (a peer dependency that is also needed for development belongs in devDependencies too, which does not order a release).',
+    )
+  }
 }
 
 export interface Rewritten {
