@@ -391,6 +391,21 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(res.stderr).not.toContain('@wide/acc-new is already')
   })
 
+  it('a version below the highest release: exit 2 before any upload unless --tag says where it goes, as npm', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    registry.seedPackage('@wide/low-old', 'alice')
+    writeWorkspace(sandbox, { old: { name: '@wide/low-old', version: '0.9.0' }, other: { name: '@wide/low-other' } })
+    const before = registry.mutations().length
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain('@wide/low-old@0.9.0 is lower than the published 1.0.0')
+    expect(registry.mutations()).toHaveLength(before)
+    const tagged = await runPkgs(['publish', '--workspaces', '--tag', 'legacy', '--json'], sandbox)
+    expect(tagged.code, tagged.stderr).toBe(0)
+    expect(json(tagged)).toMatchObject({ published: 2 })
+    expect(registry.state.packages.get('@wide/low-old')!.doc['dist-tags']).toMatchObject({ latest: '1.0.0', legacy: '0.9.0' })
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

@@ -152,7 +152,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
   const republish = republishState(state, result.version, packed)
   if (republish === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
   if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))
-  refuseImplicitLatest(state, result.version, tag, tagExplicit)
+  refuseImplicitLatest(state, name, result.version, tag, tagExplicit)
 
   const effective = effectiveAccess(decided, state, name)
   if (effective.warning) ctx.io.warn(effective.warning)

@@ -21,6 +21,7 @@ import {
   publishConfigOptions,
   preloadPublisher,
   publishTarball,
+  refuseImplicitLatest,
   type AccessDecision,
   type Published,
 } from '../core/publish.js'
@@ -279,7 +280,10 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
     const o = reads.outcomes[i]
     if (o.error && !(flags.dryRun && o.error.exitCode !== Exit.auth)) throw o.error
     e.published = o.value ?? { exists: undefined, versions: {}, identity: detectKind(e.target!.registry.url) }
-    if (!e.published.versions[e.item.version]) e.change = {} as Entry['change']
+    if (e.published.versions[e.item.version]) return
+    // as npm and a single publish: a version below the highest release does not take "latest" unasked
+    refuseImplicitLatest(e.published, e.pkg.name, e.item.version, e.item.tag!, Boolean(e.tagExplicit))
+    e.change = {} as Entry['change']
   })
   await checkDependencies(ctx, config, ws, entries, readConcurrency(config, width))
 
