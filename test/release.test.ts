@@ -406,6 +406,16 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(registry.state.packages.get('@wide/low-old')!.doc['dist-tags']).toMatchObject({ latest: '1.0.0', legacy: '0.9.0' })
   })
 
+  it('--provenance with a restricted package: exit 2 before any upload, naming it, as a single publish', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { open: { name: '@wide/prov-open', publishConfig: { access: 'public' } }, closed: { name: '@wide/prov-closed' } })
+    const before = registry.mutations().length
+    const res = await runPkgs(['publish', '--workspaces', '--provenance', '--dry-run', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain('Provenance is only for public packages, and @wide/prov-closed would be restricted')
+    expect(registry.mutations()).toHaveLength(before)
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

@@ -13,6 +13,7 @@ import type { RegistryClient } from '../core/client.js'
 import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, trustedPublishing, type CiProvider } from '../core/oidc.js'
 import { readEach, itemError, type Change, type ItemError } from '../core/plan.js'
 import {
+  checkProvenance,
   decideAccess,
   decideTag,
   effectiveAccess,
@@ -304,6 +305,7 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
     const effective = effectiveAccess(e.decided!, e.published!, e.pkg.name)
     if (effective.warning) ctx.io.warn(effective.warning)
     e.item.access = effective.access
+    checkProvenance(e.pkg.name, effective.access, flags.provenance)
   }
 
   // the plan: one upload per version, after the uploads of what it depends on
