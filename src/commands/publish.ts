@@ -149,6 +149,7 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     published: false,
   }
   result[registryIdentity] = state.identity
+  if (opts.stage) requireWorkflow(target, 'stage', stageWhat, state.identity)
   const republish = republishState(state, result.version, packed)
   if (republish === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
   if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))

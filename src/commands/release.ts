@@ -281,6 +281,7 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
     const o = reads.outcomes[i]
     if (o.error && !(flags.dryRun && o.error.exitCode !== Exit.auth)) throw o.error
     e.published = o.value ?? { exists: undefined, versions: {}, identity: detectKind(e.target!.registry.url) }
+    if (flags.stage) requireWorkflow(e.target!, 'stage', stageWhat, e.published.identity)
     if (e.published.versions[e.item.version]) return
     // as npm and a single publish: a version below the highest release does not take "latest" unasked
     refuseImplicitLatest(e.published, e.pkg.name, e.item.version, e.item.tag!, Boolean(e.tagExplicit))
