@@ -354,6 +354,14 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     }
   })
 
+  it('--help says what a release does, with its examples', async () => {
+    const res = await runPkgs(['publish', '--help'], makeSandbox())
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain('pkgs publish -ws --dry-run')
+    expect(res.stdout).toContain('pkgs publish -w @acme/core -w packages/ui')
+    expect(res.stdout).toMatch(/uploaded after the workspace packages it depends on/)
+  })
+
   it('outside a workspace: exit 2 saying so', async () => {
     const sandbox = loggedIn(registry, 'alice')
     sandbox.writePackageJson({ name: '@wide/alone', version: '1.0.0' })
