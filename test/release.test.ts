@@ -198,6 +198,7 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(json(c).error.message).toContain('@loop/a → @loop/b → @loop/a')
     expect(r.code).toBe(2)
     expect(json(r).error.message).toContain(`@bad/b's dependencies (@bad/a: "workspace:^2.0.0") does not match @bad/a's version in the workspace, 1.0.0`)
+    expect(json(r).error.message).toContain("would depend on another version than the workspace's")
     expect(m.code).toBe(2)
     expect(json(m).error).toMatchObject({ code: 'EUSAGE', hint: expect.stringContaining('--workspace @bad/m-a') })
     expect(json(m).error.message).toContain('@bad/m-b depends on @bad/m-a@1.0.0, which is neither on the registry nor part of this release')

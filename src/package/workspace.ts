@@ -320,7 +320,7 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
   if (!validRange(range)) throw usageError(`${at} is not a version range.`, 'Use workspace:*, workspace:^, workspace:~ or workspace:<range>.')
   if (!satisfies(version, range)) {
     throw usageError(
-      `${at} does not match ${name}'s version in the workspace, ${version}: the published package would need a version that is not there.`,
+      `${at} does not match ${name}'s version in the workspace, ${version}: the published package would depend on another version than the workspace's, which may not be on the registry.`,
       `Change the range to include ${version} (e.g. workspace:^), or ${name}'s version.`,
     )
   }
