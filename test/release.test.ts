@@ -425,6 +425,15 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(registry.mutations()).toHaveLength(before)
   })
 
+  it('--dry-run logged out: one warning for the registry, not one per package', async () => {
+    const sandbox = makeSandbox(`@wide:registry=${registry.url}\n`)
+    writeWorkspace(sandbox, { a: { name: '@wide/out-a' }, b: { name: '@wide/out-b' }, c: { name: '@wide/out-c' } })
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stderr.match(/You are not logged in/g)).toHaveLength(1)
+    expect(res.stderr).toContain(`You are not logged in to ${registry.url}: a real release would stop here (dry run).`)
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

@@ -253,11 +253,15 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
   const { ws, entries } = await readRelease(ctx, config, flags)
   const candidates = entries.filter((e) => e.target)
   const ci = ciProvider(ctx.env)
+  const warned = new Set<string>()
   for (const e of candidates) {
     const loggedIn = e.target!.credentials.type !== 'none'
     if (ci) continue
     if (!loggedIn && !e.target!.credentials.problem && flags.dryRun) {
-      ctx.io.warn(`You are not logged in to ${e.target!.registry.url}: a real publish of ${e.pkg.name} would stop here (dry run).`)
+      // once per registry, however many packages go there
+      const url = e.target!.registry.url
+      if (!warned.has(url)) ctx.io.warn(`You are not logged in to ${url}: a real release would stop here (dry run).`)
+      warned.add(url)
     } else await ctx.requireCredentials(config, { ...e.target!, scope: scopeOf(e.pkg.name) })
   }
   if (!flags.dryRun) preloadPublisher()
