@@ -434,6 +434,19 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(res.stderr).toContain(`You are not logged in to ${registry.url}: a real release would stop here (dry run).`)
   })
 
+  it('in a package folder under the root that the workspace does not list: exit 2, not the release of the workspace around it', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/around-a' } })
+    const tool = join(sandbox.cwd, 'tools', 'x')
+    mkdirSync(tool, { recursive: true })
+    sandbox.writePackageJson({ name: '@wide/around-tool', version: '1.0.0' }, tool)
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox, { cwd: tool })
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain(`${tool} is not in a workspace`)
+    const inside = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a') })
+    expect(inside.code, inside.stderr).toBe(0)
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

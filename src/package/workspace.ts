@@ -131,6 +131,9 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
     if (found) packages.push({ name, folder, manifest: found.manifest })
   }
   packages.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0))
+  // a package.json of its own that is not one of the workspace's packages (a tool kept in the repository): not in it, as npm sees it
+  const own = await packageRoot(resolve(cwd))
+  if (own && own !== declared.root && !packages.some((p) => p.folder === own)) return undefined
   return { root: declared.root, kind: declared.kind, packages, catalogs: declared.catalogs }
 }
 
@@ -153,7 +156,7 @@ export function publishablePackages(ws: Workspace): WorkspacePackage[] {
 
 export function notInWorkspace(cwd: string, otherwise = 'name the packages'): PkgsError {
   return usageError(
-    `${cwd} is not in a workspace: there is no package.json with "workspaces" or pnpm-workspace.yaml here or above.`,
+    `${cwd} is not in a workspace: no package.json with "workspaces" or pnpm-workspace.yaml here or above lists this folder's package.`,
     `Run it in the monorepo (its root or a package folder), or ${otherwise}.`,
   )
 }
