@@ -447,6 +447,18 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(inside.code, inside.stderr).toBe(0)
   })
 
+  it('two packages of the workspace with the same name: exit 1 naming both folders, with a hint about names', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/twin' }, b: { name: '@wide/twin' } })
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    expect(json(res).error).toMatchObject({
+      code: 'EBADWORKSPACE',
+      message: expect.stringContaining(join(sandbox.cwd, 'packages', 'b')),
+      hint: expect.stringContaining('a name of its own'),
+    })
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

@@ -119,9 +119,11 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
     const file = declared.kind === 'pnpm' ? 'pnpm-workspace.yaml' : 'package.json'
     throw new PkgsError('EBADWORKSPACE', `The workspaces of ${join(declared.root, file)} cannot be listed: ${(err as Error).message}`, {
       hint:
-        declared.kind === 'pnpm'
-          ? 'List the package folders under "packages:", e.g. - packages/*'
-          : 'Give "workspaces" as a list of folders, e.g. ["packages/*"].',
+        (err as NodeJS.ErrnoException).code === 'EDUPLICATEWORKSPACE'
+          ? 'Give each package of the workspace a name of its own (or leave one folder out of the workspace).'
+          : declared.kind === 'pnpm'
+            ? 'List the package folders under "packages:", e.g. - packages/*'
+            : 'Give "workspaces" as a list of folders, e.g. ["packages/*"].',
       cause: err,
     })
   }
