@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { loggedIn, nerfDart, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runPkgs } from './support/sandbox.js'
 import { approvedRun } from './support/approval.js'
 import { writeWorkspace } from './support/workspace.js'
 
@@ -195,6 +195,26 @@ describe('at the root of a workspace', () => {
     ])
     expect(c.code).toBe(1)
     expect(stops(c)).toEqual([expect.objectContaining({ status: 'error', message: expect.stringContaining('@rt/dc-a → @rt/dc-b → @rt/dc-a') })])
+  })
+
+  it('doctor logged out of the registry of its packages: an error naming the login, and no package taken for new', async () => {
+    registry.seedPackage('@rt/lo', 'otto')
+    const sandbox = makeSandbox(`@rt:registry=${registry.url}\n`)
+    writeWorkspace(sandbox, { lo: { name: '@rt/lo' } })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    const { checks } = json(res)
+    expect(checks).toContainEqual(
+      expect.objectContaining({
+        id: 'credentials',
+        status: 'error',
+        message: `No credentials for ${registry.url} (the registry of @rt/lo).`,
+        hint: 'Log in with: pkgs login --scope @rt',
+      }),
+    )
+    const row = checks.find((c: { id: string }) => c.id === 'workspace-package')
+    expect(row.message).toContain('not found without logging in')
+    expect(checks.find((c: { id: string }) => c.id === 'workspace-release')).toBeUndefined()
   })
 
   it('stage approve --all acts on the staged versions of its packages, each on its own registry', async () => {
