@@ -459,6 +459,15 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     })
   })
 
+  it('the plan shows a private package without a version by its name alone', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/pv-a' }, tool: { name: '@wide/pv-tool', private: true, version: undefined } })
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toMatch(/· @wide\/pv-tool +"private": true \(skipped\)/)
+    expect(res.stdout).not.toContain('@wide/pv-tool@')
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

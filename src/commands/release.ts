@@ -411,9 +411,11 @@ function renderPlan(io: IO, ws: Workspace, entries: Entry[], dryRun: boolean): v
   const write = (line: string) => (dryRun ? io.print(line) : io.info(line))
   const c = dryRun ? io.out : io.err
   write(c.bold(`${dryRun ? 'Would release (dry run)' : 'Release'}: ${entries.length} package${entries.length > 1 ? 's' : ''} of ${ws.root}`))
-  const width = Math.max(...entries.map((e) => `${e.pkg.name}@${e.item.version}`.length))
+  // a private package may have no version
+  const idOf = (e: Entry) => (e.item.version ? `${e.pkg.name}@${e.item.version}` : e.pkg.name)
+  const width = Math.max(...entries.map((e) => idOf(e).length))
   for (const e of entries) {
-    const id = `${e.pkg.name}@${e.item.version}`.padEnd(width)
+    const id = idOf(e).padEnd(width)
     if (e.item.state === 'private') write(`  ${c.dim('·')} ${id}  ${c.dim('"private": true (skipped)')}`)
     else if (!e.change) write(`  = ${id}  ${c.dim('already published (skipped)')}`)
     else {
