@@ -468,6 +468,14 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(res.stdout).not.toContain('@wide/pv-tool@')
   })
 
+  it("a package's own mistake (its publishConfig.access) names the package and its folder", async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/bad-access-a' }, b: { name: '@wide/bad-access-b', publishConfig: { access: 'secret' } } })
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toMatch(/^@wide\/bad-access-b \(packages\/b\): Invalid access "secret"/)
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

@@ -121,41 +121,60 @@ async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): P
   checkSiblings(ws, selected)
   const entries: Entry[] = []
   for (const pkg of selected) {
-    const source: PackSource = { type: 'directory', path: pkg.folder }
-    const { manifest } = await readPublishManifest(source, config.flat)
-    const item: ReleaseItem = { package: pkg.name, version: String(manifest.version ?? ''), folder: folderOf(ws, pkg), state: 'unchanged' }
-    if (manifest.private === true) {
-      entries.push({ pkg, item: { ...item, state: 'private' }, source, manifest })
-      continue
+    try {
+      entries.push(await readEntry(ctx, config, flags, ws, pkg))
+    } catch (err) {
+      throw inPackage(err, ws, pkg)
     }
-    const { name, version } = identify(manifest, source)
-    // every range is checked before anything is sent
-    rewriteRanges(ws, pkg, manifest)
-    const scope = scopeOf(name)
-    const publishConfig = manifest.publishConfig
-    const decided = decideAccess(name, Boolean(scope), { flag: flags.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
-    const tagInput = { flag: flags.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
-    const { tag, explicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
-    const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
-    if (flags.stage) requireWorkflow(target, 'stage', stageWhat)
-    const given = [flags.access && 'access', flags.tag !== undefined && 'tag', flags.provenance && 'provenance', ctx.options.registry && 'registry']
-    const fromPackage = publishConfigOptions(
-      publishConfig,
-      given.filter((f): f is string => Boolean(f)),
-    )
-    entries.push({
-      pkg,
-      source,
-      manifest,
-      target,
-      tagExplicit: explicit,
-      decided,
-      fromPackage,
-      item: { ...item, access: decided.access, tag, registry: target.registry.url },
-    })
   }
   ctx.warnAboutNpm()
   return { ws, entries }
+}
+
+/** One selected package as npm would publish it, with what the release decides for it. */
+async function readEntry(ctx: Context, config: Config, flags: ReleaseFlags, ws: Workspace, pkg: WorkspacePackage): Promise<Entry> {
+  const source: PackSource = { type: 'directory', path: pkg.folder }
+  const { manifest } = await readPublishManifest(source, config.flat)
+  const item: ReleaseItem = { package: pkg.name, version: String(manifest.version ?? ''), folder: folderOf(ws, pkg), state: 'unchanged' }
+  if (manifest.private === true) {
+    return { pkg, item: { ...item, state: 'private' }, source, manifest }
+  }
+  const { name, version } = identify(manifest, source)
+  // every range is checked before anything is sent
+  rewriteRanges(ws, pkg, manifest)
+  const scope = scopeOf(name)
+  const publishConfig = manifest.publishConfig
+  const decided = decideAccess(name, Boolean(scope), { flag: flags.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
+  const tagInput = { flag: flags.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
+  const { tag, explicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
+  const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
+  if (flags.stage) requireWorkflow(target, 'stage', stageWhat)
+  const given = [flags.access && 'access', flags.tag !== undefined && 'tag', flags.provenance && 'provenance', ctx.options.registry && 'registry']
+  const fromPackage = publishConfigOptions(
+    publishConfig,
+    given.filter((f): f is string => Boolean(f)),
+  )
+  return {
+    pkg,
+    source,
+    manifest,
+    target,
+    tagExplicit: explicit,
+    decided,
+    fromPackage,
+    item: { ...item, access: decided.access, tag, registry: target.registry.url },
+  }
+}
+
+/** An error about one package of a release that does not say which: its name and folder in front. */
+function inPackage(err: unknown, ws: Workspace, pkg: WorkspacePackage): unknown {
+  if (!(err instanceof PkgsError) || err.message.includes(pkg.name) || err.message.includes(pkg.folder)) return err
+  return new PkgsError(err.code, `${pkg.name} (${folderOf(ws, pkg)}): ${err.message}`, {
+    hint: err.hint,
+    exitCode: err.exitCode,
+    cause: err,
+    details: err.details,
+  })
 }
 
 /**
