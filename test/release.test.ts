@@ -476,6 +476,19 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(json(res).error.message).toMatch(/^@wide\/bad-access-b \(packages\/b\): Invalid access "secret"/)
   })
 
+  it('a range on a sibling without a version (a private tool): exit 2 before any upload, not "undefined" in what is uploaded', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, {
+      a: { name: '@wide/nov-a', devDependencies: { '@wide/nov-tool': 'workspace:*' } },
+      tool: { name: '@wide/nov-tool', private: true, version: undefined },
+    })
+    const before = registry.mutations().length
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain(`@wide/nov-a's devDependencies (@wide/nov-tool: "workspace:*") needs @wide/nov-tool's version`)
+    expect(registry.mutations()).toHaveLength(before)
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

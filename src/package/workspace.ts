@@ -282,6 +282,16 @@ export interface Rewritten {
   to: string
 }
 
+/** The version a range on a sibling is written with: one it has (a private tool may have none). */
+function versionOf(at: string, sibling: WorkspacePackage): string {
+  const { version } = sibling.manifest
+  if (typeof version === 'string' && version) return version
+  throw usageError(
+    `${at} needs ${sibling.name}'s version, and its package.json has none.`,
+    `Give ${sibling.name} a version (npm version 1.0.0 --no-git-tag-version in ${sibling.folder}).`,
+  )
+}
+
 /** `workspace:./x` and `workspace:../x`: the sibling in that folder, relative to the package's. */
 const pathSpec = (spec: string) => /^workspace:\.\.?\//.test(spec)
 
@@ -310,13 +320,13 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
     const there = ws.packages.find((p) => p.folder === folder)
     if (!there) throw usageError(`${at} names ${folder}, which is not a package folder of the workspace.`, `Use workspace:* to depend on ${name}.`)
     if (there.name !== name) throw usageError(`${at} names the folder of ${there.name}, not of ${name}.`, `Depend on ${there.name} under its own name.`)
-    return String(there.manifest.version)
+    return versionOf(at, there)
   }
   const sibling = ws.packages.find((p) => p.name === name)
   if (spec.startsWith('workspace:') && !sibling)
     throw usageError(`${at} names no package of the workspace.`, `Depend on a package of the workspace, or on a version range (e.g. "^1.0.0").`)
   if (!sibling || !onSibling(ws, name, spec)) return spec
-  const version = String(sibling.manifest.version)
+  const version = versionOf(at, sibling)
   const range = spec.startsWith('workspace:') ? spec.slice('workspace:'.length) : spec
   if ((range === '*' || range === '') && spec !== range) return version
   if (range === '^' || range === '~') return `${range}${version}`
