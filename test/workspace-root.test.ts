@@ -151,6 +151,15 @@ describe('at the root of a workspace', () => {
     expect(notTheRoot()).toEqual([])
   })
 
+  it('trust -ws --dry-run: the packages on the registry would be trusted, not "are trusted"', async () => {
+    registry.seedPackage('@wr/dry-a', 'wendy')
+    const sandbox = loggedIn(registry, 'wendy')
+    writeWorkspace(sandbox, { a: { name: '@wr/dry-a' }, fresh: { name: '@wr/dry-fresh' } })
+    const res = await runPkgs(['trust', 'github', '-ws', ...trustFlags, '--dry-run', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    expect(json(res).error.message).toBe('@wr/dry-fresh is not on the registry yet, so nothing could trust it; the other package would be trusted.')
+  })
+
   it('doctor reports the workspace: its packages with their scopes and registries, versions not yet published, workspace: ranges that would leak', async () => {
     registry.seedPackage('@rt/d', 'otto')
     const sandbox = loggedIn(registry, 'otto', `${nerfDart(other.url)}:_authToken=${other.tokens.otto}\n`)
