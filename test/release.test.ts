@@ -489,6 +489,14 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(registry.mutations()).toHaveLength(before)
   })
 
+  it('-w naming no package of a large workspace: the hint says how many it leaves out', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, Object.fromEntries(Array.from({ length: 23 }, (_, i) => [`p${i}`, { name: `@wide/many-${String(i).padStart(2, '0')}` }])))
+    const res = await runPkgs(['publish', '-w', 'nope', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.hint).toMatch(/, @wide\/many-\d\d and 3 more\.$/)
+  })
+
   it('-w in a workspace without packages: exit 2 saying it has none', async () => {
     const sandbox = loggedIn(registry, 'alice')
     writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })

@@ -182,7 +182,7 @@ export function selectPackages(ws: Workspace, cwd: string, wanted: string[] | un
         `Its packages: ${ws.packages
           .map((p) => p.name)
           .slice(0, 20)
-          .join(', ')}.`,
+          .join(', ')}${ws.packages.length > 20 ? ` and ${ws.packages.length - 20} more` : ''}.`,
       )
     }
     for (const p of byName ? [byName] : byFolder) chosen.add(p)
