@@ -70,4 +70,20 @@ describe('a release on Verdaccio', () => {
     const metadata = readdirSync(pnpmCache).filter((d) => d.startsWith('metadata'))
     expect(metadata.flatMap((d) => readdirSync(join(pnpmCache, d)))).toEqual([verdaccio.replace(':', '+')])
   })
+
+  it('--stage: exit 4 saying Verdaccio has no staged publishing, for a release and for one package', async () => {
+    const id = randomBytes(4).toString('hex')
+    const alice = loggedIn(registry, 'alice')
+    alice.writePackageJson({ name: 'monorepo', private: true, workspaces: ['packages/*'] })
+    const dir = join(alice.cwd, 'packages', 'a')
+    alice.writePackageJson({ name: `@acme/stage-${id}`, version: '1.0.0' }, dir)
+    const [release, single] = await Promise.all([
+      runPkgs(['publish', '--workspaces', '--stage', '--json'], alice),
+      runPkgs(['publish', '--stage', '--yes', '--json'], alice, { cwd: dir }),
+    ])
+    for (const res of [release, single]) {
+      expect(res.code, res.stdout).toBe(4)
+      expect(JSON.parse(res.stdout).error).toMatchObject({ code: 'EUNSUPPORTED', message: expect.stringContaining('Verdaccio at') })
+    }
+  })
 })

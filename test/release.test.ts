@@ -200,6 +200,7 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     expect(json(c).error.message).toContain('@loop/a → @loop/b → @loop/a')
     expect(r.code).toBe(2)
     expect(json(r).error.message).toContain(`@bad/b's dependencies (@bad/a: "workspace:^2.0.0") does not match @bad/a's version in the workspace, 1.0.0`)
+    expect(json(r).error.message).toContain("would depend on another version than the workspace's")
     expect(m.code).toBe(2)
     expect(json(m).error).toMatchObject({ code: 'EUSAGE', hint: expect.stringContaining('--workspace @bad/m-a') })
     expect(json(m).error.message).toContain('@bad/m-b depends on @bad/m-a@1.0.0, which is neither on the registry nor part of this release')
@@ -374,11 +375,153 @@ describe('pkgs publish --workspaces on an npmjs-like registry', () => {
     }
   })
 
+  it('--help says what a release does, with its examples', async () => {
+    const res = await runPkgs(['publish', '--help'], makeSandbox())
+    expect(res.code).toBe(0)
+    expect(res.stdout).toContain('pkgs publish -ws --dry-run')
+    expect(res.stdout).toContain('pkgs publish -w @acme/core -w packages/ui')
+    expect(res.stdout).toMatch(/uploaded after the workspace packages it depends on/)
+  })
+
   it('outside a workspace: exit 2 saying so', async () => {
     const sandbox = loggedIn(registry, 'alice')
     sandbox.writePackageJson({ name: '@wide/alone', version: '1.0.0' })
     const res = await runPkgs(['publish', '--workspaces'], sandbox)
     expect(res.code).toBe(2)
     expect(res.stderr).toContain('is not in a workspace')
+  })
+
+  it('a package.json of the workspace that is not JSON: exit 1 naming that file, from the root and from another package', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/json-a' }, b: { name: '@wide/json-b' } })
+    writeFileSync(join(sandbox.cwd, 'packages/b/package.json'), '{"name": "@wide/json-b", "version": ')
+    const [root, inPackage] = await Promise.all([
+      runPkgs(['publish', '--workspaces', '--json'], sandbox),
+      runPkgs(['publish', '-w', '@wide/json-a', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages/a') }),
+    ])
+    for (const res of [root, inPackage]) {
+      expect(res.code, res.stdout).toBe(1)
+      expect(json(res).error).toMatchObject({ code: 'EJSONPARSE', message: expect.stringContaining(join(sandbox.cwd, 'packages/b/package.json')) })
+    }
+  })
+
+  it('--access on a package already on the registry: a warning, and it keeps its access, as a single publish', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    registry.seedPackage('@wide/acc-old', 'alice', 'restricted')
+    writeWorkspace(sandbox, { old: { name: '@wide/acc-old', version: '1.1.0' }, new: { name: '@wide/acc-new' } })
+    const res = await runPkgs(['publish', '--workspaces', '--access', 'public', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(json(res).results.map((r: { package: string; access: string }) => [r.package, r.access])).toEqual([
+      ['@wide/acc-new', 'public'],
+      ['@wide/acc-old', 'restricted'],
+    ])
+    expect(res.stderr).toContain('@wide/acc-old is already restricted: access is only set at the first publish')
+    expect(res.stderr).toContain('pkgs make-public @wide/acc-old')
+    expect(res.stderr).not.toContain('@wide/acc-new is already')
+  })
+
+  it('a version below the highest release: exit 2 before any upload unless --tag says where it goes, as npm', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    registry.seedPackage('@wide/low-old', 'alice')
+    writeWorkspace(sandbox, { old: { name: '@wide/low-old', version: '0.9.0' }, other: { name: '@wide/low-other' } })
+    const before = registry.mutations().length
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain('@wide/low-old@0.9.0 is lower than the published 1.0.0')
+    expect(registry.mutations()).toHaveLength(before)
+    const tagged = await runPkgs(['publish', '--workspaces', '--tag', 'legacy', '--json'], sandbox)
+    expect(tagged.code, tagged.stderr).toBe(0)
+    expect(json(tagged)).toMatchObject({ published: 2 })
+    expect(registry.state.packages.get('@wide/low-old')!.doc['dist-tags']).toMatchObject({ latest: '1.0.0', legacy: '0.9.0' })
+  })
+
+  it('--provenance with a restricted package: exit 2 before any upload, naming it, as a single publish', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { open: { name: '@wide/prov-open', publishConfig: { access: 'public' } }, closed: { name: '@wide/prov-closed' } })
+    const before = registry.mutations().length
+    const res = await runPkgs(['publish', '--workspaces', '--provenance', '--dry-run', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain('Provenance is only for public packages, and @wide/prov-closed would be restricted')
+    expect(registry.mutations()).toHaveLength(before)
+  })
+
+  it('--dry-run logged out: one warning for the registry, not one per package', async () => {
+    const sandbox = makeSandbox(`@wide:registry=${registry.url}\n`)
+    writeWorkspace(sandbox, { a: { name: '@wide/out-a' }, b: { name: '@wide/out-b' }, c: { name: '@wide/out-c' } })
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stderr.match(/You are not logged in/g)).toHaveLength(1)
+    expect(res.stderr).toContain(`You are not logged in to ${registry.url}: a real release would stop here (dry run).`)
+  })
+
+  it('in a package folder under the root that the workspace does not list: exit 2, not the release of the workspace around it', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/around-a' } })
+    const tool = join(sandbox.cwd, 'tools', 'x')
+    mkdirSync(tool, { recursive: true })
+    sandbox.writePackageJson({ name: '@wide/around-tool', version: '1.0.0' }, tool)
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox, { cwd: tool })
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain(`${tool} is not in a workspace`)
+    const inside = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox, { cwd: join(sandbox.cwd, 'packages', 'a') })
+    expect(inside.code, inside.stderr).toBe(0)
+  })
+
+  it('two packages of the workspace with the same name: exit 1 naming both folders, with a hint about names', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/twin' }, b: { name: '@wide/twin' } })
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    expect(json(res).error).toMatchObject({
+      code: 'EBADWORKSPACE',
+      message: expect.stringContaining(join(sandbox.cwd, 'packages', 'b')),
+      hint: expect.stringContaining('a name of its own'),
+    })
+  })
+
+  it('the plan shows a private package without a version by its name alone', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/pv-a' }, tool: { name: '@wide/pv-tool', private: true, version: undefined } })
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run'], sandbox)
+    expect(res.code, res.stderr).toBe(0)
+    expect(res.stdout).toMatch(/· @wide\/pv-tool +"private": true \(skipped\)/)
+    expect(res.stdout).not.toContain('@wide/pv-tool@')
+  })
+
+  it("a package's own mistake (its publishConfig.access) names the package and its folder", async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, { a: { name: '@wide/bad-access-a' }, b: { name: '@wide/bad-access-b', publishConfig: { access: 'secret' } } })
+    const res = await runPkgs(['publish', '--workspaces', '--dry-run', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toMatch(/^@wide\/bad-access-b \(packages\/b\): Invalid access "secret"/)
+  })
+
+  it('a range on a sibling without a version (a private tool): exit 2 before any upload, not "undefined" in what is uploaded', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, {
+      a: { name: '@wide/nov-a', devDependencies: { '@wide/nov-tool': 'workspace:*' } },
+      tool: { name: '@wide/nov-tool', private: true, version: undefined },
+    })
+    const before = registry.mutations().length
+    const res = await runPkgs(['publish', '--workspaces', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain(`@wide/nov-a's devDependencies (@wide/nov-tool: "workspace:*") needs @wide/nov-tool's version`)
+    expect(registry.mutations()).toHaveLength(before)
+  })
+
+  it('-w naming no package of a large workspace: the hint says how many it leaves out', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, Object.fromEntries(Array.from({ length: 23 }, (_, i) => [`p${i}`, { name: `@wide/many-${String(i).padStart(2, '0')}` }])))
+    const res = await runPkgs(['publish', '-w', 'nope', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.hint).toMatch(/, @wide\/many-\d\d and 3 more\.$/)
+  })
+
+  it('-w in a workspace without packages: exit 2 saying it has none', async () => {
+    const sandbox = loggedIn(registry, 'alice')
+    writeWorkspace(sandbox, {}, { workspaces: ['nothing/*'] })
+    const res = await runPkgs(['publish', '-w', 'foo', '--json'], sandbox)
+    expect(res.code).toBe(2)
+    expect(json(res).error.message).toContain('has no packages')
   })
 })

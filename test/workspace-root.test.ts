@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNpmjsRegistry, type NpmjsRegistry } from './support/npmjs-registry.js'
-import { loggedIn, nerfDart, runPkgs } from './support/sandbox.js'
+import { loggedIn, makeSandbox, nerfDart, runPkgs } from './support/sandbox.js'
 import { approvedRun } from './support/approval.js'
 import { writeWorkspace } from './support/workspace.js'
 
@@ -151,6 +151,15 @@ describe('at the root of a workspace', () => {
     expect(notTheRoot()).toEqual([])
   })
 
+  it('trust -ws --dry-run: the packages on the registry would be trusted, not "are trusted"', async () => {
+    registry.seedPackage('@wr/dry-a', 'wendy')
+    const sandbox = loggedIn(registry, 'wendy')
+    writeWorkspace(sandbox, { a: { name: '@wr/dry-a' }, fresh: { name: '@wr/dry-fresh' } })
+    const res = await runPkgs(['trust', 'github', '-ws', ...trustFlags, '--dry-run', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    expect(json(res).error.message).toBe('@wr/dry-fresh is not on the registry yet, so nothing could trust it; the other package would be trusted.')
+  })
+
   it('doctor reports the workspace: its packages with their scopes and registries, versions not yet published, workspace: ranges that would leak', async () => {
     registry.seedPackage('@rt/d', 'otto')
     const sandbox = loggedIn(registry, 'otto', `${nerfDart(other.url)}:_authToken=${other.tokens.otto}\n`)
@@ -177,6 +186,44 @@ describe('at the root of a workspace', () => {
 
     const text = await runPkgs(['doctor'], sandbox)
     expect(text.stdout).toContain('@rt/e has @rt/d: "workspace:^": plain npm publish uploads these ranges as they are')
+  })
+
+  it('doctor: what would stop pkgs publish --workspaces (a range no sibling satisfies, a cycle) is an error, exit 1', async () => {
+    const range = loggedIn(registry, 'otto')
+    writeWorkspace(range, { a: { name: '@rt/dr-a', version: '2.0.0' }, b: { name: '@rt/dr-b', dependencies: { '@rt/dr-a': '^9.0.0' } } })
+    const cycle = loggedIn(registry, 'otto')
+    writeWorkspace(cycle, {
+      a: { name: '@rt/dc-a', dependencies: { '@rt/dc-b': 'workspace:*' } },
+      b: { name: '@rt/dc-b', dependencies: { '@rt/dc-a': 'workspace:*' } },
+    })
+    const [r, c] = await Promise.all([runPkgs(['doctor', '--json'], range), runPkgs(['doctor', '--json'], cycle)])
+    const stops = (res: { stdout: string }) => json(res).checks.filter((check: { id: string }) => check.id === 'workspace-siblings')
+    expect(r.code).toBe(1)
+    expect(stops(r)).toEqual([
+      expect.objectContaining({ status: 'error', message: expect.stringContaining(`@rt/dr-b's dependencies (@rt/dr-a: "^9.0.0") does not match`) }),
+    ])
+    expect(c.code).toBe(1)
+    expect(stops(c)).toEqual([expect.objectContaining({ status: 'error', message: expect.stringContaining('@rt/dc-a → @rt/dc-b → @rt/dc-a') })])
+  })
+
+  it('doctor logged out of the registry of its packages: an error naming the login, and no package taken for new', async () => {
+    registry.seedPackage('@rt/lo', 'otto')
+    const sandbox = makeSandbox(`@rt:registry=${registry.url}\n`)
+    writeWorkspace(sandbox, { lo: { name: '@rt/lo' } })
+    const res = await runPkgs(['doctor', '--json'], sandbox)
+    expect(res.code).toBe(1)
+    const { checks } = json(res)
+    expect(checks).toContainEqual(
+      expect.objectContaining({
+        id: 'credentials',
+        status: 'error',
+        message: `No credentials for ${registry.url} (the registry of @rt/lo).`,
+        hint: 'Log in with: pkgs login --scope @rt',
+      }),
+    )
+    const row = checks.find((c: { id: string }) => c.id === 'workspace-package')
+    expect(row.message).toContain('not found without logging in')
+    expect(checks.find((c: { id: string }) => c.id === 'workspace-release')).toBeUndefined()
   })
 
   it('stage approve --all acts on the staged versions of its packages, each on its own registry', async () => {

@@ -13,7 +13,7 @@ import { checkNpm, credentialsError, loginCommand, type Check } from '../core/pr
 import { abbreviatedPackument, detectKind, kindNames, requestJson, whoami, workflowsFor, type RegistryIdentity, type Target } from '../core/registry.js'
 import { findManifest, nameOf, type Manifest } from '../package/manifest.js'
 import { escapedName, normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { publishablePackages, unpublishableRanges, workspaceAtRoot, type Workspace } from '../package/workspace.js'
+import { checkSiblings, publishablePackages, unpublishableRanges, workspaceAtRoot, type Workspace } from '../package/workspace.js'
 import { fetchPublished } from '../core/publish.js'
 import type { IO } from '../io/io.js'
 import { defineCommand } from './command.js'
@@ -420,7 +420,8 @@ async function runDoctor(ctx: Context, { package: packageArg, ...opts }: { packa
 /**
  * At a workspace's root: the workspace, then each package that can be published with its scope,
  * registry (publishConfig.registry, else its scope's) and whether its version is published yet,
- * and the `workspace:` and `catalog:` ranges plain `npm publish` would upload as they are.
+ * what would stop `pkgs publish --workspaces` before any upload (a range no sibling satisfies, a
+ * cycle), and the `workspace:` and `catalog:` ranges plain `npm publish` would upload as they are.
  */
 async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Promise<Check[]> {
   const packages = publishablePackages(ws)
@@ -432,11 +433,23 @@ async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Pro
       message: `Workspace at ${ws.root} (${ws.kind === 'pnpm' ? 'pnpm-workspace.yaml' : 'package.json "workspaces"'}): ${packages.length} package${packages.length === 1 ? '' : 's'} to publish${privately ? `, ${privately} private` : ''}.`,
     },
   ]
+  const targets = await Promise.all(
+    packages.map((p) => ctx.target({ scope: scopeOf(p.name), packageName: p.name, publishConfigRegistry: p.manifest.publishConfig?.registry })),
+  )
+  // the credentials a release needs, once per registry of its packages (in CI, the job's ID token may stand in)
+  const seen = new Set<string>()
+  packages.forEach((p, i) => {
+    const target = targets[i]
+    if (seen.has(target.registry.url) || ciProvider(ctx.env)) return
+    seen.add(target.registry.url)
+    const check = checkCredentials(config, target, scopeOf(p.name))
+    if (check.status !== 'ok') checks.push({ ...check, message: `${check.message.replace(/\.$/, '')} (the registry of ${p.name}).` })
+  })
   const rows = await Promise.all(
-    packages.map(async (p): Promise<Check> => {
+    packages.map(async (p, i): Promise<Check> => {
       const version = String(p.manifest.version ?? '')
       const scope = scopeOf(p.name)
-      const target = await ctx.target({ scope, packageName: p.name, publishConfigRegistry: p.manifest.publishConfig?.registry })
+      const target = targets[i]
       const where = `${scope ? `${scope} → ` : 'unscoped → '}${target.registry.url}${p.manifest.publishConfig?.registry ? ' (publishConfig.registry)' : ''}`
       try {
         const published = await fetchPublished(registryClient(config, target), p.name)
@@ -444,7 +457,9 @@ async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Pro
           ? `${version} is published`
           : published.exists
             ? `${version} is not published yet`
-            : `not on the registry yet (${version} would be its first version)`
+            : target.credentials.type === 'none'
+              ? 'not found without logging in (new, or private)'
+              : `not on the registry yet (${version} would be its first version)`
         return { id: 'workspace-package', status: 'ok', message: `${p.name}@${version}: ${where}; ${state}.` }
       } catch (err) {
         const e = explainError(err)
@@ -460,6 +475,17 @@ async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Pro
       status: 'ok',
       message: `${unpublished} version${unpublished > 1 ? 's' : ''} not published yet: pkgs publish --workspaces --dry-run shows the release.`,
     })
+  try {
+    checkSiblings(ws, packages)
+  } catch (err) {
+    if (!(err instanceof PkgsError)) throw err
+    checks.push({
+      id: 'workspace-siblings',
+      status: 'error',
+      message: `pkgs publish --workspaces would stop: ${err.message[0].toLowerCase()}${err.message.slice(1)}`,
+      hint: err.hint,
+    })
+  }
   for (const p of packages) {
     const ranges = unpublishableRanges(p)
     if (!ranges.length) continue
@@ -518,8 +544,9 @@ export default defineCommand({
     "the lockfile's resolved URLs (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock)\n" +
     'against that registry; .github/dependabot.yml with an npm-registry entry for each private one.\n' +
     'A "private": true project is not asked for a default scope or for credentials to read public packages.\n' +
-    "At a workspace's root: its packages with their scopes and registries (publishConfig.registry, else the scope's),\n" +
-    'whether each version is published yet, and the workspace: and catalog: ranges plain npm publish would upload.\n' +
+    "At a workspace's root: its packages with their scopes and registries (publishConfig.registry, else the scope's), credentials for each,\n" +
+    'whether each version is published yet, and the workspace: and catalog: ranges plain npm publish would upload;\n' +
+    'what would stop pkgs publish --workspaces before any upload (a range no sibling satisfies, a cycle) is an error.\n' +
     'Exit code 0 when no check is an error, 1 otherwise.',
   run: runDoctor,
   render,

@@ -152,12 +152,13 @@ async function runPublish(ctx: Context, opts: PublishOptions): Promise<PublishRe
     published: false,
   }
   result[registryIdentity] = state.identity
+  if (opts.stage) requireWorkflow(target, 'stage', stageWhat, state.identity)
   const republish = republishState(state, result.version, packed)
   // a dry run's plan: nothing to send for an identical version already there
   if (opts.dryRun) result.changes = []
   if (republish === 'identical' && opts.tolerateRepublish) return tolerated(ctx, result)
   if (republish !== 'new') throw alreadyPublishedError(target, name, result.version, republish, Boolean(opts.tolerateRepublish))
-  refuseImplicitLatest(state, result.version, tag, tagExplicit)
+  refuseImplicitLatest(state, name, result.version, tag, tagExplicit)
 
   const effective = effectiveAccess(decided, state, name)
   if (effective.warning) ctx.io.warn(effective.warning)
@@ -347,6 +348,8 @@ export default defineCommand({
     ['pkgs publish ./dist --otp 123456', 'publish a folder with a one-time password'],
     ['pkgs publish pkg-1.0.0.tgz --yes', 'publish a tarball as it is, without confirming'],
     ['pkgs publish --stage --yes', 'in CI: stage it; a person approves it with pkgs stage approve'],
+    ['pkgs publish -ws --dry-run', "a monorepo's release plan: every package of the workspace, in dependency order; upload nothing"],
+    ['pkgs publish -w @acme/core -w packages/ui', 'release some packages of the workspace (names or folders)'],
   ],
   json: [
     'pkgs publish --tolerate-republish --json',
@@ -354,7 +357,12 @@ export default defineCommand({
   ],
   notes:
     'On a terminal it shows what will be sent and asks to confirm (--yes skips); a first publish of a scoped package asks for the access (not on registries that set access their own way, such as Verdaccio, where its config.yaml decides: the summary and the success line say who can install it there, and where that is set).' +
-    ' At the root of a workspace whose package.json is "private": true (or has no name), it exits 2 naming --workspaces.',
+    ' At the root of a workspace whose package.json is "private": true (or has no name), it exits 2 naming --workspaces.' +
+    ' With --workspaces (-ws) or -w it releases packages of the workspace (npm, yarn or pnpm) from its root or any package folder:' +
+    ' the release plan first (confirmed on a terminal), each package uploaded after the workspace packages it depends on,' +
+    ' workspace: and catalog: ranges rewritten in what is uploaded, one two-factor approval for all; "private": true packages' +
+    ' and versions already published are skipped, a refused package holds back only what depends on it, and running it again' +
+    ' publishes what is left.',
   run: (ctx, opts): Promise<PublishResult | Release> => (opts.workspaces || opts.workspace?.length ? runRelease(ctx, opts) : runPublish(ctx, opts)),
   failure: (result) => (isRelease(result) ? releaseFailure(result) : undefined),
   // a dry run's plan is the summary of what would be sent, with every file (a release's: its plan's lines)

@@ -13,13 +13,17 @@ import type { RegistryClient } from '../core/client.js'
 import { ciNames, ciProvider, getIdToken, idTokenClaims, trustCommand, trustedPublishing, type CiProvider } from '../core/oidc.js'
 import { readEach, itemError, type Change, type ItemError } from '../core/plan.js'
 import {
+  checkProvenance,
   decideAccess,
   decideTag,
+  effectiveAccess,
   explainPublishError,
   fetchPublished,
   publishConfigOptions,
   preloadPublisher,
   publishTarball,
+  refuseImplicitLatest,
+  type AccessDecision,
   type Published,
 } from '../core/publish.js'
 import { detectKind, requireWorkflow, type Target } from '../core/registry.js'
@@ -29,7 +33,7 @@ import type { Manifest } from '../package/manifest.js'
 import { scopeOf } from '../package/names.js'
 import { readPublishManifest, runLifecycle, tarballContents, type PackSource } from '../package/pack.js'
 import {
-  findDependencyCycle,
+  checkSiblings,
   findWorkspace,
   folderOf,
   inRange,
@@ -97,6 +101,8 @@ interface Entry {
   manifest: Manifest
   target?: Target
   tagExplicit?: boolean
+  /** the access chosen for a first publish, and where from */
+  decided?: AccessDecision
   fromPackage?: Record<string, unknown>
   /** set once read: the registry's copy */
   published?: Published
@@ -112,50 +118,63 @@ async function readRelease(ctx: Context, config: Config, flags: ReleaseFlags): P
   const ws = await findWorkspace(ctx.cwd)
   if (!ws) throw notInWorkspace(ctx.cwd, 'publish one package with pkgs publish')
   const selected = selectPackages(ws, ctx.cwd, flags.workspaces ? undefined : flags.workspace)
-  if (!selected.length) throw usageError(`The workspace at ${ws.root} has no packages.`, 'List their folders in "workspaces" (or pnpm-workspace.yaml).')
-  const cycle = findDependencyCycle(ws, selected)
-  if (cycle) {
-    throw usageError(
-      `These packages depend on each other in a circle, so none can be published first: ${cycle.join(' → ')}.`,
-      'Remove one of these dependencies (a peer dependency that is also needed for development belongs in devDependencies too, which does not order a release).',
-    )
-  }
+  checkSiblings(ws, selected)
   const entries: Entry[] = []
   for (const pkg of selected) {
-    const source: PackSource = { type: 'directory', path: pkg.folder }
-    const { manifest } = await readPublishManifest(source, config.flat)
-    const item: ReleaseItem = { package: pkg.name, version: String(manifest.version ?? ''), folder: folderOf(ws, pkg), state: 'unchanged' }
-    if (manifest.private === true) {
-      entries.push({ pkg, item: { ...item, state: 'private' }, source, manifest })
-      continue
+    try {
+      entries.push(await readEntry(ctx, config, flags, ws, pkg))
+    } catch (err) {
+      throw inPackage(err, ws, pkg)
     }
-    const { name, version } = identify(manifest, source)
-    // every range is checked before anything is sent
-    rewriteRanges(ws, pkg, manifest)
-    const scope = scopeOf(name)
-    const publishConfig = manifest.publishConfig
-    const decided = decideAccess(name, Boolean(scope), { flag: flags.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
-    const tagInput = { flag: flags.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
-    const { tag, explicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
-    const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
-    if (flags.stage) requireWorkflow(target, 'stage', stageWhat)
-    const given = [flags.access && 'access', flags.tag !== undefined && 'tag', flags.provenance && 'provenance', ctx.options.registry && 'registry']
-    const fromPackage = publishConfigOptions(
-      publishConfig,
-      given.filter((f): f is string => Boolean(f)),
-    )
-    entries.push({
-      pkg,
-      source,
-      manifest,
-      target,
-      tagExplicit: explicit,
-      fromPackage,
-      item: { ...item, access: decided.access, tag, registry: target.registry.url },
-    })
   }
   ctx.warnAboutNpm()
   return { ws, entries }
+}
+
+/** One selected package as npm would publish it, with what the release decides for it. */
+async function readEntry(ctx: Context, config: Config, flags: ReleaseFlags, ws: Workspace, pkg: WorkspacePackage): Promise<Entry> {
+  const source: PackSource = { type: 'directory', path: pkg.folder }
+  const { manifest } = await readPublishManifest(source, config.flat)
+  const item: ReleaseItem = { package: pkg.name, version: String(manifest.version ?? ''), folder: folderOf(ws, pkg), state: 'unchanged' }
+  if (manifest.private === true) {
+    return { pkg, item: { ...item, state: 'private' }, source, manifest }
+  }
+  const { name, version } = identify(manifest, source)
+  // every range is checked before anything is sent
+  rewriteRanges(ws, pkg, manifest)
+  const scope = scopeOf(name)
+  const publishConfig = manifest.publishConfig
+  const decided = decideAccess(name, Boolean(scope), { flag: flags.access, publishConfig: publishConfig?.access, config: config.npm.get('access') })
+  const tagInput = { flag: flags.tag, config: config.npm.get('tag'), configIsDefault: config.npm.find('tag') === 'default' }
+  const { tag, explicit } = decideTag(name, version, { ...tagInput, publishConfig: publishConfig?.tag })
+  const target = await ctx.target({ scope, packageName: name, publishConfigRegistry: publishConfig?.registry })
+  if (flags.stage) requireWorkflow(target, 'stage', stageWhat)
+  const given = [flags.access && 'access', flags.tag !== undefined && 'tag', flags.provenance && 'provenance', ctx.options.registry && 'registry']
+  const fromPackage = publishConfigOptions(
+    publishConfig,
+    given.filter((f): f is string => Boolean(f)),
+  )
+  return {
+    pkg,
+    source,
+    manifest,
+    target,
+    tagExplicit: explicit,
+    decided,
+    fromPackage,
+    item: { ...item, access: decided.access, tag, registry: target.registry.url },
+  }
+}
+
+/** An error about one package of a release that does not say which: its name and folder in front. */
+function inPackage(err: unknown, ws: Workspace, pkg: WorkspacePackage): unknown {
+  if (!(err instanceof PkgsError) || err.message.includes(pkg.name) || err.message.includes(pkg.folder)) return err
+  return new PkgsError(err.code, `${pkg.name} (${folderOf(ws, pkg)}): ${err.message}`, {
+    hint: err.hint,
+    exitCode: err.exitCode,
+    cause: err,
+    details: err.details,
+  })
 }
 
 /**
@@ -253,11 +272,15 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
   const { ws, entries } = await readRelease(ctx, config, flags)
   const candidates = entries.filter((e) => e.target)
   const ci = ciProvider(ctx.env)
+  const warned = new Set<string>()
   for (const e of candidates) {
     const loggedIn = e.target!.credentials.type !== 'none'
     if (ci) continue
     if (!loggedIn && !e.target!.credentials.problem && flags.dryRun) {
-      ctx.io.warn(`You are not logged in to ${e.target!.registry.url}: a real publish of ${e.pkg.name} would stop here (dry run).`)
+      // once per registry, however many packages go there
+      const url = e.target!.registry.url
+      if (!warned.has(url)) ctx.io.warn(`You are not logged in to ${url}: a real release would stop here (dry run).`)
+      warned.add(url)
     } else await ctx.requireCredentials(config, { ...e.target!, scope: scopeOf(e.pkg.name) })
   }
   if (!flags.dryRun) preloadPublisher()
@@ -281,7 +304,11 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
     const o = reads.outcomes[i]
     if (o.error && !(flags.dryRun && o.error.exitCode !== Exit.auth)) throw o.error
     e.published = o.value ?? { exists: undefined, versions: {}, identity: detectKind(e.target!.registry.url) }
-    if (!e.published.versions[e.item.version]) e.change = {} as Entry['change']
+    if (flags.stage) requireWorkflow(e.target!, 'stage', stageWhat, e.published.identity)
+    if (e.published.versions[e.item.version]) return
+    // as npm and a single publish: a version below the highest release does not take "latest" unasked
+    refuseImplicitLatest(e.published, e.pkg.name, e.item.version, e.item.tag!, Boolean(e.tagExplicit))
+    e.change = {} as Entry['change']
   })
   await checkDependencies(ctx, config, ws, entries, readConcurrency(config, width))
 
@@ -299,7 +326,10 @@ export async function runRelease(ctx: Context, flags: ReleaseFlags): Promise<Rel
       e,
       contents.files.map((f) => f.path),
     )
-    e.item.access = e.published!.exists && e.published!.visibility ? e.published!.visibility : e.item.access
+    const effective = effectiveAccess(e.decided!, e.published!, e.pkg.name)
+    if (effective.warning) ctx.io.warn(effective.warning)
+    e.item.access = effective.access
+    checkProvenance(e.pkg.name, effective.access, flags.provenance)
   }
 
   // the plan: one upload per version, after the uploads of what it depends on
@@ -400,9 +430,11 @@ function renderPlan(io: IO, ws: Workspace, entries: Entry[], dryRun: boolean): v
   const write = (line: string) => (dryRun ? io.print(line) : io.info(line))
   const c = dryRun ? io.out : io.err
   write(c.bold(`${dryRun ? 'Would release (dry run)' : 'Release'}: ${entries.length} package${entries.length > 1 ? 's' : ''} of ${ws.root}`))
-  const width = Math.max(...entries.map((e) => `${e.pkg.name}@${e.item.version}`.length))
+  // a private package may have no version
+  const idOf = (e: Entry) => (e.item.version ? `${e.pkg.name}@${e.item.version}` : e.pkg.name)
+  const width = Math.max(...entries.map((e) => idOf(e).length))
   for (const e of entries) {
-    const id = `${e.pkg.name}@${e.item.version}`.padEnd(width)
+    const id = idOf(e).padEnd(width)
     if (e.item.state === 'private') write(`  ${c.dim('·')} ${id}  ${c.dim('"private": true (skipped)')}`)
     else if (!e.change) write(`  = ${id}  ${c.dim('already published (skipped)')}`)
     else {

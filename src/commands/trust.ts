@@ -230,16 +230,15 @@ const firstVersionHint =
   'A package is trusted once it exists: its first version needs a token or a staged publish by a person (pkgs publish, logged in); then run this again.'
 
 /** The run's error: the workspace's packages not on the registry yet, named (the rest were trusted), else as every bulk run. */
-function trustFailure(doc: Parameters<typeof bulkDocumentFailure>[0] & { [notOnRegistry]?: string[] }): PkgsError | undefined {
+function trustFailure(doc: Parameters<typeof bulkDocumentFailure>[0] & { [notOnRegistry]?: string[]; dryRun?: boolean }): PkgsError | undefined {
   const missing = doc[notOnRegistry] ?? []
   if (!missing.length || doc[stoppedBy] || doc.results.some((r) => r.error && r.error.code !== 'E404')) return bulkDocumentFailure(doc)
   const [are, them] = missing.length > 1 ? ['are', 'them'] : ['is', 'it']
   const rest = doc.results.length - missing.length
-  return new PkgsError(
-    'E404',
-    `${missing.join(', ')} ${are} not on the registry yet, so nothing could trust ${them}${rest ? `; the other ${rest} package${rest > 1 ? 's are' : ' is'} trusted` : ''}.`,
-    { hint: firstVersionHint },
-  )
+  const others = rest > 1 ? `the other ${rest} packages ${doc.dryRun ? 'would be' : 'are'}` : `the other package ${doc.dryRun ? 'would be' : 'is'}`
+  return new PkgsError('E404', `${missing.join(', ')} ${are} not on the registry yet, so nothing could trust ${them}${rest ? `; ${others} trusted` : ''}.`, {
+    hint: firstVersionHint,
+  })
 }
 
 /** What the three providers' commands share: the JSON, the notes, the summary, the failure. */

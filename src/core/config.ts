@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { homedir } from 'node:os'
 import { usageError, type PkgsError } from './errors.js'
 import { normalizeScope } from '../package/names.js'
+import { findWorkspace } from '../package/workspace.js'
 import { nerfDart } from './npmrc.js'
 
 const require = createRequire(import.meta.url)
@@ -54,7 +55,11 @@ export async function loadConfig(opts: LoadOptions): Promise<Config> {
     cwd: opts.cwd,
     warn: false,
   }) as unknown as NpmcliConfig & { load(): Promise<void> }
-  await npm.load()
+  await npm.load().catch(async (err: unknown) => {
+    // a package.json of the workspace that is not JSON: @npmcli/config does not say which one
+    if ((err as NodeJS.ErrnoException).code === 'EJSONPARSE') await findWorkspace(opts.cwd)
+    throw err
+  })
   return { npm, flat: npm.flat, home: npm.home || homedir(), envNames: envNamesOf(opts.env) }
 }
 

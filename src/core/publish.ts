@@ -193,12 +193,12 @@ export function alreadyPublishedError(target: Target, name: string, version: str
 }
 
 /** npm's rule: `latest` never moves below the highest release unless a tag was chosen. */
-export function refuseImplicitLatest(published: Published, version: string, tag: string, explicit: boolean): void {
+export function refuseImplicitLatest(published: Published, name: string, version: string, tag: string, explicit: boolean): void {
   const highest = highestRelease(published)
   const gt = require('semver/functions/gt') as (a: string, b: string) => boolean
   if (explicit || tag !== 'latest' || !highest || !gt(highest, version)) return
   const major = require('semver/functions/major') as (v: string) => number
-  throw new PkgsError('ELATEST', `${version} is lower than the published ${highest}: publishing it would move "latest" back.`, {
+  throw new PkgsError('ELATEST', `${name}@${version} is lower than the published ${highest}: publishing it would move "latest" back.`, {
     hint: `Choose a dist-tag for it, e.g. --tag v${major(version)}-maintenance (or --tag latest if that is what you want).`,
     exitCode: Exit.usage,
   })

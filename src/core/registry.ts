@@ -424,11 +424,13 @@ export function workflowsFor(identity: RegistryIdentity): Support {
 
 /**
  * Before any request: exit 4 when the registry's host alone shows it lacks the workflow (GitHub
- * Packages, GitLab), so the user gets the explanation instead of a 404 from a look-up.
+ * Packages, GitLab), so the user gets the explanation instead of a 404 from a look-up. Given the
+ * identity its answers showed (Verdaccio's headers), before the request that needs the workflow.
  */
-export function requireWorkflow(target: Target, workflow: Workflow, what: string): void {
-  const identity = detectKind(target.registry.url)
-  const reason = identity.evidence === 'host' ? workflowsFor(identity).unsupported[workflow] : undefined
+export function requireWorkflow(target: Target, workflow: Workflow, what: string, answered?: RegistryIdentity): void {
+  // what the registry's answers showed, else its host; a guess from the path alone refuses nothing
+  const identity = answered ?? detectKind(target.registry.url)
+  const reason = identity.evidence !== 'path' && identity.evidence !== 'none' ? workflowsFor(identity).unsupported[workflow] : undefined
   if (reason) throw unsupportedError(`${kindNames[identity.kind]} at ${target.registry.url} does not support ${what}.`, reason)
 }
 

@@ -4,7 +4,7 @@
 // other in, and the `workspace:` and `catalog:` ranges rewritten for publishing as pnpm and yarn
 // rewrite them (in what is uploaded only: files on disk never change).
 import { createRequire } from 'node:module'
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { PkgsError, usageError } from '../core/errors.js'
@@ -79,6 +79,27 @@ async function findDeclaration(dir: string): Promise<Declaration | undefined> {
   }
 }
 
+/** Throws readManifest's error (naming the file) for the first package.json that the patterns could match and is not JSON. */
+async function findBrokenManifest(root: string, patterns: unknown): Promise<void> {
+  const list: unknown = Array.isArray(patterns) ? patterns : (patterns as { packages?: unknown } | null)?.packages
+  for (const pattern of Array.isArray(list) ? list : []) {
+    if (typeof pattern !== 'string' || pattern.startsWith('!')) continue
+    const parts = pattern.split('/').filter((s) => s && s !== '.')
+    const wild = parts.findIndex((s) => /[*?[{]/.test(s))
+    const base = join(root, ...(wild < 0 ? parts : parts.slice(0, wild)))
+    await readEachManifest(base, wild < 0 ? 0 : parts.includes('**') ? 4 : parts.length - wild)
+  }
+}
+
+async function readEachManifest(dir: string, depth: number): Promise<void> {
+  await readManifest(dir)
+  if (depth <= 0) return
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+  for (const d of entries) {
+    if (d.isDirectory() && d.name !== 'node_modules' && !d.name.startsWith('.')) await readEachManifest(join(dir, d.name), depth - 1)
+  }
+}
+
 const inside = (folder: string, dir: string) => dir === folder || dir.startsWith(folder + sep)
 
 /**
@@ -93,12 +114,16 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
   try {
     map = await mapWorkspaces({ cwd: declared.root, pkg: { workspaces: declared.patterns } })
   } catch (err) {
+    // a package's package.json that is not JSON: map-workspaces does not say which one
+    if ((err as NodeJS.ErrnoException).code === 'EJSONPARSE') await findBrokenManifest(declared.root, declared.patterns)
     const file = declared.kind === 'pnpm' ? 'pnpm-workspace.yaml' : 'package.json'
     throw new PkgsError('EBADWORKSPACE', `The workspaces of ${join(declared.root, file)} cannot be listed: ${(err as Error).message}`, {
       hint:
-        declared.kind === 'pnpm'
-          ? 'List the package folders under "packages:", e.g. - packages/*'
-          : 'Give "workspaces" as a list of folders, e.g. ["packages/*"].',
+        (err as NodeJS.ErrnoException).code === 'EDUPLICATEWORKSPACE'
+          ? 'Give each package of the workspace a name of its own (or leave one folder out of the workspace).'
+          : declared.kind === 'pnpm'
+            ? 'List the package folders under "packages:", e.g. - packages/*'
+            : 'Give "workspaces" as a list of folders, e.g. ["packages/*"].',
       cause: err,
     })
   }
@@ -108,6 +133,9 @@ export async function findWorkspace(cwd: string): Promise<Workspace | undefined>
     if (found) packages.push({ name, folder, manifest: found.manifest })
   }
   packages.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0))
+  // a package.json of its own that is not one of the workspace's packages (a tool kept in the repository): not in it, as npm sees it
+  const own = await packageRoot(resolve(cwd))
+  if (own && own !== declared.root && !packages.some((p) => p.folder === own)) return undefined
   return { root: declared.root, kind: declared.kind, packages, catalogs: declared.catalogs }
 }
 
@@ -130,16 +158,18 @@ export function publishablePackages(ws: Workspace): WorkspacePackage[] {
 
 export function notInWorkspace(cwd: string, otherwise = 'name the packages'): PkgsError {
   return usageError(
-    `${cwd} is not in a workspace: there is no package.json with "workspaces" or pnpm-workspace.yaml here or above.`,
+    `${cwd} is not in a workspace: no package.json with "workspaces" or pnpm-workspace.yaml here or above lists this folder's package.`,
     `Run it in the monorepo (its root or a package folder), or ${otherwise}.`,
   )
 }
 
 /**
  * npm's selection: `--workspaces` every package, `--workspace` each one named by its name or a
- * folder (a folder selects the packages in it), in the workspace's order.
+ * folder (a folder selects the packages in it), in the workspace's order. A workspace without
+ * packages is a usage error.
  */
 export function selectPackages(ws: Workspace, cwd: string, wanted: string[] | undefined): WorkspacePackage[] {
+  if (!ws.packages.length) throw usageError(`The workspace at ${ws.root} has no packages.`, 'List their folders in "workspaces" (or pnpm-workspace.yaml).')
   if (!wanted?.length) return ws.packages
   const chosen = new Set<WorkspacePackage>()
   for (const want of wanted) {
@@ -152,7 +182,7 @@ export function selectPackages(ws: Workspace, cwd: string, wanted: string[] | un
         `Its packages: ${ws.packages
           .map((p) => p.name)
           .slice(0, 20)
-          .join(', ')}.`,
+          .join(', ')}${ws.packages.length > 20 ? ` and ${ws.packages.length - 20} more` : ''}.`,
       )
     }
     for (const p of byName ? [byName] : byFolder) chosen.add(p)
@@ -217,7 +247,7 @@ export function unpublishableRanges(pkg: WorkspacePackage): SiblingDependency[] 
 }
 
 /** Packages that depend on each other in a circle (names, the first one again at the end), if any. */
-export function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[]): string[] | undefined {
+function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[]): string[] | undefined {
   const byName = new Map(ws.packages.map((p) => [p.name, p]))
   const state = new Map<string, 'visiting' | 'done'>()
   const path: string[] = []
@@ -243,11 +273,36 @@ export function findDependencyCycle(ws: Workspace, selected: WorkspacePackage[])
   return undefined
 }
 
+/**
+ * What a release of `selected` checks before reading the registry: every sibling range can be
+ * rewritten (a usage error naming it otherwise), then no packages depend on each other in a circle.
+ */
+export function checkSiblings(ws: Workspace, selected: WorkspacePackage[]): void {
+  for (const pkg of selected) if (pkg.manifest.private !== true) rewriteRanges(ws, pkg, pkg.manifest)
+  const cycle = findDependencyCycle(ws, selected)
+  if (cycle) {
+    throw usageError(
+      `These packages depend on each other in a circle, so none can be published first: ${cycle.join(' → ')}.`,
+      'Remove one of these dependencies (a peer dependency that is also needed for development belongs in devDependencies too, which does not order a release).',
+    )
+  }
+}
+
 export interface Rewritten {
   field: SiblingDependency['field']
   name: string
   from: string
   to: string
+}
+
+/** The version a range on a sibling is written with: one it has (a private tool may have none). */
+function versionOf(at: string, sibling: WorkspacePackage): string {
+  const { version } = sibling.manifest
+  if (typeof version === 'string' && version) return version
+  throw usageError(
+    `${at} needs ${sibling.name}'s version, and its package.json has none.`,
+    `Give ${sibling.name} a version (npm version 1.0.0 --no-git-tag-version in ${sibling.folder}).`,
+  )
 }
 
 /** `workspace:./x` and `workspace:../x`: the sibling in that folder, relative to the package's. */
@@ -278,7 +333,7 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
     const folder = resolve(pkg.folder, spec.slice('workspace:'.length))
     const there = ws.packages.find((p) => p.folder === folder)
     if (!there) throw usageError(`${at} names ${folder}, which is not a package folder of the workspace.`, `Use workspace:* to depend on ${name}.`)
-    return there.name === name ? String(there.manifest.version) : `npm:${there.name}@${String(there.manifest.version)}`
+    return there.name === name ? versionOf(at, there) : `npm:${there.name}@${versionOf(at, there)}`
   }
   const alias = aliasOf(spec)
   if (alias) {
@@ -289,7 +344,7 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
   if (spec.startsWith('workspace:') && !sibling)
     throw usageError(`${at} names no package of the workspace.`, `Depend on a package of the workspace, or on a version range (e.g. "^1.0.0").`)
   if (!sibling || !onSibling(ws, name, spec)) return spec
-  const version = String(sibling.manifest.version)
+  const version = versionOf(at, sibling)
   const range = spec.startsWith('workspace:') ? spec.slice('workspace:'.length) : spec
   if ((range === '*' || range === '') && spec !== range) return version
   if (range === '^' || range === '~') return `${range}${version}`
@@ -298,7 +353,7 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
   if (!validRange(range)) throw usageError(`${at} is not a version range.`, 'Use workspace:*, workspace:^, workspace:~ or workspace:<range>.')
   if (!satisfies(version, range)) {
     throw usageError(
-      `${at} does not match ${name}'s version in the workspace, ${version}: the published package would need a version that is not there.`,
+      `${at} does not match ${name}'s version in the workspace, ${version}: the published package would depend on another version than the workspace's, which may not be on the registry.`,
       `Change the range to include ${version} (e.g. workspace:^), or ${name}'s version.`,
     )
   }
