@@ -132,6 +132,26 @@ describe('at the root of a workspace', () => {
     expect(notTheRoot()).toEqual([])
   })
 
+  it('a package not on the registry yet is named as such, with the release to run first, not as missing or private', async () => {
+    registry.seedPackage('@rt/old', 'otto', 'public')
+    const sandbox = loggedIn(registry, 'otto')
+    writeWorkspace(sandbox, { old: { name: '@rt/old' }, young: { name: '@rt/young' } })
+    const runs = await Promise.all([
+      runPkgs(['access', '--json'], sandbox),
+      runPkgs(['make-private', '--otp', '123456', '--json'], sandbox),
+      runPkgs(['make-private', '--otp', '123456'], sandbox),
+    ])
+    for (const res of runs.slice(0, 2)) {
+      expect(res.code, res.stderr).toBe(1)
+      const young = json(res).results.find((r: { package: string }) => r.package === '@rt/young')
+      expect(young.error).toMatchObject({ code: 'E404', message: `@rt/young is not on ${registry.url} yet: it has not been published.` })
+      expect(young.error.hint).toContain('pkgs publish --workspaces')
+    }
+    expect(runs[2].stderr).toContain(`error @rt/young: @rt/young is not on ${registry.url} yet`)
+    expect(runs[2].stderr).not.toContain('or it is private')
+    expect(registry.state.packages.get('@rt/old')!.access).toBe('restricted')
+  })
+
   it('a command on one package exits 2 naming the packages; publish without --workspaces says to use it', async () => {
     const sandbox = rootSandbox()
     const owners = await runPkgs(['owners'], sandbox)

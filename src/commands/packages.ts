@@ -3,10 +3,10 @@
 // and the result document of the run.
 import type { RegistryClient } from '../core/client.js'
 import type { Config } from '../core/config.js'
-import { usageError, type PkgsError } from '../core/errors.js'
+import { PkgsError, usageError } from '../core/errors.js'
 import { bulkFailure } from '../core/bulk.js'
 import { readEach, stopsTheRun, type ItemError, type Outcome, type Run } from '../core/plan.js'
-import type { Target } from '../core/registry.js'
+import { isStatus, type Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
@@ -33,6 +33,8 @@ export interface Planned {
   name: string
   target: Target
   client: RegistryClient
+  /** a package of the workspace: one the registry does not know has not been published yet */
+  inWorkspace?: boolean
 }
 
 export interface BulkResult {
@@ -122,7 +124,7 @@ export async function planPackages(
     const publishConfig = fromWorkspace?.find((p) => p.name === name)?.manifest.publishConfig
     const target = await ctx.target({ scope: scopeOf(name), packageName: name, publishConfigRegistry: publishConfig?.registry })
     if (loggedIn) await ctx.requireCredentials(config, target)
-    planned.push({ name, target, client: ctx.client(config, target) })
+    planned.push({ name, target, client: ctx.client(config, target), ...(fromWorkspace ? { inWorkspace: true } : {}) })
   }
   ctx.warnAboutNpm()
   return { config, planned, ...(fromWorkspace ? { workspace: true } : {}) }
@@ -147,7 +149,18 @@ export function readPackages<T>(
   width: number,
   onRead?: (p: Planned, outcome: Outcome<T>) => void,
 ): Promise<Run<T>> {
-  return readEach(planned, read, { width, pacers: ctx.pacers(), registryOf: (p) => p.target.registry.url, onRead })
+  const reading = (p: Planned) => read(p).catch((err: unknown) => Promise.reject(p.inWorkspace && isNotFound(err) ? notPublishedYet(p, err) : err))
+  return readEach(planned, reading, { width, pacers: ctx.pacers(), registryOf: (p) => p.target.registry.url, onRead })
+}
+
+const isNotFound = (err: unknown) => isStatus(err, 404) || (err instanceof PkgsError && err.code === 'E404')
+
+/** A workspace package the registry does not know: not published yet (not "missing, or private"). */
+function notPublishedYet(p: Planned, cause: unknown): PkgsError {
+  return new PkgsError('E404', `${p.name} is not on ${p.target.registry.url} yet: it has not been published.`, {
+    hint: 'Release the workspace first (pkgs publish --workspaces), then run this again.',
+    cause,
+  })
 }
 
 /**
