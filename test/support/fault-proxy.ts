@@ -5,7 +5,7 @@
 // that does not parse, an HTML page (a captive portal), or the upstream's packument made several
 // MB large.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createServer as createNetServer, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 
 export type Fault =
   /** the connection is closed as soon as the request has arrived */
@@ -43,18 +43,6 @@ export interface FaultProxy {
   arm(fault: Fault, opts?: ArmOptions): void
   disarm(): void
   close(): Promise<void>
-}
-
-/** A loopback port that was free a moment ago and now refuses connections. */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 const bigPadding = 'This readme is long. '.repeat(200_000) // ~4 MB
@@ -176,7 +164,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   }
 }
 
-/** A proxy whose URL refuses every connection: a registry that is down. */
+/**
+ * A URL that refuses every connection: a registry that is down. Port 9 (discard), where nothing
+ * listens: a port that was free a moment ago may be handed to another test's server meanwhile.
+ */
 export async function refusingRegistry(): Promise<string> {
-  return `http://127.0.0.1:${await closedPort()}/`
+  return 'http://127.0.0.1:9/'
 }

@@ -1,7 +1,7 @@
 // With PKGS_TEST_PROCESS_LOG naming a file, the sandbox loads this (--require) into every process
 // the tests start: at exit each appends what it cost, as one JSON line. `node scripts/process-cost.mjs
 // FILE` sums the lines by test file and by command. A measurement, never part of what a test checks;
-// the two tests that run pkgs beside a broken package.json fail under it, as Node itself reads that
+// the tests that run pkgs beside a broken package.json fail under it, as Node itself reads that
 // file to load this one.
 const { appendFileSync } = require('node:fs')
 
