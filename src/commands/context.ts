@@ -13,7 +13,7 @@ import { notARegistry, requireWorkflow, retryPolicy, targetFor, type Target, typ
 import type { IO, Secrets } from '../io/io.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { publishablePackages, workspaceAtRoot } from '../package/workspace.js'
+import { publishablePackages, someNames, workspaceAtRoot } from '../package/workspace.js'
 
 export interface GlobalOptions {
   registry?: string
@@ -187,9 +187,8 @@ export class Context {
     const ws = await workspaceAtRoot(this.cwd)
     if (!ws) return
     const names = publishablePackages(ws).map((p) => p.name)
-    const shown = names.slice(0, 20).join(', ') + (names.length > 20 ? `, … (${names.length} in all)` : '')
     throw usageError(
-      `${ws.root} is the root of a workspace: name one of its packages${names.length ? ` (${shown})` : ''}.`,
+      `${ws.root} is the root of a workspace: name one of its packages${names.length ? ` (${someNames(names)})` : ''}.`,
       `e.g. ${names.length ? example.replace('@acme/widgets', names[0]) : example}`,
     )
   }

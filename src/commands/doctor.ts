@@ -446,7 +446,7 @@ async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Pro
     if (check.status !== 'ok') checks.push({ ...check, message: `${check.message.replace(/\.$/, '')} (the registry of ${p.name}).` })
   })
   const rows = await Promise.all(
-    packages.map(async (p, i): Promise<Check> => {
+    packages.map(async (p, i): Promise<Check & { unpublished?: boolean }> => {
       const version = String(p.manifest.version ?? '')
       const scope = scopeOf(p.name)
       const target = targets[i]
@@ -460,15 +460,16 @@ async function workspaceChecks(ctx: Context, config: Config, ws: Workspace): Pro
             : target.credentials.type === 'none'
               ? 'not found without logging in (new, or private)'
               : `not on the registry yet (${version} would be its first version)`
-        return { id: 'workspace-package', status: 'ok', message: `${p.name}@${version}: ${where}; ${state}.` }
+        const unpublished = !published.versions[version] && (published.exists || target.credentials.type !== 'none')
+        return { id: 'workspace-package', status: 'ok', message: `${p.name}@${version}: ${where}; ${state}.`, unpublished }
       } catch (err) {
         const e = explainError(err)
         return { id: 'workspace-package', status: 'warn', message: `${p.name}@${version}: ${where}; not read: ${e.message}`, hint: e.hint }
       }
     }),
   )
-  checks.push(...rows)
-  const unpublished = rows.filter((r) => / not (published|on the registry) yet/.test(r.message)).length
+  checks.push(...rows.map(({ unpublished, ...check }) => check))
+  const unpublished = rows.filter((r) => r.unpublished).length
   if (unpublished)
     checks.push({
       id: 'workspace-release',

@@ -10,7 +10,7 @@ import { isStatus, type Target } from '../core/registry.js'
 import { packagesOfScope, type Visibility } from '../core/visibility.js'
 import { noLocalName, packageNameOrLocal } from '../package/manifest.js'
 import { normalizeScope, scopeOf, validatePackageName } from '../package/names.js'
-import { findWorkspace, notInWorkspace, publishablePackages, workspaceAtRoot, type WorkspacePackage } from '../package/workspace.js'
+import { findWorkspace, notInWorkspace, publishablePackages, someNames, workspaceAtRoot, type WorkspacePackage } from '../package/workspace.js'
 import type { IO } from '../io/io.js'
 import type { Context } from './context.js'
 
@@ -78,7 +78,7 @@ async function workspaceSelection(ctx: Context, workspaces: boolean | undefined)
   const packages = publishablePackages(ws)
   if (!packages.length)
     throw usageError(`The workspace at ${ws.root} has no package that can be on a registry: every one is "private": true.`, 'Name the package instead.')
-  ctx.io.info(`The workspace at ${ws.root}: ${packages.map((p) => p.name).join(', ')}.`)
+  ctx.io.info(`The workspace at ${ws.root}: ${someNames(packages.map((p) => p.name))}.`)
   return packages
 }
 

@@ -26,7 +26,7 @@ import { stageWhat } from '../core/stage.js'
 import { accessOn } from '../core/access.js'
 import { accessChoices, type Access } from '../package/access.js'
 import { packageRoot, readManifest } from '../package/manifest.js'
-import { publishablePackages, workspaceAtRoot } from '../package/workspace.js'
+import { publishablePackages, someNames, workspaceAtRoot } from '../package/workspace.js'
 import { scopeOf } from '../package/names.js'
 import { packSource, readPublishManifest, runLifecycle, type Packed } from '../package/pack.js'
 import { defineCommand } from './command.js'
@@ -85,7 +85,7 @@ async function notAtWorkspaceRoot(ctx: Context): Promise<void> {
   if (!ws || !root || (root.private !== true && root.name)) return
   const names = publishablePackages(ws).map((p) => p.name)
   throw usageError(
-    `${ws.root} is the root of a workspace${root.private === true ? ' ("private": true)' : ''}: publish its packages with --workspaces (${names.length} package${names.length === 1 ? '' : 's'}${names.length ? `: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : ''}).`,
+    `${ws.root} is the root of a workspace${root.private === true ? ' ("private": true)' : ''}: publish its packages with --workspaces (${names.length} package${names.length === 1 ? '' : 's'}${names.length ? `: ${someNames(names)}` : ''}).`,
     `pkgs publish --workspaces (or -ws) releases them all in dependency order; pkgs publish -w <name> some of them.`,
   )
 }

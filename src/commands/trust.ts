@@ -119,14 +119,8 @@ async function runTrust(ctx: Context, provider: Provider, flags: TrustFlags, giv
   if (fromPackageJson) ctx.io.info(`Trusting ${names[provider]} in ${fromPackageJson} (the repository in package.json).`)
   const read = await readPackages(ctx, planned, (p) => getTrust(p.client, p.name), readConcurrency(config, concurrency))
   // a workspace's package that the registry does not know has not had its first version yet: it cannot be trusted before
+  // (readPackages names each as not published yet)
   const missing = workspace ? planned.filter((_, i) => read.outcomes[i].error?.code === 'E404').map((p) => p.name) : []
-  for (const name of missing) {
-    const o = read.outcomes[planned.findIndex((p) => p.name === name)]
-    if (o.error)
-      o.error = new PkgsError('E404', `${name} is not on ${planned.find((p) => p.name === name)!.target.registry.url} yet: there is nothing to trust.`, {
-        hint: firstVersionHint,
-      })
-  }
   const results: TrustResult[] = planned.map((p, i) => {
     const existing = read.outcomes[i].value?.find((t) => sameTrust(t, wanted))
     return {

@@ -156,6 +156,11 @@ export function publishablePackages(ws: Workspace): WorkspacePackage[] {
   return ws.packages.filter((p) => p.manifest.private !== true)
 }
 
+/** Package names for a message: the first `limit`, then how many more. */
+export function someNames(names: string[], limit = 20): string {
+  return names.slice(0, limit).join(', ') + (names.length > limit ? ` and ${names.length - limit} more` : '')
+}
+
 export function notInWorkspace(cwd: string, otherwise = 'name the packages'): PkgsError {
   return usageError(
     `${cwd} is not in a workspace: no package.json with "workspaces" or pnpm-workspace.yaml here or above lists this folder's package.`,
@@ -177,13 +182,7 @@ export function selectPackages(ws: Workspace, cwd: string, wanted: string[] | un
     const folder = resolve(cwd, want)
     const byFolder = ws.packages.filter((p) => inside(folder, p.folder))
     if (!byName && !byFolder.length) {
-      throw usageError(
-        `${want} is not a package of the workspace at ${ws.root}.`,
-        `Its packages: ${ws.packages
-          .map((p) => p.name)
-          .slice(0, 20)
-          .join(', ')}${ws.packages.length > 20 ? ` and ${ws.packages.length - 20} more` : ''}.`,
-      )
+      throw usageError(`${want} is not a package of the workspace at ${ws.root}.`, `Its packages: ${someNames(ws.packages.map((p) => p.name))}.`)
     }
     for (const p of byName ? [byName] : byFolder) chosen.add(p)
   }
@@ -348,10 +347,9 @@ function rewriteOne(ws: Workspace, pkg: WorkspacePackage, field: SiblingDependen
   const range = spec.startsWith('workspace:') ? spec.slice('workspace:'.length) : spec
   if ((range === '*' || range === '') && spec !== range) return version
   if (range === '^' || range === '~') return `${range}${version}`
-  const satisfies = require('semver/functions/satisfies') as (v: string, r: string) => boolean
   const validRange = require('semver/ranges/valid') as (range: string) => string | null
   if (!validRange(range)) throw usageError(`${at} is not a version range.`, 'Use workspace:*, workspace:^, workspace:~ or workspace:<range>.')
-  if (!satisfies(version, range)) {
+  if (!inRange(version, range)) {
     throw usageError(
       `${at} does not match ${name}'s version in the workspace, ${version}: the published package would depend on another version than the workspace's, which may not be on the registry.`,
       `Change the range to include ${version} (e.g. workspace:^), or ${name}'s version.`,
